@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { ConfigModule, loggerParams, type AppConfig } from '@datafactory/config';
+import { PersistenceModule } from '@datafactory/persistence';
+import { QueuesModule } from '@datafactory/pipeline';
+import { LoggerModule } from 'nestjs-pino';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { HealthModule } from './health/health.module.js';
+import { ProjectsModule } from './projects/projects.module.js';
+
+/** The API process: HTTP controllers over the shared libs. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const dashboard = existsSync(path.join(config.dashboardDir, 'index.html'))
+      ? [
+          // Single-host mode: the built dashboard at /, with the SPA fallback outside the API's own routes.
+          ServeStaticModule.forRoot({
+            rootPath: config.dashboardDir,
+            exclude: ['/api/{*path}', '/health', '/docs', '/docs/{*path}', '/docs-json'],
+          }),
+        ]
+      : [];
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'api')),
+        PersistenceModule.forRoot(),
+        QueuesModule,
+        HealthModule,
+        ProjectsModule,
+        ...dashboard,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

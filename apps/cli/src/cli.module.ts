@@ -1,0 +1,16 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, type AppConfig } from '@datafactory/config';
+import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
+import { DoctorCommand } from './commands/doctor.command.js';
+
+/** The `datafactory` CLI. Commands open what they need themselves (a migration needs no running ORM). */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config)],
+      providers: [DbCommand, DbMigrateCommand, DoctorCommand],
+    };
+  }
+}

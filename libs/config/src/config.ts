@@ -1,0 +1,208 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository (or installed package) root: where package.json and nest-cli.json are. */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+/** The product's version (root package.json). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+function findPackageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'nest-cli.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+export type DatabaseConfig =
+  { driver: 'sqlite'; path: string; busyTimeoutMs: number } | { driver: 'postgresql'; url: string; schema?: string };
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  redis: { url: string; prefix: string };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  llm: { apiKey?: string; baseUrl?: string; model: string };
+  chromePath: string;
+  worker: { concurrency: number; shutdownTimeoutMs: number };
+  dashboardDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const int = (min: number, max: number, def: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (protocols: string[], def?: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v === undefined || v === '' ? def : v;
+      if (value === undefined) return undefined;
+      let parsed: URL;
+      try {
+        parsed = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a URL (got "${redactUrl(value)}")` });
+        return z.NEVER;
+      }
+      if (!protocols.includes(parsed.protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${redactUrl(value)}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int(1, 65535, 8000),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: optionalString,
+  DB_BUSY_TIMEOUT_MS: int(0, 600_000, 10_000),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')
+    .default('df'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url(['http:', 'https:']),
+  LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  CHROME_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+  WORKER_CONCURRENCY: int(1, 256, 4),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
+  DASHBOARD_DIR: optionalString,
+});
+
+/**
+ * Reads and validates the environment once. Throws a ConfigError whose message
+ * is one line naming the variable and what is wrong with it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const message =
+      issue.code === 'invalid_value'
+        ? `must be one of ${issue.values.join(', ')} (got "${String(env[variable])}")`
+        : issue.message;
+    throw new ConfigError(variable, message);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DB_BUSY_TIMEOUT_MS),
+    redis: { url: e.REDIS_URL!, prefix: e.REDIS_PREFIX },
+    log: { level: e.LOG_LEVEL },
+    llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
+    chromePath: e.CHROME_PATH,
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    dashboardDir: e.DASHBOARD_DIR
+      ? path.resolve(e.DASHBOARD_DIR)
+      : path.join(PACKAGE_ROOT, 'dist', 'dashboard', 'browser'),
+  };
+}
+
+/**
+ * DATABASE_URL: unset → SQLite file DATA_DIR/datafactory.db; `sqlite:PATH` or
+ * `file:PATH` → that SQLite file; `postgres://` or `postgresql://` →
+ * PostgreSQL, where an optional `?schema=NAME` selects the schema.
+ */
+export function parseDatabaseUrl(value: string | undefined, dataDir: string, busyTimeoutMs: number): DatabaseConfig {
+  if (value === undefined) return { driver: 'sqlite', path: path.join(dataDir, 'datafactory.db'), busyTimeoutMs };
+  const sqlite = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(value);
+  if (sqlite) {
+    const file = sqlite[1]!;
+    return { driver: 'sqlite', path: file === ':memory:' ? file : path.resolve(file), busyTimeoutMs };
+  }
+  if (/^postgres(?:ql)?:\/\//.test(value)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError('DATABASE_URL', `is not a valid PostgreSQL URL (got "${redactUrl(value)}")`);
+    }
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
+      throw new ConfigError('DATABASE_URL', `schema must be a plain SQL identifier (got "${schema}")`);
+    }
+    parsed.searchParams.delete('schema');
+    return { driver: 'postgresql', url: parsed.toString(), schema };
+  }
+  throw new ConfigError(
+    'DATABASE_URL',
+    `must be postgres://..., postgresql://..., sqlite:PATH or file:PATH (got "${redactUrl(value)}")`,
+  );
+}
+
+/** Hides the password of a URL so it can be shown in errors and logs. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/** For an app's main(): the config, or one line on stderr and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(app: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`${app}: ${e.message}`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}

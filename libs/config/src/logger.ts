@@ -1,0 +1,46 @@
+import type { Params } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from './config.js';
+
+/**
+ * Paths pino replaces with "[redacted]" wherever they appear in a log line:
+ * credentials in headers and any field that carries a key or password.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.apiKey',
+  '*.api_key',
+  '*.password',
+  '*.token',
+  '*.OPENAI_API_KEY',
+  'config.llm.apiKey',
+];
+
+/** nestjs-pino options shared by the API and the worker: JSON lines, request ids, secrets redacted. */
+export function loggerParams(config: AppConfig, app: 'api' | 'worker' | 'cli'): Params {
+  return {
+    pinoHttp: {
+      level: config.log.level,
+      base: { app, pid: process.pid },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Honour a caller's X-Request-Id (a proxy's), otherwise make one; it is echoed back.
+      genReqId: (req: IncomingMessage, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './queues.js';
+export * from './jobs.js';
+export * from './health.js';

@@ -1,0 +1,62 @@
+/** Job lifecycle: pending → running → completed | failed | cancelled. */
+export const JobStatus = {
+  Pending: 'pending',
+  Running: 'running',
+  Completed: 'completed',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+export const JOB_STATUSES = Object.values(JobStatus);
+
+/** Pipeline stages in order; the dashboard labels them Spider, Refiner, Factory, Inspector, Shipper. */
+export const Stage = {
+  Crawler: 'crawler',
+  Refiner: 'refiner',
+  Generator: 'generator',
+  Inspector: 'inspector',
+  Exporter: 'exporter',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+export const STAGES = Object.values(Stage);
+
+export const ScrapeStatus = {
+  Pending: 'pending',
+  Fetched: 'fetched',
+  Skipped: 'skipped',
+  Failed: 'failed',
+} as const;
+export type ScrapeStatus = (typeof ScrapeStatus)[keyof typeof ScrapeStatus];
+
+export const LogLevel = {
+  Debug: 'debug',
+  Info: 'info',
+  Warn: 'warn',
+  Error: 'error',
+} as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+export const LOG_LEVELS = Object.values(LogLevel);
+
+export const ExportFormat = { Jsonl: 'jsonl', Json: 'json', Csv: 'csv' } as const;
+export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
+
+/** Per-stage counters persisted on a job. */
+export interface StageCounters {
+  total: number;
+  done: number;
+  failed: number;
+}
+export type JobProgress = Record<Stage, StageCounters>;
+
+export function emptyProgress(): JobProgress {
+  return Object.fromEntries(STAGES.map((s) => [s, { total: 0, done: 0, failed: 0 }])) as JobProgress;
+}
+
+/** The job config of DESIGN.md; every field optional on input, defaults applied by the pipeline. */
+export interface JobConfig {
+  scraping: { max_concurrent: number; use_playwright: 'auto' | 'always' | 'never'; respect_robots_txt: boolean };
+  processing: { chunk_size: number; chunk_strategy: 'recursive' | 'fixed' | 'heading' };
+  generation: { template: string; model: string; examples_per_chunk: number; max_concurrent_llm: number };
+  quality: { min_score: number; checks: string[] };
+  export: { format: ExportFormat };
+}

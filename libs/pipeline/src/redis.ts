@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not URLs). */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** Reconnect forever, backing off to 2 s: a Redis restart must not kill the API or a worker. */
+export const reconnectForever = (times: number): number => Math.min(200 * times, 2_000);
+
+/**
+ * The process's own Redis client for small commands (heartbeats, health).
+ * Commands fail fast while Redis is down instead of queueing, so /health
+ * answers at once.
+ */
+@Injectable()
+export class RedisClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisClient.name);
+  readonly redis: Redis;
+  readonly prefix: string;
+  private lastError?: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.prefix = config.redis.prefix;
+    this.redis = new Redis({
+      ...redisOptionsFromUrl(config.redis.url),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: reconnectForever,
+    });
+    this.redis.on('error', (err: Error) => {
+      // ioredis repeats the same error on every reconnect attempt; log changes only.
+      if (err.message !== this.lastError) this.logger.warn(`redis: ${err.message}`);
+      this.lastError = err.message;
+    });
+    this.redis.on('ready', () => {
+      if (this.lastError) this.logger.log('redis: connected again');
+      this.lastError = undefined;
+    });
+  }
+
+  /** PING with a deadline; resolves to the latency or rejects with what is wrong. */
+  async ping(timeoutMs = 1_500): Promise<number> {
+    const started = performance.now();
+    if (this.redis.status !== 'ready') {
+      throw new Error(this.lastError ? `not connected (${this.lastError})` : `not connected (${this.redis.status})`);
+    }
+    await withTimeout(this.redis.ping(), timeoutMs, 'PING timed out');
+    return Math.round(performance.now() - started);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

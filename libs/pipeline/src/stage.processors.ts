@@ -1,0 +1,73 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { QueueName } from '@datafactory/contracts';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { ActiveJobs } from './active-jobs.js';
+import { STAGE_HANDLERS, type StageHandler } from './stage-handlers.js';
+
+/**
+ * The consumer side of one stage queue. Thin: it logs, counts, and hands the
+ * job to the handler the stage lib registered. A queue without a handler
+ * fails its jobs as unrecoverable, saying so, rather than retrying forever.
+ */
+abstract class StageProcessor extends WorkerHost implements OnApplicationBootstrap {
+  protected abstract readonly queue: QueueName;
+  private readonly logger = new Logger(this.constructor.name);
+  private handler?: StageHandler;
+  private readonly controller = new AbortController();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly active: ActiveJobs,
+    @Optional() @Inject(STAGE_HANDLERS) private readonly handlers: StageHandler[] | null,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.handler = (this.handlers ?? []).find((h) => h.queue === this.queue);
+    this.worker.concurrency = this.config.worker.concurrency;
+  }
+
+  async process(job: Job): Promise<unknown> {
+    if (!this.handler) throw new UnrecoverableError(`queue "${this.queue}" has no handler in this worker`);
+    this.active.count++;
+    this.logger.debug(`start ${this.queue} job ${job.id}`);
+    try {
+      const result = await this.handler.handle(job, this.controller.signal);
+      this.logger.debug(`done ${this.queue} job ${job.id}`);
+      return result;
+    } finally {
+      this.active.count--;
+    }
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn(`${this.queue} job ${job?.id ?? '?'} failed: ${error.message}`);
+  }
+}
+
+@Processor(QueueName.Crawl)
+export class CrawlProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Crawl;
+}
+@Processor(QueueName.Refine)
+export class RefineProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Refine;
+}
+@Processor(QueueName.Generate)
+export class GenerateProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Generate;
+}
+@Processor(QueueName.Inspect)
+export class InspectProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Inspect;
+}
+@Processor(QueueName.Export)
+export class ExportProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Export;
+}
+
+export const STAGE_PROCESSORS = [CrawlProcessor, RefineProcessor, GenerateProcessor, InspectProcessor, ExportProcessor];

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+/** The machine's shared PostgreSQL (trust auth, database `test`). */
+export const TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A schema name no other run uses; tests drop it when done. */
+export function uniqueSchema(prefix = 'df_test'): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A unique Redis key prefix, so runs sharing the machine's Redis never see each other's keys. */
+export function uniqueRedisPrefix(prefix = 'dftest'): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Removes every key under `prefix:` from the Redis at `url` (the run's own keys only). */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

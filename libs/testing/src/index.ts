@@ -1,0 +1,4 @@
+export * from './processes.js';
+export * from './redis-server.js';
+export * from './databases.js';
+export * from './wait.js';

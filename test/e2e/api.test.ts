@@ -1,0 +1,251 @@
+/**
+ * End-to-end: the built API, worker and CLI started as processes against the
+ * machine's real Redis (under a key prefix of this run) and a SQLite file in
+ * a temporary DATA_DIR. Nothing is faked.
+ */
+import {
+  type AppProcess,
+  builtApp,
+  deleteRedisKeys,
+  freePort,
+  REPO_ROOT,
+  runNode,
+  startNode,
+  tempDir,
+  uniqueRedisPrefix,
+  waitFor,
+} from '@datafactory/testing';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+describe('api and worker against the real Redis and SQLite', () => {
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let env: Record<string, string>;
+  let api: AppProcess;
+  let worker: AppProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    const port = await freePort();
+    env = {
+      DATA_DIR: dataDir.path,
+      REDIS_URL: SHARED_REDIS,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
+    base = `http://127.0.0.1:${port}`;
+    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
+    expect(migrate.code, migrate.output).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+    worker = startNode(builtApp('worker'), [], env);
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await dataDir?.remove();
+  });
+
+  const json = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  };
+
+  it('reports database, Redis and worker ok on /health within 20 s', async () => {
+    const health = await waitFor(
+      async () => {
+        const r = await json('GET', '/health');
+        return r.status === 200 ? r.body : undefined;
+      },
+      { timeoutMs: 20_000, what: `/health 200 (api: ${api.output().slice(-500)})` },
+    );
+    expect(health).toMatchObject({
+      status: 'ok',
+      down: [],
+      database: { status: 'ok', driver: 'sqlite' },
+      redis: { status: 'ok' },
+      workers: { status: 'ok', count: 1 },
+    });
+    expect(Date.parse(health.workers.lastHeartbeatAt)).toBeGreaterThan(Date.now() - 20_000);
+  });
+
+  it('creates, lists, reads, updates and deletes projects', async () => {
+    const created = await json('POST', '/api/projects', {
+      name: 'Rust docs',
+      description: 'Q&A',
+      config: { generation: { template: 'qa' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'Rust docs',
+      description: 'Q&A',
+      config: { generation: { template: 'qa' } },
+    });
+    const id: string = created.body.id;
+
+    await json('POST', '/api/projects', { name: 'Second' });
+    const list = await json('GET', '/api/projects?page=1&pageSize=1');
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ total: 2, page: 1, pageSize: 1 });
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0].name).toBe('Second');
+
+    expect((await json('GET', `/api/projects/${id}`)).body).toMatchObject({ id, name: 'Rust docs' });
+
+    const updated = await json('PUT', `/api/projects/${id}`, { name: 'Rust book', description: null });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      id,
+      name: 'Rust book',
+      description: null,
+      config: { generation: { template: 'qa' } },
+    });
+    expect(Date.parse(updated.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt));
+
+    expect((await json('DELETE', `/api/projects/${id}`)).status).toBe(204);
+    const gone = await json('GET', `/api/projects/${id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.message).toBe(`project ${id} not found`);
+  });
+
+  it('answers bad payloads with 400 naming every bad or unknown field', async () => {
+    const empty = await json('POST', '/api/projects', {});
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/\bname\b/);
+    expect(empty.body.details.every((d: string) => d.startsWith('name'))).toBe(true);
+
+    const unknown = await json('POST', '/api/projects', { name: 'x', colour: 'red' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details).toEqual(['property colour should not exist']);
+
+    const wrongTypes = await json('POST', '/api/projects', { name: 42, config: 'nope' });
+    expect(wrongTypes.status).toBe(400);
+    expect(wrongTypes.body.message).toMatch(/name must be a string/);
+    expect(wrongTypes.body.message).toMatch(/config must be an object/);
+
+    const malformed = await json('POST', '/api/projects', '{"name": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toBe('the request body is not valid JSON');
+
+    const huge = await json('POST', '/api/projects', { name: 'x', description: 'y'.repeat(2 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toBe('the request body is larger than 1mb');
+
+    const badPage = await json('GET', '/api/projects?pageSize=1000');
+    expect(badPage.status).toBe(400);
+    expect(badPage.body.message).toMatch(/pageSize must not be greater than 200/);
+  });
+
+  it('answers unknown ids with 404 in the same error shape as a 400', async () => {
+    const missing = await json('GET', '/api/projects/00000000-0000-4000-8000-000000000000');
+    const invalid = await json('PUT', '/api/projects/not-a-uuid', { name: 'x' });
+    const bad = await json('POST', '/api/projects', {});
+    for (const r of [missing, invalid]) {
+      expect(r.status).toBe(404);
+      expect(r.body.error).toBe('Not Found');
+    }
+    const keys = (o: object) =>
+      Object.keys(o)
+        .filter((k) => k !== 'details')
+        .sort();
+    expect(keys(missing.body)).toEqual(keys(bad.body));
+    expect(keys(missing.body)).toEqual(['error', 'message', 'path', 'requestId', 'statusCode', 'timestamp']);
+    expect(missing.body.requestId).toBe(missing.headers.get('x-request-id'));
+  });
+
+  it('serves Swagger UI and an OpenAPI document that lists every route and matches the committed file', async () => {
+    const ui = await fetch(`${base}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+
+    const doc = await json('GET', '/docs-json');
+    const routes = Object.entries(doc.body.paths as Record<string, object>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /health',
+        'GET /api/projects',
+        'POST /api/projects',
+        'GET /api/projects/{id}',
+        'PUT /api/projects/{id}',
+        'DELETE /api/projects/{id}',
+      ].sort(),
+    );
+    const committed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'openapi', 'openapi.json'), 'utf8'));
+    expect(doc.body).toEqual(committed);
+  });
+
+  it('serves the built dashboard at / with an SPA fallback that leaves the API alone', async () => {
+    for (const route of ['/', '/projects/123']) {
+      const res = await fetch(`${base}${route}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await res.text()).toContain('<app-root');
+    }
+    const api404 = await json('GET', '/api/nothing-here');
+    expect(api404.status).toBe(404);
+    expect(api404.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  it('logs JSON lines with request ids and never an Authorization header', async () => {
+    const res = await fetch(`${base}/api/projects/unknown`, {
+      headers: { authorization: 'Bearer sk-secret-value-123', 'x-request-id': 'req-e2e-1' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBe('req-e2e-1');
+    const line = await waitFor(
+      () =>
+        api
+          .output()
+          .split('\n')
+          .find((l) => l.includes('req-e2e-1')),
+      { what: 'the request log line' },
+    );
+    expect(JSON.parse(line)).toMatchObject({
+      app: 'api',
+      req: { id: 'req-e2e-1', method: 'GET' },
+      res: { statusCode: 404 },
+    });
+    expect(api.output()).not.toContain('sk-secret-value-123');
+  });
+
+  it('runs `datafactory doctor` against the same install', async () => {
+    const doctor = await runNode(builtApp('cli'), ['doctor', '--json'], env);
+    const results = JSON.parse(doctor.output) as { name: string; status: string }[];
+    const byName = Object.fromEntries(results.map((r) => [r.name, r.status]));
+    expect(byName).toMatchObject({ node: 'ok', 'data dir': 'ok', database: 'ok', redis: 'ok', workers: 'ok' });
+    expect(byName.llm).toBe('warn'); // no key and no base URL in this environment
+    expect(doctor.code).toBe(0);
+  });
+
+  it('stops the worker cleanly on SIGTERM and drops its heartbeat', async () => {
+    const { code } = await worker.stop();
+    expect(code).toBe(0);
+    const health = await json('GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.body.down).toEqual(['workers']);
+  });
+});
+
+describe('start-up configuration errors', () => {
+  it('stops with one line naming the bad variable', async () => {
+    for (const app of ['api', 'worker', 'cli'] as const) {
+      const r = await runNode(builtApp(app), app === 'cli' ? ['doctor'] : [], { PORT: 'eighty', LOG_LEVEL: 'warn' });
+      expect(r.code).toBe(78);
+      expect(r.output.trim()).toMatch(
+        /^[\w]+: Invalid configuration: PORT must be an integer from 1 to 65535 \(got "eighty"\)$/,
+      );
+    }
+  });
+});

@@ -1,0 +1,83 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * End-to-end: Redis goes away under a running API and worker. Uses a private
+ * redis-server on a spare port (the shared one is never stopped).
+ */
+import {
+  type AppProcess,
+  builtApp,
+  freePort,
+  PrivateRedis,
+  runNode,
+  startNode,
+  tempDir,
+  waitFor,
+} from '@datafactory/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('a Redis outage', () => {
+  let redis: PrivateRedis;
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let api: AppProcess;
+  let worker: AppProcess;
+  let base: string;
+
+  const health = async () => {
+    const res = await fetch(`${base}/health`);
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    dataDir = await tempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { DATA_DIR: dataDir.path, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'warn' };
+    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+    worker = startNode(builtApp('worker'), [], env);
+    await waitFor(async () => ((await health()).status === 200 ? true : undefined), { what: 'a healthy start' });
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await redis?.stop();
+    await dataDir?.remove();
+  });
+
+  it('answers 503 naming Redis while it is down, keeps project CRUD working, and recovers', async () => {
+    await redis.stop();
+    const down = await waitFor(
+      async () => {
+        const h = await health();
+        return h.status === 503 ? h.body : undefined;
+      },
+      { what: '/health 503' },
+    );
+    expect(down.down).toContain('redis');
+    expect(down.redis.status).toBe('down');
+    expect(down.database.status).toBe('ok');
+    expect(down.workers.status).toBe('unknown');
+
+    const created = await fetch(`${base}/api/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'made while Redis was down' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect((await fetch(`${base}/api/projects/${id}`)).status).toBe(200);
+
+    await redis.start();
+    const back = await waitFor(
+      async () => {
+        const h = await health();
+        return h.status === 200 ? h.body : undefined;
+      },
+      { timeoutMs: 30_000, what: '/health 200 after Redis came back' },
+    );
+    expect(back.workers.count).toBe(1);
+    expect(api.child.exitCode).toBeNull();
+    expect(worker.child.exitCode).toBeNull();
+  });
+});
