@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigModule, type DatabaseConfig, loadConfig, PACKAGE_ROOT, parseDatabaseUrl } from '@datafactory/config';
 import { emptyProgress, JobStatus, LogLevel, ScrapeStatus, Stage } from '@datafactory/contracts';
 import {
+  addToJobCounters,
   checkDatabase,
   Chunk,
   createMigration,
@@ -123,7 +125,9 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     } else {
       const probe = await openOrm({ driver: 'postgresql', url: db.url });
       try {
-        const found = await rows(probe.em, 'select 1 from information_schema.schemata where schema_name = ?', [db.schema]);
+        const found = await rows(probe.em, 'select 1 from information_schema.schemata where schema_name = ?', [
+          db.schema,
+        ]);
         expect(found).toHaveLength(0);
       } finally {
         await probe.close(true);
@@ -146,6 +150,14 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     orm = await openOrm(db);
   });
 
+  it.runIf(target.name === 'postgresql')('serialises concurrent migration runs', async () => {
+    // (On SQLite, concurrent runs come from separate processes and queue on the file's write lock.)
+    const other = fresh().db;
+    const results = await Promise.all([migrateDatabase(other), migrateDatabase(other), migrateDatabase(other)]);
+    expect(results.flatMap((r) => r.applied)).toEqual(migrationNames(other));
+    expect(await pendingMigrations(other)).toEqual([]);
+  });
+
   it('leaves no difference between the migrated database and the entities', async () => {
     const schema = db.driver === 'postgresql' ? db.schema : undefined;
     const sql = await orm.schema.getUpdateSchemaSQL({ wrap: false, ...(schema ? { schema } : {}) });
@@ -164,10 +176,22 @@ describe.each(TARGETS)('persistence on $name', (target) => {
   });
 
   it('puts every table in the configured place', async () => {
-    const expected = ['chunks', 'exports', 'job_logs', 'jobs', 'mikro_orm_migrations', 'projects', 'raw_documents', 'training_examples'];
+    const expected = [
+      'chunks',
+      'exports',
+      'job_logs',
+      'jobs',
+      'mikro_orm_migrations',
+      'projects',
+      'raw_documents',
+      'training_examples',
+    ];
     const names =
       db.driver === 'sqlite'
-        ? await rows<{ name: string }>(orm.em, `select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`)
+        ? await rows<{ name: string }>(
+            orm.em,
+            `select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`,
+          )
         : await rows<{ name: string }>(
             orm.em,
             `select table_name as name from information_schema.tables where table_schema = ? order by table_name`,
@@ -246,7 +270,13 @@ describe.each(TARGETS)('persistence on $name', (target) => {
       version: '1.0.0',
       datasetCard: '# Dataset card\n\nOne example.',
     });
-    const log1 = em.create(JobLog, { job, level: LogLevel.Info, stage: Stage.Crawler, message: 'fetched 1 page', context: { url: doc.url } });
+    const log1 = em.create(JobLog, {
+      job,
+      level: LogLevel.Info,
+      stage: Stage.Crawler,
+      message: 'fetched 1 page',
+      context: { url: doc.url },
+    });
     const log2 = em.create(JobLog, { job, level: LogLevel.Error, message: 'boom' });
     await em.flush();
 
@@ -287,7 +317,12 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     expect(d.job.id).toBe(job.id);
 
     const c = await read.findOneOrFail(Chunk, chunk.id, { populate: ['document'] });
-    expect(c).toMatchObject({ content: 'Hello ünïcödé — 世界 ✓', tokenCount: 7, chunkIndex: 0, metadata: { heading: 'Intro' } });
+    expect(c).toMatchObject({
+      content: 'Hello ünïcödé — 世界 ✓',
+      tokenCount: 7,
+      chunkIndex: 0,
+      metadata: { heading: 'Intro' },
+    });
     expect(c.document.url).toBe(doc.url);
     expect(c.job.id).toBe(job.id);
 
@@ -314,7 +349,12 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     expect(await read.count(TrainingExample, { job: job.id, passedQc: null })).toBe(1);
 
     const x = await read.findOneOrFail(Export, exp.id);
-    expect(x).toMatchObject({ format: 'jsonl', filePath: 'exports/docs-1.0.0.jsonl', recordCount: 1, version: '1.0.0' });
+    expect(x).toMatchObject({
+      format: 'jsonl',
+      filePath: 'exports/docs-1.0.0.jsonl',
+      recordCount: 1,
+      version: '1.0.0',
+    });
     expect(x.datasetCard).toBe('# Dataset card\n\nOne example.');
 
     const logs = await read.find(JobLog, { job: job.id }, { orderBy: { id: 'asc' } });
@@ -347,10 +387,16 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const em = orm.em.fork();
     const project = em.create(Project, { name: 'enum check' });
     await em.flush();
-    const bad = em.create(Job, { project, status: 'exploded' as JobStatus });
-    await expect(em.flush()).rejects.toThrow(/check|constraint/i);
+    const job = em.create(Job, { project });
+    await em.flush();
+    // MikroORM validates enum values in code...
+    job.status = 'exploded' as JobStatus;
+    await expect(em.flush()).rejects.toThrow(/exploded/);
     em.clear();
-    expect(bad).toBeDefined();
+    // ...and the database checks them too.
+    await expect(
+      (em as SqlEntityManager).execute(`update jobs set status = 'exploded' where id = ?`, [job.id]),
+    ).rejects.toThrow(/check|constraint/i);
   });
 
   it('removes everything under a project when the project is removed (FK cascades)', async () => {
@@ -362,7 +408,16 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     for (const job of [...jobs, keepJob]) {
       const doc = em.create(RawDocument, { job, url: 'https://example.com/', metadata: {} });
       const chunk = em.create(Chunk, { document: doc, job, content: 'c', tokenCount: 1, chunkIndex: 0 });
-      em.create(TrainingExample, { chunk, job, templateType: 'qa', inputText: 'i', outputText: 'o', modelUsed: 'm', tokenCount: 1, cost: 0 });
+      em.create(TrainingExample, {
+        chunk,
+        job,
+        templateType: 'qa',
+        inputText: 'i',
+        outputText: 'o',
+        modelUsed: 'm',
+        tokenCount: 1,
+        cost: 0,
+      });
       em.create(Export, { job, format: 'jsonl', filePath: 'f', recordCount: 1, version: '1' });
       em.create(JobLog, { job, level: 'info', message: 'm' });
     }
@@ -382,15 +437,77 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     expect(await check.count(Job, { id: keepJob.id })).toBe(1);
   });
 
+  it('adds to job counters atomically, even from concurrent transactions', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, { project: em.create(Project, { name: 'counters' }) });
+    await em.flush();
+
+    const first = await addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { total: 50 } } });
+    expect(first?.progress.crawler).toEqual({ total: 50, done: 0, failed: 0 });
+    expect(first?.costTotal).toBe(0);
+
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        orm.em.fork().transactional((tem) =>
+          addToJobCounters(tem, job.id, {
+            progress: { crawler: i % 5 === 0 ? { failed: 1 } : { done: 1 }, refiner: { total: 2 } },
+            cost: 0.5,
+          }),
+        ),
+      ),
+    );
+    const after = await orm.em.fork().findOneOrFail(Job, job.id);
+    expect(after.progress).toEqual({
+      ...emptyProgress(),
+      crawler: { total: 50, done: 20, failed: 5 },
+      refiner: { total: 50, done: 0, failed: 0 },
+    });
+    expect(after.costTotal).toBe(12.5);
+    expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(job.updatedAt.getTime());
+
+    expect(await addToJobCounters(orm.em.fork(), '00000000-0000-4000-8000-000000000000', { cost: 1 })).toBeNull();
+    await expect(addToJobCounters(orm.em.fork(), job.id, { progress: { nope: { done: 1 } } as never })).rejects.toThrow(
+      /unknown stage/,
+    );
+    await expect(addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { done: 0.5 } } })).rejects.toThrow(
+      /integer/,
+    );
+  });
+
   it('checkDatabase measures a round trip, and fails on a closed connection', async () => {
     const latency = await checkDatabase(orm);
     expect(latency).toBeGreaterThanOrEqual(0);
     expect(latency).toBeLessThan(2_000);
     expect(await checkDatabase(orm.em.fork(), 1_000)).toBeGreaterThanOrEqual(0);
 
-    const closed = await openOrm(db);
-    await closed.close(true);
-    await expect(checkDatabase(closed, 1_000)).rejects.toThrow();
+    // A database that cannot be opened: a directory as the SQLite file, nothing listening for PostgreSQL.
+    const broken: DatabaseConfig =
+      db.driver === 'sqlite' ? { ...db, path: os.tmpdir() } : { ...db, url: 'postgres://postgres@127.0.0.1:1/test' };
+    const unreachable = await openOrm(broken);
+    try {
+      await expect(checkDatabase(unreachable, 2_000)).rejects.toThrow();
+    } finally {
+      await unreachable.close(true).catch(() => {});
+    }
+  });
+
+  it.runIf(target.name === 'postgresql')('checkDatabase gives up after its timeout', async () => {
+    if (db.driver !== 'postgresql') return;
+    // A server that accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const blackhole = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const port = (blackhole.address() as AddressInfo).port;
+    const silent = await openOrm({ ...db, url: `postgres://postgres@127.0.0.1:${port}/test` });
+    try {
+      const started = Date.now();
+      await expect(checkDatabase(silent, 300)).rejects.toThrow(/within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      blackhole.close();
+      await silent.close(true).catch(() => {});
+    }
   });
 
   it('PersistenceModule injects the EntityManager and never migrates on init', async () => {
@@ -398,7 +515,9 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const untouched = fresh();
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot(loadConfig({ DATABASE_URL: untouched.url, DATA_DIR: untouched.dataDir, NODE_ENV: 'test' })),
+        ConfigModule.forRoot(
+          loadConfig({ DATABASE_URL: untouched.url, DATA_DIR: untouched.dataDir, NODE_ENV: 'test' }),
+        ),
         PersistenceModule.forRoot(),
       ],
     }).compile();
@@ -469,7 +588,12 @@ describe.each(TARGETS)('persistence on $name', (target) => {
 });
 
 /** The writers' loop: a read-then-write transaction (the worker's pattern) and a plain insert, `count` times. */
-async function writeLoop(orm: MikroORM, jobId: string, count: number, tag: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function writeLoop(
+  orm: MikroORM,
+  jobId: string,
+  count: number,
+  tag: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   for (let i = 0; i < count; i++) {
     await orm.em.fork().transactional(async (em) => {
       const job = await em.findOneOrFail(Job, jobId);
@@ -558,14 +682,18 @@ interface SchemaPicture {
 
 /** Type families; SQLite has no uuid or boolean type (MikroORM stores them as text and 0/1 integers). */
 function family(dbType: string): string {
-  const t = dbType.toLowerCase().replace(/\(.*\)/, '').trim();
+  const t = dbType
+    .toLowerCase()
+    .replace(/\(.*\)/, '')
+    .trim();
   if (t === 'uuid') return 'uuid';
   if (['text', 'varchar', 'character varying', 'character', 'char'].includes(t)) return 'text';
   if (['integer', 'int', 'bigint', 'smallint', 'int4', 'int8', 'int2'].includes(t)) return 'int';
   if (['double', 'double precision', 'real', 'float', 'numeric', 'decimal'].includes(t)) return 'float';
   if (['boolean', 'bool'].includes(t)) return 'bool';
   if (['json', 'jsonb'].includes(t)) return 'json';
-  if (['datetime', 'timestamp', 'timestamptz', 'timestamp with time zone', 'timestamp without time zone'].includes(t)) return 'datetime';
+  if (['datetime', 'timestamp', 'timestamptz', 'timestamp with time zone', 'timestamp without time zone'].includes(t))
+    return 'datetime';
   return `unknown:${t}`;
 }
 
@@ -574,17 +702,31 @@ const IN_SQLITE: Record<string, string> = { uuid: 'text', bool: 'int' };
 
 async function sqlitePicture(em: EntityManager): Promise<SchemaPicture> {
   const picture: SchemaPicture = { tables: {} };
-  const tables = await rows<{ name: string }>(em, `select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`);
+  const tables = await rows<{ name: string }>(
+    em,
+    `select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`,
+  );
   for (const { name } of tables) {
     const columns: Record<string, ColumnPicture> = {};
-    for (const c of await rows<{ name: string; type: string; notnull: number; pk: number }>(em, `pragma table_info(\`${name}\`)`)) {
+    for (const c of await rows<{ name: string; type: string; notnull: number; pk: number }>(
+      em,
+      `pragma table_info(\`${name}\`)`,
+    )) {
       columns[c.name] = { nullable: !c.notnull && !c.pk, family: family(c.type) };
     }
     const indexes: string[] = [];
-    for (const i of await rows<{ name: string; unique: number; origin: string }>(em, `pragma index_list(\`${name}\`)`)) {
+    for (const i of await rows<{ name: string; unique: number; origin: string }>(
+      em,
+      `pragma index_list(\`${name}\`)`,
+    )) {
       if (i.origin === 'pk') continue;
       const cols = await rows<{ seqno: number; name: string }>(em, `pragma index_info(\`${i.name}\`)`);
-      indexes.push(`${i.unique ? 'unique ' : ''}(${cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name).join(', ')})`);
+      indexes.push(
+        `${i.unique ? 'unique ' : ''}(${cols
+          .sort((a, b) => a.seqno - b.seqno)
+          .map((c) => c.name)
+          .join(', ')})`,
+      );
     }
     picture.tables[name] = { columns, indexes: indexes.sort() };
   }
@@ -600,7 +742,10 @@ async function postgresPicture(em: EntityManager, schema: string): Promise<Schem
   );
   for (const c of columns) {
     picture.tables[c.table_name] ??= { columns: {}, indexes: [] };
-    picture.tables[c.table_name]!.columns[c.column_name] = { nullable: c.is_nullable === 'YES', family: family(c.data_type) };
+    picture.tables[c.table_name]!.columns[c.column_name] = {
+      nullable: c.is_nullable === 'YES',
+      family: family(c.data_type),
+    };
   }
   const indexes = await rows<{ table_name: string; is_unique: boolean; columns: string }>(
     em,
@@ -620,12 +765,14 @@ async function postgresPicture(em: EntityManager, schema: string): Promise<Schem
 }
 
 describe('same schema on both databases', () => {
-  const sqlite = sqliteTarget.fresh();
-  const postgres = postgresTarget.fresh();
+  let sqlite: ReturnType<Target['fresh']>;
+  let postgres: ReturnType<Target['fresh']>;
   let sqliteOrm: MikroORM;
   let postgresOrm: MikroORM;
 
   beforeAll(async () => {
+    sqlite = sqliteTarget.fresh();
+    postgres = postgresTarget.fresh();
     await migrateDatabase(sqlite.db);
     await migrateDatabase(postgres.db);
     sqliteOrm = await openOrm(sqlite.db);
@@ -635,8 +782,8 @@ describe('same schema on both databases', () => {
   afterAll(async () => {
     await sqliteOrm?.close(true);
     await postgresOrm?.close(true);
-    await sqliteTarget.cleanup(sqlite.db);
-    await postgresTarget.cleanup(postgres.db);
+    if (sqlite) await sqliteTarget.cleanup(sqlite.db);
+    if (postgres) await postgresTarget.cleanup(postgres.db);
   });
 
   it('has the same tables, columns, nullability, type families and indexes', async () => {

@@ -5,8 +5,8 @@
 //
 //   cd /work/main && source scripts/node24.sh && node libs/persistence/scripts/create-migrations.mjs [name]
 //
-// It runs the TypeScript sources through Vite with the project's vitest.config.ts
-// (aliases, SWC), so it needs no build. No database server is needed: the diff is
+// It runs the TypeScript sources through Vite's module runner with the same
+// path aliases and SWC transform as vitest.config.ts, so it needs no build. No database server is needed: the diff is
 // taken against each folder's .snapshot.json. Once the CLI exposes it, prefer
 // `datafactory db migration-create [--name NAME]` (same createMigration()).
 import path from 'node:path';
@@ -18,7 +18,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const name = process.argv[2];
 // The same aliases and SWC transform as vitest.config.ts.
 const alias = Object.fromEntries(
-  ['contracts', 'config', 'persistence'].map((l) => [`@datafactory/${l}`, path.join(root, 'libs', l, 'src', 'index.ts')]),
+  ['contracts', 'config', 'persistence'].map((l) => [
+    `@datafactory/${l}`,
+    path.join(root, 'libs', l, 'src', 'index.ts'),
+  ]),
 );
 const { module } = await runnerImport(path.join(root, 'libs/persistence/src/create-migration.ts'), {
   configFile: false,
@@ -34,5 +37,9 @@ const dialects = [
 ];
 for (const db of dialects) {
   const result = await module.createMigration(db, { name });
-  console.log(result.file ? `${db.driver}: wrote ${path.relative(root, result.file)} (${result.up.length} statements)` : `${db.driver}: no changes`);
+  console.log(
+    result.file
+      ? `${db.driver}: wrote ${path.relative(root, result.file)} (${result.up.length} statements)`
+      : `${db.driver}: no changes`,
+  );
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import { PACKAGE_ROOT, type DatabaseConfig } from '@datafactory/config';
@@ -41,10 +41,21 @@ export interface CreateMigrationResult {
  * entities and the folder's snapshot. Works offline: the database in `db` is
  * only used to choose the dialect (no connection is opened).
  */
-export async function createMigration(db: DatabaseConfig, options: CreateMigrationOptions = {}): Promise<CreateMigrationResult> {
+export async function createMigration(
+  db: DatabaseConfig,
+  options: CreateMigrationOptions = {},
+): Promise<CreateMigrationResult> {
   const dir = path.resolve(options.dir ?? path.join(MIGRATIONS_SOURCE_DIR, db.driver));
   const snapshot = path.join(dir, `${SNAPSHOT_NAME}.json`);
-  if (!existsSync(snapshot)) writeEmptySnapshot(snapshot);
+  if (!existsSync(snapshot)) {
+    if (existsSync(dir) && readdirSync(dir).some((f) => /^Migration\w+\.ts$/.test(f))) {
+      throw new Error(
+        `${snapshot} is missing but ${dir} has migrations: restore it from git (a new snapshot would re-create every table)`,
+      );
+    }
+    mkdirSync(dir, { recursive: true });
+    writeEmptySnapshot(snapshot);
+  }
   // The migrations must be unqualified so that they apply to whatever schema the migrator targets.
   const target: DatabaseConfig = db.driver === 'postgresql' ? { ...db, schema: undefined } : db;
   const base = createOrmConfig(target);

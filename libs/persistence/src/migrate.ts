@@ -33,7 +33,10 @@ export async function withOrm<T>(db: DatabaseConfig, fn: (orm: MikroORM) => Prom
  * On PostgreSQL, concurrent runs (two machines starting at once) serialise on
  * a transaction-scoped advisory lock; on SQLite the file's write lock does it.
  */
-export async function migrateDatabase(db: DatabaseConfig, log: (line: string) => void = () => {}): Promise<MigrateResult> {
+export async function migrateDatabase(
+  db: DatabaseConfig,
+  log: (line: string) => void = () => {},
+): Promise<MigrateResult> {
   return withOrm(db, async (orm) => {
     const migrator = orm.migrator;
     migrator.on('migrated', ({ name }) => log(`applied ${name}`));
@@ -78,7 +81,11 @@ export async function pendingMigrations(db: DatabaseConfig): Promise<string[]> {
     const connection = orm.em.getConnection();
     const exists =
       db.driver === 'sqlite'
-        ? await connection.execute(`select 1 from sqlite_master where type = 'table' and name = ?`, [MIGRATIONS_TABLE], 'all')
+        ? await connection.execute(
+            `select 1 from sqlite_master where type = 'table' and name = ?`,
+            [MIGRATIONS_TABLE],
+            'all',
+          )
         : await connection.execute(
             `select 1 from information_schema.tables where table_schema = coalesce(?, current_schema()) and table_name = ?`,
             [db.schema ?? null, MIGRATIONS_TABLE],

@@ -39,9 +39,18 @@ export function sqlitePragmas(busyTimeoutMs: number): string[] {
   ];
 }
 
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** The minimum of a Kysely DatabaseConnection that onCreateConnection receives. */
 interface KyselyConnection {
-  executeQuery(query: { sql: string; parameters: readonly unknown[]; query: unknown; queryId: unknown }): Promise<unknown>;
+  executeQuery(query: {
+    sql: string;
+    parameters: readonly unknown[];
+    query: unknown;
+    queryId: unknown;
+  }): Promise<unknown>;
 }
 
 /** A Kysely CompiledQuery for a raw statement (what `CompiledQuery.raw()` builds; kysely is not our direct dependency). */
@@ -52,6 +61,21 @@ function rawQuery(sql: string) {
     query: { kind: 'RawNode', sqlFragments: [sql], parameters: [] },
     queryId: { queryId: `df-${sql}` },
   };
+}
+
+/**
+ * Makes every transaction on this SQLite connection start with `begin
+ * immediate` (Kysely's driver sends a plain, deferred `begin`, and MikroORM
+ * has no option for it). A deferred transaction that reads first and writes
+ * later cannot wait for the lock: when another process committed in between,
+ * SQLite fails it at once with SQLITE_BUSY_SNAPSHOT, whatever busy_timeout
+ * says. An immediate one takes the write lock up front, waiting up to
+ * busy_timeout for it, so API and worker processes queue instead of failing.
+ * Reads outside transactions are not affected (WAL lets them run alongside).
+ */
+function beginImmediate(conn: KyselyConnection): void {
+  const execute = conn.executeQuery.bind(conn);
+  conn.executeQuery = (query) => execute(/^\s*begin\s*;?\s*$/i.test(query.sql) ? rawQuery('begin immediate') : query);
 }
 
 /**
@@ -82,6 +106,7 @@ export function createOrmConfig(db: DatabaseConfig, options: OrmConfigOptions = 
       onCreateConnection: async (connection: unknown) => {
         const conn = connection as KyselyConnection;
         for (const sql of pragmas) await conn.executeQuery(rawQuery(sql));
+        beginImmediate(conn);
       },
       migrations: {
         tableName: MIGRATIONS_TABLE,
@@ -98,9 +123,10 @@ export function createOrmConfig(db: DatabaseConfig, options: OrmConfigOptions = 
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: db.url,
-    // Every table lives in `schema` when it is set: queries qualify table names with it,
-    // and the migrator issues `set search_path` to it before each migration.
-    ...(db.schema ? { schema: db.schema } : {}),
+    // Every table lives in `schema` when it is set: MikroORM qualifies table names with it, the
+    // migrator issues `set search_path` to it before each migration, and every connection starts
+    // with it as its search_path so that raw SQL (`em.execute('update jobs ...')`) needs no prefix.
+    ...(db.schema ? { schema: db.schema, driverOptions: { options: `-c search_path=${quoteIdent(db.schema)}` } } : {}),
     migrations: {
       tableName: MIGRATIONS_TABLE,
       migrationsList: postgresqlMigrations,

@@ -26,7 +26,11 @@ import {
  * see libs/persistence/src/create-migration.ts.
  */
 
-const uuid = () => p.uuid().primary().onCreate(() => randomUUID());
+const uuid = () =>
+  p
+    .uuid()
+    .primary()
+    .onCreate(() => randomUUID());
 const createdAt = () => p.datetime().onCreate(() => new Date());
 
 export type JsonObject = Record<string, unknown>;
@@ -55,7 +59,10 @@ const JobSchema = defineEntity({
   properties: {
     id: uuid(),
     project: () => p.manyToOne(Project).deleteRule('cascade').index(),
-    status: p.enum(() => JobStatus).default(JobStatus.Pending).index(),
+    status: p
+      .enum(() => JobStatus)
+      .default(JobStatus.Pending)
+      .index(),
     stage: p.enum(() => Stage).nullable(),
     config: p.json<JsonObject>().onCreate(() => ({})),
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
@@ -84,7 +91,10 @@ const RawDocumentSchema = defineEntity({
     htmlPath: p.text().nullable(),
     title: p.text().nullable(),
     language: p.string().nullable(),
-    scrapeStatus: p.enum(() => ScrapeStatus).default(ScrapeStatus.Pending).index(),
+    scrapeStatus: p
+      .enum(() => ScrapeStatus)
+      .default(ScrapeStatus.Pending)
+      .index(),
     httpStatus: p.integer().nullable(),
     contentType: p.string().nullable(),
     error: p.text().nullable(),

@@ -1,0 +1,64 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { type SqlEntityManager, SqlitePlatform } from '@mikro-orm/sql';
+import { type JobProgress, type Stage, STAGES, type StageCounters } from '@datafactory/contracts';
+
+export interface JobCountersDelta {
+  /** Amounts to add to per-stage counters, e.g. `{ crawler: { done: 1 } }`. */
+  progress?: Partial<Record<Stage, Partial<StageCounters>>>;
+  /** Amount to add to the job's cost_total. */
+  cost?: number;
+}
+
+export interface JobCounters {
+  progress: JobProgress;
+  costTotal: number;
+}
+
+const COUNTERS = ['total', 'done', 'failed'] as const;
+
+/**
+ * Adds to a job's per-stage counters and total cost in one atomic UPDATE, and
+ * returns the values after it (null when there is no such job).
+ *
+ * Use this, not read-modify-write through an entity, from concurrent workers:
+ * on PostgreSQL two transactions that read a job, add one and flush lose one
+ * of the increments (READ COMMITTED), and on SQLite they queue on the write
+ * lock. The entity in an EntityManager's identity map is not refreshed.
+ */
+export async function addToJobCounters(
+  em: EntityManager,
+  jobId: string,
+  delta: JobCountersDelta,
+): Promise<JobCounters | null> {
+  const sqlite = em.getPlatform() instanceof SqlitePlatform;
+  const params: unknown[] = [];
+  let progress = 'progress';
+  for (const [stage, counters] of Object.entries(delta.progress ?? {})) {
+    if (!(STAGES as string[]).includes(stage)) throw new Error(`unknown stage "${stage}"`);
+    for (const [key, amount] of Object.entries(counters ?? {})) {
+      if (!(COUNTERS as readonly string[]).includes(key)) throw new Error(`unknown counter "${key}"`);
+      if (!Number.isInteger(amount)) throw new Error(`${stage}.${key} must be an integer (got ${String(amount)})`);
+      if (amount === 0) continue;
+      // `stage` and `key` were checked against fixed lists above: safe inside the SQL text.
+      progress = sqlite
+        ? `json_set(${progress}, '$.${stage}.${key}', coalesce(json_extract(progress, '$.${stage}.${key}'), 0) + ?)`
+        : `jsonb_set(${progress}, '{${stage},${key}}', to_jsonb(coalesce((progress #>> '{${stage},${key}}')::bigint, 0) + ?::bigint), true)`;
+      params.push(amount);
+    }
+  }
+  const cost = delta.cost ?? 0;
+  if (!Number.isFinite(cost)) throw new Error(`cost must be a finite number (got ${cost})`);
+  // SQLite keeps MikroORM datetimes as epoch milliseconds.
+  params.push(cost, sqlite ? Date.now() : new Date(), jobId);
+  const rows = (await (em as SqlEntityManager).execute(
+    `update jobs set progress = ${progress}, cost_total = cost_total + ?, updated_at = ? where id = ? returning progress, cost_total`,
+    params,
+    'all',
+  )) as { progress: JobProgress | string; cost_total: number | string }[];
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    progress: typeof row.progress === 'string' ? (JSON.parse(row.progress) as JobProgress) : row.progress,
+    costTotal: Number(row.cost_total),
+  };
+}
