@@ -20,13 +20,25 @@ export const Stage = {
 export type Stage = (typeof Stage)[keyof typeof Stage];
 export const STAGES = Object.values(Stage);
 
-export const ScrapeStatus = {
+/** State of one item (a document's fetch or refine step): `failed` and `skipped` carry a reason. */
+export const ItemStatus = {
   Pending: 'pending',
-  Fetched: 'fetched',
-  Skipped: 'skipped',
+  Ok: 'ok',
   Failed: 'failed',
+  Skipped: 'skipped',
 } as const;
-export type ScrapeStatus = (typeof ScrapeStatus)[keyof typeof ScrapeStatus];
+export type ItemStatus = (typeof ItemStatus)[keyof typeof ItemStatus];
+
+/** A document's fetch state (the seed's scrape_status). */
+export const ScrapeStatus = ItemStatus;
+export type ScrapeStatus = ItemStatus;
+
+/** A training example is `ok` (parsed and schema-valid) or `failed` (with its raw reply kept). */
+export const ExampleStatus = { Ok: 'ok', Failed: 'failed' } as const;
+export type ExampleStatus = (typeof ExampleStatus)[keyof typeof ExampleStatus];
+
+export const FetchMethod = { Http: 'http', Browser: 'browser' } as const;
+export type FetchMethod = (typeof FetchMethod)[keyof typeof FetchMethod];
 
 export const LogLevel = {
   Debug: 'debug',

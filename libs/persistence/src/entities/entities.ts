@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import {
   emptyProgress,
+  ExampleStatus,
   type ExportFormat,
+  FetchMethod,
+  ItemStatus,
   type JobProgress,
   JobStatus,
   LogLevel,
@@ -97,7 +100,22 @@ const RawDocumentSchema = defineEntity({
       .index(),
     httpStatus: p.integer().nullable(),
     contentType: p.string().nullable(),
+    /** Why the fetch failed or was skipped (DNS, timeout, HTTP 404, robots.txt, content type...). */
     error: p.text().nullable(),
+    /** The URL after redirects. */
+    finalUrl: p.text().nullable(),
+    canonicalUrl: p.text().nullable(),
+    fetchMethod: p.enum(() => FetchMethod).nullable(),
+    bytes: p.integer().nullable(),
+    publishedAt: p.datetime().nullable(),
+    fetchedAt: p.datetime().nullable(),
+    /** True when the job fetched it with respect_robots_txt: false. */
+    robotsIgnored: p.boolean().default(false),
+    refineStatus: p
+      .enum(() => ItemStatus)
+      .default(ItemStatus.Pending)
+      .index(),
+    refineError: p.text().nullable(),
     metadata: p.json<JsonObject>().onCreate(() => ({})),
     createdAt: createdAt(),
   },
@@ -116,6 +134,11 @@ const ChunkSchema = defineEntity({
     content: p.text(),
     tokenCount: p.integer(),
     chunkIndex: p.integer(),
+    language: p.string().nullable(),
+    /** Hash of the normalised content, for exact deduplication across a job or project. */
+    contentHash: p.string().default('').index(),
+    /** Set when this chunk (near-)duplicates an earlier one; such chunks are kept, not deleted. */
+    duplicateOf: () => p.manyToOne(Chunk).nullable().deleteRule('set null').index(),
     metadata: p.json<JsonObject>().onCreate(() => ({})),
     createdAt: createdAt(),
   },
@@ -134,8 +157,19 @@ const TrainingExampleSchema = defineEntity({
     inputText: p.text(),
     outputText: p.text(),
     modelUsed: p.string(),
+    status: p
+      .enum(() => ExampleStatus)
+      .default(ExampleStatus.Ok)
+      .index(),
+    /** Why generation failed (validation error, refusal...); the raw reply is kept beside it. */
+    error: p.text().nullable(),
+    rawReply: p.text().nullable(),
+    templateHash: p.string().nullable(),
+    /** Lineage: source URL, request/response tokens, latency, attempts... */
+    lineage: p.json<JsonObject>().nullable(),
     tokenCount: p.integer().default(0),
-    cost: p.double().default(0),
+    /** USD; null when the model's price is unknown (never a made-up 0). */
+    cost: p.double().nullable(),
     qualityScore: p.double().nullable(),
     qualityDetails: p.json<JsonObject>().nullable(),
     passedQc: p.boolean().nullable().index(),
