@@ -7,12 +7,15 @@ import {
   type AppProcess,
   builtApp,
   deleteRedisKeys,
+  dropPostgresSchema,
   freePort,
   REPO_ROOT,
   runNode,
   startNode,
   tempDir,
+  TEST_POSTGRES_URL,
   uniqueRedisPrefix,
+  uniqueSchema,
   waitFor,
 } from '@datafactory/testing';
 import { readFileSync } from 'node:fs';
@@ -21,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
-describe('api and worker against the real Redis and SQLite', () => {
+describe.each(['sqlite', 'postgresql'] as const)('api and worker against the real Redis and %s', (driver) => {
+  const schema = uniqueSchema();
   let dataDir: { path: string; remove: () => Promise<void> };
   let env: Record<string, string>;
   let api: AppProcess;
@@ -37,6 +41,7 @@ describe('api and worker against the real Redis and SQLite', () => {
       REDIS_PREFIX: uniqueRedisPrefix(),
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      ...(driver === 'postgresql' ? { DATABASE_URL: `${TEST_POSTGRES_URL}?schema=${schema}` } : {}),
     };
     base = `http://127.0.0.1:${port}`;
     const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
@@ -49,6 +54,7 @@ describe('api and worker against the real Redis and SQLite', () => {
     await Promise.all([api?.stop(), worker?.stop()]);
     await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
     await dataDir?.remove();
+    if (driver === 'postgresql') await dropPostgresSchema(TEST_POSTGRES_URL, schema);
   });
 
   const json = async (method: string, url: string, body?: unknown) => {
@@ -72,7 +78,7 @@ describe('api and worker against the real Redis and SQLite', () => {
     expect(health).toMatchObject({
       status: 'ok',
       down: [],
-      database: { status: 'ok', driver: 'sqlite' },
+      database: { status: 'ok', driver },
       redis: { status: 'ok' },
       workers: { status: 'ok', count: 1 },
     });

@@ -29,3 +29,16 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
     redis.disconnect();
   }
 }
+
+/** Drops a schema this run created (CASCADE); never touches any other. */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  if (!/^df_test_[a-z0-9_]+$/i.test(schema)) throw new Error(`refusing to drop schema "${schema}": not a test schema`);
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
