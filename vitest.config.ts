@@ -15,6 +15,7 @@ export default defineConfig({
   plugins,
   resolve: { alias },
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     // Three tiers, all run by `npm test`; `vitest --project unit` runs one.
     projects: [
       {

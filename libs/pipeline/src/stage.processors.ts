@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { QueueName } from '@datafactory/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -11,7 +11,7 @@ import { STAGE_HANDLERS, type StageHandler } from './stage-handlers.js';
  * job to the handler the stage lib registered. A queue without a handler
  * fails its jobs as unrecoverable, saying so, rather than retrying forever.
  */
-abstract class StageProcessor extends WorkerHost implements OnApplicationBootstrap {
+abstract class StageProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   protected abstract readonly queue: QueueName;
   private readonly logger = new Logger(this.constructor.name);
   private handler?: StageHandler;
@@ -28,6 +28,15 @@ abstract class StageProcessor extends WorkerHost implements OnApplicationBootstr
   onApplicationBootstrap(): void {
     this.handler = (this.handlers ?? []).find((h) => h.queue === this.queue);
     this.worker.concurrency = this.config.worker.concurrency;
+  }
+
+  /**
+   * The first shutdown hook: stop taking jobs at once and wait for the ones in
+   * flight (BullMQ's close()). Waiting for onApplicationShutdown instead would
+   * let the worker pick up new jobs while the other hooks run.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job): Promise<unknown> {
