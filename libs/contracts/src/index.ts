@@ -1,3 +1,4 @@
 export * from './queues.js';
 export * from './jobs.js';
 export * from './health.js';
+export * from './events.js';

@@ -34,3 +34,29 @@ export interface WorkerHeartbeat {
   /** Jobs being processed right now by this worker. */
   active: number;
 }
+
+/** Payloads of the per-item queue jobs; each carries its pipeline job id. */
+export interface CrawlItem {
+  jobId: string;
+  url: string;
+  /** Link distance from a start URL (site mode). */
+  depth: number;
+}
+export interface RefineItem {
+  jobId: string;
+  documentId: string;
+}
+export interface GenerateItem {
+  jobId: string;
+  chunkId: string;
+}
+export interface InspectItem {
+  jobId: string;
+  chunkId: string;
+}
+export interface ExportItem {
+  jobId: string;
+}
+
+/** Channel on which a cancel reaches every worker (they abort that job's in-flight work). */
+export const jobCancelChannel = (prefix: string): string => `${prefix}:job-cancel`;

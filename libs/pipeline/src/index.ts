@@ -5,3 +5,8 @@ export * from './stage-handlers.js';
 export * from './worker-runtime.module.js';
 export * from './heartbeat.service.js';
 export * from './stage.processors.js';
+export * from './job-events.js';
+export * from './job-log.service.js';
+export * from './job-input.js';
+export * from './jobs.service.js';
+export * from './jobs.module.js';
