@@ -8,7 +8,13 @@ import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@datafactory/config';
 import { QueueName } from '@datafactory/contracts';
-import { CrawlProcessor, QueuesModule, STAGE_HANDLERS, type StageHandler, WorkerRuntimeModule } from '@datafactory/pipeline';
+import {
+  CrawlProcessor,
+  QueuesModule,
+  STAGE_HANDLERS,
+  type StageHandler,
+  WorkerRuntimeModule,
+} from '@datafactory/pipeline';
 import { deleteRedisKeys, uniqueRedisPrefix } from '@datafactory/testing';
 import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,12 +33,14 @@ describe('worker shutdown', () => {
     const handled: string[] = [];
     const handler: StageHandler = {
       queue: QueueName.Crawl,
-      async handle(job) {
-        handled.push(String(job.id));
+      async handle(data) {
+        const n = (data as { n: number }).n;
+        handled.push(String(n));
         started();
         await mayFinish;
-        return { ok: job.id };
+        return { ok: n };
       },
+      async fail() {},
     };
 
     @Global()
@@ -41,7 +49,10 @@ describe('worker shutdown', () => {
 
     const config = loadConfig({ REDIS_URL, REDIS_PREFIX: prefix, WORKER_CONCURRENCY: '1', LOG_LEVEL: 'silent' });
     const app = await NestFactory.createApplicationContext(
-      { module: class WorkerUnderTest {}, imports: [ConfigModule.forRoot(config), TestHandlers, QueuesModule, WorkerRuntimeModule] },
+      {
+        module: class WorkerUnderTest {},
+        imports: [ConfigModule.forRoot(config), TestHandlers, QueuesModule, WorkerRuntimeModule],
+      },
       { logger: false },
     );
     const queue = app.get<Queue>(getQueueToken(QueueName.Crawl));
@@ -58,9 +69,9 @@ describe('worker shutdown', () => {
     const reader = new BullQueue(QueueName.Crawl, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
     try {
       expect(await (await reader.getJob(first.id!))!.getState()).toBe('completed');
-      expect((await reader.getJob(first.id!))!.returnvalue).toEqual({ ok: first.id });
+      expect((await reader.getJob(first.id!))!.returnvalue).toEqual({ ok: 1 });
       expect(await (await reader.getJob(second.id!))!.getState()).toBe('waiting');
-      expect(handled).toEqual([first.id]);
+      expect(handled).toEqual(['1']);
     } finally {
       await reader.close();
     }

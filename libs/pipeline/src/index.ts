@@ -10,3 +10,7 @@ export * from './job-log.service.js';
 export * from './job-input.js';
 export * from './jobs.service.js';
 export * from './jobs.module.js';
+export * from './dispatcher.js';
+export * from './coordinator.js';
+export * from './cancellations.js';
+export * from './local-dispatcher.js';

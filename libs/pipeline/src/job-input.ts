@@ -58,7 +58,10 @@ const DEFAULTS: JobConfig = {
  * A stage's config resolver: takes the user's section (unknown shape), returns
  * it with defaults applied, or the list of problems (each naming its field).
  */
-export type SectionResolver = (input: Record<string, unknown>, defaultModel: string) => { value: object; problems: string[] };
+export type SectionResolver = (
+  input: Record<string, unknown>,
+  defaultModel: string,
+) => { value: object; problems: string[] };
 
 /** The basic resolver for a section: DESIGN.md's fields with their defaults, types checked. */
 function basicResolver(section: Section): SectionResolver {
@@ -97,7 +100,8 @@ export function resolveJobConfig(input: unknown, defaultModel: string): JobConfi
   const problems: string[] = [];
   const out: Record<string, object> = {};
   for (const key of Object.keys(source)) {
-    if (!resolvers.has(key as Section)) problems.push(`config.${key} is not a known section (scraping, processing, generation, quality, export)`);
+    if (!resolvers.has(key as Section))
+      problems.push(`config.${key} is not a known section (scraping, processing, generation, quality, export)`);
   }
   for (const [section, resolve] of resolvers) {
     const given = source[section] ?? {};

@@ -72,7 +72,13 @@ export class JobsService {
       })),
     );
     await this.logs.log(job.id, 'info', `job started with ${urls.length} URL(s)`, { stage: Stage.Crawler });
-    this.events.publish({ type: 'stage', jobId: job.id, status: job.status, stage: job.stage ?? null, at: new Date().toISOString() });
+    this.events.publish({
+      type: 'stage',
+      jobId: job.id,
+      status: job.status,
+      stage: job.stage ?? null,
+      at: new Date().toISOString(),
+    });
     return job;
   }
 

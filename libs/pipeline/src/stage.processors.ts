@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { QueueName } from '@datafactory/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { ActiveJobs } from './active-jobs.js';
+import { Cancellations } from './cancellations.js';
 import { STAGE_HANDLERS, type StageHandler } from './stage-handlers.js';
 
 /**
@@ -20,6 +21,7 @@ abstract class StageProcessor extends WorkerHost implements OnApplicationBootstr
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly active: ActiveJobs,
+    private readonly cancellations: Cancellations,
     @Optional() @Inject(STAGE_HANDLERS) private readonly handlers: StageHandler[] | null,
   ) {
     super();
@@ -43,10 +45,21 @@ abstract class StageProcessor extends WorkerHost implements OnApplicationBootstr
     if (!this.handler) throw new UnrecoverableError(`queue "${this.queue}" has no handler in this worker`);
     this.active.count++;
     this.logger.debug(`start ${this.queue} job ${job.id}`);
+    const jobId = (job.data as { jobId?: string }).jobId;
+    const signal = jobId
+      ? AbortSignal.any([this.controller.signal, this.cancellations.signalFor(jobId)])
+      : this.controller.signal;
     try {
-      const result = await this.handler.handle(job, this.controller.signal);
+      const result = await this.handler.handle(job.data, { signal, attempt: job.attemptsMade + 1 });
       this.logger.debug(`done ${this.queue} job ${job.id}`);
       return result;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!final) throw error;
+      // Retries used up: the item is recorded as failed (with the reason) and the job goes on.
+      await this.handler.fail(job.data, error);
+      return { failed: error.message };
     } finally {
       this.active.count--;
     }

@@ -1,0 +1,135 @@
+import { EntityManager } from '@mikro-orm/core';
+import { type SqlEntityManager, SqlitePlatform } from '@mikro-orm/sql';
+import { Injectable } from '@nestjs/common';
+import { type ExportItem, type JobProgress, JobStatus, QueueName, Stage } from '@datafactory/contracts';
+import { addToJobCounters, Job, type JobCounters, type JobCountersDelta } from '@datafactory/persistence';
+import { Dispatcher } from './dispatcher.js';
+import { JobEventsPublisher } from './job-events.js';
+import { JobLogService } from './job-log.service.js';
+
+/** The stages whose items stream; the exporter runs once at the end. */
+const ITEM_STAGES: readonly Stage[] = [Stage.Crawler, Stage.Refiner, Stage.Generator, Stage.Inspector];
+
+/** True when every item counted so far has reached a final state. */
+export function itemsSettled(progress: JobProgress): boolean {
+  return ITEM_STAGES.every((s) => progress[s].done + progress[s].failed >= progress[s].total);
+}
+
+/** The stage with unfinished items, earliest first (for display); null when all are settled. */
+export function busiestStage(progress: JobProgress): Stage | null {
+  return ITEM_STAGES.find((s) => progress[s].done + progress[s].failed < progress[s].total) ?? null;
+}
+
+/**
+ * Moves a job along as its items finish: counts them atomically, publishes
+ * progress, and when the crawl is over and every item is settled, hands the
+ * job to the exporter, exactly once however many workers race to it.
+ *
+ * The `stage` column doubles as the crawl's end marker: it stays `crawler`
+ * until the crawl job has discovered and stored every page, and becomes
+ * `exporter` only through the one conditional UPDATE that wins.
+ */
+@Injectable()
+export class PipelineCoordinator {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly events: JobEventsPublisher,
+    private readonly logs: JobLogService,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /** Is the job still running (not cancelled, failed or done)? Handlers ask before each item. */
+  async isRunning(jobId: string): Promise<boolean> {
+    const job = await this.em.fork().findOne(Job, { id: jobId }, { fields: ['status'] });
+    return job?.status === JobStatus.Running;
+  }
+
+  /** Adds to the job's counters (in `em`'s transaction when given) and returns them. */
+  async count(jobId: string, delta: JobCountersDelta, em: EntityManager = this.em.fork()): Promise<JobCounters | null> {
+    return addToJobCounters(em, jobId, delta);
+  }
+
+  /** After an item's transaction committed: progress event, stage display, and the hand-over to export. */
+  async afterItem(jobId: string, counters: JobCounters | null): Promise<void> {
+    if (!counters) return;
+    const at = new Date().toISOString();
+    this.events.publish({ type: 'progress', jobId, progress: counters.progress, costTotal: counters.costTotal, at });
+    const busy = busiestStage(counters.progress);
+    if (busy && busy !== Stage.Crawler) await this.showStage(jobId, busy);
+    if (itemsSettled(counters.progress)) await this.tryHandOverToExport(jobId);
+  }
+
+  /** The crawl job found and stored every page it will: from now on the job can finish. */
+  async crawlFinished(jobId: string): Promise<void> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    await em.execute(`update jobs set stage = ? where id = ? and stage = ?`, [Stage.Refiner, jobId, Stage.Crawler]);
+    const job = await em.fork().findOne(Job, { id: jobId });
+    if (!job) return;
+    this.events.publish({
+      type: 'stage',
+      jobId,
+      status: job.status,
+      stage: Stage.Refiner,
+      at: new Date().toISOString(),
+    });
+    await this.afterItem(jobId, { progress: job.progress, costTotal: Number(job.costTotal) });
+  }
+
+  /** Marks a job final and says so (completed, failed); a cancelled job stays cancelled. */
+  async finish(
+    jobId: string,
+    status: typeof JobStatus.Completed | typeof JobStatus.Failed,
+    error: string | null = null,
+  ): Promise<void> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    // SQLite keeps MikroORM datetimes as epoch milliseconds.
+    const now = em.getPlatform() instanceof SqlitePlatform ? Date.now() : new Date();
+    const changed = await em.execute(
+      `update jobs set status = ?, error = ?, completed_at = ?, updated_at = ? where id = ? and status = ?`,
+      [status, error, now, now, jobId, JobStatus.Running],
+      'run',
+    );
+    if (affected(changed) === 0) return;
+    await this.logs.log(jobId, status === JobStatus.Completed ? 'info' : 'error', error ?? `job ${status}`, {
+      stage: Stage.Exporter,
+    });
+    const at = new Date().toISOString();
+    this.events.publish({ type: 'stage', jobId, status, stage: Stage.Exporter, at });
+    this.events.publish({ type: 'done', jobId, status, error, at });
+  }
+
+  private async showStage(jobId: string, stage: Stage): Promise<void> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    const changed = await em.execute(
+      `update jobs set stage = ? where id = ? and stage <> ? and stage <> ? and stage <> ?`,
+      [stage, jobId, stage, Stage.Crawler, Stage.Exporter],
+      'run',
+    );
+    if (affected(changed) > 0) {
+      this.events.publish({ type: 'stage', jobId, status: JobStatus.Running, stage, at: new Date().toISOString() });
+    }
+  }
+
+  private async tryHandOverToExport(jobId: string): Promise<void> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    const changed = await em.execute(
+      `update jobs set stage = ? where id = ? and status = ? and stage <> ? and stage <> ?`,
+      [Stage.Exporter, jobId, JobStatus.Running, Stage.Crawler, Stage.Exporter],
+      'run',
+    );
+    if (affected(changed) === 0) return;
+    this.events.publish({
+      type: 'stage',
+      jobId,
+      status: JobStatus.Running,
+      stage: Stage.Exporter,
+      at: new Date().toISOString(),
+    });
+    await this.dispatcher.enqueue(QueueName.Export, { jobId } satisfies ExportItem, `export-${jobId}`);
+  }
+}
+
+function affected(result: unknown): number {
+  const r = result as { affectedRows?: number; changes?: number; rowCount?: number };
+  return r?.affectedRows ?? r?.changes ?? r?.rowCount ?? 0;
+}

@@ -1,0 +1,37 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { QueueName } from '@datafactory/contracts';
+import type { Queue } from 'bullmq';
+
+/** How a stage hands items to the next one: BullMQ in the worker, in memory in `datafactory run`. */
+export abstract class Dispatcher {
+  /** Adds an item; `id` makes it idempotent (adding the same id twice runs it once). */
+  abstract enqueue(queue: QueueName, data: object, id: string): Promise<void>;
+}
+
+/** Retries of a per-item queue job before its item is recorded as failed. */
+export const ITEM_ATTEMPTS = 3;
+
+@Injectable()
+export class BullDispatcher extends Dispatcher {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @InjectQueue(QueueName.Crawl) crawl: Queue,
+    @InjectQueue(QueueName.Refine) refine: Queue,
+    @InjectQueue(QueueName.Generate) generate: Queue,
+    @InjectQueue(QueueName.Inspect) inspect: Queue,
+    @InjectQueue(QueueName.Export) exportQueue: Queue,
+  ) {
+    super();
+    this.queues = { crawl, refine, generate, inspect, export: exportQueue };
+  }
+
+  async enqueue(queue: QueueName, data: object, id: string): Promise<void> {
+    await this.queues[queue].add(queue, data, {
+      jobId: id,
+      attempts: ITEM_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 1_000 },
+    });
+  }
+}
