@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type AppConfig } from '@datafactory/config';
 import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
 import { DoctorCommand } from './commands/doctor.command.js';
+import { ExtractCommand } from './commands/extract.command.js';
+import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
 
 /** The `datafactory` CLI. Commands open what they need themselves (a migration needs no running ORM). */
 @Module({})
@@ -10,7 +12,16 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [ConfigModule.forRoot(config)],
-      providers: [DbCommand, DbMigrateCommand, DoctorCommand],
+      providers: [
+        DbCommand,
+        DbMigrateCommand,
+        DoctorCommand,
+        ExtractCommand,
+        JobsCommand,
+        JobsListCommand,
+        JobsShowCommand,
+        JobsCancelCommand,
+      ],
     };
   }
 }

@@ -36,6 +36,8 @@ export interface AppConfig {
   chromePath: string;
   worker: { concurrency: number; shutdownTimeoutMs: number };
   dashboardDir: string;
+  /** Where the CLI's `jobs` commands find a running API. */
+  apiUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +117,7 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: int(1, 256, 4),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
   DASHBOARD_DIR: optionalString,
+  API_URL: url(['http:', 'https:']),
 });
 
 /**
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(e.DASHBOARD_DIR)
       : path.join(PACKAGE_ROOT, 'dist', 'dashboard', 'browser'),
+    apiUrl: (e.API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
   };
 }
 
