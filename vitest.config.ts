@@ -3,7 +3,18 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
-const libs = ['contracts', 'config', 'crawler', 'persistence', 'pipeline', 'testing'];
+const libs = [
+  'contracts',
+  'config',
+  'crawler',
+  'exporter',
+  'persistence',
+  'pipeline',
+  'testing',
+  'generator',
+  'refiner',
+  'inspector',
+];
 const alias = Object.fromEntries(libs.map((l) => [`@datafactory/${l}`, path.join(root, 'libs', l, 'src', 'index.ts')]));
 
 // SWC compiles the TypeScript so that Nest's decorators and their metadata work in tests.

@@ -2,3 +2,4 @@ export * from './processes.js';
 export * from './redis-server.js';
 export * from './databases.js';
 export * from './wait.js';
+export * from './fixture-site/fixture-site.js';

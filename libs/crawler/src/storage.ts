@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import { Job, RawDocument } from '@datafactory/persistence';
+import type { CrawledDocument } from './types.js';
+
+/** Where a job's raw pages live, relative to DATA_DIR. */
+export function rawDocumentDir(jobId: string): string {
+  return path.join('raw', jobId);
+}
+
+/**
+ * The stored file of a document, relative to DATA_DIR (`raw/<jobId>/<sha256 of the URL>.html`, `.txt` for
+ * plain text). The row keeps this relative path: `path.resolve(dataDir, htmlPath)` opens it on any machine
+ * that mounts DATA_DIR.
+ */
+export function rawDocumentPath(jobId: string, doc: Pick<CrawledDocument, 'url' | 'contentType'>): string {
+  const hash = createHash('sha256').update(doc.url).digest('hex').slice(0, 32);
+  const ext = doc.contentType?.toLowerCase().startsWith('text/plain') ? 'txt' : 'html';
+  return path.join(rawDocumentDir(jobId), `${hash}.${ext}`);
+}
+
+/**
+ * Persists one crawled document: its content as a UTF-8 file under DATA_DIR
+ * (written to a temporary name, then renamed, so a reader never sees half a
+ * page) and a `raw_documents` row, in a fork of `em` of its own.
+ */
+export async function storeCrawledDocument(
+  em: EntityManager,
+  args: { jobId: string; dataDir: string; document: CrawledDocument },
+): Promise<RawDocument> {
+  const { jobId, dataDir, document: doc } = args;
+  let htmlPath: string | null = null;
+  if (doc.status === 'ok' && doc.content !== undefined) {
+    htmlPath = rawDocumentPath(jobId, doc);
+    const file = path.resolve(dataDir, htmlPath);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, doc.content, 'utf8');
+    await rename(tmp, file);
+  }
+  const fork = em.fork();
+  const row = fork.create(RawDocument, {
+    job: fork.getReference(Job, jobId),
+    url: doc.url,
+    htmlPath,
+    title: doc.title ?? null,
+    language: doc.language ?? null,
+    scrapeStatus: doc.status,
+    httpStatus: doc.httpStatus ?? null,
+    contentType: doc.contentType ?? null,
+    error: doc.reason ?? null,
+    finalUrl: doc.finalUrl ?? null,
+    canonicalUrl: doc.canonicalUrl ?? null,
+    fetchMethod: doc.fetchMethod ?? null,
+    bytes: doc.bytes ?? null,
+    publishedAt: doc.publishedAt ?? null,
+    fetchedAt: doc.fetchedAt ?? null,
+    robotsIgnored: doc.robotsIgnored,
+    metadata: documentMetadata(doc),
+  });
+  await fork.flush();
+  return row;
+}
+
+/** What has no column of its own goes to `raw_documents.metadata`. */
+export function documentMetadata(doc: CrawledDocument): Record<string, unknown> {
+  const meta: Record<string, unknown> = {
+    reasonCode: doc.reasonCode,
+    depth: doc.depth,
+    discoveredFrom: doc.discoveredFrom,
+    redirects: doc.redirects.length ? doc.redirects : undefined,
+    charset: doc.charset,
+    attempts: doc.attempts,
+    timings: doc.timings,
+    browserReason: doc.browserReason,
+    browserError: doc.browserError,
+    linksFound: doc.linksFound,
+    privateNetworksAllowed: doc.privateNetworksAllowed || undefined,
+  };
+  return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
+}

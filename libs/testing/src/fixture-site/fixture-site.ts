@@ -1,0 +1,415 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import iconv from 'iconv-lite';
+
+/*
+ * The fixture web site of the crawler tests (issue 3): several hosts on
+ * 127.0.0.1, one port each, serving the same routes with per-host robots.txt.
+ * Every request is recorded, so tests assert on what a crawler actually did.
+ * It never sends traffic anywhere; the redirects to private addresses point
+ * at addresses the crawler must refuse before connecting.
+ */
+
+/** Host roles: each decides its robots.txt. */
+export type FixtureHostName = 'main' | 'delay' | 'robots503' | 'robots404' | 'other' | `h${number}`;
+
+export interface FixtureRequest {
+  host: string;
+  port: number;
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** performance.now() when the request arrived. */
+  at: number;
+}
+
+export interface FixtureSiteOptions {
+  hosts?: FixtureHostName[];
+  /** Crawl-delay (seconds) that the `delay` host's robots.txt asks for. */
+  crawlDelaySeconds?: number;
+}
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+const TEXT =
+  'This fixture page has enough plain text to count as a real article for the crawler. ' +
+  'It talks about nothing in particular, at length, so that the visible text is well above the threshold. ';
+
+function page(title: string, body: string, head = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${head}</head><body>${body}</body></html>`;
+}
+
+export class FixtureSite extends EventEmitter {
+  readonly requests: FixtureRequest[] = [];
+  /** Body bytes written per path (how much of a huge page went out before the client gave up). */
+  readonly bytesSent = new Map<string, number>();
+  private readonly servers = new Map<string, Server>();
+  private readonly ports = new Map<string, number>();
+  private readonly sockets = new Set<Socket>();
+  private readonly hits = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor(private readonly options: FixtureSiteOptions) {
+    super();
+  }
+
+  static async start(options: FixtureSiteOptions = {}): Promise<FixtureSite> {
+    const site = new FixtureSite(options);
+    for (const name of options.hosts ?? ['main', 'delay', 'robots503', 'robots404', 'other']) await site.listen(name);
+    return site;
+  }
+
+  private async listen(name: string): Promise<void> {
+    const server = createServer((req, res) => this.handle(name, req, res));
+    server.keepAliveTimeout = 2_000;
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    this.servers.set(name, server);
+    this.ports.set(name, (server.address() as AddressInfo).port);
+  }
+
+  port(host: string): number {
+    const p = this.ports.get(host);
+    if (p === undefined) throw new Error(`fixture host ${host} is not running`);
+    return p;
+  }
+
+  /** `http://127.0.0.1:<port of host><path>`. */
+  url(host: string, path = '/'): string {
+    return `http://127.0.0.1:${this.port(host)}${path}`;
+  }
+
+  /** `host:port` pairs of every fixture host (for a crawler's trusted-host list). */
+  hostPorts(): string[] {
+    return [...this.ports.values()].map((p) => `127.0.0.1:${p}`);
+  }
+
+  requestsTo(host: string, path?: string | RegExp): FixtureRequest[] {
+    return this.requests.filter(
+      (r) =>
+        r.host === host && (path === undefined || (typeof path === 'string' ? r.path === path : path.test(r.path))),
+    );
+  }
+
+  /** Resolves with the first recorded (or future) request matching `match`. */
+  waitForRequest(match: (r: FixtureRequest) => boolean): Promise<FixtureRequest> {
+    const found = this.requests.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const listener = (r: FixtureRequest) => {
+        if (match(r)) {
+          this.off('request', listener);
+          resolve(r);
+        }
+      };
+      this.on('request', listener);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    for (const s of this.sockets) s.destroy();
+    await Promise.all([...this.servers.values()].map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private hit(key: string): number {
+    const n = (this.hits.get(key) ?? 0) + 1;
+    this.hits.set(key, n);
+    return n;
+  }
+
+  private send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers = {}): void {
+    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    res.writeHead(status, { 'content-type': type, 'content-length': buf.length, ...headers });
+    res.end(buf);
+  }
+
+  private robots(host: string, res: ServerResponse): void {
+    const base = `http://127.0.0.1:${this.port(host)}`;
+    switch (host) {
+      case 'robots503':
+        return this.send(res, 503, 'text/plain', 'down for maintenance');
+      case 'robots404':
+        return this.send(res, 404, 'text/plain', 'no robots here');
+      case 'delay':
+        return this.send(
+          res,
+          200,
+          'text/plain',
+          `User-agent: *\nCrawl-delay: ${this.options.crawlDelaySeconds ?? 1}\nDisallow: /private/\n`,
+        );
+      case 'main':
+        return this.send(
+          res,
+          200,
+          'text/plain',
+          [
+            'User-agent: *',
+            'Disallow: /private/',
+            '',
+            'User-agent: DataFactoryBot',
+            'Disallow: /private/',
+            'Disallow: /bot-forbidden',
+            'Allow: /private/open',
+            '',
+            `Sitemap: ${base}/sitemap-extra.xml`,
+          ].join('\n'),
+        );
+      default:
+        return this.send(res, 200, 'text/plain', 'User-agent: *\nDisallow:\n');
+    }
+  }
+
+  private handle(host: string, req: IncomingMessage, res: ServerResponse): void {
+    const path = req.url ?? '/';
+    const record: FixtureRequest = {
+      host,
+      port: this.port(host),
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      at: performance.now(),
+    };
+    this.requests.push(record);
+    this.emit('request', record);
+    const url = new URL(path, `http://127.0.0.1:${this.port(host)}`);
+    const p = url.pathname;
+    const base = `http://127.0.0.1:${this.port(host)}`;
+    const html = (body: string, status = 200, headers = {}) =>
+      this.send(res, status, 'text/html; charset=utf-8', body, headers);
+    let m: RegExpExecArray | null;
+
+    if (p === '/robots.txt') return this.robots(host, res);
+    if (p === '/') {
+      return html(
+        page(
+          'Fixture home',
+          `<p>${TEXT}</p>
+           <a href="/articles/1">one</a> <a href="/articles/2#section">two</a> <a href="articles/2">two again</a>
+           <a href="/private/secret">private</a> <a href="/bot-forbidden">forbidden</a>
+           <a href="/nofollowed" rel="nofollow">nofollow</a> <a href="mailto:x@example.com">mail</a>
+           <a href="http://127.0.0.1:${this.ports.get('other') ?? 1}/articles/1">other site</a>
+           <a href="/chain/1">chain</a> <a href="/files/report.pdf">pdf</a>`,
+        ),
+      );
+    }
+    if ((m = /^\/articles\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      return html(page(`Article ${n}`, `<h1>Article ${n}</h1><p>${TEXT}</p><a href="/articles/${n + 1}">next</a>`));
+    }
+    if ((m = /^\/chain\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      return html(page(`Chain ${n}`, `<p>${TEXT}</p><a href="/chain/${n + 1}">deeper</a>`));
+    }
+    if ((m = /^\/p\/(\d+)$/.exec(p))) return html(page(`Page ${m[1]} of ${host}`, `<p>${TEXT}</p>`));
+    if (p.startsWith('/private/') || p === '/bot-forbidden' || p === '/nofollowed' || p.startsWith('/sm/')) {
+      return html(page(`Page ${p}`, `<p>${TEXT}</p>`));
+    }
+    if (p === '/files/report.pdf') return this.send(res, 200, 'application/pdf', Buffer.from('%PDF-1.4\n%fixture\n'));
+
+    // Sitemaps: an index pointing at a plain and a gzipped urlset; robots.txt names one more.
+    if (p === '/sitemap.xml') {
+      return this.send(
+        res,
+        200,
+        'application/xml',
+        `<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+         <sitemap><loc>${base}/sitemap-pages.xml</loc></sitemap>
+         <sitemap><loc>${base}/sitemap-more.xml.gz</loc></sitemap></sitemapindex>`,
+      );
+    }
+    if (p === '/sitemap-pages.xml') {
+      return this.send(res, 200, 'application/xml', urlset([`${base}/sm/1`, `${base}/sm/2`, `${base}/private/x`]));
+    }
+    if (p === '/sitemap-more.xml.gz') {
+      return this.send(res, 200, 'application/gzip', gzipSync(urlset([`${base}/sm/3`])));
+    }
+    if (p === '/sitemap-extra.xml') return this.send(res, 200, 'application/xml', urlset([`${base}/sm/4`]));
+
+    // Character sets.
+    if (p === '/cp1252') {
+      const body = page('Café', '<p>Café naïve – “quotes” cost 5 €.</p>').replace('<meta charset="utf-8">', '');
+      return this.send(res, 200, 'text/html; charset=windows-1252', iconv.encode(body, 'windows-1252'));
+    }
+    if (p === '/cp1252-meta') {
+      const body = page('Crème brûlée', '<p>Crème brûlée – déjà vu.</p>').replace(
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+      );
+      return this.send(res, 200, 'text/html', iconv.encode(body, 'windows-1252'));
+    }
+    if (p === '/sjis') {
+      const body = page('日本語のページ', '<p>これは日本語のテストページです。</p>').replace(
+        '<meta charset="utf-8">',
+        '<meta charset="Shift_JIS">',
+      );
+      return this.send(res, 200, 'text/html', iconv.encode(body, 'shift_jis'));
+    }
+    if (p === '/bom') {
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(page('BOM', '<p>Grüße aus Köln</p>'))]);
+      return this.send(res, 200, 'text/html', body);
+    }
+
+    // Compression.
+    if (p === '/gzip' || p === '/br' || p === '/deflate') {
+      const body = Buffer.from(page(`Compressed ${p}`, `<p>${TEXT}</p>`));
+      const encoded = p === '/gzip' ? gzipSync(body) : p === '/br' ? brotliCompressSync(body) : deflateSync(body);
+      return this.send(res, 200, 'text/html; charset=utf-8', encoded, { 'content-encoding': p.slice(1) });
+    }
+    if (p === '/gzip-bomb') {
+      return this.send(res, 200, 'text/html', gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), {
+        'content-encoding': 'gzip',
+      });
+    }
+
+    // Redirects.
+    if ((m = /^\/redirect\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      if (n === 0) return html(page('Redirect target', `<p>${TEXT}</p>`));
+      res.writeHead(302, { location: `/redirect/${n - 1}` });
+      return void res.end();
+    }
+    if (p === '/loop/a' || p === '/loop/b') {
+      res.writeHead(301, { location: p === '/loop/a' ? '/loop/b' : '/loop/a' });
+      return void res.end();
+    }
+    if (p === '/to-private' || p === '/to-metadata' || p === '/to-internal-name' || p === '/to-ftp') {
+      const target = {
+        '/to-private': 'http://10.20.30.40/admin',
+        '/to-metadata': 'http://169.254.169.254/latest/meta-data/',
+        '/to-internal-name': `http://intranet.fixture.test:${this.port(host)}/p/1`,
+        '/to-ftp': 'ftp://127.0.0.1/file',
+      }[p];
+      res.writeHead(302, { location: target });
+      return void res.end();
+    }
+    if (p === '/dup-a' || p === '/dup-b') {
+      res.writeHead(302, { location: '/articles/1' });
+      return void res.end();
+    }
+
+    // Failures and retries, counted per full path so each test can use its own key.
+    if (p === '/429') {
+      const seconds = url.searchParams.get('seconds') ?? '2';
+      if (this.hit(path) === 1) return this.send(res, 429, 'text/plain', 'slow down', { 'retry-after': seconds });
+      return html(page('After 429', `<p>${TEXT}</p>`));
+    }
+    if (p === '/429-date') {
+      if (this.hit(path) === 1) {
+        // An HTTP-date has one-second precision: 3 s ahead guarantees at least 2 s.
+        const when = new Date(Date.now() + 3_000).toUTCString();
+        return this.send(res, 429, 'text/plain', 'slow down', { 'retry-after': when });
+      }
+      return html(page('After 429 date', `<p>${TEXT}</p>`));
+    }
+    if (p === '/503-then-200') {
+      if (this.hit(path) === 1) return this.send(res, 503, 'text/plain', 'try again');
+      return html(page('Recovered', `<p>${TEXT}</p>`));
+    }
+    if (p === '/always-500') return this.send(res, 500, 'text/plain', 'broken');
+    if (p === '/404') return this.send(res, 404, 'text/html', page('Not found', '<p>nothing</p>'));
+    if (p === '/slow') {
+      const ms = Number(url.searchParams.get('ms') ?? '5000');
+      return this.later(ms, () => {
+        if (!res.destroyed) html(page('Slow', `<p>${TEXT}</p>`));
+      });
+    }
+    if (p === '/never-ends') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.write(`<!doctype html><html><head><title>Never ends</title></head><body><p>${TEXT}</p>`);
+      return; // the body never finishes
+    }
+    if (p === '/huge' || p === '/huge-declared') {
+      const total = 50 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        ...(p === '/huge-declared' ? { 'content-length': total } : {}),
+      });
+      let sent = 0;
+      const pump = () => {
+        while (sent < total && !res.destroyed) {
+          sent += chunk.length;
+          this.bytesSent.set(path, sent);
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.on('close', () => this.emit('closed', path));
+      return pump();
+    }
+    if (p === '/binary-as-html') return this.send(res, 200, 'text/html', Buffer.concat([PNG, Buffer.alloc(2048, 0)]));
+    if (p === '/plain') return this.send(res, 200, 'text/plain; charset=utf-8', 'Just some plain text.\nSecond line.');
+
+    // Metadata.
+    if (p === '/meta') {
+      return html(
+        page(
+          '  Metadata   page ',
+          `<article><time datetime="2019-01-01">old</time><p>${TEXT}</p></article>`,
+          `<link rel="canonical" href="/meta-canonical"><meta property="article:published_time" content="2024-03-05T10:00:00Z">
+           <script type="application/ld+json">{"@type":"Article","datePublished":"2023-01-01"}</script>`,
+        ).replace('lang="en"', 'lang="fr-CA"'),
+      );
+    }
+    if (p === '/jsonld') {
+      return this.send(
+        res,
+        200,
+        'text/html',
+        `<html><head><title>JSON-LD</title><script type="application/ld+json">{"@graph":[{"@type":"WebPage"},{"@type":"NewsArticle","datePublished":"2022-07-08T09:10:11Z"}]}</script></head><body><p>${TEXT}</p></body></html>`,
+        { 'content-language': 'de' },
+      );
+    }
+
+    // Script-rendered pages.
+    if (p === '/spa' || /^\/spa\/\d+$/.test(p)) {
+      return html(
+        `<!doctype html><html lang="en"><head><title>SPA</title></head><body><div id="root"></div>
+         <img src="/img/logo.png"><script src="/spa.js"></script></body></html>`,
+      );
+    }
+    if (p === '/spa.js') {
+      return this.send(
+        res,
+        200,
+        'application/javascript',
+        `document.getElementById('root').innerHTML = '<h1>Rendered by script</h1><p>' + 'Only the browser sees this text. '.repeat(5) + '</p><a href="/articles/7">a link</a>';`,
+      );
+    }
+    if (p === '/spa-inline') {
+      return html(
+        `<!doctype html><html><head><title>Inline SPA</title></head><body><noscript>Please enable JavaScript to view this page.</noscript><div id="app"></div>
+         <script>document.getElementById('app').textContent = 'Inline script wrote this sentence.';</script></body></html>`,
+      );
+    }
+    if (p === '/spa-hanging') {
+      return html(
+        `<!doctype html><html><head><title>Hanging SPA</title></head><body><div id="root"></div>
+         <script src="/never-ends"></script></body></html>`,
+      );
+    }
+    if (p.startsWith('/img/')) return this.send(res, 200, 'image/png', PNG);
+    return this.send(res, 404, 'text/html', page('Not found', '<p>no such fixture page</p>'));
+  }
+}
+
+function urlset(urls: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls
+    .map((u) => `<url><loc>${u}</loc></url>`)
+    .join('')}</urlset>`;
+}
