@@ -3,3 +3,4 @@ export * from './redis-server.js';
 export * from './databases.js';
 export * from './wait.js';
 export * from './fixture-site/fixture-site.js';
+export * from './fake-openai/index.js';

@@ -1,0 +1,569 @@
+import { randomUUID } from 'node:crypto';
+import OpenAI, { APIError, APIUserAbortError } from 'openai';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ExampleStatus } from '@datafactory/contracts';
+import { CALL_ID_HEADER, LlmClient } from './client.js';
+import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from './config.js';
+import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
+import { extractJson } from './parse.js';
+import { costOf, DEFAULT_PRICING, findPrice, type PricingTable, type TokenUsage } from './pricing/pricing.js';
+import { isResponseFormatRejection, type StructuredOutputMode, StructuredOutputSupport } from './structured-output.js';
+import type { PromptTemplate, TemplateVariables } from './templates/template.js';
+import { type ChatMessageText, countChatTokens, countTokens } from './tokens.js';
+
+/** A chunk as the generator needs it (the pipeline maps its Chunk and RawDocument rows to this). */
+export interface ChunkInput {
+  id: string;
+  text: string;
+  index?: number | null;
+  tokenCount?: number | null;
+  language?: string | null;
+  metadata?: Record<string, unknown>;
+  document?: { id?: string | null; url?: string | null; title?: string | null; language?: string | null };
+}
+
+export interface GenerateOptions {
+  template: PromptTemplate;
+  model?: string;
+  /** Default: the template's. */
+  examplesPerChunk?: number;
+  temperature?: number;
+  maxTokens?: number | null;
+  templateParams?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** One chat completion request (with the SDK's retries inside it). */
+export interface LlmCallRecord {
+  kind: 'generate' | 'repair';
+  mode: StructuredOutputMode;
+  usage: TokenUsage;
+  /** `provider`: the server's usage block; `tiktoken`: counted here because the server sent none. */
+  usageSource: 'provider' | 'tiktoken';
+  /** The request's prompt tokens as tiktoken counts them; counted only when the server sent no usage (it costs ~1 ms a call). */
+  countedPromptTokens: number | null;
+  cost: number | null;
+  latencyMs: number;
+  /** HTTP attempts, 1 + retries. */
+  attempts: number;
+  responseModel: string | null;
+  finishReason: string | null;
+  error?: string;
+}
+
+/** What goes into TrainingExample.lineage. No secret is ever part of it. */
+export interface ExampleLineage {
+  chunkId: string;
+  documentId: string | null;
+  sourceUrl: string | null;
+  templateType: string;
+  templateHash: string;
+  model: string;
+  responseModel: string | null;
+  baseUrl: string;
+  requestTokens: number;
+  cachedRequestTokens: number;
+  responseTokens: number;
+  usageSource: 'provider' | 'tiktoken';
+  /** This example's share of the calls' cost (USD; null when the price is unknown). */
+  cost: number | null;
+  /** Cost of all calls made for the chunk. */
+  callsCost: number | null;
+  pricingVersion: string;
+  latencyMs: number;
+  attempts: number;
+  calls: number;
+  repaired: boolean;
+  structuredOutput: StructuredOutputMode;
+  exampleIndex: number;
+  examplesInReply: number;
+  /** The example as the model wrote it (null when the reply could not be read). */
+  fields: Record<string, unknown> | null;
+}
+
+export interface GeneratedExample {
+  status: ExampleStatus;
+  inputText: string;
+  outputText: string;
+  /** Why it failed; null when ok. */
+  error: string | null;
+  /** The model's reply text, kept for failed examples (and for repaired ones: the reply that was used). */
+  rawReply: string | null;
+  /** tiktoken count of input + output text. */
+  tokenCount: number;
+  cost: number | null;
+  lineage: ExampleLineage;
+}
+
+export interface ChunkGeneration {
+  chunkId: string;
+  templateType: string;
+  templateHash: string;
+  model: string;
+  examples: GeneratedExample[];
+  calls: LlmCallRecord[];
+  usage: TokenUsage;
+  /** Sum of the calls' costs; null when the model's price is unknown. */
+  cost: number | null;
+  latencyMs: number;
+  attempts: number;
+  repaired: boolean;
+}
+
+export interface GeneratorLogger {
+  warn(message: string, context?: Record<string, unknown>): void;
+  debug?(message: string, context?: Record<string, unknown>): void;
+}
+
+export interface GeneratorOptions {
+  connection: LlmConnection;
+  /** Calls in flight at once for this generator (one generator per job). */
+  maxConcurrent?: number;
+  /** Stop starting calls once this much (USD) is spent. */
+  maxCostUsd?: number | null;
+  requestTimeoutMs?: number;
+  maxRetries?: number;
+  model: string;
+  temperature?: number;
+  maxTokens?: number | null;
+  templateParams?: Record<string, unknown>;
+  pricing?: PricingTable;
+  /** Share one across generators so each server's capabilities are learnt once. */
+  structuredOutput?: StructuredOutputSupport;
+  logger?: GeneratorLogger;
+  fetch?: typeof fetch;
+}
+
+type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & { fields: Record<string, unknown> | null };
+
+interface CallOutcome {
+  content: string | null;
+  record: LlmCallRecord;
+}
+
+interface ReadReply {
+  items: { fields: Record<string, unknown>; error: string | null }[];
+  /** What is wrong with the reply as a whole or with any item; null when all is well. */
+  problem: string | null;
+}
+
+/**
+ * Turns chunks into training examples through an OpenAI-compatible chat API.
+ * One instance per job: it holds the job's concurrency limit, budget and
+ * rate-limit state. It does not know whether it runs under BullMQ, the CLI
+ * or a test.
+ */
+export class Generator {
+  readonly client: LlmClient;
+  private readonly limit: LimitFunction;
+  private readonly pricing: PricingTable;
+  private readonly support: StructuredOutputSupport;
+  private readonly warnedPrices = new Set<string>();
+  private spent = 0;
+  private unpricedCalls = 0;
+
+  constructor(private readonly options: GeneratorOptions) {
+    this.client = new LlmClient(options.connection, {
+      requestTimeoutMs: options.requestTimeoutMs ?? GENERATION_DEFAULTS.requestTimeoutMs,
+      maxRetries: options.maxRetries ?? GENERATION_DEFAULTS.maxRetries,
+      fetch: options.fetch,
+    });
+    this.limit = pLimit(options.maxConcurrent ?? GENERATION_DEFAULTS.maxConcurrentLlm);
+    this.pricing = options.pricing ?? DEFAULT_PRICING;
+    this.support = options.structuredOutput ?? new StructuredOutputSupport();
+  }
+
+  /** A generator for a job's resolved `generation` settings. */
+  static fromConfig(
+    config: GenerationConfig,
+    deps: Pick<GeneratorOptions, 'pricing' | 'structuredOutput' | 'logger' | 'fetch'> = {},
+  ): Generator {
+    return new Generator({
+      connection: config.connection,
+      maxConcurrent: config.maxConcurrentLlm,
+      maxCostUsd: config.maxCostUsd,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxRetries: config.maxRetries,
+      model: config.model,
+      temperature: config.temperature,
+      maxTokens: config.maxTokens,
+      templateParams: config.templateParams,
+      ...deps,
+    });
+  }
+
+  /** USD spent by this generator's calls whose price is known. */
+  get spentUsd(): number {
+    return this.spent;
+  }
+
+  /** Calls whose model had no price (their cost is null). */
+  get unpricedCallCount(): number {
+    return this.unpricedCalls;
+  }
+
+  get budgetExhausted(): boolean {
+    const max = this.options.maxCostUsd;
+    return max !== null && max !== undefined && this.spent >= max;
+  }
+
+  /** Calls running now and waiting for a slot. */
+  get load(): { active: number; pending: number } {
+    return { active: this.limit.activeCount, pending: this.limit.pendingCount };
+  }
+
+  /**
+   * Generates a chunk's examples: one call (plus, for an invalid reply, one
+   * repair call). Returns ok and failed examples; never drops a reply. Throws
+   * GenerationAbortedError (signal), BudgetExhaustedError (max_cost_usd spent
+   * before the chunk started) and LlmFatalError (bad key, unknown model).
+   */
+  async generate(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
+    this.checkCanStart(options.signal);
+    return this.limit(() => {
+      // The budget or the signal may have changed while this chunk waited for a slot.
+      this.checkCanStart(options.signal);
+      return this.run(chunk, options);
+    });
+  }
+
+  private checkCanStart(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new GenerationAbortedError(signal.reason);
+    if (this.budgetExhausted) throw new BudgetExhaustedError(this.options.maxCostUsd!, this.spent);
+  }
+
+  private async run(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
+    const { template } = options;
+    const model = options.model ?? this.options.model;
+    const count = options.examplesPerChunk ?? template.spec.examplesPerChunk;
+    const vars: TemplateVariables = {
+      chunk: {
+        id: chunk.id,
+        text: chunk.text,
+        index: chunk.index ?? null,
+        token_count: chunk.tokenCount ?? null,
+        metadata: chunk.metadata ?? {},
+      },
+      document: {
+        id: chunk.document?.id ?? null,
+        url: chunk.document?.url ?? null,
+        title: chunk.document?.title ?? null,
+        language: chunk.document?.language ?? null,
+      },
+      language: chunk.language ?? chunk.document?.language ?? null,
+      examples_per_chunk: count,
+      params: options.templateParams ?? this.options.templateParams ?? {},
+    };
+    const prompt = template.render(vars);
+    const messages: ChatMessageText[] = [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ];
+    const ctx = { model, template, options };
+
+    const calls: LlmCallRecord[] = [];
+    const examples: Draft[] = [];
+    const push = (e: Omit<Draft, 'fields'>, fields: Record<string, unknown> | null) => examples.push({ ...e, fields });
+    const failed = (error: string, rawReply: string | null) =>
+      push({ status: ExampleStatus.Failed, inputText: '', outputText: '', error, rawReply, tokenCount: 0 }, null);
+    const fromReply = (read: ReadReply, raw: string, note: string) => {
+      for (const item of read.items) {
+        let texts = { inputText: '', outputText: '' };
+        try {
+          texts = template.texts(item.fields, vars);
+        } catch (e) {
+          item.error ??= (e as Error).message;
+        }
+        const ok = item.error === null;
+        push(
+          {
+            status: ok ? ExampleStatus.Ok : ExampleStatus.Failed,
+            ...texts,
+            error: ok ? null : `${item.error}${note}`,
+            rawReply: raw,
+            tokenCount: countTokens(`${texts.inputText}\n${texts.outputText}`, model),
+          },
+          item.fields,
+        );
+      }
+      if (read.items.length === 0) failed(`${read.problem ?? 'the reply has no examples'}${note}`, raw);
+    };
+
+    const first = await this.call('generate', messages, ctx);
+    calls.push(first.record);
+    let repaired = false;
+    if (first.content === null) {
+      failed(`LLM request failed: ${first.record.error}`, null);
+    } else {
+      const read = readReply(first.content, template);
+      if (!read.problem) {
+        fromReply(read, first.content, '');
+      } else {
+        const repairMessages: ChatMessageText[] = [
+          ...messages,
+          { role: 'assistant', content: first.content },
+          { role: 'user', content: repairPrompt(read.problem, template) },
+        ];
+        const second = await this.call('repair', repairMessages, ctx);
+        calls.push(second.record);
+        if (second.content === null) {
+          fromReply(read, first.content, ` (the repair request failed: ${second.record.error})`);
+        } else {
+          repaired = true;
+          const again = readReply(second.content, template);
+          fromReply(again, second.content, again.problem ? ' (still invalid after one repair request)' : '');
+        }
+      }
+    }
+
+    const usage = calls.reduce<TokenUsage>(
+      (sum, c) => ({
+        promptTokens: sum.promptTokens + c.usage.promptTokens,
+        cachedPromptTokens: sum.cachedPromptTokens + c.usage.cachedPromptTokens,
+        completionTokens: sum.completionTokens + c.usage.completionTokens,
+      }),
+      { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 },
+    );
+    const cost = calls.some((c) => c.cost === null) ? null : calls.reduce((sum, c) => sum + (c.cost ?? 0), 0);
+    const latencyMs = calls.reduce((sum, c) => sum + c.latencyMs, 0);
+    const attempts = calls.reduce((sum, c) => sum + c.attempts, 0);
+    const share = cost === null ? null : cost / examples.length;
+    const last = calls[calls.length - 1]!;
+    const finished: GeneratedExample[] = examples.map(({ fields, ...e }, i) => ({
+      ...e,
+      cost: share,
+      lineage: {
+        chunkId: chunk.id,
+        documentId: chunk.document?.id ?? null,
+        sourceUrl: chunk.document?.url ?? null,
+        templateType: template.type,
+        templateHash: template.hash,
+        model,
+        responseModel: last.responseModel,
+        baseUrl: this.client.baseUrl,
+        requestTokens: usage.promptTokens,
+        cachedRequestTokens: usage.cachedPromptTokens,
+        responseTokens: usage.completionTokens,
+        usageSource: calls.every((c) => c.usageSource === 'provider') ? 'provider' : 'tiktoken',
+        cost: share,
+        callsCost: cost,
+        pricingVersion: this.pricing.version,
+        latencyMs,
+        attempts,
+        calls: calls.length,
+        repaired,
+        structuredOutput: last.mode,
+        exampleIndex: i,
+        examplesInReply: examples.length,
+        fields,
+      },
+    }));
+    return {
+      chunkId: chunk.id,
+      templateType: template.type,
+      templateHash: template.hash,
+      model,
+      examples: finished,
+      calls,
+      usage,
+      cost,
+      latencyMs,
+      attempts,
+      repaired,
+    };
+  }
+
+  /** One chat completion, moving down the structured-output modes when the server rejects one. */
+  private async call(
+    kind: LlmCallRecord['kind'],
+    messages: ChatMessageText[],
+    ctx: { model: string; template: PromptTemplate; options: GenerateOptions },
+  ): Promise<CallOutcome> {
+    const { model, template, options } = ctx;
+    const baseUrl = this.client.baseUrl;
+    let mode: StructuredOutputMode | undefined = this.support.modeFor(baseUrl, model);
+    const callId = randomUUID();
+    const started = performance.now();
+    const record = (extra: Partial<LlmCallRecord>): LlmCallRecord => {
+      const usage = extra.usage ?? { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 };
+      return {
+        kind,
+        mode: mode ?? 'prompt',
+        usage,
+        usageSource: extra.usageSource ?? 'provider',
+        countedPromptTokens: extra.usageSource === 'tiktoken' ? usage.promptTokens : null,
+        cost: this.priceOf(model, extra.responseModel ?? null, usage),
+        latencyMs: Math.round(performance.now() - started),
+        attempts: Math.max(1, this.client.attemptsOf(callId)),
+        responseModel: extra.responseModel ?? null,
+        finishReason: extra.finishReason ?? null,
+        ...(extra.error === undefined ? {} : { error: extra.error }),
+      };
+    };
+    try {
+      for (;;) {
+        const sent = withModeInstructions(messages, mode, template);
+        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+          model,
+          messages: sent as OpenAI.Chat.ChatCompletionMessageParam[],
+          temperature: options.temperature ?? this.options.temperature ?? GENERATION_DEFAULTS.temperature,
+          ...responseFormat(mode, template),
+        };
+        const maxTokens = options.maxTokens ?? this.options.maxTokens;
+        if (maxTokens) body.max_tokens = maxTokens;
+        let completion: OpenAI.Chat.ChatCompletion;
+        try {
+          completion = await this.client.openai.chat.completions.create(body, {
+            signal: options.signal,
+            headers: { [CALL_ID_HEADER]: callId },
+          });
+        } catch (e) {
+          if (options.signal?.aborted || e instanceof APIUserAbortError) {
+            throw new GenerationAbortedError(options.signal?.reason);
+          }
+          if (mode && mode !== 'prompt' && isResponseFormatRejection(e)) {
+            const rejected: StructuredOutputMode = mode;
+            mode = this.support.downgrade(baseUrl, model, rejected) ?? 'prompt';
+            this.options.logger?.debug?.('server rejected a structured-output mode; falling back', { rejected, mode });
+            continue;
+          }
+          if (e instanceof APIError && (e.status === 401 || e.status === 403 || e.status === 404)) {
+            throw new LlmFatalError(
+              this.options.connection.redact(`LLM server at ${baseUrl} answered ${e.status}: ${e.message}`),
+              e.status,
+            );
+          }
+          return { content: null, record: record({ error: this.describeError(e) }) };
+        }
+        const choice = completion.choices?.[0];
+        const message = choice?.message as { content?: string | null; refusal?: string | null } | undefined;
+        const content = message?.content ?? (message?.refusal ? `[refusal] ${message.refusal}` : '');
+        const u = completion.usage;
+        const fromProvider = typeof u?.prompt_tokens === 'number' && typeof u?.completion_tokens === 'number';
+        const usage: TokenUsage = fromProvider
+          ? {
+              promptTokens: u!.prompt_tokens,
+              cachedPromptTokens: u!.prompt_tokens_details?.cached_tokens ?? 0,
+              completionTokens: u!.completion_tokens,
+            }
+          : {
+              promptTokens: countChatTokens(sent, model),
+              cachedPromptTokens: 0,
+              completionTokens: countTokens(content, model),
+            };
+        return {
+          content,
+          record: record({
+            usage,
+            usageSource: fromProvider ? 'provider' : 'tiktoken',
+            responseModel: typeof completion.model === 'string' ? completion.model : null,
+            finishReason: choice?.finish_reason ?? null,
+          }),
+        };
+      }
+    } finally {
+      this.client.forget(callId);
+    }
+  }
+
+  private priceOf(model: string, responseModel: string | null, usage: TokenUsage): number | null {
+    const price =
+      findPrice(this.pricing, model) ?? (responseModel ? findPrice(this.pricing, responseModel) : undefined);
+    const cost = costOf(price, usage);
+    if (cost === null) {
+      this.unpricedCalls++;
+      if (!this.warnedPrices.has(model)) {
+        this.warnedPrices.add(model);
+        this.options.logger?.warn(
+          `no price for model "${model}" in pricing table ${this.pricing.version}: its cost is recorded as unknown (null)` +
+            (this.options.maxCostUsd ? ', and max_cost_usd cannot limit it' : ''),
+          { model },
+        );
+      }
+    } else {
+      this.spent += cost;
+    }
+    return cost;
+  }
+
+  private describeError(e: unknown): string {
+    const message =
+      e instanceof APIError
+        ? `${e.status ?? 'connection'} ${e.message}`
+        : e instanceof Error
+          ? `${e.name}: ${e.message}`
+          : String(e);
+    return this.options.connection.redact(message);
+  }
+}
+
+/** JSON mode and prompt-only replies get the schema in the system prompt (JSON mode also needs the word "JSON" there). */
+function withModeInstructions(
+  messages: ChatMessageText[],
+  mode: StructuredOutputMode | undefined,
+  template: PromptTemplate,
+): ChatMessageText[] {
+  if (mode === 'json_schema') return messages;
+  const [system, ...rest] = messages;
+  const schema = JSON.stringify(template.replySchema(), null, 2);
+  const instructions = `\n\nReply with only a JSON object (no prose, no code fences) that matches this JSON schema:\n\`\`\`json\n${schema}\n\`\`\``;
+  return [{ role: system!.role, content: `${system!.content}${instructions}` }, ...rest];
+}
+
+function responseFormat(
+  mode: StructuredOutputMode | undefined,
+  template: PromptTemplate,
+): Pick<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+  if (mode === 'json_schema') {
+    const { schema, strict } = template.wireSchema();
+    return {
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: `${template.type.replace(/[^a-zA-Z0-9_-]/g, '_')}_examples`, schema, strict },
+      },
+    };
+  }
+  if (mode === 'json_object') return { response_format: { type: 'json_object' } };
+  return {};
+}
+
+function repairPrompt(problem: string, template: PromptTemplate): string {
+  return (
+    `Your reply could not be used: ${problem}.\n` +
+    `Reply again with only the corrected JSON object {"examples": [...]}, where every example matches this JSON schema:\n` +
+    `\`\`\`json\n${JSON.stringify(template.spec.schema)}\n\`\`\``
+  );
+}
+
+/** Reads a reply: tolerant JSON extraction, then the template's schema for each example. */
+export function readReply(reply: string, template: PromptTemplate): ReadReply {
+  // Reasoning models served locally often think aloud before answering.
+  const text = reply.replace(/<think>[\s\S]*?<\/think>/gi, '').trim();
+  if (!text) return { items: [], problem: 'the reply was empty' };
+  const found = extractJson(text);
+  if (!found) return { items: [], problem: 'the reply contains no JSON object' };
+  const list = examplesOf(found.value, template);
+  if (!list) return { items: [], problem: 'the reply has no "examples" array' };
+  if (list.length === 0) return { items: [], problem: '"examples" is empty' };
+  const items = list.map((fields) => ({
+    fields: (fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : { value: fields }) as Record<
+      string,
+      unknown
+    >,
+    error: template.validateExample(fields),
+  }));
+  const errors = items.flatMap((item, i) => (item.error ? [`examples[${i}]: ${item.error}`] : []));
+  return { items, problem: errors.length ? errors.join('; ') : null };
+}
+
+/** `{"examples": [...]}`, and what models write instead: a bare array, one example, or another single array key. */
+function examplesOf(value: unknown, template: PromptTemplate): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (!value || typeof value !== 'object') return undefined;
+  const obj = value as Record<string, unknown>;
+  if (Array.isArray(obj.examples)) return obj.examples;
+  const arrays = Object.values(obj).filter(Array.isArray);
+  if (arrays.length === 1 && Object.keys(obj).length === 1) return arrays[0];
+  if (template.validateExample(obj) === null) return [obj];
+  return undefined;
+}

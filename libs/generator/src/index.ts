@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './pricing/pricing.js';
+export * from './tokens.js';
+export { extractJson } from './parse.js';
+export * from './rate-limit.js';
+export { LlmClient, type LlmClientOptions } from './client.js';
+export * from './structured-output.js';
+export * from './templates/template.js';
+export { BUILTIN_TEMPLATES } from './templates/builtin.js';
+export * from './templates/registry.js';
+export * from './generator.js';
+export * from './storage.js';
+export * from './estimate.js';

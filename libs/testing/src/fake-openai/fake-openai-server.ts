@@ -1,0 +1,311 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake OpenAI-compatible server on 127.0.0.1: `POST /v1/chat/completions`
+ * answers the way the real API does (choices, usage with cached tokens,
+ * response_format, errors as `{"error": {...}}`), with controllable latency,
+ * scripted replies (429 with Retry-After, 500s, malformed or schema-violating
+ * JSON, no usage block, hanging), a mode that rejects json_schema (or all
+ * response formats), an optional API key check and a counter of concurrent
+ * requests. Its default reply is a schema-valid answer made from the schema in
+ * response_format, or in a ```json block of the system prompt.
+ */
+
+export interface FakeUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+}
+
+/** One scripted answer; a request takes the next one queued, or the default. */
+export type FakeReply =
+  | {
+      /** The assistant message (default: a schema-valid reply). */
+      content?: string;
+      /** Override the usage block; null sends none. */
+      usage?: FakeUsage | null;
+      delayMs?: number;
+      headers?: Record<string, string>;
+      finishReason?: string;
+    }
+  | {
+      status: number;
+      error?: { message?: string; type?: string; param?: string | null; code?: string | null };
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
+  /** A 200 whose body is not JSON at all. */
+  | { rawBody: string; delayMs?: number }
+  /** Never answers; the connection stays open until the client gives up. */
+  | { hang: true };
+
+export interface FakeRequest {
+  /** Date.now() on arrival. */
+  at: number;
+  body: {
+    model?: string;
+    messages?: { role: string; content: string }[];
+    response_format?: {
+      type: string;
+      json_schema?: { name?: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
+    temperature?: number;
+    max_tokens?: number;
+    [key: string]: unknown;
+  };
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface FakeOpenAiOptions {
+  /** Added to every answer (ms); a number or a function of the request. */
+  latencyMs?: number | ((req: FakeRequest) => number);
+  /** Answer 400 to response_format json_schema, as servers without structured outputs do. */
+  rejectJsonSchema?: boolean;
+  /** Answer 400 to any response_format (json_object too). */
+  rejectResponseFormat?: boolean;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Cached prompt tokens reported in usage (capped at prompt_tokens). */
+  cachedTokens?: number;
+  /** Items per array in default replies when the schema says no minItems (default 3). */
+  itemsPerArray?: number;
+  /** Headers added to every successful answer (e.g. x-ratelimit-*). */
+  headers?: Record<string, string>;
+}
+
+export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
+  readonly requests: FakeRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly script: FakeReply[] = [];
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private server?: Server;
+  private port = 0;
+
+  constructor(public options: FakeOpenAiOptions = {}) {
+    super();
+  }
+
+  /** http://127.0.0.1:<port>/v1 — what OPENAI_BASE_URL would be. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Queues replies for the next requests, in order. */
+  enqueue(...replies: FakeReply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  /** Forgets requests and counters (not the options or the queue). */
+  reset(): void {
+    this.requests.length = 0;
+    this.maxInFlight = this.inFlight;
+  }
+
+  /** Resolves when the server has received `count` requests in total. */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.requests.length >= count) {
+          this.off('request', check);
+          resolve();
+        }
+      };
+      this.on('request', check);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        done = true;
+        this.inFlight--;
+      }
+    };
+    res.on('close', finish);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/chat/completions')) {
+      return void sendError(res, 404, {
+        message: `Unknown request URL: ${req.method} ${req.url}`,
+        type: 'invalid_request_error',
+        code: 'unknown_url',
+      });
+    }
+    let body: FakeRequest['body'];
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeRequest['body'];
+    } catch {
+      return void sendError(res, 400, {
+        message: 'We could not parse the JSON body of your request.',
+        type: 'invalid_request_error',
+      });
+    }
+    const record: FakeRequest = { at: Date.now(), body, headers: req.headers };
+    this.requests.push(record);
+    this.emit('request', record);
+
+    if (this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      const given = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+      // Like OpenAI: the message echoes a masked form of the key it was given.
+      const masked = given.length > 8 ? `${given.slice(0, 3)}*****${given.slice(-4)}` : '****';
+      return void sendError(res, 401, {
+        message: `Incorrect API key provided: ${masked}.`,
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+      });
+    }
+    const format = body.response_format?.type;
+    if (format && (this.options.rejectResponseFormat || (format === 'json_schema' && this.options.rejectJsonSchema))) {
+      return void sendError(res, 400, {
+        message: `Invalid parameter: 'response_format' of type '${format}' is not supported with this model.`,
+        type: 'invalid_request_error',
+        param: 'response_format',
+        code: null,
+      });
+    }
+    const reply = this.script.shift() ?? {};
+    if ('hang' in reply) return;
+    const latency =
+      typeof this.options.latencyMs === 'function' ? this.options.latencyMs(record) : (this.options.latencyMs ?? 0);
+    const delay = latency + (('delayMs' in reply && reply.delayMs) || 0);
+    if (delay > 0) {
+      // A client that gives up (abort, timeout) frees the timer too.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (res.destroyed) return;
+    if ('status' in reply) {
+      return void sendError(
+        res,
+        reply.status,
+        { message: `fake error ${reply.status}`, type: 'server_error', ...reply.error },
+        reply.headers,
+      );
+    }
+    if ('rawBody' in reply) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(reply.rawBody);
+    }
+    const content = reply.content ?? defaultContent(body, this.options.itemsPerArray ?? 3);
+    const promptChars = (body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0);
+    const promptTokens = Math.ceil(promptChars / 4) + 3 * (body.messages?.length ?? 0);
+    const completionTokens = Math.ceil(content.length / 4);
+    const cached = Math.min(this.options.cachedTokens ?? 0, promptTokens);
+    const usage: FakeUsage | null =
+      reply.usage === undefined
+        ? {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+            prompt_tokens_details: { cached_tokens: cached },
+          }
+        : reply.usage;
+    const payload = {
+      id: `chatcmpl-fake${this.requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? 'unknown',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content, refusal: null },
+          logprobs: null,
+          finish_reason: reply.finishReason ?? 'stop',
+        },
+      ],
+      ...(usage ? { usage } : {}),
+    };
+    res.writeHead(200, { 'content-type': 'application/json', ...this.options.headers, ...reply.headers });
+    res.end(JSON.stringify(payload));
+  }
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  error: { message?: string; type?: string; param?: string | null; code?: string | null },
+  headers: Record<string, string> = {},
+): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ error: { message: '', type: 'server_error', param: null, code: null, ...error } }));
+}
+
+/** A reply that satisfies the requested schema (response_format, else a ```json block in a system message). */
+function defaultContent(body: FakeRequest['body'], items: number): string {
+  const schema = body.response_format?.json_schema?.schema ?? schemaFromPrompt(body.messages ?? []);
+  if (!schema) return JSON.stringify({ answer: 'fake reply' });
+  const source = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+  return JSON.stringify(sample(schema, 'value', items, source.replace(/\s+/g, ' ').slice(0, 80)));
+}
+
+function schemaFromPrompt(messages: { role: string; content: string }[]): Record<string, unknown> | undefined {
+  for (const m of messages.filter((m) => m.role === 'system')) {
+    for (const block of String(m.content).matchAll(/```json\s*\n([\s\S]*?)```/g)) {
+      try {
+        const parsed = JSON.parse(block[1]!) as Record<string, unknown>;
+        if (parsed && typeof parsed === 'object' && 'type' in parsed) return parsed;
+      } catch {
+        // not a schema
+      }
+    }
+  }
+  return undefined;
+}
+
+function sample(schema: Record<string, unknown>, name: string, items: number, source: string): unknown {
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if ('const' in schema) return schema.const;
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object': {
+      const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(props).map(([k, s]) => [k, sample(s, k, items, source)]));
+    }
+    case 'array': {
+      const n = Math.max(Number(schema.minItems ?? 0), Math.min(Number(schema.maxItems ?? items), items));
+      return Array.from({ length: n }, (_, i) =>
+        sample((schema.items ?? { type: 'string' }) as Record<string, unknown>, `${name} ${i + 1}`, items, source),
+      );
+    }
+    case 'integer':
+    case 'number':
+      return Number(schema.minimum ?? 1);
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return `Fake ${name} about: ${source}`.slice(0, Math.max(Number(schema.minLength ?? 0), 120));
+  }
+}

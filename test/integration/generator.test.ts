@@ -1,0 +1,374 @@
+/**
+ * The generator against the fake OpenAI-compatible server on 127.0.0.1: real
+ * HTTP through the official SDK, the same code path as against
+ * api.openai.com. Only the model is fake. Storage runs on a real SQLite file.
+ */
+import { MikroORM } from '@mikro-orm/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BudgetExhaustedError,
+  type ChunkInput,
+  costOf,
+  DEFAULT_PRICING,
+  findPrice,
+  GenerationAbortedError,
+  Generator,
+  type GeneratorOptions,
+  LlmConnection,
+  LlmFatalError,
+  resolveGenerationConfig,
+  storeChunkGeneration,
+  StructuredOutputSupport,
+  TemplateRegistry,
+} from '@datafactory/generator';
+import {
+  createOrmConfig,
+  Chunk,
+  Job,
+  migrateDatabase,
+  Project,
+  RawDocument,
+  TrainingExample,
+} from '@datafactory/persistence';
+import { FakeOpenAiServer, tempDir } from '@datafactory/testing';
+
+const registry = TemplateRegistry.builtins();
+const qa = registry.get('qa');
+
+const chunk = (i: number): ChunkInput => ({
+  id: `chunk-${i}`,
+  text: `Chunk ${i}: Rust's ownership rules decide when memory is freed. Each value has one owner; when the owner goes out of scope the value is dropped.`,
+  index: i,
+  document: { id: 'doc-1', url: 'https://fixture.test/rust/ownership', title: 'Ownership' },
+});
+
+const VALID = JSON.stringify({
+  examples: [
+    { question: 'When is a value dropped?', answer: 'When its owner goes out of scope.' },
+    { question: 'How many owners does a value have?', answer: 'Exactly one.' },
+  ],
+});
+const INVALID = JSON.stringify({ examples: [{ question: 'When is a value dropped?' }] });
+
+describe('generator against the fake OpenAI server', () => {
+  let server: FakeOpenAiServer;
+  const generators: Generator[] = [];
+
+  const generator = (options: Partial<GeneratorOptions> = {}) => {
+    const g = new Generator({
+      connection: new LlmConnection('sk-test-key-0123456789', server.baseUrl),
+      model: 'gpt-4o-mini',
+      maxRetries: 3,
+      ...options,
+    });
+    generators.push(g);
+    return g;
+  };
+
+  beforeAll(async () => {
+    server = await new FakeOpenAiServer().start();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+  afterEach(() => {
+    server.options = {};
+    server.reset();
+  });
+
+  it('all four built-in templates produce schema-valid examples through json_schema', async () => {
+    for (const template of registry.list()) {
+      const result = await generator().generate(chunk(1), { template });
+      expect(result.examples).toHaveLength(template.spec.examplesPerChunk);
+      for (const e of result.examples) {
+        expect(e.status, `${template.type}: ${e.error}`).toBe('ok');
+        expect(template.validateExample(e.lineage.fields)).toBeNull();
+        expect(e.inputText.length).toBeGreaterThan(0);
+        expect(e.outputText.length).toBeGreaterThan(0);
+        expect(e.lineage).toMatchObject({
+          chunkId: 'chunk-1',
+          sourceUrl: 'https://fixture.test/rust/ownership',
+          templateType: template.type,
+          templateHash: template.hash,
+          model: 'gpt-4o-mini',
+          structuredOutput: 'json_schema',
+          attempts: 1,
+          repaired: false,
+        });
+      }
+      const sent = server.requests.at(-1)!.body;
+      expect(sent.response_format?.type).toBe('json_schema');
+      expect(sent.response_format?.json_schema?.strict).toBe(true);
+    }
+  });
+
+  it('never has more than max_concurrent_llm requests in flight (server-side counter)', async () => {
+    server.options = { latencyMs: 30 };
+    const g = generator({ maxConcurrent: 3 });
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => g.generate(chunk(i), { template: qa })));
+    expect(results).toHaveLength(24);
+    expect(server.requests).toHaveLength(24);
+    expect(server.maxInFlight).toBeLessThanOrEqual(3);
+    expect(server.maxInFlight).toBe(3);
+  });
+
+  it('waits as long as Retry-After says on a 429, then uses the retry', async () => {
+    server.enqueue({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      error: { message: 'Rate limit reached', type: 'requests' },
+    });
+    const result = await generator().generate(chunk(1), { template: qa });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(result.examples.every((e) => e.status === 'ok')).toBe(true);
+    expect(result.attempts).toBe(2);
+    expect(result.examples[0]!.lineage.attempts).toBe(2);
+  });
+
+  it('honours x-ratelimit-reset-* on a 429 without Retry-After', async () => {
+    server.enqueue({
+      status: 429,
+      headers: { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1.2s' },
+    });
+    await generator().generate(chunk(1), { template: qa });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(1200);
+  });
+
+  it('holds the next request while x-ratelimit-remaining-requests is 0', async () => {
+    server.enqueue({ headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '800ms' } });
+    const g = generator({ maxConcurrent: 1 });
+    await g.generate(chunk(1), { template: qa });
+    await g.generate(chunk(2), { template: qa });
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(800);
+  });
+
+  it('retries 500s and keeps going', async () => {
+    server.enqueue({ status: 500 }, { status: 503 });
+    const result = await generator().generate(chunk(1), { template: qa });
+    expect(server.requests).toHaveLength(3);
+    expect(result.attempts).toBe(3);
+    expect(result.examples.every((e) => e.status === 'ok')).toBe(true);
+  });
+
+  it('sends exactly one repair request showing the validation error, and uses its result', async () => {
+    server.enqueue({ content: `Here:\n${INVALID}` }, { content: VALID });
+    const result = await generator().generate(chunk(1), { template: qa });
+    expect(server.requests).toHaveLength(2);
+    const repair = server.requests[1]!.body.messages!;
+    expect(repair.at(-2)).toMatchObject({ role: 'assistant', content: `Here:\n${INVALID}` });
+    expect(repair.at(-1)!.content).toMatch(/must have required property 'answer'/);
+    expect(result.repaired).toBe(true);
+    expect(result.calls.map((c) => c.kind)).toEqual(['generate', 'repair']);
+    expect(result.examples.map((e) => [e.status, e.inputText, e.outputText])).toEqual([
+      ['ok', 'When is a value dropped?', 'When its owner goes out of scope.'],
+      ['ok', 'How many owners does a value have?', 'Exactly one.'],
+    ]);
+    expect(result.examples[0]!.lineage).toMatchObject({ repaired: true, calls: 2 });
+  });
+
+  it('keeps a reply that is still invalid after the repair as a failed example with its text', async () => {
+    server.enqueue({ content: 'Sorry, I cannot produce JSON today.' }, { content: '{"examples": [{"question": 42' });
+    const result = await generator().generate(chunk(1), { template: qa });
+    expect(server.requests).toHaveLength(2);
+    expect(result.examples).toHaveLength(1);
+    const [failed] = result.examples;
+    expect(failed).toMatchObject({ status: 'failed', rawReply: '{"examples": [{"question": 42' });
+    expect(failed!.error).toMatch(/no JSON object.*still invalid after one repair request/);
+  });
+
+  it('keeps the valid examples of a partly invalid reply and fails the others with the reason', async () => {
+    const mixed = JSON.stringify({ examples: [{ question: 'Why?', answer: 'Because.' }, { question: 'How?' }] });
+    server.enqueue({ content: mixed }, { content: mixed });
+    const result = await generator().generate(chunk(1), { template: qa });
+    expect(result.examples.map((e) => e.status)).toEqual(['ok', 'failed']);
+    expect(result.examples[1]!.error).toMatch(/required property 'answer'/);
+    expect(result.examples[1]!.rawReply).toBe(mixed);
+  });
+
+  it('records a 200 whose body is not JSON as a failed example', async () => {
+    server.enqueue({ rawBody: '<html>bad gateway</html>' });
+    const result = await generator({ maxRetries: 0 }).generate(chunk(1), { template: qa });
+    expect(result.examples[0]!.status).toBe('failed');
+  });
+
+  it('falls back to json_object, then prompt-only, when the server rejects response formats, and remembers it', async () => {
+    const support = new StructuredOutputSupport();
+    server.options = { rejectJsonSchema: true };
+    const r1 = await generator({ structuredOutput: support }).generate(chunk(1), { template: qa });
+    expect(server.requests.map((r) => r.body.response_format?.type)).toEqual(['json_schema', 'json_object']);
+    expect(r1.examples.every((e) => e.status === 'ok' && e.lineage.structuredOutput === 'json_object')).toBe(true);
+    expect(server.requests[1]!.body.messages![0]!.content).toMatch(/JSON schema/);
+
+    server.reset();
+    server.options = { rejectResponseFormat: true };
+    const r2 = await generator({ structuredOutput: support }).generate(chunk(2), { template: qa });
+    expect(server.requests.map((r) => r.body.response_format?.type)).toEqual(['json_object', undefined]);
+    expect(r2.examples.every((e) => e.status === 'ok' && e.lineage.structuredOutput === 'prompt')).toBe(true);
+
+    server.reset();
+    await generator({ structuredOutput: support }).generate(chunk(3), { template: qa });
+    expect(server.requests.map((r) => r.body.response_format?.type)).toEqual([undefined]);
+  });
+
+  it('cost equals the reported usage times the price, per call, per example and in total', async () => {
+    server.options = { cachedTokens: 40 };
+    server.enqueue({ content: INVALID }, { content: VALID });
+    const result = await generator().generate(chunk(1), { template: qa });
+    const price = findPrice(DEFAULT_PRICING, 'gpt-4o-mini')!;
+    expect(result.calls).toHaveLength(2);
+    let total = 0;
+    for (const call of result.calls) {
+      expect(call.usageSource).toBe('provider');
+      expect(call.usage.cachedPromptTokens).toBe(40);
+      const expected =
+        ((call.usage.promptTokens - 40) * price.input +
+          40 * price.cachedInput! +
+          call.usage.completionTokens * price.output) /
+        1e6;
+      expect(call.cost).toBeCloseTo(expected, 15);
+      total += expected;
+    }
+    expect(result.cost).toBeCloseTo(total, 15);
+    const sum = result.examples.reduce((s, e) => s + e.cost!, 0);
+    expect(sum).toBeCloseTo(total, 15);
+    expect(result.examples[0]!.lineage.requestTokens).toBe(result.usage.promptTokens);
+  });
+
+  it('counts tokens with tiktoken when the server sends no usage', async () => {
+    server.enqueue({ content: VALID, usage: null });
+    const result = await generator().generate(chunk(1), { template: qa });
+    const [call] = result.calls;
+    expect(call!.usageSource).toBe('tiktoken');
+    expect(call!.usage.promptTokens).toBe(call!.countedPromptTokens);
+    expect(call!.usage.completionTokens).toBeGreaterThan(10);
+    expect(call!.cost).toBeCloseTo(costOf(findPrice(DEFAULT_PRICING, 'gpt-4o-mini'), call!.usage)!, 15);
+  });
+
+  it('records null cost (never 0) for a model without a price, and warns once', async () => {
+    const warnings: string[] = [];
+    const g = generator({ model: 'llama3.1:8b', logger: { warn: (m) => warnings.push(m) } });
+    const r = await g.generate(chunk(1), { template: qa });
+    await g.generate(chunk(2), { template: qa });
+    expect(r.cost).toBeNull();
+    expect(r.examples.every((e) => e.cost === null)).toBe(true);
+    expect(warnings).toEqual([expect.stringMatching(/no price for model "llama3.1:8b"/)]);
+  });
+
+  it('stops issuing requests when cancelled', async () => {
+    server.options = { latencyMs: 60_000 };
+    const controller = new AbortController();
+    const g = generator({ maxConcurrent: 2 });
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      g.generate(chunk(i), { template: qa, signal: controller.signal }),
+    );
+    await server.waitForRequests(2);
+    controller.abort();
+    const settled = await Promise.allSettled(runs);
+    expect(settled.every((s) => s.status === 'rejected' && s.reason instanceof GenerationAbortedError)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    await expect(g.generate(chunk(99), { template: qa, signal: controller.signal })).rejects.toThrow(
+      GenerationAbortedError,
+    );
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('stops starting calls once max_cost_usd is spent', async () => {
+    const g = generator({ maxConcurrent: 1, maxCostUsd: 1e-9 });
+    const first = await g.generate(chunk(1), { template: qa });
+    expect(first.cost).toBeGreaterThan(0);
+    expect(g.budgetExhausted).toBe(true);
+    await expect(g.generate(chunk(2), { template: qa })).rejects.toThrow(BudgetExhaustedError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a wrong API key fails fast with a message that does not contain the key', async () => {
+    server.options = { apiKey: 'sk-the-right-key-000000' };
+    const wrong = 'sk-wrong-key-abcdef123456';
+    const g = generator({ connection: new LlmConnection(wrong, server.baseUrl) });
+    const error = await g.generate(chunk(1), { template: qa }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmFatalError);
+    expect((error as Error).message).toMatch(/401/);
+    expect((error as Error).message).not.toContain(wrong);
+    expect(server.requests).toHaveLength(1);
+
+    server.options = { apiKey: 'sk-the-right-key-000000' };
+    const ok = await generator({ connection: new LlmConnection('sk-the-right-key-000000', server.baseUrl) }).generate(
+      chunk(1),
+      {
+        template: qa,
+      },
+    );
+    expect(JSON.stringify(ok)).not.toContain('sk-the-right-key-000000');
+  });
+
+  it('builds from a resolved job config', async () => {
+    const config = resolveGenerationConfig(
+      { template: 'instruction', examples_per_chunk: 2, max_concurrent_llm: 2, base_url: server.baseUrl },
+      { llm: { model: 'gpt-4o-mini' } },
+    );
+    server.options = { itemsPerArray: 2 };
+    const result = await Generator.fromConfig(config).generate(chunk(1), {
+      template: registry.get(config.template),
+      examplesPerChunk: config.examplesPerChunk,
+    });
+    expect(result.examples.map((e) => e.status)).toEqual(['ok', 'ok']);
+    expect(server.requests[0]!.body.messages![1]!.content).toMatch(/Write 2 different instruction-following examples/);
+  });
+});
+
+describe('storing examples (real SQLite)', () => {
+  let server: FakeOpenAiServer;
+  let dir: { path: string; remove: () => Promise<void> };
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    server = await new FakeOpenAiServer().start();
+    dir = await tempDir('df-generator-');
+    const db = { driver: 'sqlite' as const, path: `${dir.path}/df.db`, busyTimeoutMs: 10_000 };
+    await migrateDatabase(db);
+    orm = await MikroORM.init(createOrmConfig(db));
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('writes ok and failed examples with lineage and adds the exact cost to the job', async () => {
+    const em = orm.em.fork();
+    const project = em.create(Project, { name: 'p' });
+    const job = em.create(Job, { project });
+    const doc = em.create(RawDocument, { job, url: 'https://fixture.test/a' });
+    const rows = [0, 1].map((i) =>
+      em.create(Chunk, { job, document: doc, content: chunk(i).text, tokenCount: 30, chunkIndex: i }),
+    );
+    await em.flush();
+
+    const g = new Generator({
+      connection: new LlmConnection('sk-test-key-0123456789', server.baseUrl),
+      model: 'gpt-4o-mini',
+    });
+    server.enqueue({ content: VALID }, { content: 'no json' }, { content: 'still no json' });
+    const ok = await g.generate({ ...chunk(0), id: rows[0]!.id }, { template: qa });
+    const bad = await g.generate({ ...chunk(1), id: rows[1]!.id }, { template: qa });
+    const s1 = await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: rows[0]!.id }, ok);
+    const s2 = await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: rows[1]!.id }, bad);
+    expect([s1.ok, s1.failed, s2.ok, s2.failed]).toEqual([2, 0, 0, 1]);
+    expect(s2.jobCostTotal).toBeCloseTo(ok.cost! + bad.cost!, 12);
+
+    const read = orm.em.fork();
+    const stored = await read.find(TrainingExample, { job: job.id }, { orderBy: { status: 'desc', inputText: 'asc' } });
+    expect(stored).toHaveLength(3);
+    const failed = stored.find((e) => e.status === 'failed')!;
+    expect(failed.rawReply).toBe('still no json');
+    expect(failed.error).toMatch(/no JSON object/);
+    const good = stored.find((e) => e.status === 'ok')!;
+    expect(good).toMatchObject({ templateType: 'qa', templateHash: qa.hash, modelUsed: 'gpt-4o-mini' });
+    expect(good.lineage).toMatchObject({ chunkId: rows[0]!.id, templateHash: qa.hash, attempts: 1 });
+    expect(good.tokenCount).toBeGreaterThan(0);
+    const costSum = stored.reduce((s, e) => s + Number(e.cost), 0);
+    expect((await read.findOneOrFail(Job, job.id)).costTotal).toBeCloseTo(costSum, 12);
+  });
+});
