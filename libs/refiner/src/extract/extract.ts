@@ -1,0 +1,389 @@
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { type DomNode, toMarkdown } from './markdown.js';
+
+/** What extraction found in one page. `text` is Markdown-style; empty when the page has no article. */
+export interface Extracted {
+  title: string | null;
+  byline: string | null;
+  /** ISO 8601, when the page states it. */
+  publishedAt: string | null;
+  text: string;
+  /** Words in `text` (runs of letters and digits). */
+  words: number;
+  /** Which path produced the text: Readability's article, or the page body when Readability found none. */
+  method: 'readability' | 'body' | 'none';
+}
+
+export interface ExtractOptions {
+  /** The page's URL, for resolving relative links and metadata. */
+  url?: string;
+  /** Pages with more characters than this once scripts, styles and comments are gone are refused (default 10 MB). */
+  maxChars?: number;
+}
+
+/** Raised for a page extraction refuses: empty, binary, too large. `reason` says why. */
+export class UnusablePageError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+    this.name = 'UnusablePageError';
+  }
+}
+
+const DEFAULT_MAX_CHARS = 10 * 1024 * 1024;
+const mb = (chars: number) => `${(chars / 1024 / 1024).toFixed(1)} MB`;
+
+/** Elements that never hold article text; removed before parsing so huge inline blobs cost nothing. */
+const STRIP_BLOCKS = /<(script|style|noscript|template|svg|math|iframe|object)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+const STRIP_COMMENTS = /<!--[\s\S]*?-->/g;
+const STRIP_DATA_URIS = /\b(src|href|srcset)\s*=\s*(["'])data:[^"']*\2/gi;
+
+/** Lines that are page furniture rather than article text, whatever the site (checked on lines under 80 characters). */
+const BOILERPLATE_LINE = new RegExp(
+  '^(?:' +
+    [
+      'advert(?:isement|ising)?',
+      'anzeige|publicidad|publicité|pubblicità|iklan|реклама',
+      'sponsored(?: content)?',
+      'ad',
+      'share(?: this(?: article| story| post)?)?(?: on \\w+)?',
+      'tweet|email|print|comments?|post comment.*|caption|close|menu|search|sign in|log in|next|previous',
+      'read more|continue reading|load more',
+      'click here.*',
+      'subscribe(?: now)?|follow us.*',
+      'skip to (?:main )?content',
+      'loading\\W*',
+      'image \\d+ of.*',
+      'this slideshow requires javascript\\.?',
+      '.*(?:share it with a friend|uses cookies|cookie policy).*',
+      '(?:sign up|subscribe)\\b.*\\b(?:newsletters?|inbox)\\b.*',
+      '(?:reading time|tempo de leitura|temps de lecture|lesezeit):?.*',
+    ].join('|') +
+    ')$',
+  'i',
+);
+
+/** A heading or line announcing links to other stories: it and the list after it go. */
+const RELATED_LINE =
+  /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)\b.*$/i;
+
+/** Photo credits and captions that survive as loose lines. */
+const CREDIT_LINE =
+  /(?:getty images|shutterstock|\bap photo\b|\breuters\b|\bafp\b|^\(?(?:image|photo|picture|credit)s?\s*:|©|ⓒ|copyright)/i;
+
+const MONTH =
+  /\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b/i;
+const YEAR_OR_TIME = /\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b/;
+
+/** A short line that is only a date stamp ("Updated Nov 19, 9:41 AM", "October 06, 2018"). */
+function isDateLine(bare: string, words: number): boolean {
+  // Attribution lines of quoted posts ("— Name (@handle) May 1, 2019") are content.
+  if (words > 12 || /[.!?]["”’)]?$/.test(bare) || /^[—–-]|@\w/.test(bare)) return false;
+  return (
+    YEAR_OR_TIME.test(bare) &&
+    (MONTH.test(bare) || /\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d\d-\d\d\b/.test(bare) || /:\d\d/.test(bare))
+  );
+}
+
+/** The parts of a (linkedom) DOM document that extraction touches. */
+interface DomElement extends DomNode {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  appendChild(node: DomElement): void;
+  remove(): void;
+  parentElement: DomElement | null;
+  children: ArrayLike<DomElement>;
+  firstElementChild: DomElement | null;
+  nextElementSibling: DomElement | null;
+  replaceWith(node: DomElement): void;
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
+}
+interface HtmlDocument {
+  head: DomElement | null;
+  body: DomElement | null;
+  createElement(name: string): DomElement;
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
+}
+
+function parseDocument(html: string): HtmlDocument {
+  return parseHTML(html).document as unknown as HtmlDocument;
+}
+
+export function extract(html: string, options: ExtractOptions = {}): Extracted {
+  assertLooksLikeText(html);
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
+  if (html.length > 8 * maxChars) {
+    throw new UnusablePageError(`page too large: ${mb(html.length)} (limit ${mb(maxChars)} of markup)`);
+  }
+  const cleaned = html.replace(STRIP_COMMENTS, '').replace(STRIP_BLOCKS, '').replace(STRIP_DATA_URIS, '$1=""');
+  if (cleaned.length > maxChars) {
+    throw new UnusablePageError(
+      `page too large: ${mb(cleaned.length)} of markup without scripts and styles (limit ${mb(maxChars)})`,
+    );
+  }
+  const wrapped = /<html[\s>]/i.test(cleaned)
+    ? cleaned
+    : `<!doctype html><html><head></head><body>${cleaned}</body></html>`;
+  const document = parseDocument(wrapped);
+  if (options.url) setBaseUrl(document, options.url);
+  const meta = readMetadata(document);
+  protectEmbeddedPosts(document);
+  // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
+  // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
+  let tooDeep = false;
+  if (document.body && maxDepth(document.body) > MAX_DEPTH) {
+    unwrapSingleChildWrappers(document.body);
+    tooDeep = maxDepth(document.body) > MAX_DEPTH;
+  }
+
+  // Readability changes the document it reads; the body fallback below parses the page again.
+  const article = tooDeep
+    ? null
+    : new Readability<DomNode>(document as unknown as ConstructorParameters<typeof Readability>[0], {
+        serializer: (node) => node as unknown as DomNode,
+        charThreshold: 300,
+      }).parse();
+
+  const title = clean(article?.title) ?? meta.title;
+  const byline = clean(article?.byline) ?? meta.byline;
+  if (article?.content) pruneArticle(article.content as unknown as DomElement);
+  let text = article?.content ? postProcess(toMarkdown(article.content), title, byline) : '';
+  let method: Extracted['method'] = text ? 'readability' : 'none';
+  if (countWords(text) < 20) {
+    const fallback = postProcess(bodyText(parseDocument(wrapped)), title, byline);
+    if (countWords(fallback) > countWords(text)) {
+      text = fallback;
+      method = fallback ? 'body' : 'none';
+    }
+  }
+  text = dropLeadingTitle(text, title);
+  return {
+    title,
+    byline,
+    publishedAt: normaliseDate(article?.publishedTime) ?? meta.publishedAt,
+    text,
+    words: countWords(text),
+    method,
+  };
+}
+
+export function countWords(text: string): number {
+  return text.match(/[\p{L}\p{N}_]+/gu)?.length ?? 0;
+}
+
+function assertLooksLikeText(html: string): void {
+  if (!html.trim()) throw new UnusablePageError('empty page');
+  const sample = html.slice(0, 64 * 1024);
+  let bad = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) bad++;
+  }
+  if (bad / sample.length > 0.05) {
+    throw new UnusablePageError(
+      `not an HTML page: ${Math.round((100 * bad) / sample.length)}% of the first characters are binary`,
+    );
+  }
+}
+
+/**
+ * Embedded posts (tweets, Instagram posts) are material the author quotes, but
+ * their wrappers carry class names ("social-embed") that Readability drops as
+ * page furniture: clear those names so the quotes stay.
+ */
+function protectEmbeddedPosts(document: HtmlDocument): void {
+  for (const post of Array.from(
+    document.querySelectorAll('blockquote.twitter-tweet, blockquote.instagram-media, blockquote.tiktok-embed'),
+  )) {
+    let el: DomElement | null = post;
+    for (let depth = 0; el && depth < 5; depth++, el = el.parentElement) {
+      for (const attr of ['class', 'id']) {
+        if (/social|share|embed|twitter|instagram/i.test(el.getAttribute(attr) ?? ''))
+          el.setAttribute(attr, 'embedded-post');
+      }
+    }
+  }
+}
+
+const MAX_DEPTH = 400;
+
+/** Deepest element nesting under `root`, walked without recursion. */
+function maxDepth(root: DomElement): number {
+  let deepest = 0;
+  const stack: Array<[DomElement, number]> = [[root, 0]];
+  while (stack.length) {
+    const [el, depth] = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push([c, depth + 1]);
+  }
+  return deepest;
+}
+
+const WRAPPERS = new Set(['DIV', 'SPAN', 'SECTION', 'FONT', 'CENTER', 'B', 'I', 'EM', 'STRONG']);
+
+/** Replaces every wrapper element that holds exactly one element and no text by that element. */
+function unwrapSingleChildWrappers(root: DomElement): void {
+  for (const el of Array.from(root.querySelectorAll('*'))) {
+    if (!WRAPPERS.has(el.nodeName.toUpperCase()) || el.children.length !== 1) continue;
+    const hasText = Array.from(el.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? '').trim());
+    if (!hasText) el.replaceWith(el.children[0]!);
+  }
+}
+
+function setBaseUrl(document: HtmlDocument, url: string): void {
+  try {
+    new URL(url);
+  } catch {
+    return;
+  }
+  if (document.querySelector('base[href]')) return;
+  const base = document.createElement('base');
+  base.setAttribute('href', url);
+  document.head?.appendChild(base);
+}
+
+/** The page body without navigation, headers, footers and asides: the fallback when no article is found. */
+function bodyText(document: HtmlDocument): string {
+  const body = document.body;
+  if (!body) return '';
+  for (const el of Array.from(
+    body.querySelectorAll('nav, header, footer, aside, form, [role=navigation], [aria-hidden=true]'),
+  )) {
+    el.remove();
+  }
+  return toMarkdown(body);
+}
+
+/** Text length inside links over total text length. */
+function linkDensity(el: DomElement): number {
+  const total = (el.textContent ?? '').replace(/\s+/g, '').length;
+  if (!total) return 0;
+  let linked = 0;
+  for (const a of Array.from(el.querySelectorAll('a'))) linked += (a.textContent ?? '').replace(/\s+/g, '').length;
+  return linked / total;
+}
+
+/**
+ * Removes what Readability keeps but training data does not want: lists and
+ * short blocks made of links (related stories, breadcrumbs, tag clouds) and
+ * image captions and credits.
+ */
+function pruneArticle(root: DomElement): void {
+  for (const el of Array.from(root.querySelectorAll('figcaption, [class*=caption], [class*=credit]'))) el.remove();
+  for (const list of Array.from(root.querySelectorAll('ul, ol'))) {
+    if (linkDensity(list) >= 0.7) list.remove();
+  }
+  for (const el of Array.from(root.querySelectorAll('p, li, h2, h3, h4, h5, h6, div'))) {
+    const words = countWords(el.textContent ?? '');
+    if (words > 0 && words < 30 && linkDensity(el) >= 0.8) el.remove();
+  }
+}
+
+function postProcess(text: string, title: string | null = null, byline: string | null = null): string {
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  const norm = (v: string) =>
+    v
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim()
+      .toLowerCase();
+  const titleNorm = title ? norm(title) : '';
+  const bylineNorm = byline ? norm(byline) : '';
+  let inRelated = false;
+  let seenText = 0;
+  for (const line of lines) {
+    const bare = line
+      .replace(/^[#>\-*\s\d.|]+(?=\S)/, '')
+      .replace(/[\s|]+$/, '')
+      .trim();
+    const isListItem = /^\s*(?:[-*]|\d+\.)\s/.test(line);
+    if (!bare) {
+      kept.push(line);
+      continue;
+    }
+    if (inRelated && isListItem) continue;
+    inRelated = false;
+    const words = countWords(bare);
+    if (bare.length < 80 && BOILERPLATE_LINE.test(bare)) continue;
+    if (words <= 12 && RELATED_LINE.test(bare)) {
+      inRelated = true;
+      continue;
+    }
+    if (words <= 12 && CREDIT_LINE.test(bare) && !/[.!?]$/.test(bare)) continue;
+    if (isDateLine(bare, words)) continue;
+    // Before the body starts, the page repeats its title and byline (often inside breadcrumbs).
+    if (seenText < 2) {
+      const n = norm(bare);
+      if (titleNorm && n.includes(titleNorm) && words <= countWords(titleNorm) + 6) continue;
+      if (bylineNorm && n.includes(bylineNorm) && words <= countWords(bylineNorm) + 6) continue;
+    }
+    if (words >= 8) seenText++;
+    kept.push(line);
+  }
+  return kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** The annotated body leaves the headline out, and so does the chunker's input: it is the title field. */
+function dropLeadingTitle(text: string, title: string | null): string {
+  if (!title) return text;
+  const first = text.split('\n', 1)[0] ?? '';
+  const norm = (s: string) =>
+    s
+      .replace(/^#+\s*/, '')
+      .replace(/\W+/g, ' ')
+      .trim()
+      .toLowerCase();
+  if (norm(first) && norm(first) === norm(title)) return text.slice(first.length).replace(/^\n+/, '');
+  return text;
+}
+
+interface PageMetadata {
+  title: string | null;
+  byline: string | null;
+  publishedAt: string | null;
+}
+
+function readMetadata(document: HtmlDocument): PageMetadata {
+  const metaContent = (...selectors: string[]) => {
+    for (const s of selectors) {
+      const v = clean(document.querySelector(s)?.getAttribute('content'));
+      if (v) return v;
+    }
+    return null;
+  };
+  return {
+    title:
+      metaContent('meta[property="og:title"]', 'meta[name="twitter:title"]') ??
+      clean(document.querySelector('h1')?.textContent) ??
+      clean(document.querySelector('title')?.textContent),
+    byline: metaContent('meta[name="author"]', 'meta[property="article:author"]'),
+    publishedAt: normaliseDate(
+      metaContent(
+        'meta[property="article:published_time"]',
+        'meta[name="date"]',
+        'meta[itemprop="datePublished"]',
+        'meta[name="pubdate"]',
+      ) ?? document.querySelector('time[datetime]')?.getAttribute('datetime'),
+    ),
+  };
+}
+
+function clean(value: string | null | undefined): string | null {
+  const v = value?.replace(/\s+/g, ' ').trim();
+  return v ? v : null;
+}
+
+function normaliseDate(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}

@@ -1,0 +1,27 @@
+import { parentPort } from 'node:worker_threads';
+import { extractPage, type PageOptions, type PageOutcome } from './page.js';
+
+/** Messages between the extraction pool and this worker thread. */
+export interface ExtractRequest {
+  id: number;
+  html: string;
+  options: PageOptions;
+}
+export type ExtractResponse =
+  | { ready: true }
+  | { id: number; ok: true; outcome: PageOutcome }
+  | { id: number; ok: false; error: { name: string; message: string } };
+
+parentPort?.on('message', (request: ExtractRequest) => {
+  let response: ExtractResponse;
+  try {
+    response = { id: request.id, ok: true, outcome: extractPage(request.html, request.options) };
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    response = { id: request.id, ok: false, error: { name: err.name, message: err.message } };
+  }
+  parentPort!.postMessage(response);
+});
+
+// Loading the parser and the language model takes a while: the pool starts a page's clock after this.
+parentPort?.postMessage({ ready: true } satisfies ExtractResponse);

@@ -1,0 +1,35 @@
+export { extract, countWords, UnusablePageError, type Extracted, type ExtractOptions } from './extract/extract.js';
+export { extractPage, type PageOptions, type PageOutcome } from './extract/page.js';
+export { ExtractionPool, ExtractionFailedError, type ExtractionPoolOptions } from './extract/pool.js';
+export { toMarkdown } from './extract/markdown.js';
+export { detectLanguage } from './language.js';
+export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from './tokenizer.js';
+export { chunk, CHUNK_STRATEGIES, type ChunkOptions, type ChunkStrategy, type TextChunk } from './chunk.js';
+export {
+  Deduplicator,
+  MinHasher,
+  contentHash,
+  normalizeForDedup,
+  lshParams,
+  similarity,
+  type DedupOptions,
+  type DedupVerdict,
+  type DeduplicatorState,
+  type StoredEntry,
+} from './dedup.js';
+export {
+  DEFAULT_PROCESSING_CONFIG,
+  ProcessingConfigError,
+  resolveProcessingConfig,
+  type ProcessingConfig,
+} from './config.js';
+export {
+  Refiner,
+  refineDocument,
+  decodeHtml,
+  type RefineInput,
+  type RefinedChunk,
+  type RefinedDocument,
+  type RefinerOptions,
+} from './refine.js';
+export { storeRefined, loadDeduplicator, type StoreResult } from './storage.js';

@@ -1,0 +1,164 @@
+import { chunk, type TextChunk } from './chunk.js';
+import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
+import type { Extracted } from './extract/extract.js';
+import { ExtractionFailedError, ExtractionPool } from './extract/pool.js';
+import { detectLanguage } from './language.js';
+
+export interface RefineInput {
+  /** The page: a string, or bytes whose charset is read from the page (UTF-8 by default). */
+  html: string | Uint8Array;
+  /** The page's URL (final URL after redirects), kept on every chunk. */
+  url?: string | null;
+}
+
+export interface RefinedChunk extends TextChunk {
+  language: string | null;
+  sourceUrl: string | null;
+}
+
+/** The outcome of refining one page. `failed` and `skipped` always carry a reason. */
+export interface RefinedDocument {
+  status: 'ok' | 'skipped' | 'failed';
+  reason: string | null;
+  title: string | null;
+  byline: string | null;
+  publishedAt: string | null;
+  language: string | null;
+  words: number;
+  text: string;
+  chunks: RefinedChunk[];
+  /** How extraction found the text (`readability`, `body`), for the logs. */
+  method: Extracted['method'] | null;
+  elapsedMs: number;
+}
+
+export interface RefinerOptions {
+  /** The job's model: chunks are counted with its tokenizer (default gpt-4o-mini). */
+  model?: string;
+  /** Extract in a worker thread with the time limit (default true). */
+  isolate?: boolean;
+  /** Heap limit of the extraction thread in MB (default 2048). */
+  maxMemoryMb?: number;
+}
+
+/**
+ * Raw HTML in, clean chunks out, one page at a time: extraction (in a worker
+ * thread, with the per-page time limit), language detection and chunking.
+ * Deduplication needs the job-wide index: see Deduplicator and storeRefined.
+ * Reuse one Refiner for many pages and close() it when done.
+ */
+export class Refiner {
+  readonly config: ProcessingConfig;
+  private readonly pool: ExtractionPool;
+  private readonly model: string | undefined;
+
+  constructor(config: Partial<ProcessingConfig> = {}, options: RefinerOptions = {}) {
+    this.config = resolveProcessingConfig(config);
+    this.model = options.model;
+    this.pool = new ExtractionPool({
+      timeoutMs: this.config.timeout_ms,
+      maxMemoryMb: options.maxMemoryMb,
+      isolate: options.isolate,
+    });
+  }
+
+  /** Extraction only (what `datafactory extract` prints). */
+  async extract(input: RefineInput): Promise<RefinedDocument> {
+    const started = performance.now();
+    const empty = (status: 'skipped' | 'failed', reason: string): RefinedDocument => ({
+      status,
+      reason,
+      title: null,
+      byline: null,
+      publishedAt: null,
+      language: null,
+      words: 0,
+      text: '',
+      chunks: [],
+      method: null,
+      elapsedMs: performance.now() - started,
+    });
+    const html = typeof input.html === 'string' ? input.html : decodeHtml(input.html);
+    try {
+      const outcome = await this.pool.run(html, {
+        url: input.url ?? undefined,
+        maxChars: Math.floor(this.config.max_html_mb * 1024 * 1024),
+        minWords: this.config.min_words,
+      });
+      const e = outcome.extracted;
+      return {
+        status: outcome.status,
+        reason: outcome.reason,
+        title: e?.title ?? null,
+        byline: e?.byline ?? null,
+        publishedAt: e?.publishedAt ?? null,
+        language: outcome.language,
+        words: e?.words ?? 0,
+        text: e?.text ?? '',
+        chunks: [],
+        method: e?.method ?? null,
+        elapsedMs: performance.now() - started,
+      };
+    } catch (err) {
+      const reason = err instanceof ExtractionFailedError ? err.reason : `extraction failed: ${(err as Error).message}`;
+      return empty('failed', reason);
+    }
+  }
+
+  /** Extraction, language and chunks of one page. */
+  async refine(input: RefineInput): Promise<RefinedDocument> {
+    const doc = await this.extract(input);
+    if (doc.status !== 'ok') return doc;
+    const started = performance.now();
+    try {
+      const chunks = chunk(doc.text, {
+        chunkSize: this.config.chunk_size,
+        strategy: this.config.chunk_strategy,
+        overlap: this.config.chunk_overlap,
+        model: this.model,
+      });
+      doc.chunks = chunks.map((c) => ({
+        ...c,
+        language: detectLanguage(c.content) ?? doc.language,
+        sourceUrl: input.url ?? null,
+      }));
+    } catch (err) {
+      return { ...doc, status: 'failed', reason: `chunking failed: ${(err as Error).message}`, chunks: [] };
+    }
+    doc.elapsedMs += performance.now() - started;
+    return doc;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** One page with a Refiner of its own (for one-off use; reuse a Refiner for many pages). */
+export async function refineDocument(
+  input: RefineInput,
+  config: Partial<ProcessingConfig> = {},
+  options: RefinerOptions = {},
+): Promise<RefinedDocument> {
+  const refiner = new Refiner(config, options);
+  try {
+    return await refiner.refine(input);
+  } finally {
+    await refiner.close();
+  }
+}
+
+/** Decodes page bytes with the charset the page declares (BOM, then <meta>), UTF-8 otherwise. */
+export function decodeHtml(bytes: Uint8Array): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes);
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 4096));
+  const label = /<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)/i.exec(head)?.[1];
+  if (label) {
+    try {
+      return new TextDecoder(label).decode(bytes);
+    } catch {
+      // Unknown label: fall through to UTF-8.
+    }
+  }
+  return new TextDecoder('utf-8').decode(bytes);
+}
