@@ -18,7 +18,7 @@ import {
   uniqueSchema,
   waitFor,
 } from '@datafactory/testing';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -186,10 +186,73 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/projects/{id}',
         'PUT /api/projects/{id}',
         'DELETE /api/projects/{id}',
+        'GET /api/templates',
+        'GET /api/templates/{type}',
+        'POST /api/projects/{id}/jobs',
+        'GET /api/projects/{id}/jobs',
+        'GET /api/jobs/{id}',
+        'POST /api/jobs/{id}/cancel',
+        'GET /api/jobs/{id}/logs',
+        'GET /api/jobs/{id}/stream',
+        'GET /api/stats/overview',
+        'GET /api/stats/costs',
       ].sort(),
     );
     const committed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'openapi', 'openapi.json'), 'utf8'));
     expect(doc.body).toEqual(committed);
+  });
+
+  it('lists the generation templates, built-in and DATA_DIR/templates, with a broken one named by file and line', async () => {
+    const user = (name: string, userPrompt: string) => {
+      const dir = path.join(dataDir.path, 'templates', name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'template.json'),
+        JSON.stringify({
+          description: 'Glossary entries',
+          schema: { type: 'object', properties: { term: { type: 'string' } }, required: ['term'] },
+          input: 'Define {{ example.term }}',
+          output: '{{ example.term }}',
+        }),
+      );
+      writeFileSync(path.join(dir, 'system.njk'), 'You write glossary entries.');
+      writeFileSync(path.join(dir, 'user.njk'), userPrompt);
+    };
+    user('glossary', 'Entries from:\n{{ chunk.text }}');
+    user('broken', 'line one\n{% if chunk.text %}\nno endif');
+
+    const list = await json('GET', '/api/templates');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((t: { type: string }) => t.type)).toEqual([
+      'qa',
+      'summarization',
+      'classification',
+      'instruction',
+      'glossary',
+    ]);
+    expect(list.body.items[0]).toMatchObject({ type: 'qa', source: 'builtin', examplesPerChunk: 3 });
+    expect(list.body.items[0].hash).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(list.body.errors).toEqual([
+      expect.objectContaining({
+        template: 'broken',
+        file: path.join(dataDir.path, 'templates', 'broken', 'user.njk'),
+        line: 3,
+      }),
+    ]);
+
+    const qa = await json('GET', '/api/templates/qa');
+    expect(qa.status).toBe(200);
+    expect(qa.body.schema.required).toEqual(['question', 'answer']);
+    expect(qa.body.systemPrompt).toMatch(/question-answer pairs/);
+    expect(qa.body.userPrompt).toContain('{{ chunk.text }}');
+    expect(qa.body.variables).toContainEqual({ name: 'chunk.text', description: 'the chunk text' });
+
+    const broken = await json('GET', '/api/templates/broken');
+    expect(broken.status).toBe(404);
+    expect(broken.body.message).toMatch(/broken\/user\.njk:3/);
+    expect((await json('GET', '/api/templates/nope')).body.message).toMatch(
+      /unknown template "nope" \(available: qa, /,
+    );
   });
 
   it('serves the built dashboard at / with an SPA fallback that leaves the API alone', async () => {

@@ -3,13 +3,17 @@ import { APP_FILTER } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { ConfigModule, loggerParams, type AppConfig } from '@datafactory/config';
 import { PersistenceModule } from '@datafactory/persistence';
-import { QueuesModule } from '@datafactory/pipeline';
+import { JobsModule, QueuesModule } from '@datafactory/pipeline';
 import { LoggerModule } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { StatsModule } from './stats/stats.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 
 /** The API process: HTTP controllers over the shared libs. */
 @Module({})
@@ -31,8 +35,13 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, 'api')),
         PersistenceModule.forRoot(),
         QueuesModule,
+        JobsModule,
+        EventsModule,
         HealthModule,
         ProjectsModule,
+        JobsApiModule,
+        StatsModule,
+        TemplatesModule,
         ...dashboard,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],

@@ -6,9 +6,9 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { type AppConfig, VERSION } from '@datafactory/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { createValidationPipe } from './common/validation.js';
-
 import { BODY_LIMIT } from './common/limits.js';
+import { createValidationPipe } from './common/validation.js';
+import { connectJobEvents } from './events/job-events.server.js';
 
 /** Builds the API application (without listening), as main(), the tests and the OpenAPI script use it. */
 export async function createApiApp(
@@ -27,6 +27,8 @@ export async function createApiApp(
   app.enableShutdownHooks();
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Job events from the workers (and other API processes) over the Redis transport; never blocks start.
+  if (!options.preview) await connectJobEvents(app, config);
   return app;
 }
 

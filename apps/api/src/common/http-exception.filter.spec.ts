@@ -1,4 +1,5 @@
 import { BadRequestException, NotFoundException, PayloadTooLargeException, type ArgumentsHost } from '@nestjs/common';
+import { JobInputError, NotFoundError } from '@datafactory/pipeline';
 import { describe, expect, it, vi } from 'vitest';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 
@@ -39,6 +40,20 @@ describe('HttpExceptionFilter', () => {
     expect(run(parse).body.message).toBe('the request body is not valid JSON');
     const large = new PayloadTooLargeException('request entity too large', { cause: { type: 'entity.too.large' } });
     expect(run(large).body).toMatchObject({ statusCode: 413, message: 'the request body is larger than 1mb' });
+  });
+
+  it("maps the pipeline's errors: bad job input to 400 with every problem, unknown ids to 404", () => {
+    const bad = run(new JobInputError(['urls[1] "x" is not a URL', 'config.scraping.colour is not a known option']));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      details: ['urls[1] "x" is not a URL', 'config.scraping.colour is not a known option'],
+    });
+    const missing = run(new NotFoundError('job 1 not found'));
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'job 1 not found' });
+    expect(missing.body).not.toHaveProperty('details');
   });
 
   it('hides the details of unexpected errors', () => {

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { JobInputError, NotFoundError } from '@datafactory/pipeline';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponseDto } from './error-response.dto.js';
@@ -50,5 +51,10 @@ function describe(exception: unknown): { status: number; message: string; detail
     }
     return { status, message: typeof raw === 'string' ? raw : exception.message };
   }
+  // The pipeline's own errors (libs know nothing of HTTP): bad job input and unknown ids.
+  if (exception instanceof JobInputError) {
+    return { status: HttpStatus.BAD_REQUEST, message: exception.message, details: [...exception.problems] };
+  }
+  if (exception instanceof NotFoundError) return { status: HttpStatus.NOT_FOUND, message: exception.message };
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'internal server error' };
 }

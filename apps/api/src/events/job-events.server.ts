@@ -1,0 +1,57 @@
+import type { INestApplication } from '@nestjs/common';
+import { ServerRedis } from '@nestjs/microservices';
+import type { AppConfig } from '@datafactory/config';
+import { jobEventsChannel } from '@datafactory/contracts';
+import { reconnectForever, redisOptionsFromUrl } from '@datafactory/pipeline';
+import { JobEventsHub } from './job-events.hub.js';
+
+/**
+ * Nest's Redis transport server, adjusted so that Redis being down never
+ * stops or blocks the API:
+ * - ServerRedis replaces any `retryStrategy` option with its own
+ *   (retryAttempts/retryDelay, giving up when they are not set), so the
+ *   reconnect-forever policy is put back here;
+ * - ServerRedis.start() subscribes only after both connections are up and
+ *   fails listen() when the first attempt fails; here the subscriptions are
+ *   issued at once (ioredis queues them until Redis is reachable and
+ *   re-subscribes after every reconnect) and listen() returns immediately.
+ */
+export class JobEventsServer extends ServerRedis {
+  private lastError?: string;
+
+  override createRetryStrategy(times: number): number | undefined {
+    return this.isManuallyClosed ? undefined : reconnectForever(times);
+  }
+
+  override start(callback?: () => void): void {
+    this.bindEvents(this.subClient, this.pubClient);
+    for (const client of [this.subClient, this.pubClient]) {
+      (client as { connect(): Promise<void> }).connect().catch(() => undefined);
+    }
+    callback?.();
+  }
+
+  /** ioredis repeats the same error on every reconnect attempt: log changes only. */
+  override registerErrorListener(client: { on(event: 'error', fn: (err: Error) => void): void }): void {
+    client.on('error', (err) => {
+      if (err.message !== this.lastError) this.logger.warn(`job events: redis: ${err.message}`);
+      this.lastError = err.message;
+    });
+  }
+
+  override registerReadyListener(client: { on(event: string, fn: () => void): void }): void {
+    client.on('ready', () => {
+      this.lastError = undefined;
+      this.wasInitialConnectionSuccessful = true;
+    });
+  }
+}
+
+/** Subscribes the API to the install's job-event channel; events go to the JobEventsHub. */
+export async function connectJobEvents(app: INestApplication, config: AppConfig): Promise<void> {
+  const hub = app.get(JobEventsHub);
+  const server = new JobEventsServer({ ...redisOptionsFromUrl(config.redis.url), retryStrategy: reconnectForever });
+  server.addHandler(jobEventsChannel(config.redis.prefix), async (event: unknown) => hub.receive(event), true);
+  app.connectMicroservice({ strategy: server });
+  await app.startAllMicroservices();
+}

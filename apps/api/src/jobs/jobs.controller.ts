@@ -1,0 +1,122 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { PageQueryDto } from '../common/paging.dto.js';
+import { parseLastEventId } from '../events/sse.js';
+import {
+  CreateJobRequestDto,
+  JobLogPageResponseDto,
+  JobLogsQueryDto,
+  JobPageResponseDto,
+  JobResponseDto,
+} from './job.dto.js';
+import { JobStreamService } from './job-stream.service.js';
+import { JobsApiService } from './jobs-api.service.js';
+
+@ApiTags('jobs')
+@ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad field; one message per problem.' })
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such project.' })
+@Controller('api/projects/:id/jobs')
+export class ProjectJobsController {
+  constructor(private readonly jobs: JobsApiService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Start a job',
+    description:
+      'Validates every URL and config field (the 400 lists each bad URL with its index and each bad config ' +
+      'field by name), stores the job as `running` and dispatches its URLs to the crawler.',
+  })
+  @ApiCreatedResponse({ type: JobResponseDto, description: 'The job, running.' })
+  create(@Param('id') projectId: string, @Body() body: CreateJobRequestDto): Promise<JobResponseDto> {
+    return this.jobs.create(projectId, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List a project's jobs, newest first" })
+  @ApiOkResponse({ type: JobPageResponseDto })
+  list(@Param('id') projectId: string, @Query() query: PageQueryDto): Promise<JobPageResponseDto> {
+    return this.jobs.list(projectId, query.page, query.pageSize);
+  }
+}
+
+@ApiTags('jobs')
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job.' })
+@Controller('api/jobs/:id')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsApiService,
+    private readonly streams: JobStreamService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Get a job: status, stage, per-stage counters, cost, timings, error' })
+  @ApiOkResponse({ type: JobResponseDto })
+  get(@Param('id') id: string): Promise<JobResponseDto> {
+    return this.jobs.get(id);
+  }
+
+  @Post('cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a job',
+    description:
+      'Stops dispatch and aborts in-flight work; finished items are kept. Cancelling a job that is already ' +
+      'final changes nothing and answers with the job as it is.',
+  })
+  @ApiOkResponse({ type: JobResponseDto, description: 'The job, cancelled (or as it was, when already final).' })
+  cancel(@Param('id') id: string): Promise<JobResponseDto> {
+    return this.jobs.cancel(id);
+  }
+
+  @Get('logs')
+  @ApiOperation({
+    summary: "A job's log lines, oldest first",
+    description: '`level` is a minimum (`warn` gives warn and error); `after` is an id cursor.',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ type: JobLogPageResponseDto })
+  logs(@Param('id') id: string, @Query() query: JobLogsQueryDto): Promise<JobLogPageResponseDto> {
+    return this.jobs.logs(id, query);
+  }
+
+  @Get('stream')
+  @ApiOperation({
+    summary: "A job's live events (Server-Sent Events)",
+    description:
+      'On connect: the current state as a `stage` and a `progress` event, then stored log lines (those after ' +
+      'Last-Event-ID, else the latest 200), then live `progress`, `stage` and `log` events; a `: heartbeat` ' +
+      'comment every 15 s; a `done` event and the end of the stream once the job is final (clients close ' +
+      'their EventSource on `done`). Each event is `event: <type>` and `data: <JSON>`; `log` events carry ' +
+      '`id: <log id>`, so a reconnecting EventSource gets exactly the lines it missed.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last log event received.' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    type: Number,
+    description: 'Same as the Last-Event-ID header (for clients that cannot set headers).',
+  })
+  @ApiOkResponse({ description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  stream(
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Query('lastEventId') lastEventIdQuery: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.streams.open(id, parseLastEventId(lastEventIdHeader ?? lastEventIdQuery), req, res);
+  }
+}

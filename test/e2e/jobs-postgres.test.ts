@@ -1,0 +1,124 @@
+/**
+ * End-to-end: the jobs and stats API on PostgreSQL (its own schema in the
+ * shared `test` database, dropped afterwards), where the stats SQL differs
+ * from SQLite's (timestamptz instead of epoch milliseconds).
+ */
+import { MikroORM } from '@mikro-orm/core';
+import { loadConfig } from '@datafactory/config';
+import { addToJobCounters, Chunk, createOrmConfig, Job, RawDocument, TrainingExample } from '@datafactory/persistence';
+import {
+  type AppProcess,
+  builtApp,
+  deleteRedisKeys,
+  dropPostgresSchema,
+  freePort,
+  runNode,
+  startNode,
+  tempDir,
+  TEST_POSTGRES_URL,
+  uniqueRedisPrefix,
+  uniqueSchema,
+  waitFor,
+} from '@datafactory/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+describe('jobs and stats on PostgreSQL', () => {
+  const schema = uniqueSchema();
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let env: Record<string, string>;
+  let api: AppProcess;
+  let base: string;
+  let orm: MikroORM;
+
+  const json = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    const port = await freePort();
+    env = {
+      DATA_DIR: dataDir.path,
+      DATABASE_URL: `${TEST_POSTGRES_URL}?schema=${schema}`,
+      REDIS_URL: SHARED_REDIS,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
+    base = `http://127.0.0.1:${port}`;
+    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
+    expect(migrate.code, migrate.output).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+    orm = await MikroORM.init(createOrmConfig(loadConfig({ ...env, NODE_ENV: 'test' }).database));
+    await waitFor(async () => ((await fetch(`${base}/api/projects`)).ok ? true : undefined), {
+      what: `the API up (${api.output().slice(-500)})`,
+    });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await orm?.close();
+    if (env?.REDIS_PREFIX) await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX);
+    await dataDir?.remove();
+    await dropPostgresSchema(TEST_POSTGRES_URL, schema);
+  });
+
+  it('starts, lists, cancels a job, pages its logs, and adds up the stats', async () => {
+    const project = (await json('POST', '/api/projects', { name: 'pg' })).body.id as string;
+    const started = await json('POST', `/api/projects/${project}/jobs`, { urls: ['http://127.0.0.1:9/a'] });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    expect((await json('GET', `/api/projects/${project}/jobs`)).body).toMatchObject({ total: 1, items: [{ id }] });
+    expect((await json('POST', `/api/jobs/${id}/cancel`)).body.status).toBe('cancelled');
+    const warn = await json('GET', `/api/jobs/${id}/logs?level=warn`);
+    expect(warn.body).toMatchObject({ total: 1, items: [{ level: 'warn' }] });
+
+    const em = orm.em.fork();
+    const job = em.getReference(Job, id);
+    const doc = em.create(RawDocument, { job, url: 'http://127.0.0.1:9/a' });
+    const chunk = em.create(Chunk, { document: doc, job, content: 'text', tokenCount: 1, chunkIndex: 0 });
+    const now = Date.now();
+    for (const [model, cost, daysAgo] of [
+      ['gpt-4o-mini', 0.001, 0],
+      ['gpt-4o-mini', 0.002, 1],
+      ['llama3', 0.004, 1],
+    ] as const) {
+      em.create(TrainingExample, {
+        chunk,
+        job,
+        templateType: 'qa',
+        inputText: 'q',
+        outputText: 'a',
+        modelUsed: model,
+        cost,
+        createdAt: new Date(now - daysAgo * 86_400_000),
+      });
+    }
+    await em.flush();
+    await addToJobCounters(em, id, { cost: 0.007 });
+
+    expect((await json('GET', '/api/stats/overview')).body).toEqual({
+      totalJobs: 1,
+      activeJobs: 0,
+      examplesGenerated: 3,
+      totalCost: 0.007,
+    });
+    const costs = (await json('GET', '/api/stats/costs?days=3')).body;
+    const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+    expect(costs.models).toEqual(['llama3', 'gpt-4o-mini']);
+    expect(costs.totalCost).toBeCloseTo(0.007, 9);
+    expect(costs.daily).toEqual([
+      { date: dayOf(now - 2 * 86_400_000), cost: 0, examples: 0, byModel: { llama3: 0, 'gpt-4o-mini': 0 } },
+      { date: dayOf(now - 86_400_000), cost: 0.006, examples: 2, byModel: { llama3: 0.004, 'gpt-4o-mini': 0.002 } },
+      { date: dayOf(now), cost: 0.001, examples: 1, byModel: { llama3: 0, 'gpt-4o-mini': 0.001 } },
+    ]);
+  });
+});

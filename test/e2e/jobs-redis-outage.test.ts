@@ -1,0 +1,114 @@
+/**
+ * End-to-end: the API starts while Redis is down (a private redis-server on a
+ * spare port, stopped; the shared one is never touched). It must come up and
+ * serve, and once Redis is there its job-event subscription must work.
+ */
+import { ClientRedis } from '@nestjs/microservices';
+import { emptyProgress, jobEventsChannel, type JobEvent } from '@datafactory/contracts';
+import {
+  type AppProcess,
+  builtApp,
+  freePort,
+  PrivateRedis,
+  runNode,
+  startNode,
+  tempDir,
+  waitFor,
+} from '@datafactory/testing';
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('the API started while Redis is down', () => {
+  let redis: PrivateRedis;
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let api: AppProcess;
+  let base: string;
+  const prefix = 'df';
+
+  const json = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    await redis.stop();
+    dataDir = await tempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { DATA_DIR: dataDir.path, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'warn' };
+    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
+    expect(migrate.code, migrate.output).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await redis?.stop();
+    await dataDir?.remove();
+  });
+
+  it('serves projects at once, then relays job events when Redis comes up', async () => {
+    const created = await waitFor(
+      async () => {
+        const r = await json('POST', '/api/projects', { name: 'made before Redis' });
+        return r.status === 201 ? r.body : undefined;
+      },
+      { what: `the API up without Redis (${api.output().slice(-500)})` },
+    );
+    expect(api.child.exitCode).toBeNull();
+
+    await redis.start();
+    const probe = new Redis(redis.url);
+    try {
+      await waitFor(
+        async () => {
+          const [, count] = (await probe.pubsub('NUMSUB', jobEventsChannel(prefix))) as [string, number];
+          return Number(count) >= 1 ? true : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the API subscribed once Redis is up' },
+      );
+    } finally {
+      probe.disconnect();
+    }
+
+    const job = await waitFor(
+      async () => {
+        const r = await json('POST', `/api/projects/${created.id}/jobs`, { urls: ['http://127.0.0.1:9/a'] });
+        return r.status === 201 ? (r.body as { id: string }) : undefined;
+      },
+      { what: 'a job started once the queues reconnected' },
+    );
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/jobs/${job.id}/stream`, { signal: abort.signal });
+    const worker = new ClientRedis({ host: '127.0.0.1', port: redis.port });
+    try {
+      const progress = emptyProgress();
+      progress.crawler = { total: 1, done: 1, failed: 0 };
+      const event: JobEvent = {
+        type: 'progress',
+        jobId: job.id,
+        progress,
+        costTotal: 0.25,
+        at: new Date().toISOString(),
+      };
+      await lastValueFrom(worker.emit(jobEventsChannel(prefix), event), { defaultValue: undefined });
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of res.body!) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (text.includes('"costTotal":0.25')) break;
+      }
+      expect(text).toMatch(/event: progress\ndata: \{[^\n]*"done":1[^\n]*"costTotal":0\.25/);
+    } finally {
+      abort.abort();
+      await worker.close();
+    }
+  });
+});
