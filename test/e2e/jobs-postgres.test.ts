@@ -52,6 +52,7 @@ describe('jobs and stats on PostgreSQL', () => {
       REDIS_PREFIX: uniqueRedisPrefix(),
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
     };
     base = `http://127.0.0.1:${port}`;
     const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);

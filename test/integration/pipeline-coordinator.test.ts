@@ -174,7 +174,7 @@ describe('pipeline coordinator (in-process)', () => {
     };
     dispatcher.register([crawl, refine, generate, inspect, exporter]);
 
-    await dispatcher.enqueue(QueueName.Crawl, { jobId: job.id, url: '', depth: 0 }, `crawl-${job.id}`);
+    await dispatcher.enqueue(QueueName.Crawl, { jobId: job.id }, `crawl-${job.id}`);
     await dispatcher.idle();
 
     const done = await orm.em.fork().findOneOrFail(Job, job.id);

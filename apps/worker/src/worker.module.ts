@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, loggerParams, type AppConfig } from '@datafactory/config';
 import { PersistenceModule } from '@datafactory/persistence';
-import { QueuesModule, WorkerRuntimeModule } from '@datafactory/pipeline';
+import { JobsModule, QueuesModule, StageHandlersModule, WorkerRuntimeModule } from '@datafactory/pipeline';
 import { LoggerModule } from 'nestjs-pino';
 
 /** The worker process: the stage queues' processors over the shared libs, no HTTP. */
@@ -15,6 +15,8 @@ export class WorkerModule {
         LoggerModule.forRoot(loggerParams(config, 'worker')),
         PersistenceModule.forRoot(),
         QueuesModule,
+        JobsModule,
+        StageHandlersModule,
         WorkerRuntimeModule,
       ],
     };

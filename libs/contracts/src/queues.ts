@@ -36,11 +36,9 @@ export interface WorkerHeartbeat {
 }
 
 /** Payloads of the per-item queue jobs; each carries its pipeline job id. */
+/** The crawl of a whole job runs as one item (robots.txt, pacing and the site frontier stay exact). */
 export interface CrawlItem {
   jobId: string;
-  url: string;
-  /** Link distance from a start URL (site mode). */
-  depth: number;
 }
 export interface RefineItem {
   jobId: string;

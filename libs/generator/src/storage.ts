@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { addToJobCounters, Chunk, Job, type JobCounters, type JobCountersDelta, TrainingExample } from '@datafactory/persistence';
 import type { ChunkGeneration } from './generator.js';
 
 export interface StoredGeneration {
@@ -8,6 +8,8 @@ export interface StoredGeneration {
   failed: number;
   /** The job's cost_total after adding this chunk's cost (null when the job is gone). */
   jobCostTotal: number | null;
+  /** The job's counters after this write (for progress events). */
+  counters: JobCounters | null;
 }
 
 /**
@@ -19,6 +21,8 @@ export async function storeChunkGeneration(
   em: EntityManager,
   target: { jobId: string; chunkId: string },
   generation: ChunkGeneration,
+  /** Counters to add in the same transaction (the pipeline's: this item done, the next stage's total). */
+  progress?: JobCountersDelta['progress'],
 ): Promise<StoredGeneration> {
   const fork = em.fork();
   return fork.transactional(async (tx) => {
@@ -42,13 +46,14 @@ export async function storeChunkGeneration(
       }),
     );
     await tx.flush();
-    const counters = await addToJobCounters(tx, target.jobId, { cost: generation.cost ?? 0 });
+    const counters = await addToJobCounters(tx, target.jobId, { cost: generation.cost ?? 0, progress });
     const ok = generation.examples.filter((e) => e.status === 'ok').length;
     return {
       exampleIds: rows.map((r) => r.id),
       ok,
       failed: generation.examples.length - ok,
       jobCostTotal: counters?.costTotal ?? null,
+      counters,
     };
   });
 }

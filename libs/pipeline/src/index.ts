@@ -14,3 +14,5 @@ export * from './dispatcher.js';
 export * from './coordinator.js';
 export * from './cancellations.js';
 export * from './local-dispatcher.js';
+export * from './handlers/index.js';
+export * from './stage-handlers.module.js';

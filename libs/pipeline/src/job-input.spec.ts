@@ -11,6 +11,8 @@ function problems(fn: () => unknown): string[] {
   return [];
 }
 
+const app = { llm: { baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, model: 'llama3' } };
+
 describe('validateUrls', () => {
   it('keeps good URLs (fragment dropped) and lists every bad one with its position', () => {
     expect(validateUrls(['https://a.example/x#frag', 'http://b.example'])).toEqual([
@@ -28,26 +30,41 @@ describe('validateUrls', () => {
 });
 
 describe('resolveJobConfig', () => {
-  it('applies DESIGN.md defaults to a missing config, with the configured model', () => {
-    expect(resolveJobConfig(undefined, 'llama3')).toEqual({
-      scraping: { max_concurrent: 3, use_playwright: 'auto', respect_robots_txt: true },
-      processing: { chunk_size: 512, chunk_strategy: 'recursive' },
-      generation: { template: 'qa', model: 'llama3', examples_per_chunk: 3, max_concurrent_llm: 5 },
-      quality: { min_score: 0.7, checks: ['toxicity', 'readability', 'format'] },
-      export: { format: 'jsonl' },
-    });
+  it("applies each stage's defaults to a missing config, with the configured model", () => {
+    const c = resolveJobConfig(undefined, app) as unknown as Record<string, Record<string, unknown>>;
+    expect(c.scraping).toMatchObject({ max_concurrent: 3, use_playwright: 'auto', respect_robots_txt: true });
+    expect(c.processing).toMatchObject({ chunk_size: 512, chunk_strategy: 'recursive' });
+    expect(c.generation).toMatchObject({ template: 'qa', model: 'llama3', max_concurrent_llm: 5 });
+    expect(c.quality).toEqual({ min_score: 0.7, checks: ['toxicity', 'readability', 'format'] });
+    expect(c.export).toMatchObject({ format: 'jsonl', include_failed: false });
+    expect(JSON.stringify(c)).not.toMatch(/api_key/);
   });
 
-  it('names every unknown or mistyped field', () => {
-    expect(
-      problems(() =>
-        resolveJobConfig({ scraping: { max_concurrent: 'many', speed: 1 }, shipping: {}, quality: [] }, 'm'),
+  it('names every unknown or bad field, one per section', () => {
+    const p = problems(() =>
+      resolveJobConfig(
+        { scraping: { max_concurrent: 'many' }, processing: { chunk_size: 0 }, shipping: {}, quality: [] },
+        app,
       ),
-    ).toEqual([
-      'config.shipping is not a known section (scraping, processing, generation, quality, export)',
-      'config.scraping.max_concurrent must be a number',
-      'config.scraping.speed is not a known option',
-      'config.quality must be an object',
-    ]);
+    );
+    expect(p[0]).toBe('config.shipping is not a known section (scraping, processing, generation, quality, export)');
+    expect(p.some((x) => x.startsWith('config.scraping.max_concurrent'))).toBe(true);
+    expect(p.some((x) => x.startsWith('config.processing.chunk_size'))).toBe(true);
+    expect(p).toContain('config.quality must be an object');
+  });
+
+  it('needs an LLM endpoint unless the template is "none", and never takes a key per job', () => {
+    const none = { llm: { model: 'gpt-4o-mini' } };
+    expect(problems(() => resolveJobConfig({}, none))[0]).toMatch(
+      /^config\.generation no LLM endpoint.*OPENAI_API_KEY/,
+    );
+    expect(
+      (resolveJobConfig({ generation: { template: 'none' } }, none) as unknown as { generation: object }).generation,
+    ).toEqual({
+      template: 'none',
+    });
+    expect(problems(() => resolveJobConfig({ generation: { api_key: 'sk-x' } }, app))[0]).toMatch(
+      /api_key cannot be given per job/,
+    );
   });
 });

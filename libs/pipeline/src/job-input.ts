@@ -1,4 +1,9 @@
+import type { AppConfig } from '@datafactory/config';
 import type { JobConfig } from '@datafactory/contracts';
+import { resolveScrapingConfig } from '@datafactory/crawler';
+import { resolveExportConfig } from '@datafactory/exporter';
+import { describeGenerationConfig, resolveGenerationConfig } from '@datafactory/generator';
+import { resolveProcessingConfig } from '@datafactory/refiner';
 
 /** A job request that cannot start; `problems` lists every bad URL and config field. */
 export class JobInputError extends Error {
@@ -46,72 +51,78 @@ export function validateUrls(urls: unknown): string[] {
 }
 
 type Section = keyof JobConfig;
-const DEFAULTS: JobConfig = {
-  scraping: { max_concurrent: 3, use_playwright: 'auto', respect_robots_txt: true },
-  processing: { chunk_size: 512, chunk_strategy: 'recursive' },
-  generation: { template: 'qa', model: 'gpt-4o-mini', examples_per_chunk: 3, max_concurrent_llm: 5 },
+export const JOB_CONFIG_SECTIONS: readonly Section[] = ['scraping', 'processing', 'generation', 'quality', 'export'];
+
+const BASIC_DEFAULTS = {
   quality: { min_score: 0.7, checks: ['toxicity', 'readability', 'format'] },
-  export: { format: 'jsonl' },
+} as const;
+
+/** The generation template that skips the LLM: the job exports its cleaned, deduplicated chunks. */
+export const NO_TEMPLATE = 'none';
+
+/** Each section's resolver: the user's section in, the stored form with defaults out; throws naming the field. */
+type SectionResolver = (input: Record<string, unknown>, app: Pick<AppConfig, 'llm'>) => object;
+
+const RESOLVERS: Record<Section, SectionResolver> = {
+  scraping: (input) => resolveScrapingConfig(input),
+  processing: (input) => resolveProcessingConfig(input),
+  generation: (input, app) => {
+    if (input.template === NO_TEMPLATE) {
+      const extra = Object.keys(input).filter((k) => k !== 'template');
+      if (extra.length) throw new Error(`generation.${extra[0]} has no meaning with template "none"`);
+      return { template: NO_TEMPLATE };
+    }
+    if ('api_key' in input) {
+      // A key in a job's config would be stored with the job and shown by the API.
+      throw new Error('generation.api_key cannot be given per job: set OPENAI_API_KEY (or the key in settings)');
+    }
+    return describeGenerationConfig(resolveGenerationConfig(input, app));
+  },
+  quality: (input) => basic('quality', input),
+  export: (input) => resolveExportConfig(input),
 };
 
-/**
- * A stage's config resolver: takes the user's section (unknown shape), returns
- * it with defaults applied, or the list of problems (each naming its field).
- */
-export type SectionResolver = (
-  input: Record<string, unknown>,
-  defaultModel: string,
-) => { value: object; problems: string[] };
-
-/** The basic resolver for a section: DESIGN.md's fields with their defaults, types checked. */
-function basicResolver(section: Section): SectionResolver {
-  return (input, defaultModel) => {
-    const defaults = { ...DEFAULTS[section] } as Record<string, unknown>;
-    if (section === 'generation') defaults.model = defaultModel;
-    const problems: string[] = [];
-    const value: Record<string, unknown> = { ...defaults };
-    for (const [key, given] of Object.entries(input)) {
-      const def = defaults[key];
-      if (def === undefined) {
-        problems.push(`config.${section}.${key} is not a known option`);
-      } else if (Array.isArray(def) ? !Array.isArray(given) : typeof given !== typeof def) {
-        problems.push(`config.${section}.${key} must be ${Array.isArray(def) ? 'a list' : `a ${typeof def}`}`);
-      } else {
-        value[key] = given;
-      }
+/** DESIGN.md's fields with their defaults, types checked (until the stage lib brings its own resolver). */
+function basic(section: keyof typeof BASIC_DEFAULTS, input: Record<string, unknown>): object {
+  const defaults = BASIC_DEFAULTS[section] as Record<string, unknown>;
+  const value: Record<string, unknown> = { ...defaults };
+  for (const [key, given] of Object.entries(input)) {
+    const def = defaults[key];
+    if (def === undefined) throw new Error(`${section}.${key} is not a known option`);
+    if (Array.isArray(def) ? !Array.isArray(given) : typeof given !== typeof def) {
+      throw new Error(`${section}.${key} must be ${Array.isArray(def) ? 'a list' : `a ${typeof def}`}`);
     }
-    return { value, problems };
-  };
+    value[key] = given;
+  }
+  return value;
 }
 
-const resolvers = new Map<Section, SectionResolver>(
-  (Object.keys(DEFAULTS) as Section[]).map((s) => [s, basicResolver(s)]),
-);
-
-/** A stage lib installs the full resolver of its section (its own options and rules). */
-export function registerSectionResolver(section: Section, resolver: SectionResolver): void {
-  resolvers.set(section, resolver);
-}
-
-/** The job config with every default applied, or a JobInputError listing every problem. */
-export function resolveJobConfig(input: unknown, defaultModel: string): JobConfig {
+/**
+ * The job config with every default applied (each stage's own rules), or a
+ * JobInputError listing one problem per bad section, each naming its field.
+ */
+export function resolveJobConfig(input: unknown, app: Pick<AppConfig, 'llm'>): JobConfig {
   const source = (input ?? {}) as Record<string, unknown>;
   if (typeof source !== 'object' || Array.isArray(source)) throw new JobInputError(['config must be an object']);
   const problems: string[] = [];
   const out: Record<string, object> = {};
   for (const key of Object.keys(source)) {
-    if (!resolvers.has(key as Section))
-      problems.push(`config.${key} is not a known section (scraping, processing, generation, quality, export)`);
+    if (!(JOB_CONFIG_SECTIONS as string[]).includes(key)) {
+      problems.push(`config.${key} is not a known section (${JOB_CONFIG_SECTIONS.join(', ')})`);
+    }
   }
-  for (const [section, resolve] of resolvers) {
+  for (const section of JOB_CONFIG_SECTIONS) {
     const given = source[section] ?? {};
     if (typeof given !== 'object' || Array.isArray(given) || given === null) {
       problems.push(`config.${section} must be an object`);
       continue;
     }
-    const r = resolve(given as Record<string, unknown>, defaultModel);
-    problems.push(...r.problems);
-    out[section] = r.value;
+    try {
+      out[section] = RESOLVERS[section](given as Record<string, unknown>, app);
+    } catch (e) {
+      const message = (e as Error).message;
+      problems.push(message.startsWith('config.') ? message : `config.${message}`);
+    }
   }
   if (problems.length) throw new JobInputError(problems);
   return out as unknown as JobConfig;

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { BullDispatcher, Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher, RedisJobEventsPublisher } from './job-events.js';
 import { JobLogService } from './job-log.service.js';
 import { JobsService } from './jobs.service.js';
@@ -8,7 +9,12 @@ import { QueuesModule } from './queues.module.js';
 @Global()
 @Module({
   imports: [QueuesModule],
-  providers: [JobsService, JobLogService, { provide: JobEventsPublisher, useClass: RedisJobEventsPublisher }],
-  exports: [JobsService, JobLogService, JobEventsPublisher],
+  providers: [
+    JobsService,
+    JobLogService,
+    { provide: JobEventsPublisher, useClass: RedisJobEventsPublisher },
+    { provide: Dispatcher, useClass: BullDispatcher },
+  ],
+  exports: [JobsService, JobLogService, JobEventsPublisher, Dispatcher],
 })
 export class JobsModule {}

@@ -1,5 +1,4 @@
 import { EntityManager } from '@mikro-orm/core';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import {
@@ -12,8 +11,7 @@ import {
   Stage,
 } from '@datafactory/contracts';
 import { Job, Project } from '@datafactory/persistence';
-import type { Queue } from 'bullmq';
-import { createHash } from 'node:crypto';
+import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
@@ -27,10 +25,6 @@ export class NotFoundError extends Error {
   }
 }
 
-/** Deterministic queue-job ids: re-adding the same item is a no-op in BullMQ. */
-export const itemId = (queue: string, ...parts: string[]): string =>
-  `${queue}-${createHash('sha1').update(parts.join('\n')).digest('hex')}`;
-
 /**
  * Starting and cancelling jobs (the enqueue side). The API and the CLI call
  * this; the stage handlers in the worker do the work.
@@ -40,7 +34,7 @@ export class JobsService {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QueueName.Crawl) private readonly crawlQueue: Queue<CrawlItem>,
+    private readonly dispatcher: Dispatcher,
     private readonly events: JobEventsPublisher,
     private readonly logs: JobLogService,
     private readonly redis: RedisClient,
@@ -48,29 +42,9 @@ export class JobsService {
 
   /** Validates the request, stores the job and dispatches its URLs; throws JobInputError or NotFoundError. */
   async create(projectId: string, body: { urls: unknown; config?: unknown }): Promise<Job> {
-    const em = this.em.fork();
-    const project = isUuid(projectId) ? await em.findOne(Project, { id: projectId }) : null;
-    if (!project) throw new NotFoundError(`project ${projectId} not found`);
-    const urls = [...new Set(validateUrls(body.urls))];
-    const config = resolveJobConfig(body.config ?? project.config, this.config.llm.model);
-    const progress = emptyProgress();
-    progress[Stage.Crawler].total = urls.length;
-    const job = em.create(Job, {
-      project,
-      status: JobStatus.Running,
-      stage: Stage.Crawler,
-      config: { ...config, urls } as unknown as Record<string, unknown>,
-      progress,
-      startedAt: new Date(),
-    });
-    await em.flush();
-    await this.crawlQueue.addBulk(
-      urls.map((url) => ({
-        name: 'page',
-        data: { jobId: job.id, url, depth: 0 },
-        opts: { jobId: itemId(QueueName.Crawl, job.id, url) },
-      })),
-    );
+    const job = await createJobRow(this.em, this.config, projectId, body);
+    await this.dispatcher.enqueue(QueueName.Crawl, { jobId: job.id } satisfies CrawlItem, `crawl-${job.id}`);
+    const urls = (job.config as { urls: string[] }).urls;
     await this.logs.log(job.id, 'info', `job started with ${urls.length} URL(s)`, { stage: Stage.Crawler });
     this.events.publish({
       type: 'stage',
@@ -106,4 +80,34 @@ export class JobsService {
 
 export function isUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
+/**
+ * Validates a job request and stores the job, running, with its resolved
+ * config (secrets never included) and the crawler's total set: the part of
+ * starting a job that the API and `datafactory run` share.
+ */
+export async function createJobRow(
+  rootEm: EntityManager,
+  app: Pick<AppConfig, 'llm'>,
+  projectId: string,
+  body: { urls: unknown; config?: unknown },
+): Promise<Job> {
+  const em = rootEm.fork();
+  const project = isUuid(projectId) ? await em.findOne(Project, { id: projectId }) : null;
+  if (!project) throw new NotFoundError(`project ${projectId} not found`);
+  const urls = [...new Set(validateUrls(body.urls))];
+  const config = resolveJobConfig(body.config ?? project.config, app);
+  const progress = emptyProgress();
+  progress[Stage.Crawler].total = urls.length;
+  const job = em.create(Job, {
+    project,
+    status: JobStatus.Running,
+    stage: Stage.Crawler,
+    config: { ...config, urls } as unknown as Record<string, unknown>,
+    progress,
+    startedAt: new Date(),
+  });
+  await em.flush();
+  return job;
 }

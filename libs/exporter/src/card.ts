@@ -1,0 +1,222 @@
+import { stringify } from 'yaml';
+import type { ExportConfig } from './config.js';
+import { type DatasetFormat, FORMAT_INFO } from './formats.js';
+import { byCount, type ExportStats } from './stats.js';
+
+/** Hugging Face task category of each template. */
+export const TASK_CATEGORY: Readonly<Record<string, string>> = {
+  qa: 'question-answering',
+  summarization: 'summarization',
+  classification: 'text-classification',
+  instruction: 'text-generation',
+};
+
+/** Hugging Face `size_categories` bucket of a record count. */
+export function sizeCategory(n: number): string {
+  const buckets: [number, string][] = [
+    [1_000, 'n<1K'],
+    [10_000, '1K<n<10K'],
+    [100_000, '10K<n<100K'],
+    [1_000_000, '100K<n<1M'],
+    [10_000_000, '1M<n<10M'],
+    [100_000_000, '10M<n<100M'],
+    [1_000_000_000, '100M<n<1B'],
+  ];
+  for (const [limit, name] of buckets) if (n < limit) return name;
+  return 'n>1B';
+}
+
+export interface ExportedFile {
+  split: string;
+  /** File name inside the version folder. */
+  file: string;
+  records: number;
+  bytes: number;
+}
+
+/** Everything the card says; only whitelisted settings, never the raw job config (it may hold a key). */
+export interface DatasetCardInput {
+  projectName: string;
+  projectId: string;
+  jobId: string;
+  version: string;
+  createdAt: Date;
+  config: ExportConfig;
+  files: ExportedFile[];
+  sourcesFile: string;
+  stats: ExportStats;
+  /** Counts over every example of the job, whatever the export takes. */
+  totals: { examples: number; ok: number; failed: number; passed: number; rejected: number; unscored: number };
+  /** Source documents with an exported example. */
+  sourceDocuments: number;
+  settings: {
+    template: string | null;
+    model: string | null;
+    examplesPerChunk: number | null;
+    chunkSize: number | null;
+    minScore: number | null;
+    checks: string[] | null;
+  };
+  /** The job's total LLM cost (USD). */
+  jobCost: number | null;
+  productVersion: string;
+}
+
+const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const pct = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`);
+const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
+
+/**
+ * The dataset card: Markdown with Hugging Face YAML front matter (license,
+ * languages, task categories, size category, source domains, data files per
+ * split), then what the data is, counts and pass rate, token lengths, model
+ * and template, quality settings and results, cost, sources and limitations.
+ */
+export function renderDatasetCard(c: DatasetCardInput): string {
+  const s = c.stats;
+  const templates = byCount(s.templates).map(([t]) => t);
+  const tasks = [...new Set(templates.map((t) => TASK_CATEGORY[t] ?? 'text-generation'))];
+  const languages = byCount(s.languages).map(([l]) => l);
+  const domains = byCount(s.domains);
+  const front: Record<string, unknown> = {
+    pretty_name: `${c.projectName} (${c.version})`,
+    license: c.config.license,
+    ...(languages.length ? { language: languages } : {}),
+    task_categories: tasks.length ? tasks : ['text-generation'],
+    size_categories: [sizeCategory(s.records)],
+    tags: ['synthetic', 'llm-generated', 'ai-data-factory', `format-${c.config.format}`],
+    source_domains: domains.map(([d]) => d),
+    configs: [
+      {
+        config_name: 'default',
+        data_files: c.files.map((f) => ({ split: f.split, path: f.file })),
+      },
+    ],
+  };
+  const yaml = stringify(front, { lineWidth: 0 }).trimEnd();
+  const tokens = s.tokens();
+  const formatLine = describeFormat(c.config.format);
+  const t = c.totals;
+  const lines: string[] = [
+    '---',
+    yaml,
+    '---',
+    '',
+    `# ${c.projectName}: dataset version ${c.version}`,
+    '',
+    '## What this is',
+    '',
+    `Training examples written by a language model from ${c.sourceDocuments} web page${c.sourceDocuments === 1 ? '' : 's'} ` +
+      `(${domains.length} domain${domains.length === 1 ? '' : 's'}) by AI Data Factory ${c.productVersion}, ` +
+      `job \`${c.jobId}\`, exported ${c.createdAt.toISOString()}. ` +
+      `The pages were fetched, cut into chunks, and ${templates.length ? `the ${templates.map((x) => `\`${x}\``).join(', ')} template` : 'a template'} ` +
+      'asked the model for examples grounded in each chunk; each example was scored before export.',
+    '',
+    `Format: \`${c.config.format}\` (${formatLine}).` +
+      (c.config.include_failed
+        ? ' This export includes every example, failed ones too, with its scores: it is meant for analysis, not training.'
+        : ' Only examples that were generated without error and passed quality control are included.'),
+    '',
+    '| split | file | examples | bytes |',
+    '| --- | --- | ---: | ---: |',
+    ...c.files.map((f) => `| ${f.split} | \`${cell(f.file)}\` | ${f.records} | ${f.bytes} |`),
+    '',
+    c.config.split === 'none'
+      ? 'No train/validation/test split was requested.'
+      : `Split by source domain with seed ${c.config.seed} (requested shares: train ${c.config.split.train}, ` +
+        `validation ${c.config.split.validation}, test ${c.config.split.test}): every example of a domain is in one ` +
+        'split, so no page leaks from one split into another; the actual shares follow the domains.',
+    '',
+    '## Counts',
+    '',
+    '| | examples |',
+    '| --- | ---: |',
+    `| generated (all) | ${t.examples} |`,
+    `| generated ok | ${t.ok} |`,
+    `| generation failed | ${t.failed} |`,
+    `| passed quality control | ${t.passed} |`,
+    `| rejected by quality control | ${t.rejected} |`,
+    `| not scored | ${t.unscored} |`,
+    `| in this export | ${s.records} |`,
+    ...(s.skipped ? [`| left out (an empty prompt or answer) | ${s.skipped} |`] : []),
+    '',
+    `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
+    '',
+    '## Token lengths',
+    '',
+    tokens
+      ? `Per example (prompt and answer, tiktoken): min ${tokens.min}, median ${tokens.median}, mean ${tokens.mean.toFixed(1)}, ` +
+        `95th percentile ${tokens.p95}, max ${tokens.max}.`
+      : 'No examples.',
+    '',
+    '## Model and template',
+    '',
+    `- Model${s.models.size > 1 ? 's' : ''}: ${
+      s.models.size
+        ? byCount(s.models)
+            .map(([m, n]) => `\`${m}\` (${n})`)
+            .join(', ')
+        : (c.settings.model ?? 'unknown')
+    }`,
+    `- Template${s.templates.size > 1 ? 's' : ''}: ${templates.length ? templates.map((x) => `\`${x}\``).join(', ') : (c.settings.template ?? 'unknown')}`,
+    `- Template hash${s.templateHashes.size > 1 ? 'es' : ''}: ${s.templateHashes.size ? [...s.templateHashes.keys()].map((h) => `\`${h}\``).join(', ') : 'unknown'}`,
+    ...(c.settings.examplesPerChunk !== null ? [`- Examples asked per chunk: ${c.settings.examplesPerChunk}`] : []),
+    ...(c.settings.chunkSize !== null ? [`- Chunk size: ${c.settings.chunkSize} tokens`] : []),
+    '',
+    '## Quality',
+    '',
+    `- Minimum score: ${c.settings.minScore ?? 'default'}`,
+    `- Checks: ${c.settings.checks?.length ? c.settings.checks.map((x) => `\`${x}\``).join(', ') : 'default'}`,
+    `- Mean quality score of the exported examples: ${s.meanQualityScore === null ? 'n/a' : s.meanQualityScore.toFixed(3)}`,
+    `- Passed: ${t.passed} of ${t.examples} (${pct(t.passed, t.examples)})`,
+    '',
+    '## Cost',
+    '',
+    `- Whole job (every LLM call): ${c.jobCost === null ? 'unknown' : usd(c.jobCost)}`,
+    `- Examples in this export: ${usd(s.costSum)}` +
+      (s.costUnknown
+        ? ` (plus ${s.costUnknown} example${s.costUnknown === 1 ? '' : 's'} whose model price is unknown)`
+        : '') +
+      (s.records > s.costUnknown ? `, ${usd(s.costSum / (s.records - s.costUnknown))} per example` : ''),
+    '',
+    '## Sources',
+    '',
+    `Every source URL is listed in \`${c.sourcesFile}\`, one per line. Examples per domain:`,
+    '',
+    '| domain | examples |',
+    '| --- | ---: |',
+    ...domains.map(([d, n]) => `| ${cell(d)} | ${n} |`),
+    '',
+    '## Limitations',
+    '',
+    '- The examples were written by a language model: they can be wrong, incomplete or biased even when they passed the quality checks, which are automatic heuristics and model judgements, not human review.',
+    '- The source pages keep their own copyright and terms; the license above covers this compilation only as far as the sources allow. Check them before publishing or training a model you distribute.',
+    '- The data covers only the pages listed in the sources file, as they were when fetched; it says nothing about what those pages did not say.',
+    ...(c.config.split === 'none'
+      ? []
+      : [
+          '- Splits are grouped by domain: with few domains the shares differ from the requested ratios, and a split can be empty.',
+        ]),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function describeFormat(format: DatasetFormat): string {
+  switch (format) {
+    case 'openai':
+      return 'OpenAI chat fine-tuning JSONL: {"messages": [user, assistant]} per line';
+    case 'alpaca':
+      return 'Alpaca JSONL: {"instruction", "input", "output"} per line';
+    case 'sharegpt':
+      return 'ShareGPT JSONL: {"conversations": [human, gpt]} per line';
+    case 'json':
+      return 'a JSON array of records with source, model and scores';
+    case 'csv':
+      return 'CSV (RFC 4180, UTF-8, header row) with source, model and scores';
+    case 'parquet':
+      return 'Apache Parquet, one row per example with source, model and scores';
+    default:
+      return `JSON Lines, one record per ${FORMAT_INFO[format].extension === 'jsonl' ? 'line' : 'row'} with source, model and scores`;
+  }
+}

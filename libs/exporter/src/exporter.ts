@@ -1,0 +1,318 @@
+import { createWriteStream } from 'node:fs';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import { VERSION } from '@datafactory/config';
+import { ExampleStatus, type ExportFormat } from '@datafactory/contracts';
+import { Export, Job, TrainingExample } from '@datafactory/persistence';
+import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
+import { type ExportConfig, resolveExportConfig } from './config.js';
+import { FORMAT_INFO, type SplitName } from './formats.js';
+import { DEFAULT_PAGE_SIZE, streamExamples, streamSourceUrls } from './source.js';
+import { flatColumns, isTrainable, toAlpaca, toFlatRecord, toOpenAi, toShareGpt, type ExampleRow } from './shapes.js';
+import { assignSplit } from './splits.js';
+import { ExportStats } from './stats.js';
+import { reserveVersionDir } from './versioning.js';
+import { openRecordWriter, type RecordWriter } from './writers.js';
+
+export const CARD_FILE = 'README.md';
+export const SOURCES_FILE = 'sources.txt';
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface ExportProgress {
+  written: number;
+  total: number;
+}
+
+export interface ExportJobOptions {
+  /** DATA_DIR: the export goes to DATA_DIR/exports/<project>/<job>/<version>/. */
+  dataDir: string;
+  /** Aborting stops the export between pages; its folder is removed and nothing is recorded. */
+  signal?: AbortSignal;
+  /** Called after every page. */
+  onProgress?: (progress: ExportProgress) => void;
+  /** Rows per database page (default 1000). */
+  pageSize?: number;
+  parquetRowGroupSize?: number;
+  /** Values that must never appear in the card (the LLM API key...): replaced by [redacted] if they do. */
+  secrets?: readonly (string | undefined | null)[];
+  /** The clock of the version (tests). */
+  now?: () => Date;
+}
+
+export interface ExportResult {
+  exportId: string;
+  version: string;
+  format: ExportConfig['format'];
+  recordCount: number;
+  /** The version folder (absolute) and the same relative to DATA_DIR (what the exports row keeps). */
+  directory: string;
+  relativeDirectory: string;
+  /** Data files, one per split (absolute paths in `path`). */
+  files: (ExportedFile & { path: string })[];
+  cardPath: string;
+  sourcesPath: string;
+}
+
+/** What manifest.json in a version folder says: the data files by split. */
+export interface ExportManifest {
+  version: string;
+  format: ExportConfig['format'];
+  recordCount: number;
+  files: ExportedFile[];
+  card: string;
+  sources: string;
+}
+
+export class ExportJobNotFoundError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} not found`);
+    this.name = 'ExportJobNotFoundError';
+  }
+}
+
+/** Data file name of a split: `data.<ext>` when there is no split, `<split>.<ext>` otherwise. */
+export function dataFileName(config: ExportConfig, split: SplitName): string {
+  const ext = FORMAT_INFO[config.format].extension;
+  return config.split === 'none' ? `data.${ext}` : `${split}.${ext}`;
+}
+
+const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'split', 'seed', 'license'];
+
+/**
+ * Exports a job's examples as a new version: reads them page by page through
+ * a fork of `em`, writes one data file per split as they come, then the
+ * sources file, the dataset card (README.md) and manifest.json, and finally
+ * records an `exports` row. `config` overrides the job config's `export`
+ * section; both are validated by resolveExportConfig. Knows nothing of
+ * queues or HTTP: the worker, the CLI, the API and the tests all call this.
+ */
+export async function exportJob(
+  em: EntityManager,
+  jobId: string,
+  config: unknown,
+  options: ExportJobOptions,
+): Promise<ExportResult> {
+  const fork = em.fork({ clear: true });
+  const job = await fork.findOne(Job, { id: jobId }, { populate: ['project'] });
+  if (!job) throw new ExportJobNotFoundError(jobId);
+  const jobConfig = (job.config ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const fromJob = Object.fromEntries(
+    Object.entries(jobConfig.export ?? {}).filter(([k]) => KNOWN_CONFIG_KEYS.includes(k)),
+  );
+  const resolved = resolveExportConfig({ ...fromJob, ...((config ?? {}) as object) });
+  const projectId = job.project.id;
+  const projectName = job.project.name;
+  const jobCost = job.costTotal === null || job.costTotal === undefined ? null : Number(job.costTotal);
+
+  const totals = await countExamples(fork, jobId);
+  const total = resolved.include_failed ? totals.examples : totals.passed;
+  const createdAt = options.now?.() ?? new Date();
+  const { version, dir, relativeDir } = await reserveVersionDir(options.dataDir, projectId, jobId, createdAt);
+
+  const writers = new Map<SplitName, { writer: RecordWriter; records: number }>();
+  const stats = new ExportStats();
+  const columns = flatColumns(resolved.include_failed);
+  const toRecord = recordMapper(resolved);
+  const readFork = fork.fork({ clear: true });
+  try {
+    for await (const page of streamExamples(readFork, jobId, {
+      includeFailed: resolved.include_failed,
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      signal: options.signal,
+    })) {
+      for (const row of page) {
+        const record = toRecord(row);
+        if (record === undefined) {
+          stats.skipped++;
+          continue;
+        }
+        const split: SplitName =
+          resolved.split === 'none' ? 'train' : assignSplit(row.domain, resolved.split, resolved.seed);
+        let target = writers.get(split);
+        if (!target) {
+          const file = path.join(dir, dataFileName(resolved, split));
+          target = {
+            writer: openRecordWriter(resolved.format, file, {
+              columns,
+              parquetRowGroupSize: options.parquetRowGroupSize,
+            }),
+            records: 0,
+          };
+          writers.set(split, target);
+        }
+        await target.writer.write(record as Record<string, unknown>);
+        target.records++;
+        stats.add({
+          split,
+          domain: row.domain,
+          language: row.language,
+          model: row.modelUsed,
+          template: row.templateType,
+          templateHash: row.templateHash,
+          tokenCount: row.tokenCount,
+          cost: row.cost,
+          qualityScore: row.qualityScore,
+        });
+      }
+      options.onProgress?.({ written: stats.records, total });
+    }
+    // An export with no example still has its (empty) data file.
+    if (writers.size === 0) {
+      const file = path.join(dir, dataFileName(resolved, 'train'));
+      writers.set('train', { writer: openRecordWriter(resolved.format, file, { columns }), records: 0 });
+    }
+    const files: (ExportedFile & { path: string })[] = [];
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const w = writers.get(split);
+      if (!w) continue;
+      await w.writer.close();
+      const { size } = await stat(w.writer.path);
+      files.push({ split, file: path.basename(w.writer.path), records: w.records, bytes: size, path: w.writer.path });
+    }
+
+    const sourcesPath = path.join(dir, SOURCES_FILE);
+    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, options);
+
+    const settings = jobSettings(jobConfig);
+    const cardInput: DatasetCardInput = {
+      projectName,
+      projectId,
+      jobId,
+      version,
+      createdAt,
+      config: resolved,
+      files: files.map(({ path: _p, ...f }) => f),
+      sourcesFile: SOURCES_FILE,
+      stats,
+      totals,
+      sourceDocuments,
+      settings,
+      jobCost,
+      productVersion: VERSION,
+    };
+    const card = redact(renderDatasetCard(cardInput), options.secrets ?? []);
+    const cardPath = path.join(dir, CARD_FILE);
+    await writeFile(cardPath, card, { flag: 'wx' });
+    const manifest: ExportManifest = {
+      version,
+      format: resolved.format,
+      recordCount: stats.records,
+      files: cardInput.files,
+      card: CARD_FILE,
+      sources: SOURCES_FILE,
+    };
+    await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+    options.signal?.throwIfAborted();
+
+    const row = fork.create(Export, {
+      job: jobId,
+      format: resolved.format as ExportFormat,
+      filePath: relativeDir,
+      recordCount: stats.records,
+      version,
+      datasetCard: card,
+    });
+    await fork.flush();
+    return {
+      exportId: row.id,
+      version,
+      format: resolved.format,
+      recordCount: stats.records,
+      directory: dir,
+      relativeDirectory: relativeDir,
+      files,
+      cardPath,
+      sourcesPath,
+    };
+  } catch (e) {
+    for (const { writer } of writers.values()) writer.destroy();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function recordMapper(config: ExportConfig): (row: ExampleRow) => object | undefined {
+  switch (config.format) {
+    case 'openai':
+      return (row) => (isTrainable(row) ? toOpenAi(row) : undefined);
+    case 'alpaca':
+      return (row) => (isTrainable(row) ? toAlpaca(row) : undefined);
+    case 'sharegpt':
+      return (row) => (isTrainable(row) ? toShareGpt(row) : undefined);
+    default:
+      return (row) => toFlatRecord(row, config.include_failed);
+  }
+}
+
+async function countExamples(em: EntityManager, jobId: string): Promise<DatasetCardInput['totals']> {
+  const [examples, ok, passed, rejected, unscored] = await Promise.all([
+    em.count(TrainingExample, { job: jobId }),
+    em.count(TrainingExample, { job: jobId, status: ExampleStatus.Ok }),
+    em.count(TrainingExample, { job: jobId, status: ExampleStatus.Ok, passedQc: true }),
+    em.count(TrainingExample, { job: jobId, status: ExampleStatus.Ok, passedQc: false }),
+    em.count(TrainingExample, { job: jobId, status: ExampleStatus.Ok, passedQc: null }),
+  ]);
+  return { examples, ok, failed: examples - ok, passed, rejected, unscored };
+}
+
+/** Writes every source URL (credentials stripped), one per line; returns how many. */
+async function writeSources(
+  em: EntityManager,
+  jobId: string,
+  file: string,
+  includeFailed: boolean,
+  options: ExportJobOptions,
+): Promise<number> {
+  const out = createWriteStream(file, { flags: 'wx', encoding: 'utf8' });
+  let count = 0;
+  try {
+    for await (const page of streamSourceUrls(em, jobId, { includeFailed, signal: options.signal })) {
+      const text = page.map((d) => `${withoutCredentials(d.finalUrl ?? d.url)}\n`).join('');
+      count += page.length;
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.end();
+    await finished(out);
+    return count;
+  } catch (e) {
+    out.destroy();
+    throw e;
+  }
+}
+
+/** A URL without `user:password@`. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@\s]*@/, '//');
+  }
+}
+
+function redact(text: string, secrets: readonly (string | undefined | null)[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** The settings the card shows, picked one by one from the job config (which may hold a key: never copied whole). */
+function jobSettings(config: Record<string, Record<string, unknown> | undefined>): DatasetCardInput['settings'] {
+  const str = (v: unknown) => (typeof v === 'string' && v.length <= 200 ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const checks = config.quality?.checks;
+  return {
+    template: str(config.generation?.template),
+    model: str(config.generation?.model),
+    examplesPerChunk: num(config.generation?.examples_per_chunk),
+    chunkSize: num(config.processing?.chunk_size),
+    minScore: num(config.quality?.min_score),
+    checks: Array.isArray(checks) ? checks.filter((c): c is string => typeof c === 'string' && c.length <= 100) : null,
+  };
+}

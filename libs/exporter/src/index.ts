@@ -1,0 +1,27 @@
+export * from './formats.js';
+export * from './config.js';
+export {
+  type AlpacaRecord,
+  chatTurns,
+  domainOf,
+  type ExampleRow,
+  FLAT_COLUMNS,
+  type FlatColumn,
+  flatColumns,
+  type FlatRecord,
+  isTrainable,
+  type OpenAiRecord,
+  type ShareGptRecord,
+  toAlpaca,
+  toFlatRecord,
+  toOpenAi,
+  toShareGpt,
+} from './shapes.js';
+export { assignSplit, domainPoint } from './splits.js';
+export { renderDatasetCard, sizeCategory, TASK_CATEGORY, type DatasetCardInput, type ExportedFile } from './card.js';
+export { ExportStats } from './stats.js';
+export { reserveVersionDir, timestampVersion, exportsRelativeDir } from './versioning.js';
+export { openRecordWriter, type RecordWriter } from './writers.js';
+export { streamExamples, streamSourceUrls, exportedExamplesWhere, DEFAULT_PAGE_SIZE } from './source.js';
+export * from './exporter.js';
+export * from './files.js';

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chatTurns,
+  domainOf,
+  type ExampleRow,
+  flatColumns,
+  isTrainable,
+  toAlpaca,
+  toFlatRecord,
+  toOpenAi,
+  toShareGpt,
+} from './shapes.js';
+
+const CHUNK = 'Rust has ownership.\nEach value has one owner.';
+
+function row(over: Partial<ExampleRow>): ExampleRow {
+  return {
+    id: 'e1',
+    templateType: 'qa',
+    inputText: '',
+    outputText: '',
+    modelUsed: 'gpt-4o-mini',
+    status: 'ok',
+    error: null,
+    templateHash: 'abc',
+    fields: null,
+    tokenCount: 10,
+    cost: 0.001,
+    qualityScore: 0.9,
+    qualityDetails: { readability: 0.8 },
+    passedQc: true,
+    chunkText: CHUNK,
+    language: 'en',
+    sourceUrl: 'https://www.example.com/a',
+    sourceTitle: 'A',
+    domain: 'example.com',
+    ...over,
+  };
+}
+
+// The examples as libs/generator renders them (templates/builtin.ts).
+const qa = row({
+  templateType: 'qa',
+  inputText: 'Who owns a value?',
+  outputText: 'Exactly one owner.',
+  fields: { question: 'Who owns a value?', answer: 'Exactly one owner.' },
+});
+const summarization = row({
+  templateType: 'summarization',
+  inputText: `Summarize in one sentence.\n\n${CHUNK}`,
+  outputText: 'Values have one owner.',
+  fields: { instruction: 'Summarize in one sentence.', summary: 'Values have one owner.' },
+});
+const classification = row({
+  templateType: 'classification',
+  inputText: 'Classify the following text as one of: memory, syntax.\n\nEach value has one owner.',
+  outputText: 'memory',
+  fields: { text: 'Each value has one owner.', label: 'memory', rationale: 'about ownership' },
+});
+const instruction = row({
+  templateType: 'instruction',
+  inputText: 'Explain ownership to a beginner.\n\nAssume they know C.',
+  outputText: 'In Rust every value has one owner...',
+  fields: {
+    instruction: 'Explain ownership to a beginner.',
+    input: 'Assume they know C.',
+    output: 'In Rust every value has one owner...',
+  },
+});
+
+describe('template → shape mapping', () => {
+  it('maps each template onto alpaca with the instruction apart from its material', () => {
+    expect(toAlpaca(qa)).toEqual({ instruction: 'Who owns a value?', input: '', output: 'Exactly one owner.' });
+    expect(toAlpaca(summarization)).toEqual({
+      instruction: 'Summarize in one sentence.',
+      input: CHUNK,
+      output: 'Values have one owner.',
+    });
+    expect(toAlpaca(classification)).toEqual({
+      instruction: 'Classify the following text as one of: memory, syntax.',
+      input: 'Each value has one owner.',
+      output: 'memory',
+    });
+    expect(toAlpaca(instruction)).toEqual({
+      instruction: 'Explain ownership to a beginner.',
+      input: 'Assume they know C.',
+      output: 'In Rust every value has one owner...',
+    });
+  });
+
+  it('falls back to inputText → instruction / user and outputText → output / assistant without fields', () => {
+    const plain = row({ templateType: 'custom', inputText: 'Q?', outputText: 'A.' });
+    expect(toAlpaca(plain)).toEqual({ instruction: 'Q?', input: '', output: 'A.' });
+    expect(toAlpaca({ ...summarization, fields: null })).toEqual({
+      instruction: summarization.inputText,
+      input: '',
+      output: 'Values have one owner.',
+    });
+    expect(chatTurns(plain)).toEqual({ user: 'Q?', assistant: 'A.' });
+  });
+
+  it('uses the rendered texts as user and assistant turns, rebuilt from the fields when empty', () => {
+    for (const r of [qa, summarization, classification, instruction]) {
+      expect(toOpenAi(r)).toEqual({
+        messages: [
+          { role: 'user', content: r.inputText },
+          { role: 'assistant', content: r.outputText },
+        ],
+      });
+      expect(toShareGpt(r)).toEqual({
+        conversations: [
+          { from: 'human', value: r.inputText },
+          { from: 'gpt', value: r.outputText },
+        ],
+      });
+    }
+    const bare = { ...instruction, inputText: '', outputText: '' };
+    expect(chatTurns(bare)).toEqual({
+      user: 'Explain ownership to a beginner.\n\nAssume they know C.',
+      assistant: 'In Rust every value has one owner...',
+    });
+  });
+
+  it('calls an example untrainable when a turn would be empty', () => {
+    expect(isTrainable(qa)).toBe(true);
+    expect(isTrainable(row({ inputText: 'Q?', outputText: '  ' }))).toBe(false);
+    expect(isTrainable(row({ inputText: '', outputText: 'A' }))).toBe(false);
+  });
+});
+
+describe('flat records', () => {
+  it('carry source, model and scores; analysis columns only with include_failed', () => {
+    expect(toFlatRecord(qa, false)).toEqual({
+      id: 'e1',
+      template: 'qa',
+      input: 'Who owns a value?',
+      output: 'Exactly one owner.',
+      source_url: 'https://www.example.com/a',
+      source_title: 'A',
+      domain: 'example.com',
+      language: 'en',
+      model: 'gpt-4o-mini',
+      template_hash: 'abc',
+      token_count: 10,
+      cost: 0.001,
+      quality_score: 0.9,
+      passed_qc: true,
+    });
+    expect(toFlatRecord(qa, true)).toMatchObject({ status: 'ok', error: null, quality_details: '{"readability":0.8}' });
+    expect(Object.keys(toFlatRecord(qa, true))).toEqual(flatColumns(true).map((c) => c.name));
+    expect(Object.keys(toFlatRecord(qa, false))).toEqual(flatColumns(false).map((c) => c.name));
+  });
+
+  it('takes the domain from the host without www.', () => {
+    expect(domainOf('https://WWW.Example.com:8080/x?y')).toBe('example.com');
+    expect(domainOf('https://docs.rs/a')).toBe('docs.rs');
+    expect(domainOf('not a url')).toBe('');
+    expect(domainOf(null)).toBe('');
+  });
+});

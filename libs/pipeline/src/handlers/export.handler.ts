@@ -1,0 +1,38 @@
+import { type ExportItem, JobStatus, QueueName, Stage } from '@datafactory/contracts';
+import { exportJob } from '@datafactory/exporter';
+import { addToJobCounters, Job } from '@datafactory/persistence';
+import type { StageContext, StageHandler } from '../stage-handlers.js';
+import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+/** Once every item is settled: the dataset (passed examples) as a new export version, then the job is completed. */
+export class ExportHandler implements StageHandler<ExportItem> {
+  readonly queue = QueueName.Export;
+
+  constructor(private readonly deps: StageDeps) {}
+
+  async handle({ jobId }: ExportItem, ctx: StageContext): Promise<void> {
+    const { em, config, coordinator, logs } = this.deps;
+    const job = await em.fork().findOneOrFail(Job, { id: jobId });
+    if (job.status !== JobStatus.Running) return;
+    const jobConfig = job.config as unknown as StoredJobConfig;
+    const result = await exportJob(em, jobId, jobConfig.export, {
+      dataDir: config.dataDir,
+      signal: ctx.signal,
+      secrets: [config.llm.apiKey],
+    });
+    await addToJobCounters(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });
+    await logs.log(
+      jobId,
+      'info',
+      `exported ${result.recordCount} example(s) as ${result.format}: ${result.relativeDirectory}`,
+      { stage: Stage.Exporter, context: { exportId: result.exportId, version: result.version } },
+    );
+    await coordinator.finish(jobId, JobStatus.Completed);
+  }
+
+  async fail({ jobId }: ExportItem, error: Error): Promise<void> {
+    await addToJobCounters(this.deps.em.fork(), jobId, { progress: { exporter: { total: 1, failed: 1 } } });
+    // The examples stay; a new export can be made from the API once the cause is fixed.
+    await this.deps.coordinator.finish(jobId, JobStatus.Failed, `export failed: ${error.message}`);
+  }
+}

@@ -1,0 +1,123 @@
+import { type GenerateItem, type InspectItem, QueueName, Stage } from '@datafactory/contracts';
+import {
+  BudgetExhaustedError,
+  Generator,
+  LlmFatalError,
+  resolveGenerationConfig,
+  storeChunkGeneration,
+  StructuredOutputSupport,
+  TemplateRegistry,
+} from '@datafactory/generator';
+import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { UnrecoverableError } from 'bullmq';
+import type { StageContext, StageHandler } from '../stage-handlers.js';
+import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+/**
+ * One chunk: the job's template through the job's model, examples stored
+ * with their lineage and cost in one transaction with the counters, then
+ * handed to the inspector. One Generator per job per process holds the job's
+ * concurrency limit and budget.
+ */
+export class GenerateHandler implements StageHandler<GenerateItem> {
+  readonly queue = QueueName.Generate;
+  private readonly generators = new Map<string, { generator: Generator; examplesPerChunk: number | undefined }>();
+  private readonly support = new StructuredOutputSupport();
+  private registry?: Promise<TemplateRegistry>;
+
+  constructor(private readonly deps: StageDeps) {}
+
+  async handle({ jobId, chunkId }: GenerateItem, ctx: StageContext): Promise<void> {
+    const { em, coordinator } = this.deps;
+    if (!(await coordinator.isRunning(jobId))) return;
+    if ((await em.fork().count(TrainingExample, { chunk: chunkId })) > 0) {
+      await this.handOn(jobId, chunkId); // a retry after the write
+      return;
+    }
+    const job = await em.fork().findOneOrFail(Job, { id: jobId });
+    const jobConfig = job.config as unknown as StoredJobConfig;
+    const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
+    const template = (await this.templates()).get(jobConfig.generation.template);
+    const { generator, examplesPerChunk } = this.generator(jobId, jobConfig);
+    let generation;
+    try {
+      generation = await generator.generate(
+        {
+          id: chunk.id,
+          text: chunk.content,
+          index: chunk.chunkIndex,
+          tokenCount: chunk.tokenCount,
+          language: chunk.language,
+          metadata: chunk.metadata,
+          document: {
+            id: chunk.document.id,
+            url: chunk.document.finalUrl ?? chunk.document.url,
+            title: chunk.document.title,
+            language: chunk.document.language,
+          },
+        },
+        { template, examplesPerChunk, signal: ctx.signal },
+      );
+    } catch (e) {
+      // Neither a spent budget nor a rejected key gets better by retrying.
+      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
+      throw e;
+    }
+    const stored = await storeChunkGeneration(em, { jobId, chunkId }, generation, {
+      generator: { done: 1 },
+      inspector: { total: 1 },
+    });
+    if (stored.failed) {
+      await this.deps.logs.log(
+        jobId,
+        'warn',
+        `${stored.failed} example(s) of chunk ${chunkId} failed; their replies are kept`,
+        {
+          stage: Stage.Generator,
+        },
+      );
+    }
+    await this.handOn(jobId, chunkId);
+    await coordinator.afterItem(jobId, stored.counters);
+  }
+
+  async fail({ jobId, chunkId }: GenerateItem, error: Error): Promise<void> {
+    const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { generator: { failed: 1 } } });
+    await this.deps.logs.log(jobId, 'error', `generation for chunk ${chunkId} failed: ${error.message}`, {
+      stage: Stage.Generator,
+    });
+    await this.deps.coordinator.afterItem(jobId, counters);
+  }
+
+  private async handOn(jobId: string, chunkId: string): Promise<void> {
+    await this.deps.dispatcher.enqueue(
+      QueueName.Inspect,
+      { jobId, chunkId } satisfies InspectItem,
+      `inspect-${chunkId}`,
+    );
+  }
+
+  private templates(): Promise<TemplateRegistry> {
+    this.registry ??= TemplateRegistry.load({ dataDir: this.deps.config.dataDir });
+    return this.registry;
+  }
+
+  private generator(
+    jobId: string,
+    jobConfig: StoredJobConfig,
+  ): { generator: Generator; examplesPerChunk: number | undefined } {
+    let entry = this.generators.get(jobId);
+    if (!entry) {
+      // The stored form has nulls for "the template's default"; the resolver wants them absent.
+      const stored = Object.fromEntries(Object.entries(jobConfig.generation).filter(([, v]) => v !== null));
+      const config = resolveGenerationConfig(stored, this.deps.config);
+      entry = {
+        generator: Generator.fromConfig(config, { structuredOutput: this.support }),
+        examplesPerChunk: config.examplesPerChunk,
+      };
+      this.generators.set(jobId, entry);
+      if (this.generators.size > 100) this.generators.delete(this.generators.keys().next().value!);
+    }
+    return entry;
+  }
+}

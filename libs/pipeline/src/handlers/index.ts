@@ -1,0 +1,37 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { AppConfig } from '@datafactory/config';
+import { PipelineCoordinator } from '../coordinator.js';
+import type { Dispatcher } from '../dispatcher.js';
+import type { JobEventsPublisher } from '../job-events.js';
+import { JobLogService } from '../job-log.service.js';
+import type { StageHandler } from '../stage-handlers.js';
+import { CrawlHandler } from './crawl.handler.js';
+import { ExportHandler } from './export.handler.js';
+import { GenerateHandler } from './generate.handler.js';
+import { RefineHandler } from './refine.handler.js';
+
+export { CrawlHandler, ExportHandler, GenerateHandler, RefineHandler };
+export type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+export interface StageHandlerSet {
+  handlers: StageHandler[];
+  coordinator: PipelineCoordinator;
+  /** Releases threads and browsers the handlers hold. */
+  close(): Promise<void>;
+}
+
+/** Every stage's handler over one set of services: the worker's and `datafactory run`'s. */
+export function createStageHandlers(args: {
+  em: EntityManager;
+  config: AppConfig;
+  events: JobEventsPublisher;
+  dispatcher: Dispatcher;
+  logs?: JobLogService;
+}): StageHandlerSet {
+  const logs = args.logs ?? new JobLogService(args.em, args.events);
+  const coordinator = new PipelineCoordinator(args.em, args.events, logs, args.dispatcher);
+  const deps = { em: args.em, config: args.config, coordinator, dispatcher: args.dispatcher, logs };
+  const refine = new RefineHandler(deps);
+  const handlers: StageHandler[] = [new CrawlHandler(deps), refine, new GenerateHandler(deps), new ExportHandler(deps)];
+  return { handlers, coordinator, close: () => refine.close() };
+}

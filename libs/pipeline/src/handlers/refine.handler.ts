@@ -1,0 +1,131 @@
+import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
+import { addToJobCounters, Chunk, Job, RawDocument } from '@datafactory/persistence';
+import { loadDeduplicator, type ProcessingConfig, Refiner, storeRefined } from '@datafactory/refiner';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NO_TEMPLATE } from '../job-input.js';
+import type { StageContext, StageHandler } from '../stage-handlers.js';
+import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+/** Runs `fn` for one key at a time in this process (the dedup index of a job is read, then extended). */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await next;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/**
+ * One document: extract, chunk, deduplicate against the job's chunks so far,
+ * store the chunks and hand every original (non-duplicate) chunk to the
+ * generator, in one transaction with the counters.
+ */
+export class RefineHandler implements StageHandler<RefineItem> {
+  readonly queue = QueueName.Refine;
+  private readonly refiners = new Map<string, Refiner>();
+  private readonly dedupLock = new KeyedMutex();
+
+  constructor(private readonly deps: StageDeps) {}
+
+  async handle({ jobId, documentId }: RefineItem, ctx: StageContext): Promise<void> {
+    const { em, coordinator, config } = this.deps;
+    if (!(await coordinator.isRunning(jobId))) return;
+    const job = await em.fork().findOneOrFail(Job, { id: jobId });
+    const jobConfig = job.config as unknown as StoredJobConfig;
+    const doc = await em.fork().findOneOrFail(RawDocument, { id: documentId });
+    if (doc.refineStatus !== ItemStatus.Pending) {
+      await this.handOn(jobId, documentId, jobConfig); // a retry after the write: only the hand-over may be missing
+      return;
+    }
+    const html = await readFile(path.resolve(config.dataDir, doc.htmlPath!), 'utf8');
+    ctx.signal.throwIfAborted();
+    const refined = await this.refiner(jobConfig).refine({ html, url: doc.finalUrl ?? doc.url });
+    const processing = jobConfig.processing as unknown as ProcessingConfig;
+    const generate = jobConfig.generation.template !== NO_TEMPLATE;
+
+    const counters = await this.dedupLock.run(jobId, () =>
+      em.fork().transactional(async (tx) => {
+        const fresh = await tx.findOneOrFail(RawDocument, { id: documentId });
+        if (fresh.refineStatus !== ItemStatus.Pending) return null;
+        const scope = processing.dedup_scope === 'project' ? { projectId: job.project.id } : { jobId };
+        const dedup = await loadDeduplicator(tx, scope, { threshold: processing.dedup_threshold });
+        const stored = await storeRefined(tx, fresh, refined, dedup);
+        const originals = stored.chunks - stored.exactDuplicates - stored.nearDuplicates;
+        return addToJobCounters(tx, jobId, {
+          progress: {
+            refiner: refined.status === 'failed' ? { failed: 1 } : { done: 1 },
+            generator: { total: generate ? originals : 0 },
+          },
+        });
+      }),
+    );
+    if (refined.status !== 'ok') {
+      await this.deps.logs.log(
+        jobId,
+        refined.status === 'failed' ? 'warn' : 'info',
+        `${refined.status}: ${doc.url}: ${refined.reason}`,
+        {
+          stage: Stage.Refiner,
+        },
+      );
+    }
+    await this.handOn(jobId, documentId, jobConfig);
+    await coordinator.afterItem(jobId, counters);
+  }
+
+  async fail({ jobId, documentId }: RefineItem, error: Error): Promise<void> {
+    const em = this.deps.em.fork();
+    const counters = await em.transactional(async (tx) => {
+      const doc = await tx.findOne(RawDocument, { id: documentId });
+      if (!doc || doc.refineStatus !== ItemStatus.Pending) return null;
+      doc.refineStatus = ItemStatus.Failed;
+      doc.refineError = error.message;
+      await tx.flush();
+      return addToJobCounters(tx, jobId, { progress: { refiner: { failed: 1 } } });
+    });
+    await this.deps.logs.log(jobId, 'error', `refining ${documentId} failed: ${error.message}`, {
+      stage: Stage.Refiner,
+    });
+    await this.deps.coordinator.afterItem(jobId, counters);
+  }
+
+  private async handOn(jobId: string, documentId: string, jobConfig: StoredJobConfig): Promise<void> {
+    if (jobConfig.generation.template === NO_TEMPLATE) return;
+    const chunks = await this.deps.em
+      .fork()
+      .find(Chunk, { document: documentId, duplicateOf: null }, { fields: ['id'], orderBy: { chunkIndex: 'asc' } });
+    for (const c of chunks) {
+      await this.deps.dispatcher.enqueue(
+        QueueName.Generate,
+        { jobId, chunkId: c.id } satisfies GenerateItem,
+        `generate-${c.id}`,
+      );
+    }
+  }
+
+  /** One Refiner (and its extraction thread) per distinct processing config in this process. */
+  private refiner(jobConfig: StoredJobConfig): Refiner {
+    const key = JSON.stringify([jobConfig.processing, jobConfig.generation.model]);
+    let refiner = this.refiners.get(key);
+    if (!refiner) {
+      refiner = new Refiner(jobConfig.processing as Partial<ProcessingConfig>, {
+        model: (jobConfig.generation.model as string | undefined) ?? this.deps.config.llm.model,
+      });
+      this.refiners.set(key, refiner);
+    }
+    return refiner;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.refiners.values()].map((r) => r.close()));
+    this.refiners.clear();
+  }
+}

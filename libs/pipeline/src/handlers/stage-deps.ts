@@ -1,0 +1,24 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { AppConfig } from '@datafactory/config';
+import type { PipelineCoordinator } from '../coordinator.js';
+import type { Dispatcher } from '../dispatcher.js';
+import type { JobLogService } from '../job-log.service.js';
+
+/** What every stage handler needs; the worker module and `datafactory run` build it. */
+export interface StageDeps {
+  em: EntityManager;
+  config: AppConfig;
+  coordinator: PipelineCoordinator;
+  dispatcher: Dispatcher;
+  logs: JobLogService;
+}
+
+/** The stored (resolved) config of a job: the sections of resolveJobConfig plus the URLs. */
+export interface StoredJobConfig {
+  urls: string[];
+  scraping: Record<string, unknown>;
+  processing: Record<string, unknown>;
+  generation: Record<string, unknown> & { template: string };
+  quality: Record<string, unknown>;
+  export: Record<string, unknown>;
+}
