@@ -188,6 +188,8 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'DELETE /api/projects/{id}',
         'GET /api/templates',
         'GET /api/templates/{type}',
+        'GET /api/jobs/{id}/quality',
+        'GET /api/jobs/{id}/examples',
         'POST /api/projects/{id}/jobs',
         'GET /api/projects/{id}/jobs',
         'GET /api/jobs/{id}',
@@ -196,6 +198,11 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/jobs/{id}/stream',
         'GET /api/stats/overview',
         'GET /api/stats/costs',
+        'GET /api/jobs/{id}/exports',
+        'POST /api/jobs/{id}/exports',
+        'GET /api/exports',
+        'GET /api/exports/{id}/download',
+        'GET /api/exports/{id}/card',
       ].sort(),
     );
     const committed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'openapi', 'openapi.json'), 'utf8'));

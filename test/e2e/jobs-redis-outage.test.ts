@@ -42,7 +42,13 @@ describe('the API started while Redis is down', () => {
     dataDir = await tempDir();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { DATA_DIR: dataDir.path, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'warn', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+    const env = {
+      DATA_DIR: dataDir.path,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    };
     const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
     expect(migrate.code, migrate.output).toBe(0);
     api = startNode(builtApp('api'), [], env);

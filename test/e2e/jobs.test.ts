@@ -164,7 +164,13 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
   beforeAll(async () => {
     dataDir = await tempDir();
     const [portA, portB] = [await freePort(), await freePort()];
-    env = { DATA_DIR: dataDir.path, REDIS_URL: SHARED_REDIS, REDIS_PREFIX: uniqueRedisPrefix(), LOG_LEVEL: 'warn', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+    env = {
+      DATA_DIR: dataDir.path,
+      REDIS_URL: SHARED_REDIS,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      LOG_LEVEL: 'warn',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    };
     baseA = `http://127.0.0.1:${portA}`;
     baseB = `http://127.0.0.1:${portB}`;
     const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);

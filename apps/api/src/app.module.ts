@@ -9,9 +9,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { EventsModule } from './events/events.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { QualityModule } from './quality/quality.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 
@@ -39,9 +41,11 @@ export class AppModule {
         EventsModule,
         HealthModule,
         ProjectsModule,
+        QualityModule,
         JobsApiModule,
         StatsModule,
         TemplatesModule,
+        ExportsModule,
         ...dashboard,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],

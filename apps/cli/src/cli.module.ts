@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type AppConfig } from '@datafactory/config';
 import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
 import { DoctorCommand } from './commands/doctor.command.js';
+import { RunCommand } from './commands/run.command.js';
 import { ExtractCommand } from './commands/extract.command.js';
 import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
 
@@ -13,6 +14,7 @@ export class CliModule {
       module: CliModule,
       imports: [ConfigModule.forRoot(config)],
       providers: [
+        RunCommand,
         DbCommand,
         DbMigrateCommand,
         DoctorCommand,

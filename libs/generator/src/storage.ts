@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { addToJobCounters, Chunk, Job, type JobCounters, type JobCountersDelta, TrainingExample } from '@datafactory/persistence';
+import {
+  addToJobCounters,
+  Chunk,
+  Job,
+  type JobCounters,
+  type JobCountersDelta,
+  TrainingExample,
+} from '@datafactory/persistence';
 import type { ChunkGeneration } from './generator.js';
 
 export interface StoredGeneration {

@@ -16,3 +16,4 @@ export * from './cancellations.js';
 export * from './local-dispatcher.js';
 export * from './handlers/index.js';
 export * from './stage-handlers.module.js';
+export * from './local-run.js';

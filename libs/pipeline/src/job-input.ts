@@ -2,6 +2,7 @@ import type { AppConfig } from '@datafactory/config';
 import type { JobConfig } from '@datafactory/contracts';
 import { resolveScrapingConfig } from '@datafactory/crawler';
 import { resolveExportConfig } from '@datafactory/exporter';
+import { resolveQualityConfig } from '@datafactory/inspector';
 import { describeGenerationConfig, resolveGenerationConfig } from '@datafactory/generator';
 import { resolveProcessingConfig } from '@datafactory/refiner';
 
@@ -53,10 +54,6 @@ export function validateUrls(urls: unknown): string[] {
 type Section = keyof JobConfig;
 export const JOB_CONFIG_SECTIONS: readonly Section[] = ['scraping', 'processing', 'generation', 'quality', 'export'];
 
-const BASIC_DEFAULTS = {
-  quality: { min_score: 0.7, checks: ['toxicity', 'readability', 'format'] },
-} as const;
-
 /** The generation template that skips the LLM: the job exports its cleaned, deduplicated chunks. */
 export const NO_TEMPLATE = 'none';
 
@@ -78,24 +75,9 @@ const RESOLVERS: Record<Section, SectionResolver> = {
     }
     return describeGenerationConfig(resolveGenerationConfig(input, app));
   },
-  quality: (input) => basic('quality', input),
+  quality: (input) => resolveQualityConfig(input),
   export: (input) => resolveExportConfig(input),
 };
-
-/** DESIGN.md's fields with their defaults, types checked (until the stage lib brings its own resolver). */
-function basic(section: keyof typeof BASIC_DEFAULTS, input: Record<string, unknown>): object {
-  const defaults = BASIC_DEFAULTS[section] as Record<string, unknown>;
-  const value: Record<string, unknown> = { ...defaults };
-  for (const [key, given] of Object.entries(input)) {
-    const def = defaults[key];
-    if (def === undefined) throw new Error(`${section}.${key} is not a known option`);
-    if (Array.isArray(def) ? !Array.isArray(given) : typeof given !== typeof def) {
-      throw new Error(`${section}.${key} must be ${Array.isArray(def) ? 'a list' : `a ${typeof def}`}`);
-    }
-    value[key] = given;
-  }
-  return value;
-}
 
 /**
  * The job config with every default applied (each stage's own rules), or a

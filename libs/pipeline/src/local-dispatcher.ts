@@ -79,7 +79,11 @@ export class LocalDispatcher extends Dispatcher {
 
   private async run(item: Item): Promise<void> {
     const handler = this.handlers.get(item.queue);
-    if (!handler) throw new Error(`no handler for queue "${item.queue}"`);
+    if (!handler) {
+      // A wiring mistake, not a bad item: say so loudly, but never leave an unhandled rejection behind.
+      console.error(`datafactory: no handler for queue "${item.queue}"; item dropped`);
+      return;
+    }
     try {
       await handler.handle(item.data, { signal: this.controller.signal, attempt: item.attempt });
     } catch (e) {

@@ -21,7 +21,7 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
   ) {}
 
   async handle({ jobId }: CrawlItem, ctx: StageContext): Promise<void> {
-    const { em, coordinator, dispatcher, config, logs } = this.deps;
+    const { em, coordinator, config, logs } = this.deps;
     if (!(await coordinator.isRunning(jobId))) return;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
     const jobConfig = job.config as unknown as StoredJobConfig;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AppConfig } from '@datafactory/config';
+import type { Crawler } from '@datafactory/crawler';
 import { PipelineCoordinator } from '../coordinator.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { JobEventsPublisher } from '../job-events.js';
@@ -8,9 +9,10 @@ import type { StageHandler } from '../stage-handlers.js';
 import { CrawlHandler } from './crawl.handler.js';
 import { ExportHandler } from './export.handler.js';
 import { GenerateHandler } from './generate.handler.js';
+import { InspectHandler } from './inspect.handler.js';
 import { RefineHandler } from './refine.handler.js';
 
-export { CrawlHandler, ExportHandler, GenerateHandler, RefineHandler };
+export { CrawlHandler, ExportHandler, GenerateHandler, InspectHandler, RefineHandler };
 export type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
 export interface StageHandlerSet {
@@ -27,11 +29,18 @@ export function createStageHandlers(args: {
   events: JobEventsPublisher;
   dispatcher: Dispatcher;
   logs?: JobLogService;
+  crawler?: ConstructorParameters<typeof Crawler>[0];
 }): StageHandlerSet {
   const logs = args.logs ?? new JobLogService(args.em, args.events);
   const coordinator = new PipelineCoordinator(args.em, args.events, logs, args.dispatcher);
   const deps = { em: args.em, config: args.config, coordinator, dispatcher: args.dispatcher, logs };
   const refine = new RefineHandler(deps);
-  const handlers: StageHandler[] = [new CrawlHandler(deps), refine, new GenerateHandler(deps), new ExportHandler(deps)];
+  const handlers: StageHandler[] = [
+    new CrawlHandler(deps, args.crawler),
+    refine,
+    new GenerateHandler(deps),
+    new InspectHandler(deps),
+    new ExportHandler(deps),
+  ];
   return { handlers, coordinator, close: () => refine.close() };
 }

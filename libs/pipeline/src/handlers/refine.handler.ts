@@ -5,23 +5,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NO_TEMPLATE } from '../job-input.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
-
-/** Runs `fn` for one key at a time in this process (the dedup index of a job is read, then extended). */
-class KeyedMutex {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.tails.set(key, tail);
-    try {
-      return await next;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
 
 /**
  * One document: extract, chunk, deduplicate against the job's chunks so far,

@@ -74,6 +74,8 @@ export interface FakeOpenAiOptions {
   itemsPerArray?: number;
   /** Headers added to every successful answer (e.g. x-ratelimit-*). */
   headers?: Record<string, string>;
+  /** The assistant content of replies not scripted with enqueue() (default: a schema-valid sample). */
+  content?: (req: FakeRequest) => string;
 }
 
 export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
@@ -216,7 +218,8 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(reply.rawBody);
     }
-    const content = reply.content ?? defaultContent(body, this.options.itemsPerArray ?? 3);
+    const content =
+      reply.content ?? this.options.content?.(record) ?? defaultContent(body, this.options.itemsPerArray ?? 3);
     const promptChars = (body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0);
     const promptTokens = Math.ceil(promptChars / 4) + 3 * (body.messages?.length ?? 0);
     const completionTokens = Math.ceil(content.length / 4);

@@ -211,6 +211,7 @@ export class FixtureSite extends EventEmitter {
       const n = Number(m[1]);
       return html(page(`Article ${n}`, `<h1>Article ${n}</h1><p>${TEXT}</p><a href="/articles/${n + 1}">next</a>`));
     }
+    if ((m = /^\/doc\/(\d+)$/.exec(p))) return html(distinctArticle(Number(m[1]), host));
     if ((m = /^\/chain\/(\d+)$/.exec(p))) {
       const n = Number(m[1]);
       return html(page(`Chain ${n}`, `<p>${TEXT}</p><a href="/chain/${n + 1}">deeper</a>`));
@@ -412,4 +413,28 @@ function urlset(urls: string[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls
     .map((u) => `<url><loc>${u}</loc></url>`)
     .join('')}</urlset>`;
+}
+
+const WORDS = (
+  'river mountain engine protocol garden library signal harvest circuit ocean theory market village orbit ' +
+  'lantern compiler forest bridge archive meadow sensor glacier harbor canyon tunnel beacon thunder valley ' +
+  'crystal vessel furnace compass quarry prairie summit estuary lagoon plateau delta reef tundra savanna'
+).split(' ');
+
+/**
+ * An article whose text is its own (seeded by n): for pipeline tests, where
+ * identical fixture pages would all be deduplicated away.
+ */
+export function distinctArticle(n: number, host = 'main'): string {
+  let seed = (n * 2654435761 + host.length * 97) >>> 0;
+  const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const sentence = () => {
+    const words = Array.from({ length: 8 + Math.floor(next() * 8) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+    return `${words.join(' ').replace(/^./, (c) => c.toUpperCase())}.`;
+  };
+  const paragraphs = Array.from({ length: 4 }, () => `<p>${Array.from({ length: 5 }, sentence).join(' ')}</p>`);
+  return page(
+    `Field notes ${n}`,
+    `<header><nav><a href="/">Home</a></nav></header><article><h1>Field notes ${n}</h1>${paragraphs.join('')}</article><footer>Fixture footer</footer>`,
+  );
 }

@@ -1,0 +1,112 @@
+import type OpenAI from 'openai';
+import type { ExampleJudge } from '../inspector.js';
+import { round } from '../text.js';
+import type { CheckResult, InspectableExample } from '../types.js';
+
+export interface JudgeUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface LlmJudgeOptions {
+  /** An OpenAI SDK client (OpenAI or any OpenAI-compatible endpoint via baseURL). */
+  client: Pick<OpenAI, 'chat'>;
+  model: string;
+  /** Judge score (0–1) below which the check fails. */
+  minScore: number;
+  /** USD for a call, or null when the model's price is unknown (never a made-up 0). */
+  price?: (model: string, usage: JudgeUsage) => number | null;
+  /** Characters of the source chunk put in the prompt. */
+  maxChunkChars?: number;
+}
+
+const SYSTEM = `You review training examples written by a language model from a source text.
+Rate the example on two scales from 1 (worst) to 5 (best):
+- faithfulness: is everything in the example supported by the source text? (1 = invented or contradicts it, 5 = fully supported)
+- usefulness: would this example teach a model something worthwhile? (1 = trivial, broken or off-topic, 5 = clear, specific and valuable)
+Reply with JSON only: {"faithfulness": <1-5>, "usefulness": <1-5>, "reason": "<one sentence>"}`;
+
+/**
+ * The optional LLM judge: the configured model rates each example for
+ * faithfulness to its source chunk and for usefulness (1–5 each). Score =
+ * the mean of both mapped to 0–1 ((x − 1) / 4). Tokens and cost of every
+ * call are kept in the check's data, so the job's cost can include them.
+ */
+export class LlmJudge implements ExampleJudge {
+  constructor(private readonly options: LlmJudgeOptions) {}
+
+  async judge(example: InspectableExample): Promise<CheckResult> {
+    const { client, model, minScore } = this.options;
+    const source = (example.chunkText ?? '').slice(0, this.options.maxChunkChars ?? 8000);
+    const completion = await client.chat.completions.create({
+      model,
+      temperature: 0,
+      response_format: { type: 'json_object' },
+      messages: [
+        { role: 'system', content: SYSTEM },
+        {
+          role: 'user',
+          content: `Source text:\n"""\n${source || '(not available)'}\n"""\n\nExample (${example.templateType}):\nInput:\n"""\n${example.inputText}\n"""\nOutput:\n"""\n${example.outputText}\n"""`,
+        },
+      ],
+    });
+    const usage: JudgeUsage = {
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    };
+    const cost = completion.usage ? (this.options.price?.(model, usage) ?? null) : null;
+    const meta = { model, usage, cost };
+    const content = completion.choices[0]?.message?.content ?? '';
+    const verdict = parseVerdict(content);
+    if (!verdict) {
+      return {
+        status: 'unavailable',
+        score: null,
+        reason: `the judge's reply is not a rating: ${JSON.stringify(content.slice(0, 200))}`,
+        codes: ['unavailable'],
+        data: meta,
+      };
+    }
+    const score = round(((verdict.faithfulness - 1) / 4 + (verdict.usefulness - 1) / 4) / 2);
+    const passed = score >= minScore;
+    const codes = passed
+      ? []
+      : [...(verdict.faithfulness <= 2 ? ['unfaithful'] : []), ...(verdict.usefulness <= 2 ? ['not_useful'] : [])];
+    if (!passed && codes.length === 0) codes.push('low_judge_score');
+    return {
+      status: passed ? 'pass' : 'fail',
+      score,
+      reason: `faithfulness ${verdict.faithfulness}/5, usefulness ${verdict.usefulness}/5${verdict.reason ? `: ${verdict.reason}` : ''}`,
+      codes,
+      data: { ...meta, faithfulness: verdict.faithfulness, usefulness: verdict.usefulness },
+    };
+  }
+}
+
+function parseVerdict(content: string): { faithfulness: number; usefulness: number; reason: string } | null {
+  const json = /\{[\s\S]*\}/.exec(content)?.[0];
+  if (!json) return null;
+  try {
+    const v = JSON.parse(json) as Record<string, unknown>;
+    const rating = (x: unknown) => {
+      const n = typeof x === 'string' ? Number(x) : x;
+      return typeof n === 'number' && Number.isFinite(n) && n >= 1 && n <= 5 ? n : null;
+    };
+    const faithfulness = rating(v.faithfulness);
+    const usefulness = rating(v.usefulness);
+    if (faithfulness === null || usefulness === null) return null;
+    return { faithfulness, usefulness, reason: typeof v.reason === 'string' ? v.reason.trim() : '' };
+  } catch {
+    return null;
+  }
+}
+
+/** The judge's total cost over inspection results: null when no call was priced. */
+export function judgeCost(checks: (CheckResult | undefined)[]): number | null {
+  let total: number | null = null;
+  for (const c of checks) {
+    const cost = c?.data?.cost;
+    if (typeof cost === 'number') total = (total ?? 0) + cost;
+  }
+  return total;
+}

@@ -1,0 +1,23 @@
+export * from './config.js';
+export * from './types.js';
+export * from './inspector.js';
+export * from './report.js';
+export * from './storage.js';
+export { checkFormat, detectLanguage, FormatRule, type JsonSchema } from './checks/format.js';
+export { checkReadability, READABILITY_BANDS, readabilityBand } from './checks/readability.js';
+export {
+  NearDuplicateIndex,
+  duplicateText,
+  type DuplicateMatch,
+  type NearDuplicateIndexOptions,
+} from './checks/duplicates.js';
+export {
+  ToxicityClassifier,
+  ToxicityModelUnavailableError,
+  TOXICITY_LABELS,
+  isLocalModel,
+  modelCacheDir,
+  type ToxicityModelOptions,
+  type ToxicityScores,
+} from './checks/toxicity.js';
+export { LlmJudge, judgeCost, type JudgeUsage, type LlmJudgeOptions } from './checks/judge.js';

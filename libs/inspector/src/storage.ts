@@ -1,0 +1,166 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { ExampleStatus } from '@datafactory/contracts';
+import { type JsonObject, TrainingExample } from '@datafactory/persistence';
+import type { CheckName } from './config.js';
+import type { NearDuplicateIndex } from './checks/duplicates.js';
+import { duplicateText } from './checks/duplicates.js';
+import { QualityReportBuilder, type QualityReport } from './report.js';
+import type { InspectableExample, InspectionResult } from './types.js';
+
+/*
+ * The inspector's database side. Every function takes an EntityManager and
+ * works in a fork of it, so it can be called from a queue processor, the CLI
+ * or a request handler alike.
+ */
+
+const PAGE = 500;
+
+/** Writes qualityScore, qualityDetails and passedQc of each result, in one transaction. */
+export async function saveInspectionResults(em: EntityManager, results: InspectionResult[]): Promise<void> {
+  if (results.length === 0) return;
+  await em.fork().transactional(async (tx) => {
+    for (const r of results) {
+      await tx.nativeUpdate(
+        TrainingExample,
+        { id: r.id },
+        { qualityScore: r.score, qualityDetails: r.details as unknown as JsonObject, passedQc: r.passed },
+      );
+    }
+  });
+}
+
+/** Turns a stored example (with its chunk loaded) into what the inspector reads. */
+export function toInspectable(example: TrainingExample): InspectableExample {
+  const lineage = (example.lineage ?? {}) as Record<string, unknown>;
+  const fields = lineage.example ?? lineage.fields;
+  const chunk = example.chunk as { content?: string; language?: string | null } | undefined;
+  return {
+    id: example.id,
+    templateType: example.templateType,
+    inputText: example.inputText,
+    outputText: example.outputText,
+    fields: fields && typeof fields === 'object' && !Array.isArray(fields) ? (fields as Record<string, unknown>) : null,
+    chunkText: chunk?.content ?? null,
+    chunkLanguage: chunk?.language ?? null,
+  };
+}
+
+export interface LoadExamplesOptions {
+  /** Only these examples (e.g. the ones a generate job just wrote). */
+  ids?: string[];
+  /** Only examples without a quality score yet (default true). */
+  uninspectedOnly?: boolean;
+  limit?: number;
+}
+
+/** A job's generated (status ok) examples with their chunks, oldest first, ready to inspect. */
+export async function loadExamplesToInspect(
+  em: EntityManager,
+  jobId: string,
+  options: LoadExamplesOptions = {},
+): Promise<InspectableExample[]> {
+  const where: FilterQuery<TrainingExample> = {
+    job: jobId,
+    status: ExampleStatus.Ok,
+    ...(options.ids ? { id: { $in: options.ids } } : {}),
+    ...((options.uninspectedOnly ?? true) ? { qualityScore: null } : {}),
+  };
+  const rows = await em.fork().find(TrainingExample, where, {
+    populate: ['chunk'],
+    orderBy: { createdAt: 'asc', id: 'asc' },
+    ...(options.limit ? { limit: options.limit } : {}),
+  });
+  return rows.map(toInspectable);
+}
+
+/**
+ * Puts the already inspected, non-duplicate examples of a job (or of a whole
+ * project's earlier jobs) into a near-duplicate index, oldest first: what a
+ * restarted worker, or a project-wide comparison, needs before inspecting more.
+ */
+export async function seedDuplicateIndex(
+  em: EntityManager,
+  index: NearDuplicateIndex,
+  scope: { jobId: string } | { projectId: string; excludeJobId?: string },
+): Promise<number> {
+  const fork = em.fork();
+  const where: FilterQuery<TrainingExample> =
+    'jobId' in scope
+      ? { job: scope.jobId, status: ExampleStatus.Ok, qualityScore: { $ne: null } }
+      : {
+          job: { project: scope.projectId, ...(scope.excludeJobId ? { id: { $ne: scope.excludeJobId } } : {}) },
+          status: ExampleStatus.Ok,
+          qualityScore: { $ne: null },
+        };
+  let added = 0;
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = await fork.find(TrainingExample, where, {
+      fields: ['id', 'inputText', 'outputText', 'qualityDetails'],
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: PAGE,
+      offset,
+    });
+    for (const row of rows) {
+      const checks = (row.qualityDetails as { checks?: Record<string, { status?: string }> } | null)?.checks;
+      if (checks?.duplicates?.status === 'fail') continue;
+      index.seed(row.id, duplicateText(row.inputText, row.outputText));
+      added++;
+    }
+    fork.clear();
+    if (rows.length < PAGE) return added;
+  }
+}
+
+/** The quality report of a job, read page by page. */
+export async function loadQualityReport(em: EntityManager, jobId: string): Promise<QualityReport> {
+  const fork = em.fork();
+  const builder = new QualityReportBuilder();
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = await fork.find(
+      TrainingExample,
+      { job: jobId },
+      {
+        fields: ['id', 'status', 'tokenCount', 'qualityScore', 'passedQc', 'qualityDetails'],
+        orderBy: { id: 'asc' },
+        limit: PAGE,
+        offset,
+      },
+    );
+    for (const row of rows) {
+      builder.add({
+        status: row.status,
+        tokenCount: row.tokenCount,
+        qualityScore: row.qualityScore == null ? null : Number(row.qualityScore),
+        passedQc: row.passedQc ?? null,
+        qualityDetails: row.qualityDetails ?? null,
+      });
+    }
+    fork.clear();
+    if (rows.length < PAGE) return builder.build();
+  }
+}
+
+export interface ExampleQuery {
+  /** true: passed examples; false: inspected and not passed. */
+  passed?: boolean;
+  /** Only examples on which this check failed. */
+  check?: CheckName;
+  page: number;
+  pageSize: number;
+}
+
+/** One page of a job's inspected examples, oldest first, with the total count. */
+export async function findInspectedExamples(
+  em: EntityManager,
+  jobId: string,
+  query: ExampleQuery,
+): Promise<{ items: TrainingExample[]; total: number }> {
+  const where: Record<string, unknown> = { job: jobId, passedQc: query.passed ?? { $ne: null } };
+  if (query.check) where.qualityDetails = { checks: { [query.check]: { status: 'fail' } } };
+  const [items, total] = await em.fork().findAndCount(TrainingExample, where as FilterQuery<TrainingExample>, {
+    orderBy: { createdAt: 'asc', id: 'asc' },
+    limit: query.pageSize,
+    offset: (query.page - 1) * query.pageSize,
+  });
+  return { items, total };
+}

@@ -1,0 +1,87 @@
+import { type InspectItem, QueueName, Stage } from '@datafactory/contracts';
+import { TemplateRegistry } from '@datafactory/generator';
+import {
+  Inspector,
+  loadExamplesToInspect,
+  modelCacheDir,
+  NearDuplicateIndex,
+  type QualityConfig,
+  resolveQualityConfig,
+  saveInspectionResults,
+  seedDuplicateIndex,
+} from '@datafactory/inspector';
+import { addToJobCounters, Job, TrainingExample } from '@datafactory/persistence';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { StageContext, StageHandler } from '../stage-handlers.js';
+import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+/**
+ * The examples of one chunk: every enabled check, the composite score and
+ * `passed`, stored on the rows. One Inspector per job per process keeps the
+ * job's near-duplicate index (seeded from the database when a process first
+ * sees the job), and a job's batches run one at a time in the process so the
+ * index sees them in order.
+ */
+export class InspectHandler implements StageHandler<InspectItem> {
+  readonly queue = QueueName.Inspect;
+  private readonly inspectors = new Map<string, Promise<Inspector>>();
+  private readonly lock = new KeyedMutex();
+  private registry?: Promise<TemplateRegistry>;
+
+  constructor(private readonly deps: StageDeps) {}
+
+  async handle({ jobId, chunkId }: InspectItem, ctx: StageContext): Promise<void> {
+    const { em, coordinator } = this.deps;
+    if (!(await coordinator.isRunning(jobId))) return;
+    const counters = await this.lock.run(jobId, async () => {
+      const inspector = await this.inspector(jobId);
+      const ids = (await em.fork().find(TrainingExample, { chunk: chunkId }, { fields: ['id'] })).map((e) => e.id);
+      const examples = ids.length ? await loadExamplesToInspect(em, jobId, { ids }) : [];
+      ctx.signal.throwIfAborted();
+      if (examples.length) await saveInspectionResults(em, await inspector.inspect(examples));
+      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } } });
+    });
+    await coordinator.afterItem(jobId, counters);
+  }
+
+  async fail({ jobId, chunkId }: InspectItem, error: Error): Promise<void> {
+    const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { inspector: { failed: 1 } } });
+    await this.deps.logs.log(jobId, 'error', `inspecting the examples of chunk ${chunkId} failed: ${error.message}`, {
+      stage: Stage.Inspector,
+    });
+    await this.deps.coordinator.afterItem(jobId, counters);
+  }
+
+  private inspector(jobId: string): Promise<Inspector> {
+    let inspector = this.inspectors.get(jobId);
+    if (!inspector) {
+      inspector = this.createInspector(jobId);
+      this.inspectors.set(jobId, inspector);
+      inspector.catch(() => this.inspectors.delete(jobId));
+      if (this.inspectors.size > 100) this.inspectors.delete(this.inspectors.keys().next().value!);
+    }
+    return inspector;
+  }
+
+  private async createInspector(jobId: string): Promise<Inspector> {
+    const { em, config } = this.deps;
+    const job = await em.fork().findOneOrFail(Job, { id: jobId });
+    const quality = resolveQualityConfig((job.config as unknown as StoredJobConfig).quality) as QualityConfig;
+    const duplicates = new NearDuplicateIndex({ threshold: quality.duplicates.threshold });
+    await seedDuplicateIndex(em, duplicates, { jobId });
+    this.registry ??= TemplateRegistry.load({ dataDir: config.dataDir });
+    const registry = await this.registry;
+    return new Inspector({
+      config: quality,
+      duplicates,
+      schemas: (type) => {
+        try {
+          return registry.get(type).spec.schema;
+        } catch {
+          return null;
+        }
+      },
+      toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true },
+    });
+  }
+}

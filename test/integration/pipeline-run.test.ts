@@ -1,0 +1,108 @@
+/**
+ * Integration: the whole pipeline in one process (what `datafactory run`
+ * does): the fixture site on 127.0.0.1, the fake OpenAI-compatible server,
+ * a real SQLite file, the real stage libs. No Redis.
+ */
+import { loadConfig } from '@datafactory/config';
+import { type JobEvent, STAGES } from '@datafactory/contracts';
+import { runJobLocally } from '@datafactory/pipeline';
+import { FakeOpenAiServer, FixtureSite, tempDir } from '@datafactory/testing';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('the pipeline in one process', () => {
+  let site: FixtureSite;
+  let llm: FakeOpenAiServer;
+  let dir: { path: string; remove: () => Promise<void> };
+
+  beforeAll(async () => {
+    site = await FixtureSite.start({ hosts: ['main', 'other'] });
+    // Answers the qa template the way a model would: questions about words of the chunk, answered from it.
+    llm = new FakeOpenAiServer({
+      content: (req) => {
+        const text = String(req.body.messages?.at(-1)?.content ?? '');
+        const sentences = text.match(/[A-Z][a-z ]{30,}\./g) ?? ['The text is short.'];
+        const examples = sentences.slice(0, 2).map((sentence) => {
+          const words = sentence.replace('.', '').split(' ');
+          return {
+            question: `Which things does the text mention together with the word ${words[1]}?`,
+            answer: `According to the text: ${sentence}`,
+          };
+        });
+        return JSON.stringify({ examples });
+      },
+    });
+    await llm.start();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await site?.close();
+    await llm?.stop();
+    await dir?.remove();
+  });
+
+  it('crawls, refines, generates, inspects and exports; bad URLs fail alone', async () => {
+    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const urls = [
+      ...[1, 2, 3].map((n) => site.url('main', `/doc/${n}`)),
+      ...[4, 5].map((n) => site.url('other', `/doc/${n}`)),
+      site.url('main', '/404'),
+      'http://127.0.0.1:1/unreachable',
+    ];
+    const events: JobEvent[] = [];
+    const { job, export: exported } = await runJobLocally(config, {
+      urls,
+      jobConfig: {
+        scraping: { allow_private_networks: true, requests_per_second: 50 },
+        generation: { template: 'qa', examples_per_chunk: 2 },
+        quality: { checks: ['format', 'duplicates'] },
+        export: { format: 'jsonl' },
+      },
+      onEvent: (e) => events.push(e),
+    });
+
+    expect(job.status, job.error ?? '').toBe('completed');
+    expect(job.progress.crawler).toEqual({ total: 7, done: 5, failed: 2 });
+    expect(job.progress.refiner).toMatchObject({ total: 5, done: 5 });
+    const { generator, inspector } = job.progress;
+    expect(generator.total).toBeGreaterThanOrEqual(5);
+    expect(generator.done + generator.failed).toBe(generator.total);
+    expect(inspector.done).toBe(generator.done);
+    expect(Number(job.costTotal)).toBeGreaterThan(0);
+
+    // Counters never go backwards, and the last event says done.
+    const progress = events.filter((e) => e.type === 'progress');
+    for (let i = 1; i < progress.length; i++) {
+      for (const s of STAGES) {
+        const [a, b] = [progress[i - 1]!.progress[s], progress[i]!.progress[s]];
+        expect(b.done + b.failed).toBeGreaterThanOrEqual(a.done + a.failed);
+      }
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed' });
+    expect(events.some((e) => e.type === 'log' && e.message.includes('/404'))).toBe(true);
+
+    // The export holds the passed examples, one JSON object per line.
+    expect(exported).not.toBeNull();
+    const folder = path.resolve(dir.path, exported!.filePath);
+    const data = readdirSync(folder).find((f) => f.startsWith('data'))!;
+    const lines = readFileSync(path.join(folder, data), 'utf8').trim().split('\n').filter(Boolean);
+    expect(lines.length).toBe(exported!.recordCount);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toMatch(/^---\n/);
+  });
+
+  it('exports nothing but needs no LLM with template none', async () => {
+    const config = loadConfig({ DATA_DIR: dir.path, LOG_LEVEL: 'silent' });
+    const requestsBefore = llm.requests.length;
+    const { job } = await runJobLocally(config, {
+      urls: [site.url('main', '/doc/7'), site.url('main', '/doc/8')],
+      jobConfig: { scraping: { allow_private_networks: true }, generation: { template: 'none' } },
+    });
+    expect(job.status).toBe('completed');
+    expect(job.progress.refiner).toMatchObject({ total: 2, done: 2 });
+    expect(job.progress.generator.total).toBe(0);
+    expect(llm.requests.length).toBe(requestsBefore);
+  });
+});
