@@ -6,7 +6,7 @@
 import { loadConfig } from '@datafactory/config';
 import { type JobEvent, STAGES } from '@datafactory/contracts';
 import { runJobLocally } from '@datafactory/pipeline';
-import { FakeOpenAiServer, FixtureSite, tempDir } from '@datafactory/testing';
+import { FakeOpenAiServer, FixtureSite, qaFromPrompt, tempDir } from '@datafactory/testing';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,21 +18,7 @@ describe('the pipeline in one process', () => {
 
   beforeAll(async () => {
     site = await FixtureSite.start({ hosts: ['main', 'other'] });
-    // Answers the qa template the way a model would: questions about words of the chunk, answered from it.
-    llm = new FakeOpenAiServer({
-      content: (req) => {
-        const text = String(req.body.messages?.at(-1)?.content ?? '');
-        const sentences = text.match(/[A-Z][a-z ]{30,}\./g) ?? ['The text is short.'];
-        const examples = sentences.slice(0, 2).map((sentence) => {
-          const words = sentence.replace('.', '').split(' ');
-          return {
-            question: `Which things does the text mention together with the word ${words[1]}?`,
-            answer: `According to the text: ${sentence}`,
-          };
-        });
-        return JSON.stringify({ examples });
-      },
-    });
+    llm = new FakeOpenAiServer({ content: qaFromPrompt });
     await llm.start();
     dir = await tempDir();
   });

@@ -312,3 +312,21 @@ function sample(schema: Record<string, unknown>, name: string, items: number, so
       return `Fake ${name} about: ${source}`.slice(0, Math.max(Number(schema.minLength ?? 0), 120));
   }
 }
+
+/**
+ * A `content` hook for FakeOpenAiServer that answers the qa template the way a
+ * model would: up to two questions about sentences of the chunk, each answered
+ * from its sentence (distinct, real questions that pass the format checks).
+ */
+export function qaFromPrompt(req: FakeRequest): string {
+  const text = String(req.body.messages?.at(-1)?.content ?? '');
+  const sentences = text.match(/[A-Z][a-z ]{30,}\./g) ?? ['The text is short.'];
+  const examples = sentences.slice(0, 2).map((sentence) => {
+    const words = sentence.replace('.', '').split(' ');
+    return {
+      question: `Which things does the text mention together with the word ${words[1]}?`,
+      answer: `According to the text: ${sentence}`,
+    };
+  });
+  return JSON.stringify({ examples });
+}

@@ -1,0 +1,161 @@
+/**
+ * End-to-end: the API and two workers as processes, the machine's real Redis
+ * (own key prefix), a SQLite file, the fixture site and the fake
+ * OpenAI-compatible server. A job streams through every stage across both
+ * workers; one worker is SIGKILLed mid-generation and the job still
+ * completes with exactly one generation per chunk.
+ */
+import { MikroORM } from '@mikro-orm/core';
+import { loadConfig } from '@datafactory/config';
+import { STAGES } from '@datafactory/contracts';
+import { Chunk, createOrmConfig, TrainingExample } from '@datafactory/persistence';
+import {
+  type AppProcess,
+  builtApp,
+  deleteRedisKeys,
+  FakeOpenAiServer,
+  FixtureSite,
+  freePort,
+  qaFromPrompt,
+  runNode,
+  SseClient,
+  startNode,
+  tempDir,
+  uniqueRedisPrefix,
+  waitFor,
+} from '@datafactory/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+describe('a job across the API and two workers', () => {
+  let site: FixtureSite;
+  let llm: FakeOpenAiServer;
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let env: Record<string, string>;
+  let api: AppProcess;
+  let workers: AppProcess[] = [];
+  let base: string;
+
+  beforeAll(async () => {
+    site = await FixtureSite.start({ hosts: ['main', 'other', 'h3'] });
+    // Slow enough that generation is still running when a worker is killed.
+    llm = new FakeOpenAiServer({ content: qaFromPrompt, latencyMs: 150 });
+    await llm.start();
+    dataDir = await tempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      DATA_DIR: dataDir.path,
+      REDIS_URL: SHARED_REDIS,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      OPENAI_BASE_URL: llm.baseUrl,
+      WORKER_CONCURRENCY: '4',
+    };
+    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+    workers = [startNode(builtApp('worker'), [], env), startNode(builtApp('worker'), [], env)];
+    await waitFor(
+      async () => {
+        const res = await fetch(`${base}/health`);
+        const body = (await res.json()) as { workers: { count: number } };
+        return res.status === 200 && body.workers.count === 2 ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the API with two workers' },
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), ...workers.map((w) => w.stop())]);
+    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await site?.close();
+    await llm?.stop();
+    await dataDir?.remove();
+  });
+
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  it('completes with bad URLs mixed in, survives a SIGKILLed worker, and exports what the database holds', async () => {
+    const project = await post('/api/projects', { name: 'e2e pipeline' });
+    const urls = [
+      ...Array.from({ length: 10 }, (_, i) => site.url('main', `/doc/${i + 1}`)),
+      ...Array.from({ length: 10 }, (_, i) => site.url('other', `/doc/${i + 11}`)),
+      ...Array.from({ length: 8 }, (_, i) => site.url('h3', `/doc/${i + 21}`)),
+      site.url('main', '/404'),
+      'http://127.0.0.1:1/nothing-listens-here',
+    ];
+    const created = await post(`/api/projects/${project.body.id}/jobs`, {
+      urls,
+      config: {
+        scraping: { allow_private_networks: true, requests_per_second: 20 },
+        generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 4 },
+        quality: { checks: ['format', 'duplicates'] },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const jobId: string = created.body.id;
+    const sse = await SseClient.open(`${base}/api/jobs/${jobId}/stream`);
+
+    // Kill one worker once generation is under way; its items go back to the queue.
+    await llm.waitForRequests(5);
+    workers[0]!.child.kill('SIGKILL');
+
+    const done = await sse.next((e) => e.event === 'done', 'the done event');
+    expect(done.data.status).toBe('completed');
+    sse.close();
+
+    const job = (await (await fetch(`${base}/api/jobs/${jobId}`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(job.status).toBe('completed');
+    expect(job.progress.crawler).toEqual({ total: 30, done: 28, failed: 2 });
+    expect(job.progress.refiner).toEqual({ total: 28, done: 28, failed: 0 });
+    expect(job.progress.generator.failed).toBe(0);
+    expect(job.progress.inspector.done).toBe(job.progress.generator.done);
+
+    // Counters seen over SSE never went backwards.
+    const progress = sse.events.filter((e) => e.event === 'progress').map((e) => e.data.progress);
+    for (let i = 1; i < progress.length; i++) {
+      for (const s of STAGES) {
+        expect(progress[i][s].done + progress[i][s].failed).toBeGreaterThanOrEqual(
+          progress[i - 1][s].done + progress[i - 1][s].failed,
+        );
+      }
+    }
+
+    // Exactly one generation per original chunk: nothing lost, nothing duplicated by the retry.
+    const orm = await MikroORM.init(createOrmConfig(loadConfig(env).database) as Parameters<typeof MikroORM.init>[0]);
+    try {
+      const em = orm.em.fork();
+      const chunks = await em.find(Chunk, { job: jobId, duplicateOf: null }, { fields: ['id'] });
+      const examples = await em.find(TrainingExample, { job: jobId }, { fields: ['id', 'chunk'] });
+      expect(chunks.length).toBe(job.progress.generator.total);
+      const perChunk = new Map<string, number>();
+      for (const e of examples) perChunk.set(e.chunk.id, (perChunk.get(e.chunk.id) ?? 0) + 1);
+      expect(perChunk.size).toBe(chunks.length);
+      for (const n of perChunk.values()) expect(n).toBeLessThanOrEqual(2);
+      expect(new Set(examples.map((e) => e.id)).size).toBe(examples.length);
+
+      // The export holds the passed examples and downloads line by line.
+      const exportsList = (await (await fetch(`${base}/api/jobs/${jobId}/exports`)).json()) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const items = Array.isArray(exportsList) ? exportsList : (exportsList as any).items; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(items).toHaveLength(1);
+      const passed = await em.count(TrainingExample, { job: jobId, passedQc: true, status: 'ok' });
+      expect(items[0].recordCount).toBe(passed);
+      const download = await fetch(`${base}/api/exports/${items[0].id}/download`);
+      expect(download.status).toBe(200);
+      const lines = (await download.text()).trim().split('\n').filter(Boolean);
+      expect(lines).toHaveLength(passed);
+      expect(passed).toBeGreaterThan(0);
+    } finally {
+      await orm.close();
+    }
+  });
+});
