@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * End-to-end: the jobs, SSE and stats API. Two built API processes on one
  * SQLite file and the machine's real Redis (under a key prefix of this run);
