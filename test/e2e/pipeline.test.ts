@@ -97,7 +97,7 @@ describe('a job across the API and two workers', () => {
       urls,
       config: {
         scraping: { allow_private_networks: true, requests_per_second: 20 },
-        generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 4 },
+        generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 3 },
         quality: { checks: ['format', 'duplicates'] },
       },
     });
@@ -119,6 +119,9 @@ describe('a job across the API and two workers', () => {
     expect(job.progress.refiner).toEqual({ total: 28, done: 28, failed: 0 });
     expect(job.progress.generator.failed).toBe(0);
     expect(job.progress.inspector.done).toBe(job.progress.generator.done);
+    // max_concurrent_llm holds for the job across both workers (each could run 4 items at once).
+    expect(llm.maxInFlight).toBeLessThanOrEqual(3);
+    expect(llm.maxInFlight).toBeGreaterThanOrEqual(2);
 
     // Counters seen over SSE never went backwards.
     const progress = sse.events.filter((e) => e.event === 'progress').map((e) => e.data.progress);

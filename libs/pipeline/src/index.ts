@@ -17,3 +17,4 @@ export * from './local-dispatcher.js';
 export * from './handlers/index.js';
 export * from './stage-handlers.module.js';
 export * from './local-run.js';
+export * from './llm-slots.js';

@@ -6,6 +6,8 @@ import { createStageHandlers, type StageHandlerSet } from './handlers/index.js';
 import { JobEventsPublisher } from './job-events.js';
 import { JobLogService } from './job-log.service.js';
 import { STAGE_HANDLERS } from './stage-handlers.js';
+import { RedisLlmSlots } from './llm-slots.js';
+import { RedisClient } from './redis.js';
 
 const HANDLER_SET = Symbol('HANDLER_SET');
 
@@ -15,7 +17,7 @@ const HANDLER_SET = Symbol('HANDLER_SET');
   providers: [
     {
       provide: HANDLER_SET,
-      inject: [EntityManager, APP_CONFIG, JobEventsPublisher, Dispatcher, JobLogService],
+      inject: [EntityManager, APP_CONFIG, JobEventsPublisher, Dispatcher, JobLogService, RedisClient],
       useFactory: (
         em: EntityManager,
         config: AppConfig,

@@ -39,6 +39,8 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
     const template = (await this.templates()).get(jobConfig.generation.template);
     const { generator, examplesPerChunk } = this.generator(jobId, jobConfig);
+    const limit = Number(jobConfig.generation.max_concurrent_llm ?? 5);
+    const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
     try {
       generation = await generator.generate(
@@ -62,6 +64,8 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       // Neither a spent budget nor a rejected key gets better by retrying.
       if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
       throw e;
+    } finally {
+      await release();
     }
     const stored = await storeChunkGeneration(em, { jobId, chunkId }, generation, {
       generator: { done: 1 },

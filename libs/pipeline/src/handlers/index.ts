@@ -5,6 +5,7 @@ import { PipelineCoordinator } from '../coordinator.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { JobEventsPublisher } from '../job-events.js';
 import { JobLogService } from '../job-log.service.js';
+import { LocalLlmSlots, type LlmSlots } from '../llm-slots.js';
 import type { StageHandler } from '../stage-handlers.js';
 import { CrawlHandler } from './crawl.handler.js';
 import { ExportHandler } from './export.handler.js';
@@ -30,10 +31,18 @@ export function createStageHandlers(args: {
   dispatcher: Dispatcher;
   logs?: JobLogService;
   crawler?: ConstructorParameters<typeof Crawler>[0];
+  llmSlots?: LlmSlots;
 }): StageHandlerSet {
   const logs = args.logs ?? new JobLogService(args.em, args.events);
   const coordinator = new PipelineCoordinator(args.em, args.events, logs, args.dispatcher);
-  const deps = { em: args.em, config: args.config, coordinator, dispatcher: args.dispatcher, logs };
+  const deps = {
+    em: args.em,
+    config: args.config,
+    coordinator,
+    dispatcher: args.dispatcher,
+    logs,
+    llmSlots: args.llmSlots ?? new LocalLlmSlots(),
+  };
   const refine = new RefineHandler(deps);
   const handlers: StageHandler[] = [
     new CrawlHandler(deps, args.crawler),

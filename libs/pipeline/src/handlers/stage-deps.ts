@@ -3,6 +3,7 @@ import type { AppConfig } from '@datafactory/config';
 import type { PipelineCoordinator } from '../coordinator.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { JobLogService } from '../job-log.service.js';
+import type { LlmSlots } from '../llm-slots.js';
 
 /** What every stage handler needs; the worker module and `datafactory run` build it. */
 export interface StageDeps {
@@ -11,6 +12,8 @@ export interface StageDeps {
   coordinator: PipelineCoordinator;
   dispatcher: Dispatcher;
   logs: JobLogService;
+  /** Job-wide LLM call slots (Redis across workers; free in one process). */
+  llmSlots: LlmSlots;
 }
 
 /** The stored (resolved) config of a job: the sections of resolveJobConfig plus the URLs. */
