@@ -40,7 +40,7 @@ describe('a job across the API and two workers', () => {
   beforeAll(async () => {
     site = await FixtureSite.start({ hosts: ['main', 'other', 'h3'] });
     // Slow enough that generation is still running when a worker is killed.
-    llm = new FakeOpenAiServer({ content: qaFromPrompt, latencyMs: 150 });
+    llm = new FakeOpenAiServer({ content: qaFromPrompt, latencyMs: 600 });
     await llm.start();
     dataDir = await tempDir();
     const port = await freePort();
