@@ -235,7 +235,7 @@ describe.each(['sqlite', 'postgresql'] as Driver[])('exports over HTTP on %s', (
     try {
       const running = await json('POST', `/api/jobs/${seeded.jobId}/exports`, {});
       expect(running.status).toBe(409);
-      expect(running.body.message).toBe(`job ${seeded.jobId} is running: only a completed job can be exported`);
+      expect(running.body.message).toBe(`job ${seeded.jobId} is running: it can be exported once it has finished`);
     } finally {
       job.status = JobStatus.Completed;
       await em.flush();

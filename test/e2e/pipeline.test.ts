@@ -161,4 +161,42 @@ describe('a job across the API and two workers', () => {
       await orm.close();
     }
   });
+
+  it('cancels mid-job: stops issuing LLM calls, keeps what was finished, and the job ends cancelled', async () => {
+    const project = await post('/api/projects', { name: 'e2e cancel' });
+    const urls = Array.from({ length: 12 }, (_, i) => site.url('main', `/doc/${i + 101}`));
+    const created = await post(`/api/projects/${project.body.id}/jobs`, {
+      urls,
+      config: {
+        scraping: { allow_private_networks: true, requests_per_second: 20 },
+        generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 2 },
+        quality: { checks: ['format'] },
+      },
+    });
+    expect(created.status).toBe(201);
+    const jobId: string = created.body.id;
+    const sse = await SseClient.open(`${base}/api/jobs/${jobId}/stream`);
+    const before = llm.requests.length;
+    await llm.waitForRequests(before + 3);
+
+    const atCancel = llm.requests.length;
+    const cancelled = await post(`/api/jobs/${jobId}/cancel`, {});
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const done = await sse.next((e) => e.event === 'done', 'the done event');
+    expect(done.data.status).toBe('cancelled');
+    sse.close();
+
+    const job = (await (await fetch(`${base}/api/jobs/${jobId}`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(job.status).toBe('cancelled');
+    expect(job.progress.crawler.done).toBeGreaterThan(0);
+    // What was finished is kept and can still be exported.
+    const exported = await post(`/api/jobs/${jobId}/exports`, { format: 'jsonl', include_failed: true });
+    expect(exported.status, JSON.stringify(exported.body)).toBe(201);
+    // After the cancel at most the calls already on their way (the job's limit of 2, plus one racing the
+    // cancel message per worker) reach the LLM; a full run would make 12.
+    expect(llm.requests.length - atCancel).toBeLessThanOrEqual(4);
+    expect(llm.requests.length - before).toBeLessThan(12);
+  });
 });
+

@@ -39,7 +39,7 @@ export class ExportsController {
   }
 
   @Post('api/jobs/:id/exports')
-  @ApiOperation({ summary: 'Export a completed job as a new version (format, split, include_failed, license)' })
+  @ApiOperation({ summary: 'Export a finished job as a new version (format, split, include_failed, license)' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job is not completed.' })
   create(@Param('id') id: string, @Body() body: CreateExportRequestDto): Promise<ExportResponseDto> {

@@ -2,7 +2,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { EntityManager } from '@mikro-orm/core';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
-import { JobStatus } from '@datafactory/contracts';
+import { FINAL_JOB_STATUSES } from '@datafactory/contracts';
 import {
   ExportConfigError,
   exportDataFile,
@@ -57,13 +57,14 @@ export class ExportsService {
   }
 
   /**
-   * A new export (a new version) of a completed job, written now, in this
-   * request: the exporter streams, so the request holds little memory.
+   * A new export (a new version) of a finished job (completed, or cancelled or
+   * failed with what it finished), written now, in this request: the exporter
+   * streams, so the request holds little memory.
    */
   async create(jobId: string, dto: CreateExportRequestDto): Promise<ExportResponseDto> {
     const job = await this.findJob(jobId);
-    if (job.status !== JobStatus.Completed) {
-      throw new ConflictException(`job ${jobId} is ${job.status}: only a completed job can be exported`);
+    if (!FINAL_JOB_STATUSES.includes(job.status)) {
+      throw new ConflictException(`job ${jobId} is ${job.status}: it can be exported once it has finished`);
     }
     try {
       const result = await exportJob(this.em, jobId, dto, {
