@@ -199,4 +199,3 @@ describe('a job across the API and two workers', () => {
     expect(llm.requests.length - before).toBeLessThan(12);
   });
 });
-
