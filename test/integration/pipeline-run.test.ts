@@ -79,6 +79,25 @@ describe('the pipeline in one process', () => {
     expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toMatch(/^---\n/);
   });
 
+  it('runs the optional LLM judge on the job's endpoint; judged examples pass', async () => {
+    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const before = llm.requests.length;
+    const { job, export: exported } = await runJobLocally(config, {
+      urls: [site.url('main', '/doc/31'), site.url('main', '/doc/32')],
+      jobConfig: {
+        scraping: { allow_private_networks: true },
+        generation: { template: 'qa', examples_per_chunk: 2 },
+        quality: { checks: ['format', 'judge'] },
+      },
+    });
+    expect(job.status).toBe('completed');
+    const judged = llm.requests
+      .slice(before)
+      .filter((r) => String(r.body.messages?.[0]?.content).startsWith('You review training examples'));
+    expect(judged.length).toBeGreaterThan(0);
+    expect(exported!.recordCount).toBe(judged.length);
+  });
+
   it('exports nothing but needs no LLM with template none', async () => {
     const config = loadConfig({ DATA_DIR: dir.path, LOG_LEVEL: 'silent' });
     const requestsBefore = llm.requests.length;

@@ -1,7 +1,16 @@
 import { type InspectItem, QueueName, Stage } from '@datafactory/contracts';
-import { TemplateRegistry } from '@datafactory/generator';
+import {
+  costOf,
+  DEFAULT_PRICING,
+  findPrice,
+  LlmClient,
+  resolveGenerationConfig,
+  TemplateRegistry,
+} from '@datafactory/generator';
 import {
   Inspector,
+  judgeCost,
+  LlmJudge,
   loadExamplesToInspect,
   modelCacheDir,
   NearDuplicateIndex,
@@ -38,8 +47,11 @@ export class InspectHandler implements StageHandler<InspectItem> {
       const ids = (await em.fork().find(TrainingExample, { chunk: chunkId }, { fields: ['id'] })).map((e) => e.id);
       const examples = ids.length ? await loadExamplesToInspect(em, jobId, { ids }) : [];
       ctx.signal.throwIfAborted();
-      if (examples.length) await saveInspectionResults(em, await inspector.inspect(examples));
-      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } } });
+      const results = examples.length ? await inspector.inspect(examples) : [];
+      if (results.length) await saveInspectionResults(em, results);
+      // The judge's calls cost like generation's and count in the job's total.
+      const cost = judgeCost(results.map((r) => r.details.checks.judge)) ?? 0;
+      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } }, cost });
     });
     await coordinator.afterItem(jobId, counters);
   }
@@ -66,7 +78,8 @@ export class InspectHandler implements StageHandler<InspectItem> {
   private async createInspector(jobId: string): Promise<Inspector> {
     const { em, config } = this.deps;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const quality = resolveQualityConfig((job.config as unknown as StoredJobConfig).quality) as QualityConfig;
+    const jobConfig = job.config as unknown as StoredJobConfig;
+    const quality = resolveQualityConfig(jobConfig.quality) as QualityConfig;
     const duplicates = new NearDuplicateIndex({ threshold: quality.duplicates.threshold });
     await seedDuplicateIndex(em, duplicates, { jobId });
     this.registry ??= TemplateRegistry.load({ dataDir: config.dataDir });
@@ -82,6 +95,28 @@ export class InspectHandler implements StageHandler<InspectItem> {
         }
       },
       toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true },
+      judge: quality.checks.includes('judge') ? this.judge(jobConfig, quality) : undefined,
+    });
+  }
+
+  /** The optional LLM judge, on the job's endpoint; without one the check reports `unavailable`. */
+  private judge(jobConfig: StoredJobConfig, quality: QualityConfig): LlmJudge | undefined {
+    if (jobConfig.generation.template === 'none' && !this.deps.config.llm.apiKey && !this.deps.config.llm.baseUrl) {
+      return undefined;
+    }
+    const stored = Object.fromEntries(
+      Object.entries(jobConfig.generation).filter(([k, v]) => v !== null && k !== 'template'),
+    );
+    const generation = resolveGenerationConfig(stored, this.deps.config);
+    const client = new LlmClient(generation.connection, {
+      requestTimeoutMs: generation.requestTimeoutMs,
+      maxRetries: generation.maxRetries,
+    });
+    return new LlmJudge({
+      client: client.openai,
+      model: quality.judge.model ?? generation.model,
+      minScore: quality.judge.min_score,
+      price: (model, usage) => costOf(findPrice(DEFAULT_PRICING, model), { ...usage, cachedPromptTokens: 0 }),
     });
   }
 }

@@ -319,6 +319,10 @@ function sample(schema: Record<string, unknown>, name: string, items: number, so
  * from its sentence (distinct, real questions that pass the format checks).
  */
 export function qaFromPrompt(req: FakeRequest): string {
+  // The inspector's LLM judge asks for ratings, not examples.
+  if (String(req.body.messages?.[0]?.content ?? '').startsWith('You review training examples')) {
+    return JSON.stringify({ faithfulness: 5, usefulness: 4, reason: 'Grounded in the text and specific.' });
+  }
   const text = String(req.body.messages?.at(-1)?.content ?? '');
   const sentences = text.match(/[A-Z][a-z ]{30,}\./g) ?? ['The text is short.'];
   const examples = sentences.slice(0, 2).map((sentence) => {
