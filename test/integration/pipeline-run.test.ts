@@ -79,7 +79,7 @@ describe('the pipeline in one process', () => {
     expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toMatch(/^---\n/);
   });
 
-  it('runs the optional LLM judge on the job's endpoint; judged examples pass', async () => {
+  it('runs the optional LLM judge on the endpoint of the job; judged examples pass', async () => {
     const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
     const before = llm.requests.length;
     const { job, export: exported } = await runJobLocally(config, {
