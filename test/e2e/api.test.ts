@@ -196,6 +196,7 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'POST /api/jobs/{id}/cancel',
         'GET /api/jobs/{id}/logs',
         'GET /api/jobs/{id}/stream',
+        'POST /api/jobs/estimate',
         'GET /api/stats/overview',
         'GET /api/stats/costs',
         'GET /api/jobs/{id}/exports',

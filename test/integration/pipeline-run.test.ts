@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '@datafactory/config';
 import { type JobEvent, STAGES } from '@datafactory/contracts';
-import { runJobLocally } from '@datafactory/pipeline';
+import { estimateJob, runJobLocally } from '@datafactory/pipeline';
 import { FakeOpenAiServer, FixtureSite, qaFromPrompt, tempDir } from '@datafactory/testing';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -96,6 +96,34 @@ describe('the pipeline in one process', () => {
       .filter((r) => String(r.body.messages?.[0]?.content).startsWith('You review training examples'));
     expect(judged.length).toBeGreaterThan(0);
     expect(exported!.recordCount).toBe(judged.length);
+  });
+
+  it('estimates a job from a sample within 20% of what the run then does', async () => {
+    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const urls = [
+      ...Array.from({ length: 16 }, (_, i) => site.url('main', `/doc/${i + 41}`)),
+      ...Array.from({ length: 4 }, (_, i) => site.url('other', `/doc/${i + 61}`)),
+    ];
+    const jobConfig = {
+      scraping: { allow_private_networks: true, requests_per_second: 50 },
+      generation: { template: 'qa', examples_per_chunk: 2 },
+      quality: { checks: ['format'] },
+    };
+    const estimate = await estimateJob(config, { urls, config: jobConfig });
+    expect(estimate.sample).toHaveLength(5);
+    expect(estimate.note).toMatch(/estimated from 5 of 20/);
+    const before = llm.requests.length;
+    const { job } = await runJobLocally(config, { urls, jobConfig });
+    const calls = llm.requests.length - before;
+    const g = estimate.generation!;
+    console.log(
+      `estimate: chunks ${g.chunks.expected} calls ${g.calls.expected} cost ${g.costUsd?.expected}; actual: chunks ${job.progress.generator.total} calls ${calls} cost ${job.costTotal}`,
+    );
+    expect(
+      Math.abs(g.chunks.expected - job.progress.generator.total) / job.progress.generator.total,
+    ).toBeLessThanOrEqual(0.2);
+    expect(Math.abs(g.calls.expected - calls) / calls).toBeLessThanOrEqual(0.2);
+    expect(Math.abs(g.costUsd!.expected - Number(job.costTotal)) / Number(job.costTotal)).toBeLessThanOrEqual(0.2);
   });
 
   it('exports nothing but needs no LLM with template none', async () => {

@@ -18,3 +18,4 @@ export * from './handlers/index.js';
 export * from './stage-handlers.module.js';
 export * from './local-run.js';
 export * from './llm-slots.js';
+export * from './estimate.js';

@@ -1,0 +1,30 @@
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { estimateJob } from '@datafactory/pipeline';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { JobEstimateResponseDto } from './estimate.dto.js';
+import { CreateJobRequestDto } from './job.dto.js';
+
+@ApiTags('jobs')
+@Controller('api/jobs/estimate')
+export class EstimateController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Estimate a job before starting it',
+    description:
+      'Fetches and refines up to 5 of the URLs with the job config, counts the tokens of their chunks in the ' +
+      "template's prompts and extrapolates chunks, LLM calls, tokens and cost to the whole list, as a range.",
+  })
+  @ApiOkResponse({ type: JobEstimateResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Bad URLs or config fields, or no sampled URL could be fetched.',
+  })
+  estimate(@Body() body: CreateJobRequestDto): Promise<JobEstimateResponseDto> {
+    return estimateJob(this.config, body) as Promise<JobEstimateResponseDto>;
+  }
+}

@@ -1,0 +1,93 @@
+import type { AppConfig } from '@datafactory/config';
+import { Crawler } from '@datafactory/crawler';
+import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
+import { type ProcessingConfig, Refiner } from '@datafactory/refiner';
+import type { StoredJobConfig } from './handlers/stage-deps.js';
+import { JobInputError, NO_TEMPLATE, resolveJobConfig, validateUrls } from './job-input.js';
+
+export const ESTIMATE_SAMPLE_SIZE = 5;
+
+export interface JobEstimate {
+  urls: number;
+  /** The URLs fetched and refined for the estimate, with what happened to each. */
+  sample: { url: string; status: string; chunks: number; reason?: string }[];
+  /** Null with template `none` (no LLM calls). */
+  generation: GenerationEstimate | null;
+  note: string;
+}
+
+/** Evenly spread positions: a sample that is not just the first pages of a list. */
+export function samplePositions(total: number, size: number): number[] {
+  if (total <= size) return Array.from({ length: total }, (_, i) => i);
+  return Array.from({ length: size }, (_, i) => Math.floor((i * total) / size));
+}
+
+/**
+ * What a job would cost before it starts: fetch and refine a few of its URLs
+ * (with the job's own scraping and processing settings), count the tokens of
+ * the sample's chunks in the template's prompts, and extrapolate to the whole
+ * list as a range. A sample, and it says so.
+ */
+export async function estimateJob(
+  app: AppConfig,
+  body: { urls: unknown; config?: unknown },
+  options: { crawler?: ConstructorParameters<typeof Crawler>[0]; signal?: AbortSignal } = {},
+): Promise<JobEstimate> {
+  const urls = [...new Set(validateUrls(body.urls))];
+  const config = resolveJobConfig(body.config, app) as unknown as StoredJobConfig;
+  const picked = samplePositions(urls.length, ESTIMATE_SAMPLE_SIZE).map((i) => urls[i]!);
+  const crawler = new Crawler({ chromePath: app.chromePath, ...options.crawler });
+  const refiner = new Refiner(config.processing as Partial<ProcessingConfig>, {
+    model: (config.generation.model as string | undefined) ?? app.llm.model,
+  });
+  const sample: JobEstimate['sample'] = [];
+  const chunkTexts: string[] = [];
+  const chunksPerDocument: number[] = [];
+  try {
+    // Only the sampled pages: site-mode discovery is left to the job itself.
+    for await (const doc of crawler.crawl(picked, { ...config.scraping, mode: 'pages' }, { signal: options.signal })) {
+      if (doc.status !== 'ok' || doc.content === undefined) {
+        sample.push({ url: doc.url, status: doc.status, chunks: 0, reason: doc.reason });
+        continue;
+      }
+      const refined = await refiner.refine({ html: doc.content, url: doc.finalUrl ?? doc.url });
+      sample.push({
+        url: doc.url,
+        status: refined.status,
+        chunks: refined.chunks.length,
+        ...(refined.reason ? { reason: refined.reason } : {}),
+      });
+      chunksPerDocument.push(refined.chunks.length);
+      chunkTexts.push(...refined.chunks.map((c) => c.content));
+    }
+  } finally {
+    await Promise.all([crawler.close(), refiner.close()]);
+  }
+  if (!chunksPerDocument.length) {
+    throw new JobInputError([
+      `none of the ${picked.length} sampled URL(s) could be fetched: ${sample.map((s) => `${s.url}: ${s.reason ?? s.status}`).join('; ')}`,
+    ]);
+  }
+  if (config.generation.template === NO_TEMPLATE) {
+    return { urls: urls.length, sample, generation: null, note: 'template "none" makes no LLM calls: no cost' };
+  }
+  const registry = await TemplateRegistry.load({ dataDir: app.dataDir });
+  // Pages that fail to fetch are part of the job too; the sample's failure rate is kept in the extrapolation.
+  const generation = estimateGeneration({
+    sampleChunkTexts: chunkTexts,
+    chunksPerSampledDocument: [
+      ...chunksPerDocument,
+      ...sample.filter((s) => s.chunks === 0 && s.status !== 'ok').map(() => 0),
+    ],
+    totalDocuments: Math.max(urls.length, sample.length),
+    template: registry.get(config.generation.template),
+    model: config.generation.model as string,
+    examplesPerChunk: (config.generation.examples_per_chunk as number | null) ?? undefined,
+  });
+  return {
+    urls: urls.length,
+    sample,
+    generation,
+    note: `estimated from ${sample.length} of ${urls.length} URL(s): ${generation.note}`,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * End-to-end: POST /api/jobs/estimate on the built API against the fixture
+ * site (the estimate fetches and refines a sample; it calls no LLM).
+ */
+import {
+  type AppProcess,
+  builtApp,
+  deleteRedisKeys,
+  FixtureSite,
+  freePort,
+  runNode,
+  startNode,
+  tempDir,
+  uniqueRedisPrefix,
+  waitFor,
+} from '@datafactory/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+describe('POST /api/jobs/estimate', () => {
+  let site: FixtureSite;
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let env: Record<string, string>;
+  let api: AppProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    site = await FixtureSite.start({ hosts: ['main'] });
+    dataDir = await tempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      DATA_DIR: dataDir.path,
+      REDIS_URL: SHARED_REDIS,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // needed to plan LLM calls; never called
+    };
+    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
+    api = startNode(builtApp('api'), [], env);
+    await waitFor(async () => ((await fetch(`${base}/api/projects`)).ok ? true : undefined), { what: 'the API' });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await site?.close();
+    await dataDir?.remove();
+  });
+
+  const estimate = async (body: unknown) => {
+    const res = await fetch(`${base}/api/jobs/estimate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  it('samples 5 of the URLs and extrapolates chunks, calls, tokens and cost as ranges', async () => {
+    const urls = Array.from({ length: 40 }, (_, i) => site.url('main', `/doc/${i + 1}`));
+    const r = await estimate({ urls, config: { scraping: { allow_private_networks: true, requests_per_second: 50 } } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.urls).toBe(40);
+    expect(r.body.sample).toHaveLength(5);
+    const g = r.body.generation;
+    expect(g.chunks.low).toBeLessThanOrEqual(g.chunks.expected);
+    expect(g.chunks.expected).toBeLessThanOrEqual(g.chunks.high);
+    expect(g.chunks.expected).toBeGreaterThanOrEqual(40);
+    expect(g.costUsd.expected).toBeGreaterThan(0);
+    expect(r.body.note).toMatch(/estimated from 5 of 40/);
+    // Only the sample was fetched.
+    expect(site.requests.filter((q) => q.path.startsWith('/doc/')).length).toBe(5);
+  });
+
+  it('answers 400 for bad URLs, and when no sampled page can be fetched', async () => {
+    const bad = await estimate({ urls: ['ftp://x'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual(['urls[0] "ftp://x" must use http or https']);
+    const blocked = await estimate({ urls: [site.url('main', '/doc/1')] }); // loopback is refused by default
+    expect(blocked.status).toBe(400);
+    expect(blocked.body.message).toMatch(/none of the 1 sampled URL\(s\) could be fetched/);
+  });
+});
