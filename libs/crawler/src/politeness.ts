@@ -1,3 +1,4 @@
+import { abortableDelay } from '@datafactory/contracts';
 /**
  * Per-host pacing, measured where it matters: at the server. A host has at
  * most one request waiting for its response headers, and the next request is
@@ -86,21 +87,7 @@ export class HostPacer {
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    if (ms <= 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export const delay = abortableDelay;
 
 /** A Retry-After header (delta seconds or HTTP-date) as milliseconds from `now`, or undefined. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

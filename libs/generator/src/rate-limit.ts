@@ -1,3 +1,4 @@
+import { abortableDelay } from '@datafactory/contracts';
 /**
  * OpenAI's rate-limit headers (also sent by OpenRouter, vLLM behind LiteLLM,
  * Azure...): `x-ratelimit-remaining-requests` / `-tokens` and
@@ -85,17 +86,4 @@ export class RateLimitGate {
   }
 }
 
-export function abortableDelay(ms: number, signal?: AbortSignal | null): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { abortableDelay };
