@@ -21,6 +21,7 @@ interface RunOptions {
   maxConcurrentLlm?: number;
   maxCostUsd?: number;
   minScore?: number;
+  checks?: string[];
   allowPrivateNetworks?: boolean;
   robots?: boolean;
 }
@@ -64,6 +65,7 @@ export class RunCommand extends CommandRunner {
     set('scraping', 'respect_robots_txt', o.robots === false ? false : undefined);
     set('processing', 'chunk_size', o.chunkSize);
     set('quality', 'min_score', o.minScore);
+    set('quality', 'checks', o.checks);
 
     const view = new ProgressView(process.stdout.isTTY === true);
     const controller = new AbortController();
@@ -100,6 +102,12 @@ export class RunCommand extends CommandRunner {
       dir = path.resolve(o.out);
     }
     console.log(`dataset: ${dir} (${exported.recordCount} record(s), ${exported.format}, version ${exported.version})`);
+    if (exported.recordCount === 0 && job.progress.generator.done > 0) {
+      console.log(
+        'no example passed quality control: the card and GET /api/jobs/<id>/quality say why; a check that cannot ' +
+          'run (the toxicity model offline) passes nothing, see docs/inspector.md, or choose checks with --checks',
+      );
+    }
     const card = exported.datasetCard ?? '';
     const summary = card
       .replace(/^---[\s\S]*?---\s*/, '')
@@ -167,6 +175,16 @@ export class RunCommand extends CommandRunner {
   @Option({ flags: '--min-score <0..1>', description: 'quality threshold (default 0.7)' })
   parseScore(v: string): number {
     return num(v, '--min-score');
+  }
+  @Option({
+    flags: '--checks <list>',
+    description: 'quality checks, comma-separated: format, readability, duplicates, toxicity, judge',
+  })
+  parseChecks(v: string): string[] {
+    return v
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   }
   @Option({ flags: '--allow-private-networks', description: 'allow loopback and private addresses (intranets)' })
   parsePrivate(): boolean {

@@ -1,0 +1,83 @@
+/**
+ * End-to-end: `datafactory run` as a process, with Redis pointed at a port
+ * where nothing listens (it needs none), against the fixture site and the
+ * fake OpenAI-compatible server.
+ */
+import {
+  builtApp,
+  FakeOpenAiServer,
+  FixtureSite,
+  freePort,
+  qaFromPrompt,
+  runNode,
+  tempDir,
+} from '@datafactory/testing';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('datafactory run', () => {
+  let site: FixtureSite;
+  let llm: FakeOpenAiServer;
+  let dir: { path: string; remove: () => Promise<void> };
+
+  beforeAll(async () => {
+    site = await FixtureSite.start({ hosts: ['main'] });
+    llm = new FakeOpenAiServer({ content: qaFromPrompt });
+    await llm.start();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await site?.close();
+    await llm?.stop();
+    await dir?.remove();
+  });
+
+  it('runs the pipeline in one process with no Redis and writes the dataset where --out says', async () => {
+    const out = path.join(dir.path, 'my-dataset');
+    const urlsFile = path.join(dir.path, 'urls.txt');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      urlsFile,
+      `# three pages\n${[1, 2, 3].map((n) => site.url('main', `/doc/${n + 200}`)).join('\n')}\n`,
+    );
+    const r = await runNode(
+      builtApp('cli'),
+      [
+        'run',
+        '--urls',
+        urlsFile,
+        '--template',
+        'qa',
+        '--format',
+        'openai',
+        '--out',
+        out,
+        '--allow-private-networks',
+        '--examples-per-chunk',
+        '2',
+        // No toxicity model can be downloaded here; without one that check passes nothing.
+        '--checks',
+        'format,duplicates',
+      ],
+      {
+        DATA_DIR: path.join(dir.path, 'data'),
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+        OPENAI_BASE_URL: llm.baseUrl,
+        LOG_LEVEL: 'error',
+      },
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/job [0-9a-f-]{36}: completed/);
+    expect(r.output).toMatch(/Spider\s+█+ 3\/3/);
+    expect(r.output).toMatch(/dataset: .*my-dataset \(\d+ record\(s\), openai/);
+    const lines = readFileSync(path.join(out, 'data.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const { messages } = JSON.parse(line) as { messages: { role: string; content: string }[] };
+      expect(messages.at(-1)!.role).toBe('assistant');
+      expect(messages.every((m) => m.content.trim().length > 0)).toBe(true);
+    }
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['README.md', 'sources.txt', 'data.jsonl']));
+  });
+});
