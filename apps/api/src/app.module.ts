@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { ConfigModule, loggerParams, type AppConfig } from '@datafactory/config';
 import { PersistenceModule } from '@datafactory/persistence';
@@ -7,6 +8,7 @@ import { JobsModule, QueuesModule } from '@datafactory/pipeline';
 import { LoggerModule } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ApiTokenGuard } from './common/auth.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { EventsModule } from './events/events.module.js';
 import { ExportsModule } from './exports/exports.module.js';
@@ -35,6 +37,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, 'api')),
+        // Requests per client IP per minute; /health and the job streams are exempt (@SkipThrottle).
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.api.rateLimitPerMinute }]),
         PersistenceModule.forRoot(),
         QueuesModule,
         JobsModule,
@@ -48,7 +52,11 @@ export class AppModule {
         ExportsModule,
         ...dashboard,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+      ],
     };
   }
 }

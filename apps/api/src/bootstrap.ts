@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, VERSION } from '@datafactory/config';
+import type { Request } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { BODY_LIMIT } from './common/limits.js';
@@ -23,6 +25,29 @@ export async function createApiApp(
   });
   if (!options.preview) app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  // `?access_token=` (for EventSource and download links) is taken off the URL before anything reads the
+  // query or logs the URL; ApiTokenGuard checks it.
+  app.use(takeAccessTokenFromUrl);
+  // Security headers; styles may be inline (Angular adds component styles as <style> tags).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          // Installs are often reached over plain http on a LAN address: do not force https sub-requests.
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
+  // Browsers may call the API only from the configured origins (the dashboard is served same-origin).
+  app.enableCors({ origin: config.api.corsOrigins.length ? config.api.corsOrigins : false });
+  // Behind a proxy (nginx in docker-compose) the client address is in X-Forwarded-For: rate limits per client.
+  app.set('trust proxy', 'loopback, uniquelocal');
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   const document = createOpenApiDocument(app);
@@ -42,4 +67,14 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (controllerKey: string, methodKey: string) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+}
+
+function takeAccessTokenFromUrl(req: Request & { accessToken?: string }, _res: unknown, next: () => void): void {
+  if (req.url.includes('access_token=')) {
+    const url = new URL(req.url, 'http://x');
+    req.accessToken = url.searchParams.get('access_token') ?? undefined;
+    url.searchParams.delete('access_token');
+    req.url = `${url.pathname}${url.search}`;
+  }
+  next();
 }

@@ -26,6 +26,9 @@ describe('loadConfig', () => {
     [{ OPENAI_BASE_URL: 'not a url' }, 'OPENAI_BASE_URL must be a URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be postgres://'],
     [{ REDIS_PREFIX: 'a b' }, 'REDIS_PREFIX must be letters'],
+    [{ API_TOKEN: 'short' }, 'API_TOKEN must be at least 16 characters'],
+    [{ CORS_ORIGIN: 'https://ok.example,not an origin' }, 'CORS_ORIGIN must be origins'],
+    [{ RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE must be an integer'],
   ])('rejects %j with one line naming the variable', (env, message) => {
     let error: unknown;
     try {

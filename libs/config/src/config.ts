@@ -38,6 +38,8 @@ export interface AppConfig {
   dashboardDir: string;
   /** Where the CLI's `jobs` commands find a running API. */
   apiUrl: string;
+  /** Access control of the HTTP API. */
+  api: { token?: string; corsOrigins: string[]; rateLimitPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,12 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
   DASHBOARD_DIR: optionalString,
   API_URL: url(['http:', 'https:']),
+  API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  CORS_ORIGIN: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())),
+    'must be origins like https://host:port, comma-separated',
+  ),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
 });
 
 /**
@@ -152,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? path.resolve(e.DASHBOARD_DIR)
       : path.join(PACKAGE_ROOT, 'dist', 'dashboard', 'browser'),
     apiUrl: (e.API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    api: {
+      token: e.API_TOKEN,
+      corsOrigins: e.CORS_ORIGIN ? e.CORS_ORIGIN.split(',').map((o) => o.trim()) : [],
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
   };
 }
 

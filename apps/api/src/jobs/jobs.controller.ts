@@ -1,3 +1,4 @@
+import { SkipThrottle } from '@nestjs/throttler';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -91,6 +92,7 @@ export class JobsController {
     return this.jobs.logs(id, query);
   }
 
+  @SkipThrottle()
   @Get('stream')
   @ApiOperation({
     summary: "A job's live events (Server-Sent Events)",
