@@ -27,7 +27,7 @@ export async function run(args: string[]): Promise<void> {
     const { job, export: exported } = await runJobLocally(config, {
       urls,
       jobConfig: {
-        scraping: { allow_private_networks: true, requests_per_second: rate, max_concurrent: hosts },
+        scraping: { allow_private_networks: true, requests_per_second: rate, max_concurrent: hosts, max_pages: pages },
         generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: concurrency },
         quality: { checks: ['format', 'readability', 'duplicates'] },
       },

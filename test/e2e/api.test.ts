@@ -204,6 +204,8 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/exports',
         'GET /api/exports/{id}/download',
         'GET /api/exports/{id}/card',
+        'GET /api/settings',
+        'PUT /api/settings',
       ].sort(),
     );
     const committed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'openapi', 'openapi.json'), 'utf8'));

@@ -4,6 +4,7 @@ import { Routes } from '@angular/router';
 export const routes: Routes = [
   { path: '', pathMatch: 'full', loadChildren: () => import('./features/home/home.routes') },
   { path: 'projects', loadChildren: () => import('./features/projects/projects.routes') },
+  { path: 'jobs', loadChildren: () => import('./features/jobs/jobs.routes') },
   { path: 'exports', loadChildren: () => import('./features/exports/exports.routes') },
   { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },
   {

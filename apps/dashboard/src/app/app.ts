@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
+import { ApiTokenService } from './core/auth/api-token';
 import { HealthService } from './core/health/health-service';
 
 interface NavLink {
@@ -19,6 +20,7 @@ interface NavLink {
 })
 export class App {
   private readonly health = inject(HealthService);
+  protected readonly tokens = inject(ApiTokenService);
 
   protected readonly navLinks: readonly NavLink[] = [
     { path: '/', label: 'Home', exact: true },
@@ -26,6 +28,12 @@ export class App {
     { path: '/exports', label: 'Exports', exact: false },
     { path: '/settings', label: 'Settings', exact: false },
   ];
+
+  protected saveToken(token: string): void {
+    this.tokens.set(token);
+    // Every page reads its data again with the token.
+    location.reload();
+  }
 
   protected readonly systemState = this.health.overall;
   protected readonly systemLabel = computed(() => {

@@ -1,11 +1,7 @@
 import { Routes } from '@angular/router';
 
-// A placeholder until the projects page is built.
 export default [
-  {
-    path: '',
-    title: 'Projects · AI Data Factory',
-    loadComponent: () => import('../../shared/coming-soon/coming-soon-page'),
-    data: { heading: 'Projects', summary: 'Projects, their crawl targets and their jobs.' },
-  },
+  { path: '', title: 'Projects · AI Data Factory', loadComponent: () => import('./projects-page') },
+  { path: ':id', title: 'Project · AI Data Factory', loadComponent: () => import('./project-detail-page') },
+  { path: ':id/new-job', title: 'New job · AI Data Factory', loadComponent: () => import('./new-job-page') },
 ] satisfies Routes;

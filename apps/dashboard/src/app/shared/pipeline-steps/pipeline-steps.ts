@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { STAGES, Stage } from '@datafactory/contracts';
 
-export type StepState = 'idle' | 'active' | 'done' | 'failed';
+export type StepState = 'idle' | 'active' | 'done' | 'failed' | 'cancelled';
 
 interface StageInfo {
   readonly label: string;
@@ -17,7 +17,13 @@ const STAGE_INFO: Record<Stage, StageInfo> = {
   exporter: { label: 'Shipper', summary: 'Export dataset' },
 };
 
-const STATE_WORDS: Record<StepState, string> = { idle: 'Idle', active: 'Running', done: 'Done', failed: 'Failed' };
+const STATE_WORDS: Record<StepState, string> = {
+  idle: 'Idle',
+  active: 'Running',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Stopped',
+};
 
 /** The five pipeline stages as a row of steps; the job page feeds it live states. */
 @Component({

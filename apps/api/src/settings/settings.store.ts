@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadOrCreateKeyFile, parseKey, type SealedSecret, seal, unseal } from './settings-crypto.js';
+
+export const API_KEY_PROVIDERS = ['openai'] as const;
+export type ApiKeyProvider = (typeof API_KEY_PROVIDERS)[number];
+
+export interface StoredApiKey {
+  sealed: SealedSecret;
+  last4: string;
+  updatedAt: string;
+}
+
+/** The JSON file's content; API keys only ever appear sealed. */
+export interface StoredSettings {
+  version: 1;
+  apiKeys: Partial<Record<ApiKeyProvider, StoredApiKey>>;
+  defaultJobConfig: Record<string, unknown>;
+  updatedAt: string | null;
+}
+
+export interface SettingsStoreOptions {
+  /** Where settings.json (and, without `secretKey`, settings.key) live. */
+  dataDir: string;
+  /** 32 bytes as 64 hex characters or base64; when absent, a key file under dataDir is used (created 0600). */
+  secretKey?: string;
+}
+
+export const SETTINGS_FILE = 'settings.json';
+export const SETTINGS_KEY_FILE = 'settings.key';
+
+const empty = (): StoredSettings => ({ version: 1, apiKeys: {}, defaultJobConfig: {}, updatedAt: null });
+
+/**
+ * Settings in DATA_DIR/settings.json rather than a table: they are one small
+ * document, and a file needs no migration. Writes go to a temporary file that
+ * is renamed over the old one, so a crash never leaves half a file.
+ */
+export class SettingsStore {
+  private key?: Promise<Buffer>;
+  readonly file: string;
+
+  constructor(private readonly options: SettingsStoreOptions) {
+    this.file = path.join(options.dataDir, SETTINGS_FILE);
+  }
+
+  async read(): Promise<StoredSettings> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+      throw error;
+    }
+    const parsed = JSON.parse(text) as Partial<StoredSettings>;
+    return { ...empty(), ...parsed, version: 1 };
+  }
+
+  async write(settings: StoredSettings): Promise<void> {
+    await mkdir(this.options.dataDir, { recursive: true });
+    const temp = `${this.file}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+      await rename(temp, this.file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async sealSecret(plaintext: string): Promise<SealedSecret> {
+    return seal(await this.secretKey(), plaintext);
+  }
+
+  async unsealSecret(sealed: SealedSecret): Promise<string> {
+    return unseal(await this.secretKey(), sealed);
+  }
+
+  private secretKey(): Promise<Buffer> {
+    this.key ??= this.options.secretKey
+      ? Promise.resolve(parseKey(this.options.secretKey))
+      : mkdir(this.options.dataDir, { recursive: true }).then(() =>
+          loadOrCreateKeyFile(path.join(this.options.dataDir, SETTINGS_KEY_FILE)),
+        );
+    return this.key;
+  }
+}

@@ -1,0 +1,116 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { emptyProgress } from '@datafactory/contracts';
+
+import { EVENT_SOURCE_FACTORY, type EventSourceLike } from '../../core/jobs/job-stream';
+import JobPage from './job-page';
+
+class FakeSource implements EventSourceLike {
+  readyState = 0;
+  closed = false;
+  private readonly listeners = new Map<string, ((event: MessageEvent<string>) => void)[]>();
+  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  emit(type: string, data: unknown = {}): void {
+    if (type === 'open') this.readyState = 1;
+    if (type === 'error') this.readyState = 0;
+    for (const l of this.listeners.get(type) ?? []) l(new MessageEvent(type, { data: JSON.stringify(data) }));
+  }
+}
+
+const job = {
+  id: 'j1',
+  projectId: 'p1',
+  status: 'running',
+  stage: 'crawler',
+  progress: emptyProgress(),
+  costTotal: 0,
+  error: null,
+  urlCount: 2,
+  config: {},
+  createdAt: '2026-11-25T10:00:00Z',
+  startedAt: '2026-11-25T10:00:00Z',
+  completedAt: null,
+  durationMs: 1000,
+};
+
+describe('JobPage', () => {
+  it('follows the stream: active stage, counters, log by level, lost link, and cancel without a reload', async () => {
+    const sources: FakeSource[] = [];
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        {
+          provide: EVENT_SOURCE_FACTORY,
+          useValue: () => {
+            const source = new FakeSource();
+            sources.push(source);
+            return source;
+          },
+        },
+      ],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(JobPage);
+    fixture.componentRef.setInput('id', 'j1');
+    fixture.autoDetectChanges();
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1').flush(job);
+    http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    const source = sources[0];
+    source.emit('open');
+    source.emit('stage', { status: 'running', stage: 'refiner' });
+    const progress = emptyProgress();
+    progress.crawler = { total: 2, done: 2, failed: 0 };
+    progress.refiner = { total: 2, done: 1, failed: 0 };
+    source.emit('progress', { progress, costTotal: 0.002 });
+    source.emit('log', {
+      id: 1,
+      level: 'info',
+      stage: 'crawler',
+      message: 'job started with 2 URL(s)',
+      at: '2026-11-25T10:00:01Z',
+    });
+    source.emit('log', { id: 2, level: 'debug', stage: 'crawler', message: 'noise', at: '2026-11-25T10:00:02Z' });
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+
+    expect(page.querySelector('[aria-current="step"] .label')?.textContent).toBe('Refiner');
+    expect(page.querySelector('.stage-bars li:nth-child(2) app-progress-bar')?.getAttribute('aria-valuenow')).toBe(
+      '50',
+    );
+    expect(page.querySelector('[data-testid="connection"]')?.textContent?.trim()).toBe('LIVE');
+    expect(page.querySelector('.log')?.textContent).toContain('job started');
+    expect(page.querySelector('.log')?.textContent).not.toContain('noise');
+    (page.querySelector('button.level[data-level="debug"]') as HTMLButtonElement).click();
+    await fixture.whenStable();
+    expect(page.querySelector('.log')?.textContent).toContain('noise');
+
+    source.emit('error');
+    await fixture.whenStable();
+    expect(page.textContent).toContain('Connection to the live stream lost');
+    source.emit('open');
+
+    (page.querySelector('button.danger') as HTMLButtonElement).click();
+    TestBed.tick();
+    http.expectOne({ method: 'POST', url: '/api/jobs/j1/cancel' }).flush({ ...job, status: 'cancelled' });
+    source.emit('done', { status: 'cancelled', error: null });
+    // The final state is read once more.
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1').flush({ ...job, status: 'cancelled' });
+    http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid="job-status"]')?.textContent?.trim()).toBe('cancelled');
+    expect(page.querySelector('button.danger')).toBeNull();
+    expect(source.closed).toBe(true);
+    http.verify();
+  });
+});

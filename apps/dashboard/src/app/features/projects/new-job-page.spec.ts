@@ -1,0 +1,87 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+
+import NewJobPage from './new-job-page';
+
+describe('NewJobPage', () => {
+  let http: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+    });
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  async function render() {
+    const fixture = TestBed.createComponent(NewJobPage);
+    fixture.componentRef.setInput('id', 'p1');
+    fixture.autoDetectChanges();
+    // Not whenStable(): a request in flight keeps the app unstable until the test answers it.
+    TestBed.tick();
+    http.expectOne('/api/projects/p1').flush({ id: 'p1', name: 'Docs', description: null, config: {} });
+    http.expectOne('/api/settings').flush({
+      apiKeys: { openai: { set: false, last4: null, updatedAt: null } },
+      defaultJobConfig: { export: { format: 'csv' } },
+      updatedAt: null,
+    });
+    await fixture.whenStable();
+    return fixture;
+  }
+
+  function type(fixture: { nativeElement: HTMLElement }, value: string) {
+    const textarea = fixture.nativeElement.querySelector('#urls') as HTMLTextAreaElement;
+    textarea.value = value;
+    textarea.dispatchEvent(new Event('input'));
+  }
+
+  const submit = (fixture: { nativeElement: HTMLElement }) =>
+    fixture.nativeElement.querySelector('.submit-row button[type="submit"]') as HTMLButtonElement;
+
+  it('lists invalid lines before submit and keeps the button disabled', async () => {
+    const fixture = await render();
+    type(fixture, 'https://a.test/1\nnope\n');
+    await fixture.whenStable();
+    expect(fixture.nativeElement.textContent).toContain('line 2');
+    expect(fixture.nativeElement.textContent).toContain('not a URL');
+    expect(submit(fixture).disabled).toBe(true);
+  });
+
+  it('says the cost estimate is not available', async () => {
+    const fixture = await render();
+    expect(fixture.nativeElement.textContent).toContain('Estimate not available');
+  });
+
+  it('starts the job with the URLs and the saved defaults, then opens the job page', async () => {
+    const fixture = await render();
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    type(fixture, 'https://a.test/1\nhttps://a.test/2\nhttps://a.test/1');
+    await fixture.whenStable();
+    expect(submit(fixture).disabled).toBe(false);
+    submit(fixture).click();
+    const start = http.expectOne({ method: 'POST', url: '/api/projects/p1/jobs' });
+    expect(start.request.body).toEqual({
+      urls: ['https://a.test/1', 'https://a.test/2'],
+      config: { export: { format: 'csv' } },
+    });
+    start.flush({ id: 'j1', status: 'running' });
+    expect(navigate).toHaveBeenCalledWith(['/jobs', 'j1']);
+  });
+
+  it('shows every problem the API names', async () => {
+    const fixture = await render();
+    type(fixture, 'https://a.test/1');
+    await fixture.whenStable();
+    submit(fixture).click();
+    http
+      .expectOne({ method: 'POST', url: '/api/projects/p1/jobs' })
+      .flush(
+        { statusCode: 400, message: 'Bad job', details: ['config.generation: no LLM endpoint'] },
+        { status: 400, statusText: 'Bad Request' },
+      );
+    await fixture.whenStable();
+    expect(fixture.nativeElement.querySelector('.submit-error').textContent).toContain('no LLM endpoint');
+  });
+});

@@ -1,0 +1,121 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import { rxResource } from '@angular/core/rxjs-interop';
+import { FormsModule } from '@angular/forms';
+import { Router, RouterLink } from '@angular/router';
+import { catchError, of } from 'rxjs';
+
+import { type ErrorView, describeError } from '../../core/api/api-error';
+import { DataApi } from '../../core/api/data-api';
+import {
+  type ConfigField,
+  type ConfigValue,
+  type ConfigValues,
+  checkValues,
+  fieldId,
+  initialValues,
+  toJobConfig,
+} from '../../core/job-config/job-config';
+import { MAX_URLS_PER_JOB, parseUrlList } from '../../core/urls/url-list';
+import { JobConfigForm } from '../../shared/job-config-form/job-config-form';
+import { StateMessage } from '../../shared/state/state-message';
+
+type Preset = 'quick' | 'custom';
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** Start a job: URLs typed, pasted or uploaded, checked line by line before anything is sent. */
+@Component({
+  selector: 'app-new-job-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [RouterLink, FormsModule, StateMessage, JobConfigForm],
+  templateUrl: './new-job-page.html',
+  styleUrl: './new-job-page.css',
+})
+export default class NewJobPage {
+  readonly id = input.required<string>();
+  private readonly api = inject(DataApi);
+  private readonly router = inject(Router);
+
+  protected readonly project = rxResource({
+    params: () => this.id(),
+    stream: ({ params }) => this.api.getProject(params),
+  });
+  /** Saved defaults (Settings); without them the built-in defaults apply. */
+  private readonly savedDefaults = rxResource({
+    stream: () => this.api.settings().pipe(catchError(() => of(null))),
+  });
+
+  protected readonly urlText = signal('');
+  protected readonly fileNote = signal<string | null>(null);
+  protected readonly parsed = computed(() => parseUrlList(this.urlText()));
+  protected readonly tooMany = computed(() => this.parsed().urls.length > MAX_URLS_PER_JOB);
+  protected readonly shownInvalid = computed(() => this.parsed().invalid.slice(0, 50));
+
+  protected readonly preset = signal<Preset>('quick');
+  protected readonly defaults = computed<ConfigValues>(() => {
+    const settings = this.savedDefaults.hasValue() ? this.savedDefaults.value() : null;
+    return initialValues(settings?.defaultJobConfig ?? {});
+  });
+  protected readonly values = signal<ConfigValues>(initialValues());
+  protected readonly configProblems = computed(() => checkValues(this.values()));
+
+  protected readonly submitting = signal(false);
+  protected readonly submitError = signal<ErrorView | null>(null);
+  protected readonly canSubmit = computed(
+    () =>
+      !this.submitting() &&
+      this.parsed().urls.length > 0 &&
+      this.parsed().invalid.length === 0 &&
+      !this.tooMany() &&
+      this.configProblems().length === 0,
+  );
+
+  protected readonly describe = describeError;
+  protected readonly maxUrls = MAX_URLS_PER_JOB;
+
+  constructor() {
+    // The Quick Start preset follows the defaults as they load.
+    effect(() => {
+      const defaults = this.defaults();
+      if (this.preset() === 'quick') this.values.set(defaults);
+    });
+  }
+
+  protected choosePreset(preset: Preset): void {
+    this.preset.set(preset);
+    if (preset === 'quick') this.values.set(this.defaults());
+  }
+
+  protected setValue(field: ConfigField, value: ConfigValue): void {
+    this.preset.set('custom');
+    this.values.update((values) => ({ ...values, [fieldId(field)]: value }));
+  }
+
+  protected async readFile(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    if (file.size > MAX_FILE_BYTES) {
+      this.fileNote.set(`${file.name} is larger than 5 MB; split it into several jobs.`);
+      return;
+    }
+    const text = await file.text();
+    this.urlText.set(text);
+    this.fileNote.set(`Loaded ${file.name}.`);
+    input.value = '';
+  }
+
+  protected submit(): void {
+    if (!this.canSubmit()) return;
+    this.submitting.set(true);
+    this.submitError.set(null);
+    const config = toJobConfig(this.values());
+    const body = { urls: [...this.parsed().urls], ...(Object.keys(config).length ? { config } : {}) };
+    this.api.startJob(this.id(), body).subscribe({
+      next: (job) => void this.router.navigate(['/jobs', job.id]),
+      error: (error: unknown) => {
+        this.submitting.set(false);
+        this.submitError.set(describeError(error));
+      },
+    });
+  }
+}
