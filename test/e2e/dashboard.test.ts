@@ -287,7 +287,7 @@ describe('dashboard in headless Chromium against the built API and worker', () =
 
     await page.click(`a[href="/projects/${projectId}/new-job"]`);
     await page.waitForSelector('#urls');
-    await text('Estimate not available');
+    await page.waitForSelector('[data-testid="estimate"]');
     await page.type('#urls', [site.url('main', '/doc/1'), 'not a url', 'ftp://x.test/'].join('\n'));
     await text('line 2: not a url');
     await text('line 3: ftp://x.test/ — must use http or https');

@@ -10,6 +10,7 @@ import type {
   CreateExportRequestDto,
   CreateJobRequestDto,
   ExamplePageResponseDto,
+  JobEstimateResponseDto,
   JobLogPageResponseDto,
   JobPageResponseDto,
   JobResponseDto,
@@ -94,6 +95,10 @@ export class DataApi {
   }
   startJob(projectId: string, body: CreateJobRequestDto): Observable<JobResponseDto> {
     return this.jobsApi.projectJobsCreate({ id: projectId, body });
+  }
+  /** Fetches and refines a sample of the URLs on the server: takes a few seconds. */
+  estimateJob(body: CreateJobRequestDto): Observable<JobEstimateResponseDto> {
+    return this.jobsApi.estimateEstimate({ body });
   }
   getJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsGet({ id });

@@ -49,9 +49,36 @@ describe('NewJobPage', () => {
     expect(submit(fixture).disabled).toBe(true);
   });
 
-  it('says the cost estimate is not available', async () => {
+  it('asks the API for an estimate on demand and shows its ranges and its note', async () => {
     const fixture = await render();
-    expect(fixture.nativeElement.textContent).toContain('Estimate not available');
+    const button = () => fixture.nativeElement.querySelector('[data-testid="estimate"]') as HTMLButtonElement;
+    expect(button().disabled).toBe(true);
+    type(fixture, 'https://a.test/1\nhttps://a.test/2');
+    await fixture.whenStable();
+    button().click();
+    const request = http.expectOne({ method: 'POST', url: '/api/jobs/estimate' });
+    expect(request.request.body.urls).toEqual(['https://a.test/1', 'https://a.test/2']);
+    const range = (low: number, expected: number, high: number) => ({ low, expected, high });
+    request.flush({
+      urls: 2,
+      sample: [],
+      generation: {
+        sampledDocuments: 2,
+        totalDocuments: 2,
+        chunks: range(4, 5, 6),
+        calls: range(4, 5, 7),
+        inputTokens: range(900, 1000, 1100),
+        outputTokens: range(300, 400, 500),
+        costUsd: range(0.001, 0.0015, 0.002),
+        note: 'a sample',
+      },
+      note: 'estimated from 2 of 2 URL(s): a sample',
+    });
+    await fixture.whenStable();
+    const result = fixture.nativeElement.querySelector('[data-testid="estimate-result"]').textContent;
+    expect(result).toContain('4 – 6');
+    expect(result).toContain('$0.0010 – $0.0020');
+    expect(fixture.nativeElement.textContent).toContain('estimated from 2 of 2 URL(s)');
   });
 
   it('starts the job with the URLs and the saved defaults, then opens the job page', async () => {

@@ -6,6 +6,8 @@ import { catchError, of } from 'rxjs';
 
 import { type ErrorView, describeError } from '../../core/api/api-error';
 import { DataApi } from '../../core/api/data-api';
+import { formatCount, formatUsd } from '../../core/format/format';
+import type { JobEstimateResponseDto } from '../../api/models';
 import {
   type ConfigField,
   type ConfigValue,
@@ -58,6 +60,9 @@ export default class NewJobPage {
   protected readonly values = signal<ConfigValues>(initialValues());
   protected readonly configProblems = computed(() => checkValues(this.values()));
 
+  protected readonly estimating = signal(false);
+  protected readonly estimate = signal<JobEstimateResponseDto | null>(null);
+  protected readonly estimateError = signal<ErrorView | null>(null);
   protected readonly submitting = signal(false);
   protected readonly submitError = signal<ErrorView | null>(null);
   protected readonly canSubmit = computed(
@@ -70,6 +75,8 @@ export default class NewJobPage {
   );
 
   protected readonly describe = describeError;
+  protected readonly count = formatCount;
+  protected readonly usd = formatUsd;
   protected readonly maxUrls = MAX_URLS_PER_JOB;
 
   constructor() {
@@ -102,6 +109,26 @@ export default class NewJobPage {
     this.urlText.set(text);
     this.fileNote.set(`Loaded ${file.name}.`);
     input.value = '';
+  }
+
+  /** On demand: the estimate fetches a sample of the pages, so it is not run on every keystroke. */
+  protected runEstimate(): void {
+    if (!this.canSubmit() || this.estimating()) return;
+    this.estimating.set(true);
+    this.estimate.set(null);
+    this.estimateError.set(null);
+    const config = toJobConfig(this.values());
+    const body = { urls: [...this.parsed().urls], ...(Object.keys(config).length ? { config } : {}) };
+    this.api.estimateJob(body).subscribe({
+      next: (estimate) => {
+        this.estimate.set(estimate);
+        this.estimating.set(false);
+      },
+      error: (error: unknown) => {
+        this.estimateError.set(describeError(error));
+        this.estimating.set(false);
+      },
+    });
   }
 
   protected submit(): void {
