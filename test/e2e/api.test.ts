@@ -318,6 +318,18 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
 });
 
 describe('start-up configuration errors', () => {
+  it('stops with one line when DATA_DIR cannot be written', async () => {
+    // A folder inside a regular file can never be created, whoever runs the test (root included).
+    const dataDir = path.join(REPO_ROOT, 'package.json', 'data');
+    for (const app of ['api', 'worker'] as const) {
+      const r = await runNode(builtApp(app), [], { DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+      expect(r.code).toBe(73);
+      expect(r.output.trim()).toContain(`${app}: DATA_DIR ${dataDir} is not writable (ENOTDIR`);
+      expect(r.output.trim()).toMatch(/; set DATA_DIR to a writable folder$/);
+      expect(r.output.trim()).not.toContain('\n');
+    }
+  });
+
   it('stops with one line naming the bad variable', async () => {
     for (const app of ['api', 'worker', 'cli'] as const) {
       const r = await runNode(builtApp(app), app === 'cli' ? ['doctor'] : [], { PORT: 'eighty', LOG_LEVEL: 'warn' });

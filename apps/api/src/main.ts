@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { loadConfigOrExit } from '@datafactory/config';
+import { ensureDataDirOrExit, loadConfigOrExit } from '@datafactory/config';
 import { createApiApp } from './bootstrap.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('api');
+  ensureDataDirOrExit('api', config);
   const app = await createApiApp(config);
   await app.listen(config.port, config.host);
   new Logger('Api').log(`listening on http://${config.host}:${config.port} (docs at /docs)`);

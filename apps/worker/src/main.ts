@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '@datafactory/config';
+import { ensureDataDirOrExit, loadConfigOrExit } from '@datafactory/config';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('worker');
+  ensureDataDirOrExit('worker', config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
     abortOnError: false,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -221,5 +221,24 @@ export function loadConfigOrExit(app: string, env: NodeJS.ProcessEnv = process.e
       process.exit(78);
     }
     throw e;
+  }
+}
+
+/**
+ * For an app's main(): DATA_DIR exists (created if missing) and is writable,
+ * or one line on stderr and exit code 73 (EX_CANTCREAT) — a clear stop, not
+ * a crash loop of stack traces.
+ */
+export function ensureDataDirOrExit(app: string, config: AppConfig): void {
+  const probe = path.join(config.dataDir, `.write-check-${process.pid}`);
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(probe, 'ok');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'the disk is full' : `${err.code ?? 'error'}: ${err.message}`;
+    console.error(`${app}: DATA_DIR ${config.dataDir} is not writable (${why}); set DATA_DIR to a writable folder`);
+    process.exit(73);
   }
 }
