@@ -137,6 +137,8 @@ describe('a job across the API and two workers', () => {
     const orm = await MikroORM.init(createOrmConfig(loadConfig(env).database) as Parameters<typeof MikroORM.init>[0]);
     try {
       const em = orm.em.fork();
+      // The SQLite file (WAL) survived the SIGKILL of a process that was writing it.
+      expect(await em.getConnection().execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
       const chunks = await em.find(Chunk, { job: jobId, duplicateOf: null }, { fields: ['id'] });
       const examples = await em.find(TrainingExample, { job: jobId }, { fields: ['id', 'chunk'] });
       expect(chunks.length).toBe(job.progress.generator.total);

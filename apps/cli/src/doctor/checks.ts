@@ -4,7 +4,7 @@ import { pendingMigrations } from '@datafactory/persistence';
 import { redisOptionsFromUrl } from '@datafactory/pipeline';
 import { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
-import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -22,9 +22,13 @@ export async function runChecks(config: AppConfig): Promise<CheckResult[]> {
   const checks: [string, Check][] = [
     ['node', checkNode],
     ['data dir', checkDataDir],
+    ['disk space', checkDiskSpace],
     ['database', checkDatabaseReachable],
+    ['sqlite wal', checkSqliteWal],
     ['redis', checkRedis],
+    ['redis persistence', checkRedisPersistence],
     ['workers', checkWorkers],
+    ['api', checkApi],
     ['chromium', checkChromium],
     ['llm', checkLlm],
   ];
@@ -202,6 +206,114 @@ async function checkLlm(config: AppConfig): Promise<CheckResult> {
       status: 'warn',
       detail: `${detail}; not reachable (${(e as Error).message})`,
       fix: 'start the server or fix OPENAI_BASE_URL',
+    };
+  }
+}
+
+const MB = 1024 * 1024;
+
+/** Free space in DATA_DIR: below 100 MB jobs start failing; below 1 GB a big crawl or export may. */
+export function diskSpaceStatus(freeBytes: number): 'ok' | 'warn' | 'fail' {
+  return freeBytes < 100 * MB ? 'fail' : freeBytes < 1024 * MB ? 'warn' : 'ok';
+}
+
+async function checkDiskSpace(config: AppConfig): Promise<CheckResult> {
+  const s = await statfs(config.dataDir);
+  const free = s.bavail * s.bsize;
+  const status = diskSpaceStatus(free);
+  return {
+    name: 'disk space',
+    status,
+    detail: `${(free / 1024 / MB).toFixed(1)} GB free in ${config.dataDir}`,
+    fix: 'free space or move DATA_DIR: pages, models and exports live there',
+  };
+}
+
+async function checkSqliteWal(config: AppConfig): Promise<CheckResult> {
+  const db = config.database;
+  if (db.driver !== 'sqlite') return { name: 'sqlite wal', status: 'ok', detail: 'not used (PostgreSQL)' };
+  try {
+    await access(db.path);
+  } catch {
+    return {
+      name: 'sqlite wal',
+      status: 'warn',
+      detail: `${db.path} does not exist yet`,
+      fix: 'run `npx datafactory db migrate`',
+    };
+  }
+  // Read with Node's own SQLite, read-only: opening it through the ORM would switch it to WAL itself.
+  const { DatabaseSync } = await import('node:sqlite');
+  const conn = new DatabaseSync(db.path, { readOnly: true });
+  try {
+    const mode = String((conn.prepare('pragma journal_mode').get() as { journal_mode?: string }).journal_mode);
+    return mode === 'wal'
+      ? { name: 'sqlite wal', status: 'ok', detail: 'journal_mode=wal: a killed process cannot corrupt the database' }
+      : {
+          name: 'sqlite wal',
+          status: 'warn',
+          detail: `journal_mode=${mode}`,
+          fix: 'start the API or a worker once (they switch the file to WAL)',
+        };
+  } finally {
+    conn.close();
+  }
+}
+
+async function checkRedisPersistence(config: AppConfig): Promise<CheckResult> {
+  try {
+    const [aof, save] = await withRedis(config, async (r) => {
+      const a = (await r.config('GET', 'appendonly')) as string[];
+      const s = (await r.config('GET', 'save')) as string[];
+      return [a[1], s[1]];
+    });
+    if (aof === 'yes') return { name: 'redis persistence', status: 'ok', detail: 'append-only file on' };
+    if (save)
+      return { name: 'redis persistence', status: 'ok', detail: `snapshots (save "${save}"); appendonly is safer` };
+    return {
+      name: 'redis persistence',
+      status: 'warn',
+      detail: 'Redis keeps nothing on disk: queued work is lost if it restarts',
+      fix: 'run Redis with --appendonly yes (docker-compose.yml does)',
+    };
+  } catch (e) {
+    return { name: 'redis persistence', status: 'warn', detail: `unknown (${(e as Error).message})` };
+  }
+}
+
+async function checkApi(config: AppConfig): Promise<CheckResult> {
+  const base = config.apiUrl;
+  try {
+    const health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await health.json()) as { status?: string; down?: string[] };
+    let access = 'open (no API_TOKEN)';
+    if (config.api.token) {
+      const without = await fetch(`${base}/api/projects?pageSize=1`, { signal: AbortSignal.timeout(5_000) });
+      const withToken = await fetch(`${base}/api/projects?pageSize=1`, {
+        headers: { authorization: `Bearer ${config.api.token}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (without.status !== 401 || withToken.status !== 200) {
+        return {
+          name: 'api',
+          status: 'fail',
+          detail: `API_TOKEN is set here but the API answered ${without.status} without it and ${withToken.status} with it`,
+          fix: 'give the API and this shell the same API_TOKEN',
+        };
+      }
+      access = 'API_TOKEN required and accepted';
+    }
+    return {
+      name: 'api',
+      status: health.ok ? 'ok' : 'warn',
+      detail: `${base} answers; health ${body.status ?? health.status}${body.down?.length ? ` (down: ${body.down.join(', ')})` : ''}; ${access}`,
+    };
+  } catch (e) {
+    return {
+      name: 'api',
+      status: 'warn',
+      detail: `no API at ${base} (${(e as Error).message})`,
+      fix: 'start it (`npm start`) or set API_URL',
     };
   }
 }
