@@ -20,14 +20,19 @@ export async function run(args: string[]): Promise<void> {
   const dir = await tempDir('df-bench-');
   try {
     const urls = Array.from({ length: pages }, (_, i) => site.url(names[i % hosts]!, `/doc/${i + 1}`));
-    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
     const started = performance.now();
     const { job, export: exported } = await runJobLocally(config, {
       urls,
       jobConfig: {
-        scraping: { allow_private_networks: true, requests_per_second: rate, max_concurrent: hosts, max_pages: pages },
+        scraping: { requests_per_second: rate, max_concurrent: hosts, max_pages: pages },
         generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: concurrency },
         quality: { checks: ['format', 'readability', 'duplicates'] },
       },

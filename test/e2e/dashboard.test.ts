@@ -87,6 +87,8 @@ describe('dashboard in headless Chromium against the built API and worker', () =
       LOG_LEVEL: 'warn',
       DASHBOARD_DIR,
       OPENAI_BASE_URL: llm.baseUrl,
+      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
     };
     base = `http://127.0.0.1:${port}`;
     const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
@@ -271,13 +273,12 @@ describe('dashboard in headless Chromium against the built API and worker', () =
       });
 
   it('new job: invalid lines are shown before submit; the form has every stage with its defaults', async () => {
-    // The fixture site is on 127.0.0.1: the project allows private addresses (a test affordance, set over the API).
     const configured = await fetch(`${base}/api/projects/${projectId}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         config: {
-          scraping: { allow_private_networks: true, requests_per_second: 50 },
+          scraping: { requests_per_second: 50 },
           generation: { examples_per_chunk: 2 },
           quality: { checks: ['format', 'duplicates'] },
         },

@@ -37,6 +37,8 @@ describe('POST /api/jobs/estimate', () => {
       PORT: String(port),
       LOG_LEVEL: 'warn',
       OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // needed to plan LLM calls; never called
+      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
     };
     expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
     api = startNode(builtApp('api'), [], env);
@@ -61,7 +63,7 @@ describe('POST /api/jobs/estimate', () => {
 
   it('samples 5 of the URLs and extrapolates chunks, calls, tokens and cost as ranges', async () => {
     const urls = Array.from({ length: 40 }, (_, i) => site.url('main', `/doc/${i + 1}`));
-    const r = await estimate({ urls, config: { scraping: { allow_private_networks: true, requests_per_second: 50 } } });
+    const r = await estimate({ urls, config: { scraping: { requests_per_second: 50 } } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.urls).toBe(40);
     expect(r.body.sample).toHaveLength(5);
@@ -79,8 +81,18 @@ describe('POST /api/jobs/estimate', () => {
     const bad = await estimate({ urls: ['ftp://x'] });
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual(['urls[0] "ftp://x" must use http or https']);
-    const blocked = await estimate({ urls: [site.url('main', '/doc/1')] }); // loopback is refused by default
+    // Loopback is refused unless trusted: another port on 127.0.0.1 is not.
+    const blocked = await estimate({ urls: ['http://127.0.0.1:9/doc/1'] });
     expect(blocked.status).toBe(400);
-    expect(blocked.body.message).toMatch(/none of the 1 sampled URL\(s\) could be fetched/);
+    expect(blocked.body.message).toMatch(/none of the 1 sampled URL\(s\) could be fetched.*blocked address/);
+    // The estimate fetches from inside the API: a caller cannot switch the address guard off.
+    const widened = await estimate({
+      urls: ['http://127.0.0.1:9/doc/1'],
+      config: { scraping: { allow_private_networks: true } },
+    });
+    expect(widened.status).toBe(400);
+    expect(widened.body.details).toEqual([
+      expect.stringMatching(/allow_private_networks.*CRAWL_ALLOW_PRIVATE_NETWORKS/),
+    ]);
   });
 });

@@ -53,6 +53,8 @@ describe('a job across the API and two workers', () => {
       LOG_LEVEL: 'warn',
       OPENAI_BASE_URL: llm.baseUrl,
       WORKER_CONCURRENCY: '4',
+      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
     };
     expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
     api = startNode(builtApp('api'), [], env);
@@ -96,7 +98,7 @@ describe('a job across the API and two workers', () => {
     const created = await post(`/api/projects/${project.body.id}/jobs`, {
       urls,
       config: {
-        scraping: { allow_private_networks: true, requests_per_second: 20 },
+        scraping: { requests_per_second: 20 },
         generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 3 },
         quality: { checks: ['format', 'duplicates'] },
       },
@@ -170,7 +172,7 @@ describe('a job across the API and two workers', () => {
     const created = await post(`/api/projects/${project.body.id}/jobs`, {
       urls,
       config: {
-        scraping: { allow_private_networks: true, requests_per_second: 20 },
+        scraping: { requests_per_second: 20 },
         generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 2 },
         quality: { checks: ['format'] },
       },

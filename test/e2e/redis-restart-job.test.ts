@@ -43,6 +43,8 @@ describe('a Redis restart under a running job', () => {
       PORT: String(port),
       LOG_LEVEL: 'warn',
       OPENAI_BASE_URL: llm.baseUrl,
+      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
     };
     expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
     api = startNode(builtApp('api'), [], env);
@@ -74,7 +76,7 @@ describe('a Redis restart under a running job', () => {
     const job = await post(`/api/projects/${project.id}/jobs`, {
       urls: Array.from({ length: 12 }, (_, i) => site.url('main', `/doc/${i + 301}`)),
       config: {
-        scraping: { allow_private_networks: true, requests_per_second: 20 },
+        scraping: { requests_per_second: 20 },
         generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 2 },
         quality: { checks: ['format'] },
       },

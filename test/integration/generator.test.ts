@@ -306,7 +306,8 @@ describe('generator against the fake OpenAI server', () => {
   it('builds from a resolved job config', async () => {
     const config = resolveGenerationConfig(
       { template: 'instruction', examples_per_chunk: 2, max_concurrent_llm: 2, base_url: server.baseUrl },
-      { llm: { model: 'gpt-4o-mini' } },
+      // The job may name the endpoint because the operator allows it.
+      { llm: { model: 'gpt-4o-mini', allowedBaseUrls: [server.baseUrl] } },
     );
     server.options = { itemsPerArray: 2 };
     const result = await Generator.fromConfig(config).generate(chunk(1), {

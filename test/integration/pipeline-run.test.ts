@@ -29,7 +29,12 @@ describe('the pipeline in one process', () => {
   });
 
   it('crawls, refines, generates, inspects and exports; bad URLs fail alone', async () => {
-    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     const urls = [
       ...[1, 2, 3].map((n) => site.url('main', `/doc/${n}`)),
       ...[4, 5].map((n) => site.url('other', `/doc/${n}`)),
@@ -40,7 +45,7 @@ describe('the pipeline in one process', () => {
     const { job, export: exported } = await runJobLocally(config, {
       urls,
       jobConfig: {
-        scraping: { allow_private_networks: true, requests_per_second: 50 },
+        scraping: { requests_per_second: 50 },
         generation: { template: 'qa', examples_per_chunk: 2 },
         quality: { checks: ['format', 'duplicates'] },
         export: { format: 'jsonl' },
@@ -80,12 +85,16 @@ describe('the pipeline in one process', () => {
   });
 
   it('runs the optional LLM judge on the endpoint of the job; judged examples pass', async () => {
-    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     const before = llm.requests.length;
     const { job, export: exported } = await runJobLocally(config, {
       urls: [site.url('main', '/doc/31'), site.url('main', '/doc/32')],
       jobConfig: {
-        scraping: { allow_private_networks: true },
         generation: { template: 'qa', examples_per_chunk: 2 },
         quality: { checks: ['format', 'judge'] },
       },
@@ -99,13 +108,18 @@ describe('the pipeline in one process', () => {
   });
 
   it('estimates a job from a sample within 20% of what the run then does', async () => {
-    const config = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     const urls = [
       ...Array.from({ length: 16 }, (_, i) => site.url('main', `/doc/${i + 41}`)),
       ...Array.from({ length: 4 }, (_, i) => site.url('other', `/doc/${i + 61}`)),
     ];
     const jobConfig = {
-      scraping: { allow_private_networks: true, requests_per_second: 50 },
+      scraping: { requests_per_second: 50 },
       generation: { template: 'qa', examples_per_chunk: 2 },
       quality: { checks: ['format'] },
     };
@@ -127,11 +141,11 @@ describe('the pipeline in one process', () => {
   });
 
   it('exports nothing but needs no LLM with template none', async () => {
-    const config = loadConfig({ DATA_DIR: dir.path, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATA_DIR: dir.path, LOG_LEVEL: 'silent', CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' });
     const requestsBefore = llm.requests.length;
     const { job } = await runJobLocally(config, {
       urls: [site.url('main', '/doc/7'), site.url('main', '/doc/8')],
-      jobConfig: { scraping: { allow_private_networks: true }, generation: { template: 'none' } },
+      jobConfig: { generation: { template: 'none' } },
     });
     expect(job.status).toBe('completed');
     expect(job.progress.refiner).toMatchObject({ total: 2, done: 2 });

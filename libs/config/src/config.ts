@@ -32,7 +32,19 @@ export interface AppConfig {
   database: DatabaseConfig;
   redis: { url: string; prefix: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  llm: { apiKey?: string; baseUrl?: string; model: string };
+  /**
+   * The operator's LLM endpoints. The key goes only to the default endpoint
+   * (`baseUrl`, or api.openai.com when unset); a job may pick `baseUrl` or one
+   * of `allowedBaseUrls` (called without the key), never name another.
+   */
+  llm: { apiKey?: string; baseUrl?: string; model: string; allowedBaseUrls: string[] };
+  /**
+   * What the crawler (and the estimate, in the API) may reach. Private,
+   * loopback, link-local and metadata addresses are refused unless
+   * `allowPrivateNetworks`; `trustedHosts` (`host:port`) are reachable anyway.
+   * A job may narrow this, never widen it.
+   */
+  crawl: { allowPrivateNetworks: boolean; trustedHosts: string[] };
   chromePath: string;
   worker: { concurrency: number; shutdownTimeoutMs: number };
   dashboardDir: string;
@@ -98,6 +110,69 @@ const url = (protocols: string[], def?: string) =>
       return value;
     });
 
+const boolean = (def: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (/^(true|1|yes)$/i.test(v)) return true;
+      if (/^(false|0|no)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+/** Comma-separated http(s) base URLs, without trailing slashes. */
+const urlList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    const items = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const out: string[] = [];
+    for (const item of items) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(item);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be http:// or https:// URLs, comma-separated (got "${redactUrl(item)}")`,
+        });
+        return z.NEVER;
+      }
+      out.push(normalizeBaseUrl(item));
+    }
+    return out;
+  });
+
+/** Comma-separated `host:port` pairs (IPv6 hosts in brackets). */
+const hostPortList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    const items = (v ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    for (const item of items) {
+      const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):(\d{1,5})$/.exec(item);
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be host:port pairs, comma-separated (got "${item}")` });
+        return z.NEVER;
+      }
+    }
+    return items;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -114,6 +189,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url(['http:', 'https:']),
+  LLM_ALLOWED_BASE_URLS: urlList,
+  CRAWL_ALLOW_PRIVATE_NETWORKS: boolean(false),
+  CRAWL_TRUSTED_HOSTS: hostPortList,
   LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   CHROME_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
   WORKER_CONCURRENCY: int(1, 256, 4),
@@ -153,7 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DB_BUSY_TIMEOUT_MS),
     redis: { url: e.REDIS_URL!, prefix: e.REDIS_PREFIX },
     log: { level: e.LOG_LEVEL },
-    llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
+    llm: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.LLM_MODEL,
+      allowedBaseUrls: e.LLM_ALLOWED_BASE_URLS,
+    },
+    crawl: { allowPrivateNetworks: e.CRAWL_ALLOW_PRIVATE_NETWORKS, trustedHosts: e.CRAWL_TRUSTED_HOSTS },
     chromePath: e.CHROME_PATH,
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     dashboardDir: e.DASHBOARD_DIR
@@ -198,6 +282,11 @@ export function parseDatabaseUrl(value: string | undefined, dataDir: string, bus
     'DATABASE_URL',
     `must be postgres://..., postgresql://..., sqlite:PATH or file:PATH (got "${redactUrl(value)}")`,
   );
+}
+
+/** A base URL compared as the operator wrote it, without trailing slashes. */
+export function normalizeBaseUrl(value: string): string {
+  return value.trim().replace(/\/+$/, '');
 }
 
 /** Hides the password of a URL so it can be shown in errors and logs. */

@@ -34,8 +34,8 @@ export class LlmClient {
     const transport = options.fetch ?? globalThis.fetch;
     this.baseUrl = connection.baseUrl ?? 'https://api.openai.com/v1';
     this.openai = new OpenAI({
-      // Servers such as Ollama and vLLM take any key; the SDK insists on one.
-      apiKey: connection.revealApiKey() ?? 'no-key',
+      // A placeholder: the real key (or none) is set per request in send(), from the connection's source.
+      apiKey: 'no-key',
       // Explicit values, so that the SDK does not read OPENAI_* from the environment itself.
       baseURL: this.baseUrl,
       organization: null,
@@ -60,6 +60,10 @@ export class LlmClient {
     const headers = new Headers(init?.headers);
     const callId = headers.get(CALL_ID_HEADER);
     headers.delete(CALL_ID_HEADER);
+    // The key is asked for each request, and an endpoint without one gets no Authorization header at all.
+    const key = await this.connection.resolveApiKey();
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    else headers.delete('authorization');
     await this.gate.ready(init?.signal);
     if (callId) this.attempts.set(callId, (this.attempts.get(callId) ?? 0) + 1);
     const response = await transport(url, { ...init, headers });

@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { describeGenerationConfig, LlmConnection, resolveGenerationConfig } from './config.js';
 import { GenerationConfigError } from './errors.js';
 
-const app = { llm: { apiKey: 'sk-secret-123456', baseUrl: undefined, model: 'gpt-4o-mini' } };
+const app = {
+  llm: {
+    apiKey: 'sk-secret-123456',
+    baseUrl: undefined,
+    model: 'gpt-4o-mini',
+    allowedBaseUrls: ['http://127.0.0.1:11434/v1'],
+  },
+};
 
 describe('resolveGenerationConfig', () => {
-  it('fills in defaults from the app config', () => {
+  it('fills in defaults from the app config', async () => {
     const c = resolveGenerationConfig({}, app);
     expect(c).toMatchObject({
       template: 'qa',
@@ -16,7 +23,7 @@ describe('resolveGenerationConfig', () => {
       maxCostUsd: null,
       temperature: 0.7,
     });
-    expect(c.connection.revealApiKey()).toBe('sk-secret-123456');
+    await expect(c.connection.resolveApiKey()).resolves.toBe('sk-secret-123456');
   });
 
   it('takes per-job overrides', () => {
@@ -65,15 +72,54 @@ describe('resolveGenerationConfig', () => {
       /OPENAI_API_KEY.*OPENAI_BASE_URL/,
     );
     expect(
-      resolveGenerationConfig({}, { llm: { model: 'm', baseUrl: 'http://127.0.0.1:11434/v1' } }).connection.hasApiKey,
+      resolveGenerationConfig({}, { llm: { model: 'm', baseUrl: 'http://127.0.0.1:11434/v1' } }).connection.sendsApiKey,
     ).toBe(false);
+    // A key saved in Settings is enough for api.openai.com.
+    expect(resolveGenerationConfig({}, { llm: { model: 'm' } }, { present: true }).connection.baseUrl).toBeUndefined();
+  });
+
+  it("lets a job pick only the operator's endpoints, and sends the key only to the default one", async () => {
+    const operator = {
+      llm: {
+        apiKey: 'sk-server-key-0001',
+        baseUrl: 'http://127.0.0.1:4000/v1/',
+        model: 'm',
+        allowedBaseUrls: ['http://127.0.0.1:11434/v1'],
+      },
+    };
+    const byDefault = resolveGenerationConfig({}, operator);
+    expect(byDefault.connection.baseUrl).toBe('http://127.0.0.1:4000/v1');
+    await expect(byDefault.connection.resolveApiKey()).resolves.toBe('sk-server-key-0001');
+    const same = resolveGenerationConfig({ base_url: 'http://127.0.0.1:4000/v1' }, operator);
+    await expect(same.connection.resolveApiKey()).resolves.toBe('sk-server-key-0001');
+    const other = resolveGenerationConfig({ base_url: 'http://127.0.0.1:11434/v1/' }, operator);
+    expect(other.connection.baseUrl).toBe('http://127.0.0.1:11434/v1');
+    expect(other.connection.sendsApiKey).toBe(false);
+    await expect(other.connection.resolveApiKey()).resolves.toBeUndefined();
+    for (const attack of ['https://evil.example/v1', 'http://169.254.169.254/latest', 'http://127.0.0.1:4000/v2']) {
+      expect(() => resolveGenerationConfig({ base_url: attack }, operator)).toThrow(
+        /generation\.base_url .* is not an LLM endpoint this server may call .*LLM_ALLOWED_BASE_URLS/,
+      );
+    }
+  });
+
+  it('asks the stored key for each request, and prefers it to OPENAI_API_KEY', async () => {
+    let stored: string | undefined = 'sk-from-settings-1';
+    const c = resolveGenerationConfig({}, app, { present: true, read: () => Promise.resolve(stored) });
+    await expect(c.connection.resolveApiKey()).resolves.toBe('sk-from-settings-1');
+    stored = 'sk-from-settings-2';
+    await expect(c.connection.resolveApiKey()).resolves.toBe('sk-from-settings-2');
+    stored = undefined;
+    await expect(c.connection.resolveApiKey()).resolves.toBe('sk-secret-123456');
+    expect(c.connection.redact('bad key sk-from-settings-1')).toBe('bad key [redacted]');
   });
 
   it('never shows the API key: not in errors, JSON, inspect or the stored description', () => {
-    const c = resolveGenerationConfig({ api_key: 'sk-per-job-999999' }, app);
-    expect(JSON.stringify(c)).not.toContain('sk-per-job-999999');
-    expect(inspect(c, { depth: 5 })).not.toContain('sk-per-job-999999');
+    const c = resolveGenerationConfig({}, app);
+    expect(JSON.stringify(c)).not.toContain('sk-secret-123456');
+    expect(inspect(c, { depth: 5 })).not.toContain('sk-secret-123456');
     expect(JSON.stringify(describeGenerationConfig(c))).not.toContain('sk-');
+    expect(() => resolveGenerationConfig({ api_key: 'sk-per-job-999999' }, app)).toThrow(/cannot be given per job/);
     try {
       resolveGenerationConfig({ api_key: 'sk bad key 12345' }, app);
     } catch (e) {

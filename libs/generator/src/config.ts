@@ -1,47 +1,75 @@
 import { inspect } from 'node:util';
-import type { AppConfig } from '@datafactory/config';
 import { GenerationConfigError } from './errors.js';
 
 const REDACTED = '[redacted]';
 
+/** The OpenAI API, where the SDK goes when no base URL is configured. */
+export const OPENAI_API_BASE_URL = 'https://api.openai.com/v1';
+
+/** Where a connection's key comes from, asked again for every request (a key saved in Settings takes effect at once). */
+export type ApiKeySource = () => Promise<string | undefined>;
+
 /**
- * Where the LLM is and how to authenticate. The key is kept in a private
- * field: JSON.stringify, util.inspect and pino see `[redacted]`, so a logged
- * or stored config never carries it.
+ * Where the LLM is and how to authenticate. The key is never held in a
+ * field that JSON.stringify, util.inspect or pino can see: it is asked of the
+ * source for each request, and every key seen is redacted from error texts.
  */
 export class LlmConnection {
-  readonly #apiKey: string | undefined;
+  readonly #source: ApiKeySource | undefined;
+  readonly #seen = new Set<string>();
 
   constructor(
-    apiKey: string | undefined,
+    apiKey: string | ApiKeySource | undefined,
     /** undefined means api.openai.com (the SDK's default). */
     readonly baseUrl: string | undefined,
   ) {
-    this.#apiKey = apiKey;
+    this.#source = typeof apiKey === 'string' ? () => Promise.resolve(apiKey) : apiKey;
+    if (typeof apiKey === 'string') this.#seen.add(apiKey);
   }
 
-  get hasApiKey(): boolean {
-    return this.#apiKey !== undefined;
+  /** Whether this connection sends a key at all (false for an operator's keyless endpoint). */
+  get sendsApiKey(): boolean {
+    return this.#source !== undefined;
   }
 
-  /** For the HTTP client only. */
-  revealApiKey(): string | undefined {
-    return this.#apiKey;
+  /** For the HTTP client only: the key to send with the next request, if any. */
+  async resolveApiKey(): Promise<string | undefined> {
+    const key = await this.#source?.();
+    if (key) this.#seen.add(key);
+    return key || undefined;
   }
 
   /** Removes the key from a text (an error message from the server, say). */
   redact(text: string): string {
-    const key = this.#apiKey;
-    return key && key.length >= 4 ? text.split(key).join(REDACTED) : text;
+    let out = text;
+    for (const key of this.#seen) if (key.length >= 4) out = out.split(key).join(REDACTED);
+    return out;
   }
 
   toJSON(): { baseUrl: string | null; apiKey: string | null } {
-    return { baseUrl: this.baseUrl ?? null, apiKey: this.#apiKey ? REDACTED : null };
+    return { baseUrl: this.baseUrl ?? null, apiKey: this.#source ? REDACTED : null };
   }
 
   [inspect.custom](): string {
     return `LlmConnection ${JSON.stringify(this.toJSON())}`;
   }
+}
+
+/** The operator's LLM settings (AppConfig.llm): the only endpoints a job may use, and the key of the default one. */
+export interface LlmPolicy {
+  apiKey?: string;
+  baseUrl?: string;
+  model: string;
+  /** Further endpoints a job may pick (`generation.base_url`); they are called without the server's key. */
+  allowedBaseUrls?: readonly string[];
+}
+
+/** The key saved in Settings, when the caller has a settings store. */
+export interface StoredApiKey {
+  /** Whether a key is saved now (checked when a job is created). */
+  present?: boolean;
+  /** Reads it; called for each request. */
+  read?: ApiKeySource;
 }
 
 /** `generation` in a job config, as a user writes it (every field optional). */
@@ -101,9 +129,22 @@ const FIELDS = new Set<string>([
 ]);
 
 export const NO_LLM_ENDPOINT_MESSAGE =
-  'no LLM endpoint is configured: set OPENAI_API_KEY to use api.openai.com, or OPENAI_BASE_URL to use an ' +
-  'OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1, vLLM: http://127.0.0.1:8000/v1), ' +
-  'or give generation.base_url in the job config';
+  'no LLM endpoint is configured: set OPENAI_API_KEY (or save a key in Settings) to use api.openai.com, or ' +
+  'OPENAI_BASE_URL to use an OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1, vLLM: ' +
+  'http://127.0.0.1:8000/v1)';
+
+const trimSlashes = (url: string) => url.trim().replace(/\/+$/, '');
+
+/** Hides a password in a URL. */
+function shownUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value;
+  }
+}
 
 /**
  * Validates a job's `generation` settings and fills in defaults from the
@@ -112,7 +153,8 @@ export const NO_LLM_ENDPOINT_MESSAGE =
  */
 export function resolveGenerationConfig(
   input: GenerationConfigInput | undefined | null,
-  app: Pick<AppConfig, 'llm'>,
+  app: { llm: LlmPolicy },
+  storedKey: StoredApiKey = {},
 ): GenerationConfig {
   if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
     throw new GenerationConfigError('generation', `must be an object (got ${describe(input)})`);
@@ -125,9 +167,14 @@ export function resolveGenerationConfig(
   }
   const template = optionalString(g, 'template', /^[a-z0-9][a-z0-9_-]{0,63}$/, 'a template name (a-z, 0-9, _ or -)');
   const model = optionalString(g, 'model', /^\S.{0,199}$/, 'a model name');
-  const baseUrl = optionalUrl(g, 'base_url') ?? app.llm.baseUrl;
-  const apiKey = optionalString(g, 'api_key', /^\S+$/, 'an API key without spaces') ?? app.llm.apiKey;
-  if (!apiKey && !baseUrl) throw new GenerationConfigError('generation', NO_LLM_ENDPOINT_MESSAGE);
+  if (g.api_key !== undefined && g.api_key !== null) {
+    // A key in a job's config would be stored with the job and shown by the API.
+    throw new GenerationConfigError(
+      'generation.api_key',
+      'cannot be given per job: set OPENAI_API_KEY or save the key in Settings',
+    );
+  }
+  const connection = chooseEndpoint(optionalUrl(g, 'base_url'), app.llm, storedKey);
   const params = g.template_params;
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
     throw new GenerationConfigError('generation.template_params', `must be an object (got ${describe(params)})`);
@@ -154,8 +201,39 @@ export function resolveGenerationConfig(
     requestTimeoutMs: optionalInt(g, 'request_timeout_ms', 1_000, 3_600_000) ?? GENERATION_DEFAULTS.requestTimeoutMs,
     maxRetries: optionalInt(g, 'max_retries', 0, 20) ?? GENERATION_DEFAULTS.maxRetries,
     templateParams: (params as Record<string, unknown> | undefined) ?? {},
-    connection: new LlmConnection(apiKey, baseUrl),
+    connection,
   };
+}
+
+/**
+ * The endpoint a job may use: the operator's default (OPENAI_BASE_URL, or
+ * api.openai.com), which gets the server's key, or one of
+ * LLM_ALLOWED_BASE_URLS, which is called without it. Anything else names
+ * `generation.base_url`.
+ */
+function chooseEndpoint(given: string | undefined, llm: LlmPolicy, storedKey: StoredApiKey): LlmConnection {
+  const defaultUrl = llm.baseUrl ? trimSlashes(llm.baseUrl) : undefined;
+  const allowed = (llm.allowedBaseUrls ?? []).map(trimSlashes);
+  const wanted = given === undefined ? undefined : trimSlashes(given);
+  if (wanted !== undefined && wanted !== (defaultUrl ?? OPENAI_API_BASE_URL)) {
+    if (!allowed.includes(wanted)) {
+      const choices = [defaultUrl ?? OPENAI_API_BASE_URL, ...allowed].map(shownUrl).join(', ');
+      throw new GenerationConfigError(
+        'generation.base_url',
+        `"${shownUrl(given!)}" is not an LLM endpoint this server may call (allowed: ${choices}); ` +
+          'the operator adds endpoints with LLM_ALLOWED_BASE_URLS',
+      );
+    }
+    return new LlmConnection(undefined, wanted);
+  }
+  const envKey = llm.apiKey;
+  const hasKey = Boolean(envKey) || Boolean(storedKey.present);
+  if (!hasKey && !defaultUrl) throw new GenerationConfigError('generation', NO_LLM_ENDPOINT_MESSAGE);
+  const read = storedKey.read;
+  // The key saved in Settings wins over OPENAI_API_KEY: it is the operator's later, explicit choice.
+  const source: ApiKeySource | undefined =
+    read || envKey ? async () => (read ? await read() : undefined) ?? envKey : undefined;
+  return new LlmConnection(source, defaultUrl);
 }
 
 /** The resolved settings as they may be stored or shown: snake_case, the key never included. */

@@ -6,3 +6,5 @@ export * from './persistence.module.js';
 export { sqliteMigrations } from './migrations/sqlite/index.js';
 export { postgresqlMigrations } from './migrations/postgresql/index.js';
 export * from './job-counters.js';
+export * from './settings/settings-store.js';
+export { parseKey, seal, unseal, type SealedSecret } from './settings/settings-crypto.js';

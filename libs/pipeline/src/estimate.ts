@@ -1,5 +1,6 @@
 import type { AppConfig } from '@datafactory/config';
 import { Crawler } from '@datafactory/crawler';
+import { operatorCrawl, operatorPolicy } from './operator-policy.js';
 import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
 import { type ProcessingConfig, Refiner } from '@datafactory/refiner';
 import type { StoredJobConfig } from './handlers/stage-deps.js';
@@ -34,9 +35,10 @@ export async function estimateJob(
   options: { crawler?: ConstructorParameters<typeof Crawler>[0]; signal?: AbortSignal } = {},
 ): Promise<JobEstimate> {
   const urls = [...new Set(validateUrls(body.urls))];
-  const config = resolveJobConfig(body.config, app) as unknown as StoredJobConfig;
+  const config = resolveJobConfig(body.config, await operatorPolicy(app)) as unknown as StoredJobConfig;
   const picked = samplePositions(urls.length, ESTIMATE_SAMPLE_SIZE).map((i) => urls[i]!);
-  const crawler = new Crawler({ chromePath: app.chromePath, ...options.crawler });
+  const crawl = operatorCrawl(app, config.scraping, options.crawler);
+  const crawler = new Crawler(crawl.crawler);
   const refiner = new Refiner(config.processing as Partial<ProcessingConfig>, {
     model: (config.generation.model as string | undefined) ?? app.llm.model,
   });
@@ -45,7 +47,7 @@ export async function estimateJob(
   const chunksPerDocument: number[] = [];
   try {
     // Only the sampled pages: site-mode discovery is left to the job itself.
-    for await (const doc of crawler.crawl(picked, { ...config.scraping, mode: 'pages' }, { signal: options.signal })) {
+    for await (const doc of crawler.crawl(picked, { ...crawl.scraping, mode: 'pages' }, { signal: options.signal })) {
       if (doc.status !== 'ok' || doc.content === undefined) {
         sample.push({ url: doc.url, status: doc.status, chunks: 0, reason: doc.reason });
         continue;

@@ -19,3 +19,4 @@ export * from './stage-handlers.module.js';
 export * from './local-run.js';
 export * from './llm-slots.js';
 export * from './estimate.js';
+export * from './operator-policy.js';

@@ -11,7 +11,8 @@ function problems(fn: () => unknown): string[] {
   return [];
 }
 
-const app = { llm: { baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, model: 'llama3' } };
+const closed = { allowPrivateNetworks: false, trustedHosts: [] };
+const app = { llm: { baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, model: 'llama3' }, crawl: closed };
 
 describe('validateUrls', () => {
   it('keeps good URLs (fragment dropped) and lists every bad one with its position', () => {
@@ -54,7 +55,7 @@ describe('resolveJobConfig', () => {
   });
 
   it('needs an LLM endpoint unless the template is "none", and never takes a key per job', () => {
-    const none = { llm: { model: 'gpt-4o-mini' } };
+    const none = { llm: { model: 'gpt-4o-mini' }, crawl: closed };
     expect(problems(() => resolveJobConfig({}, none))[0]).toMatch(
       /^config\.generation no LLM endpoint.*OPENAI_API_KEY/,
     );
@@ -66,5 +67,38 @@ describe('resolveJobConfig', () => {
     expect(problems(() => resolveJobConfig({ generation: { api_key: 'sk-x' } }, app))[0]).toMatch(
       /api_key cannot be given per job/,
     );
+  });
+
+  it('lets a job narrow what the crawler may reach, never widen it', () => {
+    const scraping = (config: unknown, policy = app) =>
+      (resolveJobConfig(config, policy) as unknown as { scraping: { allow_private_networks: boolean } }).scraping;
+    // The operator's setting is the default...
+    expect(scraping({}).allow_private_networks).toBe(false);
+    const open = { ...app, crawl: { allowPrivateNetworks: true, trustedHosts: [] } };
+    expect(scraping({}, open).allow_private_networks).toBe(true);
+    // ...a job may turn it off...
+    expect(scraping({ scraping: { allow_private_networks: false } }, open).allow_private_networks).toBe(false);
+    // ...and never on: a 400 that names the operator's setting.
+    expect(problems(() => resolveJobConfig({ scraping: { allow_private_networks: true } }, app))).toEqual([
+      expect.stringMatching(
+        /^config\.scraping\.allow_private_networks cannot be true.*CRAWL_ALLOW_PRIVATE_NETWORKS=true/,
+      ),
+    ]);
+  });
+
+  it('lets a job pick only the LLM endpoints the operator allows', () => {
+    const policy = { ...app, llm: { ...app.llm, allowedBaseUrls: ['http://127.0.0.1:9999/v1'] } };
+    expect(
+      (
+        resolveJobConfig({ generation: { base_url: 'http://127.0.0.1:9999/v1' } }, policy) as unknown as {
+          generation: { base_url: string };
+        }
+      ).generation.base_url,
+    ).toBe('http://127.0.0.1:9999/v1');
+    expect(
+      problems(() => resolveJobConfig({ generation: { base_url: 'http://attacker.example/v1' } }, policy)),
+    ).toEqual([
+      expect.stringMatching(/^config\.generation\.base_url "http:\/\/attacker\.example\/v1" is not an LLM endpoint/),
+    ]);
   });
 });

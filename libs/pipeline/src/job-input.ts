@@ -3,7 +3,12 @@ import type { JobConfig } from '@datafactory/contracts';
 import { resolveScrapingConfig } from '@datafactory/crawler';
 import { resolveExportConfig } from '@datafactory/exporter';
 import { resolveQualityConfig } from '@datafactory/inspector';
-import { describeGenerationConfig, resolveGenerationConfig } from '@datafactory/generator';
+import {
+  describeGenerationConfig,
+  resolveGenerationConfig,
+  type LlmPolicy,
+  type StoredApiKey,
+} from '@datafactory/generator';
 import { resolveProcessingConfig } from '@datafactory/refiner';
 
 /** A job request that cannot start; `problems` lists every bad URL and config field. */
@@ -57,23 +62,43 @@ export const JOB_CONFIG_SECTIONS: readonly Section[] = ['scraping', 'processing'
 /** The generation template that skips the LLM: the job exports its cleaned, deduplicated chunks. */
 export const NO_TEMPLATE = 'none';
 
+/**
+ * What the operator allows (libs/config), against which a job's config is
+ * resolved: a job may choose among these and narrow them, never widen them.
+ */
+export type JobPolicy = Pick<AppConfig, 'crawl'> & {
+  llm: LlmPolicy;
+  /** Whether a key is saved in Settings (the API checks; the worker reads it per call). */
+  storedKey?: StoredApiKey;
+};
+
 /** Each section's resolver: the user's section in, the stored form with defaults out; throws naming the field. */
-type SectionResolver = (input: Record<string, unknown>, app: Pick<AppConfig, 'llm'>) => object;
+type SectionResolver = (input: Record<string, unknown>, policy: JobPolicy) => object;
+
+export const PRIVATE_NETWORKS_REFUSED =
+  'scraping.allow_private_networks cannot be true: this server does not allow private networks ' +
+  '(the operator allows them with CRAWL_ALLOW_PRIVATE_NETWORKS=true, or single hosts with CRAWL_TRUSTED_HOSTS)';
 
 const RESOLVERS: Record<Section, SectionResolver> = {
-  scraping: (input) => resolveScrapingConfig(input),
+  scraping: (input, policy) => {
+    // The operator's setting is the default and the ceiling: a job may only turn private networks off.
+    if (input.allow_private_networks === true && !policy.crawl.allowPrivateNetworks) {
+      throw new Error(PRIVATE_NETWORKS_REFUSED);
+    }
+    const scraping = resolveScrapingConfig(input);
+    if (input.allow_private_networks === undefined || input.allow_private_networks === null) {
+      scraping.allow_private_networks = policy.crawl.allowPrivateNetworks;
+    }
+    return scraping;
+  },
   processing: (input) => resolveProcessingConfig(input),
-  generation: (input, app) => {
+  generation: (input, policy) => {
     if (input.template === NO_TEMPLATE) {
       const extra = Object.keys(input).filter((k) => k !== 'template');
       if (extra.length) throw new Error(`generation.${extra[0]} has no meaning with template "none"`);
       return { template: NO_TEMPLATE };
     }
-    if ('api_key' in input) {
-      // A key in a job's config would be stored with the job and shown by the API.
-      throw new Error('generation.api_key cannot be given per job: set OPENAI_API_KEY (or the key in settings)');
-    }
-    return describeGenerationConfig(resolveGenerationConfig(input, app));
+    return describeGenerationConfig(resolveGenerationConfig(input, policy, policy.storedKey));
   },
   quality: (input) => resolveQualityConfig(input),
   export: (input) => resolveExportConfig(input),
@@ -83,7 +108,7 @@ const RESOLVERS: Record<Section, SectionResolver> = {
  * The job config with every default applied (each stage's own rules), or a
  * JobInputError listing one problem per bad section, each naming its field.
  */
-export function resolveJobConfig(input: unknown, app: Pick<AppConfig, 'llm'>): JobConfig {
+export function resolveJobConfig(input: unknown, policy: JobPolicy): JobConfig {
   const source = (input ?? {}) as Record<string, unknown>;
   if (typeof source !== 'object' || Array.isArray(source)) throw new JobInputError(['config must be an object']);
   const problems: string[] = [];
@@ -100,7 +125,7 @@ export function resolveJobConfig(input: unknown, app: Pick<AppConfig, 'llm'>): J
       continue;
     }
     try {
-      out[section] = RESOLVERS[section](given as Record<string, unknown>, app);
+      out[section] = RESOLVERS[section](given as Record<string, unknown>, policy);
     } catch (e) {
       const message = (e as Error).message;
       problems.push(message.startsWith('config.') ? message : `config.${message}`);

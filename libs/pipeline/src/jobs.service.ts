@@ -15,6 +15,7 @@ import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
+import { operatorPolicy } from './operator-policy.js';
 import { RedisClient } from './redis.js';
 
 /** Something the request named does not exist (the API answers 404). */
@@ -89,7 +90,7 @@ export function isUuid(id: string): boolean {
  */
 export async function createJobRow(
   rootEm: EntityManager,
-  app: Pick<AppConfig, 'llm'>,
+  app: AppConfig,
   projectId: string,
   body: { urls: unknown; config?: unknown },
 ): Promise<Job> {
@@ -97,7 +98,7 @@ export async function createJobRow(
   const project = isUuid(projectId) ? await em.findOne(Project, { id: projectId }) : null;
   if (!project) throw new NotFoundError(`project ${projectId} not found`);
   const urls = [...new Set(validateUrls(body.urls))];
-  const config = resolveJobConfig(body.config ?? project.config, app);
+  const config = resolveJobConfig(body.config ?? project.config, await operatorPolicy(app));
   const progress = emptyProgress();
   progress[Stage.Crawler].total = urls.length;
   const job = em.create(Job, {

@@ -13,7 +13,7 @@ import {
   readExportManifest,
   type SplitName,
 } from '@datafactory/exporter';
-import { Export, Job } from '@datafactory/persistence';
+import { Export, Job, StoredLlmKey } from '@datafactory/persistence';
 import type { CreateExportRequestDto, ExportPageResponseDto, ExportResponseDto } from './export.dto.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,7 +69,7 @@ export class ExportsService {
     try {
       const result = await exportJob(this.em, jobId, dto, {
         dataDir: this.config.dataDir,
-        secrets: [this.config.llm.apiKey],
+        secrets: [this.config.llm.apiKey, await StoredLlmKey.inDataDir(this.config.dataDir).read()],
       });
       return await this.get(result.exportId);
     } catch (e) {

@@ -15,8 +15,37 @@ export class ApiKeysStatusDto {
   openai!: ApiKeyStatusDto;
 }
 
+/** What the operator's environment allows; read-only here (set in the server's environment, see README "Security"). */
+export class OperatorSettingsDto {
+  @ApiProperty({
+    description:
+      'Whether jobs may reach loopback, private, link-local and metadata addresses (CRAWL_ALLOW_PRIVATE_NETWORKS).',
+  })
+  allowPrivateNetworks!: boolean;
+  @ApiProperty({
+    type: [String],
+    example: ['wiki.intranet:443'],
+    description: 'host:port pairs jobs may reach even on a private address (CRAWL_TRUSTED_HOSTS).',
+  })
+  trustedHosts!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['https://api.openai.com/v1', 'http://127.0.0.1:11434/v1'],
+    description:
+      'LLM endpoints a job may choose with generation.base_url: the default first (OPENAI_BASE_URL, gets the key), ' +
+      'then LLM_ALLOWED_BASE_URLS (called without the key).',
+  })
+  llmBaseUrls!: string[];
+  @ApiProperty({
+    enum: ['settings', 'environment', 'none'],
+    description: 'Which key the default LLM endpoint gets: the one saved here, OPENAI_API_KEY, or none.',
+  })
+  llmKeySource!: 'settings' | 'environment' | 'none';
+}
+
 export class SettingsResponseDto {
   @ApiProperty({ type: ApiKeysStatusDto }) apiKeys!: ApiKeysStatusDto;
+  @ApiProperty({ type: OperatorSettingsDto }) operator!: OperatorSettingsDto;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,

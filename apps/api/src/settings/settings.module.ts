@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { SettingsController } from './settings.controller.js';
 import { SETTINGS_STORE, SettingsService } from './settings.service.js';
-import { SettingsStore } from './settings.store.js';
+import { SettingsStore } from '@datafactory/persistence';
 
 /**
  * GET/PUT /api/settings. Stored in DATA_DIR/settings.json; API keys sealed with

@@ -4,9 +4,8 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseKey, seal, unseal } from './settings-crypto.js';
 import { SettingsService } from './settings.service.js';
-import { SETTINGS_FILE, SETTINGS_KEY_FILE, SettingsStore } from './settings.store.js';
+import { parseKey, seal, SETTINGS_FILE, SETTINGS_KEY_FILE, SettingsStore, unseal } from '@datafactory/persistence';
 
 const SECRET = 'sk-test-0123456789abcdefWXYZ';
 

@@ -1,15 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { APP_CONFIG, type AppConfig, redactUrl } from '@datafactory/config';
+import { OPENAI_API_BASE_URL } from '@datafactory/generator';
 import { JobInputError, resolveJobConfig } from '@datafactory/pipeline';
-import type { ApiKeyStatusDto, SettingsResponseDto, UpdateSettingsRequestDto } from './settings.dto.js';
-import { API_KEY_PROVIDERS, type ApiKeyProvider, SettingsStore, type StoredSettings } from './settings.store.js';
+import type {
+  ApiKeyStatusDto,
+  OperatorSettingsDto,
+  SettingsResponseDto,
+  UpdateSettingsRequestDto,
+} from './settings.dto.js';
+import { API_KEY_PROVIDERS, type ApiKeyProvider, SettingsStore, type StoredSettings } from '@datafactory/persistence';
 
 export const SETTINGS_STORE = Symbol('SETTINGS_STORE');
 
 /**
  * Reads and changes the settings. API keys are write-only: answers carry only
- * whether a key is set and its last 4 characters; the key itself leaves this
- * service only through `apiKey()`, for the code that calls the provider.
+ * whether a key is set and its last 4 characters. The workers (and the CLI)
+ * read the saved key for each LLM call through StoredLlmKey (libs/persistence);
+ * it is never written into a job's config.
  */
 @Injectable()
 export class SettingsService {
@@ -22,7 +29,7 @@ export class SettingsService {
   ) {}
 
   async get(): Promise<SettingsResponseDto> {
-    return toResponse(await this.store.read());
+    return this.toResponse(await this.store.read());
   }
 
   update(body: UpdateSettingsRequestDto): Promise<SettingsResponseDto> {
@@ -54,7 +61,7 @@ export class SettingsService {
     }
     if (body.defaultJobConfig !== undefined) next.defaultJobConfig = body.defaultJobConfig;
     await this.store.write(next);
-    return toResponse(next);
+    return this.toResponse(next);
   }
 
   /**
@@ -62,9 +69,8 @@ export class SettingsService {
    * configured is left to the start of a job: the key may be saved later.
    */
   private checkJobConfig(config: Record<string, unknown>): void {
-    const llm = { ...this.config.llm, apiKey: this.config.llm.apiKey ?? 'checked-when-a-job-starts' };
     try {
-      resolveJobConfig(config, { llm });
+      resolveJobConfig(config, { llm: this.config.llm, crawl: this.config.crawl, storedKey: { present: true } });
     } catch (error) {
       if (error instanceof JobInputError) {
         throw new JobInputError(
@@ -74,9 +80,20 @@ export class SettingsService {
       throw error;
     }
   }
+
+  private toResponse(settings: StoredSettings): SettingsResponseDto {
+    const { llm, crawl } = this.config;
+    const operator: OperatorSettingsDto = {
+      allowPrivateNetworks: crawl.allowPrivateNetworks,
+      trustedHosts: [...crawl.trustedHosts],
+      llmBaseUrls: [(llm.baseUrl ?? OPENAI_API_BASE_URL).replace(/\/+$/, ''), ...llm.allowedBaseUrls].map(redactUrl),
+      llmKeySource: settings.apiKeys.openai ? 'settings' : llm.apiKey ? 'environment' : 'none',
+    };
+    return { ...toResponse(settings), operator };
+  }
 }
 
-function toResponse(settings: StoredSettings): SettingsResponseDto {
+function toResponse(settings: StoredSettings): Omit<SettingsResponseDto, 'operator'> {
   const status = (provider: ApiKeyProvider): ApiKeyStatusDto => {
     const stored = settings.apiKeys[provider];
     return stored

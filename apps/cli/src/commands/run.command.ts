@@ -61,7 +61,6 @@ export class RunCommand extends CommandRunner {
     set('scraping', 'mode', o.mode);
     set('scraping', 'max_pages', o.maxPages);
     set('scraping', 'max_depth', o.maxDepth);
-    set('scraping', 'allow_private_networks', o.allowPrivateNetworks);
     set('scraping', 'respect_robots_txt', o.robots === false ? false : undefined);
     set('processing', 'chunk_size', o.chunkSize);
     set('quality', 'min_score', o.minScore);
@@ -76,7 +75,11 @@ export class RunCommand extends CommandRunner {
     process.once('SIGINT', interrupt);
     let result;
     try {
-      result = await runJobLocally(this.config, {
+      // The person at the terminal is the operator: --allow-private-networks widens this process's own settings.
+      const config: AppConfig = o.allowPrivateNetworks
+        ? { ...this.config, crawl: { ...this.config.crawl, allowPrivateNetworks: true } }
+        : this.config;
+      result = await runJobLocally(config, {
         urls,
         jobConfig,
         signal: controller.signal,

@@ -1,6 +1,7 @@
 import { type SqlEntityManager } from '@mikro-orm/sql';
 import { type CrawlItem, ItemStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
 import { Crawler, storeCrawledDocument } from '@datafactory/crawler';
+import { operatorCrawl } from '../operator-policy.js';
 import { Job, RawDocument } from '@datafactory/persistence';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
@@ -32,10 +33,11 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     const seen = new Set(stored.map((d) => d.url));
     for (const d of stored) if (d.scrapeStatus === ItemStatus.Ok) await this.handOn(jobId, d.id);
 
-    const crawler = new Crawler({ chromePath: config.chromePath, ...this.crawlerOptions });
+    const crawl = operatorCrawl(config, jobConfig.scraping, this.crawlerOptions);
+    const crawler = new Crawler(crawl.crawler);
     const started = new Set(jobConfig.urls);
     try {
-      for await (const doc of crawler.crawl(jobConfig.urls, jobConfig.scraping, { signal: ctx.signal })) {
+      for await (const doc of crawler.crawl(jobConfig.urls, crawl.scraping, { signal: ctx.signal })) {
         if (seen.has(doc.url)) continue;
         seen.add(doc.url);
         const row = await storeCrawledDocument(em, { jobId, dataDir: config.dataDir, document: doc });

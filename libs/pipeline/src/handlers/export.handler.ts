@@ -18,7 +18,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
     const result = await exportJob(em, jobId, jobConfig.export, {
       dataDir: config.dataDir,
       signal: ctx.signal,
-      secrets: [config.llm.apiKey],
+      secrets: [config.llm.apiKey, await this.deps.llmKey.read()],
     });
     await addToJobCounters(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });
     await logs.log(

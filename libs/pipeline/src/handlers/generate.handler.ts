@@ -1,6 +1,7 @@
 import { type GenerateItem, type InspectItem, QueueName, Stage } from '@datafactory/contracts';
 import {
   BudgetExhaustedError,
+  GenerationConfigError,
   Generator,
   LlmFatalError,
   resolveGenerationConfig,
@@ -38,7 +39,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     const jobConfig = job.config as unknown as StoredJobConfig;
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
     const template = (await this.templates()).get(jobConfig.generation.template);
-    const { generator, examplesPerChunk } = this.generator(jobId, jobConfig);
+    const { generator, examplesPerChunk } = await this.generator(jobId, jobConfig);
     const limit = Number(jobConfig.generation.max_concurrent_llm ?? 5);
     const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
@@ -106,15 +107,23 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     return this.registry;
   }
 
-  private generator(
+  private async generator(
     jobId: string,
     jobConfig: StoredJobConfig,
-  ): { generator: Generator; examplesPerChunk: number | undefined } {
+  ): Promise<{ generator: Generator; examplesPerChunk: number | undefined }> {
     let entry = this.generators.get(jobId);
     if (!entry) {
       // The stored form has nulls for "the template's default"; the resolver wants them absent.
       const stored = Object.fromEntries(Object.entries(jobConfig.generation).filter(([, v]) => v !== null));
-      const config = resolveGenerationConfig(stored, this.deps.config);
+      const key = this.deps.llmKey;
+      let config;
+      try {
+        // Checked again against this worker's operator settings: the endpoint must be one it allows.
+        config = resolveGenerationConfig(stored, this.deps.config, { present: await key.present(), read: key.read });
+      } catch (e) {
+        if (e instanceof GenerationConfigError) throw new UnrecoverableError(e.message);
+        throw e;
+      }
       entry = {
         generator: Generator.fromConfig(config, { structuredOutput: this.support }),
         examplesPerChunk: config.examplesPerChunk,

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AppConfig } from '@datafactory/config';
 import type { Crawler } from '@datafactory/crawler';
+import { StoredLlmKey } from '@datafactory/persistence';
 import { PipelineCoordinator } from '../coordinator.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { JobEventsPublisher } from '../job-events.js';
@@ -42,6 +43,7 @@ export function createStageHandlers(args: {
     dispatcher: args.dispatcher,
     logs,
     llmSlots: args.llmSlots ?? new LocalLlmSlots(),
+    llmKey: StoredLlmKey.inDataDir(args.config.dataDir),
   };
   const refine = new RefineHandler(deps);
   const handlers: StageHandler[] = [

@@ -95,19 +95,26 @@ export class InspectHandler implements StageHandler<InspectItem> {
         }
       },
       toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true },
-      judge: quality.checks.includes('judge') ? this.judge(jobConfig, quality) : undefined,
+      judge: quality.checks.includes('judge') ? await this.judge(jobConfig, quality) : undefined,
     });
   }
 
   /** The optional LLM judge, on the job's endpoint; without one the check reports `unavailable`. */
-  private judge(jobConfig: StoredJobConfig, quality: QualityConfig): LlmJudge | undefined {
-    if (jobConfig.generation.template === 'none' && !this.deps.config.llm.apiKey && !this.deps.config.llm.baseUrl) {
+  private async judge(jobConfig: StoredJobConfig, quality: QualityConfig): Promise<LlmJudge | undefined> {
+    const key = this.deps.llmKey;
+    const storedKey = { present: await key.present(), read: key.read };
+    if (
+      jobConfig.generation.template === 'none' &&
+      !this.deps.config.llm.apiKey &&
+      !this.deps.config.llm.baseUrl &&
+      !storedKey.present
+    ) {
       return undefined;
     }
     const stored = Object.fromEntries(
       Object.entries(jobConfig.generation).filter(([k, v]) => v !== null && k !== 'template'),
     );
-    const generation = resolveGenerationConfig(stored, this.deps.config);
+    const generation = resolveGenerationConfig(stored, this.deps.config, storedKey);
     const client = new LlmClient(generation.connection, {
       requestTimeoutMs: generation.requestTimeoutMs,
       maxRetries: generation.maxRetries,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AppConfig } from '@datafactory/config';
+import type { StoredLlmKey } from '@datafactory/persistence';
 import type { PipelineCoordinator } from '../coordinator.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { JobLogService } from '../job-log.service.js';
@@ -14,6 +15,8 @@ export interface StageDeps {
   logs: JobLogService;
   /** Job-wide LLM call slots (Redis across workers; free in one process). */
   llmSlots: LlmSlots;
+  /** The OpenAI key saved in Settings, read for each LLM call. */
+  llmKey: StoredLlmKey;
 }
 
 /** The stored (resolved) config of a job: the sections of resolveJobConfig plus the URLs. */

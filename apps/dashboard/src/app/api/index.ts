@@ -32,6 +32,7 @@ export type { JobProgressDto } from './models/job-progress-dto';
 export type { JobResponseDto } from './models/job-response-dto';
 export type { JobStatus } from './models/job-status';
 export type { LogLevel } from './models/log-level';
+export type { OperatorSettingsDto } from './models/operator-settings-dto';
 export type { QualityReportResponseDto } from './models/quality-report-response-dto';
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';

@@ -37,6 +37,15 @@ import { StateMessage } from '../../shared/state/state-message';
     .key-state {
       margin-block-end: 0.75rem;
     }
+    .operator-list {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 0.4rem 1rem;
+      margin: 0;
+    }
+    .operator-list dd {
+      margin: 0;
+    }
     .save-row {
       display: flex;
       gap: 0.75rem;

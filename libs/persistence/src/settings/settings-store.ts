@@ -86,3 +86,28 @@ export class SettingsStore {
     return this.key;
   }
 }
+
+/**
+ * The OpenAI key saved in Settings, for the code that calls the LLM (worker,
+ * CLI, API estimate): read from the file for every call, so a key saved or
+ * removed in the dashboard takes effect without a restart. It is never
+ * written into a job's config, a log line or an export.
+ */
+export class StoredLlmKey {
+  constructor(private readonly store: SettingsStore) {}
+
+  static inDataDir(dataDir: string): StoredLlmKey {
+    return new StoredLlmKey(new SettingsStore({ dataDir }));
+  }
+
+  /** Whether a key is saved now. */
+  async present(): Promise<boolean> {
+    return (await this.store.read()).apiKeys.openai !== undefined;
+  }
+
+  /** The saved key, decrypted; undefined when none is saved (or the settings file cannot be read). */
+  read = async (): Promise<string | undefined> => {
+    const stored = (await this.store.read().catch(() => undefined))?.apiKeys.openai;
+    return stored ? this.store.unsealSecret(stored.sealed) : undefined;
+  };
+}
