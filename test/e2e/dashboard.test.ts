@@ -450,6 +450,11 @@ describe('dashboard in headless Chromium against the built API and worker', () =
     const settings = await (await fetch(`${base}/api/settings`)).text();
     expect(settings).not.toContain(SECRET);
     expect(JSON.parse(settings).apiKeys.openai).toMatchObject({ set: true, last4: 'QzX9' });
+    // What the operator allows is shown read-only, so a user knows why a local URL is refused.
+    const reach = await page.$eval('[data-testid="operator-settings"]', (e) => e.textContent ?? '');
+    expect(reach).toMatch(/Private networks\s*refused/);
+    expect(reach).toContain('CRAWL_ALLOW_PRIVATE_NETWORKS');
+    expect(reach).toContain(site.hostPorts()[0]);
 
     // A default saved here is where the next new job starts.
     await page.click('details.stage-panel:last-of-type summary');
