@@ -9,48 +9,57 @@ export type LookupFunction = (
   callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
 ) => void;
 
-/** Cloud metadata endpoints that are not already in a refused range. */
-const METADATA_ADDRESSES = new Set(['100.100.100.200', 'fd00:ec2::254']);
-/** ipaddr.js range names that are refused unless private networks are allowed. */
-const REFUSED_RANGES = new Set([
-  'unspecified',
-  'broadcast',
-  'multicast',
-  'linkLocal',
-  'loopback',
-  'private',
-  'uniqueLocal',
-  'carrierGradeNat',
-  'reserved',
-  'benchmarking',
-  'amt',
-  'as112',
-  'deprecated',
-  'orchid',
-  'orchid2',
-  'droneRemoteIdProtocolEntityTags',
-  'as112v6',
-  'discard',
-  'ipv4Mapped',
-  'rfc6145',
-  'rfc6052',
-  '6to4',
-  'teredo',
+/**
+ * Cloud metadata endpoints, named `metadata` in messages. Most are inside a
+ * range refused anyway; the Azure WireServer is a public address that the
+ * host answers (agent and extension configuration).
+ */
+const METADATA_ADDRESSES = new Set([
+  '169.254.169.254', // AWS, GCP, Azure, OpenStack
+  '100.100.100.200', // Alibaba Cloud
+  'fd00:ec2::254', // AWS over IPv6
+  '168.63.129.16', // Azure WireServer
 ]);
 
 /**
+ * Ranges that ipaddr.js calls `unicast` but that must be refused. Everything
+ * else comes from ipaddr.js's own range table: an address whose `range()` is
+ * not `unicast` is refused under that name (so a range a later ipaddr.js
+ * names is refused too).
+ */
+const UNICAST_REFUSED: ReadonlyArray<readonly [cidr: ReturnType<typeof ipaddr.parseCIDR>, addressClass: string]> = [
+  // IPv4-compatible IPv6 (RFC 4291 2.5.5.1, deprecated): `::7f00:1` reaches 127.0.0.1 on some stacks.
+  // ipaddr.js has no range for it; `::` and `::1` inside it keep their own names.
+  [ipaddr.parseCIDR('::/96'), 'ipv4Compatible'],
+];
+
+/**
  * Why an address must not be connected to by default (`loopback`, `private`,
- * `linkLocal`, `metadata`...), or undefined for a public unicast address.
- * IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+ * `linkLocal`, `metadata`, `deprecatedSiteLocal`...: an ipaddr.js range
+ * name, `metadata` or `ipv4Compatible`), or undefined for a public unicast
+ * address. IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
  */
 export function refusedAddressClass(address: string): string | undefined {
   if (!ipaddr.isValid(address)) return 'invalid';
   let ip = ipaddr.parse(address);
   if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-  if (METADATA_ADDRESSES.has(ip.toNormalizedString()) || METADATA_ADDRESSES.has(ip.toString())) return 'metadata';
+  if (METADATA_ADDRESSES.has(ip.toString())) return 'metadata';
   const range = ip.range();
-  if (range === 'linkLocal' && ip.toString() === '169.254.169.254') return 'metadata';
-  return REFUSED_RANGES.has(range) ? range : undefined;
+  if (range !== 'unicast') return range;
+  for (const [[net, bits], cls] of UNICAST_REFUSED) if (net.kind() === ip.kind() && ip.match(net, bits)) return cls;
+  return undefined;
+}
+
+/**
+ * The one wording of a refused address, naming the operator settings that
+ * would allow it (libs/config reads them).
+ */
+export function blockedAddressMessage(host: string, address: string, addressClass: string): string {
+  const what = host === address || host === `[${address}]` ? host : `${host} is ${address}`;
+  return (
+    `blocked address: ${what} (${addressClass}); ` +
+    'set CRAWL_ALLOW_PRIVATE_NETWORKS=true or list the host in CRAWL_TRUSTED_HOSTS to allow it'
+  );
 }
 
 /** A connection refused before it was made, because of the address it would go to. */
@@ -61,7 +70,7 @@ export class BlockedAddressError extends Error {
     readonly address: string,
     readonly addressClass: string,
   ) {
-    super(`blocked address: ${host} is ${address} (${addressClass})`);
+    super(blockedAddressMessage(host, address, addressClass));
     this.name = 'BlockedAddressError';
   }
 }

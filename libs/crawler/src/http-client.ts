@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
-import { guardedLookup, type LookupFunction, refusedLiteralHost } from './address-guard.js';
+import { blockedAddressMessage, guardedLookup, type LookupFunction, refusedLiteralHost } from './address-guard.js';
 import { classifyNetworkError, FailureCode, FetchError } from './errors.js';
 
 export interface HttpClientOptions {
@@ -122,7 +122,10 @@ export class HttpClient {
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
     if (this.options.allowPrivateNetworks || this.trusted.has(`${url.hostname}:${port}`)) return this.open;
     const refused = refusedLiteralHost(url.hostname);
-    if (refused) throw new FetchError(FailureCode.BlockedAddress, `blocked address: ${url.hostname} (${refused})`);
+    if (refused) {
+      const bare = url.hostname.replace(/^\[(.*)\]$/, '$1');
+      throw new FetchError(FailureCode.BlockedAddress, blockedAddressMessage(url.hostname, bare, refused));
+    }
     return this.guarded;
   }
 

@@ -25,6 +25,14 @@ describe('resolveScrapingConfig', () => {
     [{ respect_robots_txt: 'yes' }, 'scraping.respect_robots_txt must be true or false (got "yes")'],
     [{ requests_per_second: -1 }, 'scraping.requests_per_second must be a number above 0 and at most 1000 (got -1)'],
     [{ exclude_patterns: ['/(/'] }, 'scraping.exclude_patterns has an invalid regular expression'],
+    [
+      { include_patterns: ['*/docs/*', '/(a)\\1/'] },
+      'scraping.include_patterns has an unsupported regular expression /(a)\\1/: ',
+    ],
+    [
+      { exclude_patterns: ['/^(?!.*keep)/'] },
+      'scraping.exclude_patterns has an unsupported regular expression /^(?!.*keep)/: ',
+    ],
     [{ max_pages: 1.5 }, 'scraping.max_pages must be an integer'],
     [{ user_agent: 'a\nb' }, 'scraping.user_agent must be a non-empty single-line string'],
     [{ maxConcurrent: 3 }, 'scraping.maxConcurrent is not a scraping option'],

@@ -1,3 +1,5 @@
+import { compilePattern, UrlPatternError } from './urls.js';
+
 /**
  * The job's `scraping` section (DESIGN.md "Job config"), every field with its
  * default. `resolveScrapingConfig` is the only way to build one: it applies
@@ -132,12 +134,11 @@ const patterns: Checker = (v, field) => {
     throw new ScrapingConfigError(field, `must be a list of non-empty strings (got ${JSON.stringify(v)})`);
   }
   for (const p of v as string[]) {
-    if (p.length > 1 && p.startsWith('/') && p.endsWith('/')) {
-      try {
-        new RegExp(p.slice(1, -1));
-      } catch (e) {
-        throw new ScrapingConfigError(field, `has an invalid regular expression ${p}: ${(e as Error).message}`);
-      }
+    try {
+      compilePattern(p);
+    } catch (e) {
+      if (e instanceof UrlPatternError) throw new ScrapingConfigError(field, `has an ${e.message}`);
+      throw e;
     }
   }
   return [...(v as string[])];

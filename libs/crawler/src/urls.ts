@@ -1,3 +1,5 @@
+import { RE2JS } from 're2js';
+
 /**
  * URL normalisation for deduplication within a job: fragment dropped, scheme
  * and host lower-cased (URL does that), default port removed, empty path made
@@ -33,21 +35,64 @@ export function sameSite(a: string, b: string): boolean {
   return host(a) === host(b);
 }
 
+/** A pattern that cannot be used: not a regular expression at all, or one the linear-time engine does not support. */
+export class UrlPatternError extends Error {
+  // Plain fields, not parameter properties: urls.spec.ts loads this file with Node's type stripping.
+  readonly pattern: string;
+  readonly kind: 'invalid' | 'unsupported';
+  constructor(pattern: string, kind: 'invalid' | 'unsupported', detail: string) {
+    super(`${kind} regular expression ${pattern}: ${detail}`);
+    this.name = 'UrlPatternError';
+    this.pattern = pattern;
+    this.kind = kind;
+  }
+}
+
+/** A compiled include/exclude pattern. */
+export interface UrlPattern {
+  readonly source: string;
+  /** The engine that runs it: always `re2js` (RE2 semantics, time linear in the URL's length). */
+  readonly engine: 're2js';
+  test(url: string): boolean;
+}
+
 /**
- * A URL pattern: `/regex/` as a regular expression, anything else as a glob
- * where `*` matches any run of characters; both are tested against the whole
- * normalised URL (a glob must match all of it).
+ * A URL pattern: `/regex/` as a regular expression found anywhere in the
+ * URL, anything else as a glob where `*` matches any run of characters,
+ * matched against the whole normalised URL. Both run on re2js, whose time is
+ * linear in the URL, because patterns come from job configs: a backtracking
+ * engine would let `/(a+)+$/` stall the worker's event loop. Backreferences
+ * and lookaround have no linear-time implementation and are refused with a
+ * UrlPatternError, as is a pattern that is no regular expression at all.
  */
-export function compilePattern(pattern: string): RegExp {
-  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) return new RegExp(pattern.slice(1, -1));
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+export function compilePattern(pattern: string): UrlPattern {
+  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
+    const body = pattern.slice(1, -1);
+    try {
+      new RegExp(body);
+    } catch (e) {
+      throw new UrlPatternError(pattern, 'invalid', (e as Error).message);
+    }
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(body);
+    } catch (e) {
+      throw new UrlPatternError(
+        pattern,
+        'unsupported',
+        `${(e as Error).message} (backreferences and lookaround are not supported)`,
+      );
+    }
+    return { source: pattern, engine: 're2js', test: (url) => re.test(url) };
+  }
+  const re = RE2JS.compile(pattern.split('*').map(RE2JS.quote).join('.*'));
+  return { source: pattern, engine: 're2js', test: (url) => re.testExact(url) };
 }
 
 /** Include (any of, when some are given) and exclude (none of) URL patterns. */
 export class UrlFilter {
-  private readonly include: RegExp[];
-  private readonly exclude: RegExp[];
+  private readonly include: UrlPattern[];
+  private readonly exclude: UrlPattern[];
 
   constructor(include: string[], exclude: string[]) {
     this.include = include.map(compilePattern);
