@@ -97,11 +97,22 @@ export class ToxicityClassifier {
     if (!local && !options.cacheDir) {
       throw new ToxicityModelUnavailableError(`toxicity model ${source}: no cache folder given for hub models`);
     }
-    const { AutoModelForSequenceClassification, AutoTokenizer } = await import('@huggingface/transformers');
     const pretrained = {
       local_files_only: local || options.allowDownload === false,
       ...(local ? {} : { cache_dir: options.cacheDir }),
     };
+    // An optional dependency (≈450 MB with onnxruntime): loaded only when the toxicity check runs.
+    let transformers: typeof import('@huggingface/transformers');
+    try {
+      transformers = await import('@huggingface/transformers');
+    } catch (e) {
+      throw new ToxicityModelUnavailableError(
+        `the toxicity check needs the optional package @huggingface/transformers, which is not installed ` +
+          `(npm install @huggingface/transformers): ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    }
+    const { AutoModelForSequenceClassification, AutoTokenizer } = transformers;
     try {
       const tokenizer = (await AutoTokenizer.from_pretrained(source, pretrained)) as unknown as Tokenizer;
       const model = (await AutoModelForSequenceClassification.from_pretrained(source, {
