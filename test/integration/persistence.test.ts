@@ -15,6 +15,8 @@ import { emptyProgress, JobStatus, LogLevel, ScrapeStatus, Stage } from '@datafa
 import {
   addToJobCounters,
   checkDatabase,
+  JobRepository,
+  StatsRepository,
   Chunk,
   createMigration,
   createOrmConfig,
@@ -472,6 +474,47 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     await expect(addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { done: 0.5 } } })).rejects.toThrow(
       /integer/,
     );
+  });
+
+  it('moves a job along with conditional updates that exactly one racer wins (JobRepository)', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, {
+      project: em.create(Project, { name: 'repository' }),
+      status: JobStatus.Running,
+      stage: Stage.Generator,
+    });
+    await em.flush();
+    const jobs = new JobRepository(orm.em);
+    const race = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        jobs.moveStage(job.id, Stage.Exporter, { status: JobStatus.Running, notIn: [Stage.Crawler, Stage.Exporter] }),
+      ),
+    );
+    expect(race.filter(Boolean)).toHaveLength(1);
+    expect(await jobs.moveStage(job.id, Stage.Refiner, { from: Stage.Crawler })).toBe(false);
+    const before = Date.now();
+    const finished = await Promise.all([
+      jobs.finishRunning(job.id, JobStatus.Completed, null),
+      jobs.finishRunning(job.id, JobStatus.Failed, 'too late'),
+    ]);
+    expect(finished.filter(Boolean)).toHaveLength(1);
+    const after = await orm.em.fork().findOneOrFail(Job, job.id);
+    expect(after.stage).toBe(Stage.Exporter);
+    expect([JobStatus.Completed, JobStatus.Failed]).toContain(after.status);
+    // The datetime round-trips as a date on both databases (SQLite keeps epoch milliseconds).
+    expect(after.completedAt).toBeInstanceOf(Date);
+    expect(after.completedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+    const docs = em.fork();
+    [ScrapeStatus.Ok, ScrapeStatus.Ok, ScrapeStatus.Failed, ScrapeStatus.Skipped].forEach((scrapeStatus, i) =>
+      docs.create(RawDocument, { job: job.id, url: `https://a.example/${i}`, scrapeStatus }),
+    );
+    await docs.flush();
+    expect(await jobs.documentCounts(job.id)).toEqual({ ok: 2, skipped: 1, failed: 1, pending: 0 });
+
+    const totals = await new StatsRepository(orm.em).totals();
+    expect(totals.totalJobs).toBeGreaterThanOrEqual(1);
+    expect(await new StatsRepository(orm.em).costByDayAndModel(new Date(Date.now() + 86_400_000))).toEqual([]);
   });
 
   it('checkDatabase measures a round trip, and fails on a closed connection', async () => {

@@ -8,3 +8,7 @@ export { postgresqlMigrations } from './migrations/postgresql/index.js';
 export * from './job-counters.js';
 export * from './settings/settings-store.js';
 export { parseKey, seal, unseal, type SealedSecret } from './settings/settings-crypto.js';
+export * from './repositories/job.repository.js';
+export * from './repositories/stats.repository.js';
+export { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
+export * from './repositories/export-read.repository.js';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { type SqlEntityManager, SqlitePlatform } from '@mikro-orm/sql';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { type JobProgress, type Stage, STAGES, type StageCounters } from '@datafactory/contracts';
+import { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
 
 export interface JobCountersDelta {
   /** Amounts to add to per-stage counters, e.g. `{ crawler: { done: 1 } }`. */
@@ -30,7 +31,7 @@ export async function addToJobCounters(
   jobId: string,
   delta: JobCountersDelta,
 ): Promise<JobCounters | null> {
-  const sqlite = em.getPlatform() instanceof SqlitePlatform;
+  const sqlite = isSqlite(em);
   const params: unknown[] = [];
   let progress = 'progress';
   for (const [stage, counters] of Object.entries(delta.progress ?? {})) {
@@ -48,8 +49,7 @@ export async function addToJobCounters(
   }
   const cost = delta.cost ?? 0;
   if (!Number.isFinite(cost)) throw new Error(`cost must be a finite number (got ${cost})`);
-  // SQLite keeps MikroORM datetimes as epoch milliseconds.
-  params.push(cost, sqlite ? Date.now() : new Date(), jobId);
+  params.push(cost, sqlTimestamp(em, new Date()), jobId);
   const rows = (await (em as SqlEntityManager).execute(
     `update jobs set progress = ${progress}, cost_total = cost_total + ?, updated_at = ? where id = ? returning progress, cost_total`,
     params,

@@ -1,8 +1,13 @@
 import { EntityManager } from '@mikro-orm/core';
-import { type SqlEntityManager, SqlitePlatform } from '@mikro-orm/sql';
 import { Injectable } from '@nestjs/common';
 import { type ExportItem, type JobProgress, JobStatus, QueueName, Stage } from '@datafactory/contracts';
-import { addToJobCounters, Job, type JobCounters, type JobCountersDelta } from '@datafactory/persistence';
+import {
+  addToJobCounters,
+  Job,
+  type JobCounters,
+  type JobCountersDelta,
+  JobRepository,
+} from '@datafactory/persistence';
 import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { JobLogService } from './job-log.service.js';
@@ -31,12 +36,16 @@ export function busiestStage(progress: JobProgress): Stage | null {
  */
 @Injectable()
 export class PipelineCoordinator {
+  private readonly jobs: JobRepository;
+
   constructor(
     private readonly em: EntityManager,
     private readonly events: JobEventsPublisher,
     private readonly logs: JobLogService,
     private readonly dispatcher: Dispatcher,
-  ) {}
+  ) {
+    this.jobs = new JobRepository(em);
+  }
 
   /** Is the job still running (not cancelled, failed or done)? Handlers ask before each item. */
   async isRunning(jobId: string): Promise<boolean> {
@@ -61,9 +70,8 @@ export class PipelineCoordinator {
 
   /** The crawl job found and stored every page it will: from now on the job can finish. */
   async crawlFinished(jobId: string): Promise<void> {
-    const em = this.em.fork() as unknown as SqlEntityManager;
-    await em.execute(`update jobs set stage = ? where id = ? and stage = ?`, [Stage.Refiner, jobId, Stage.Crawler]);
-    const job = await em.fork().findOne(Job, { id: jobId });
+    await this.jobs.moveStage(jobId, Stage.Refiner, { from: Stage.Crawler });
+    const job = await this.em.fork().findOne(Job, { id: jobId });
     if (!job) return;
     this.events.publish({
       type: 'stage',
@@ -81,15 +89,7 @@ export class PipelineCoordinator {
     status: typeof JobStatus.Completed | typeof JobStatus.Failed,
     error: string | null = null,
   ): Promise<void> {
-    const em = this.em.fork() as unknown as SqlEntityManager;
-    // SQLite keeps MikroORM datetimes as epoch milliseconds.
-    const now = em.getPlatform() instanceof SqlitePlatform ? Date.now() : new Date();
-    const changed = await em.execute(
-      `update jobs set status = ?, error = ?, completed_at = ?, updated_at = ? where id = ? and status = ?`,
-      [status, error, now, now, jobId, JobStatus.Running],
-      'run',
-    );
-    if (affected(changed) === 0) return;
+    if (!(await this.jobs.finishRunning(jobId, status, error))) return;
     await this.logs.log(jobId, status === JobStatus.Completed ? 'info' : 'error', error ?? `job ${status}`, {
       stage: Stage.Exporter,
     });
@@ -99,25 +99,17 @@ export class PipelineCoordinator {
   }
 
   private async showStage(jobId: string, stage: Stage): Promise<void> {
-    const em = this.em.fork() as unknown as SqlEntityManager;
-    const changed = await em.execute(
-      `update jobs set stage = ? where id = ? and stage <> ? and stage <> ? and stage <> ?`,
-      [stage, jobId, stage, Stage.Crawler, Stage.Exporter],
-      'run',
-    );
-    if (affected(changed) > 0) {
+    if (await this.jobs.moveStage(jobId, stage, { notIn: [stage, Stage.Crawler, Stage.Exporter] })) {
       this.events.publish({ type: 'stage', jobId, status: JobStatus.Running, stage, at: new Date().toISOString() });
     }
   }
 
   private async tryHandOverToExport(jobId: string): Promise<void> {
-    const em = this.em.fork() as unknown as SqlEntityManager;
-    const changed = await em.execute(
-      `update jobs set stage = ? where id = ? and status = ? and stage <> ? and stage <> ?`,
-      [Stage.Exporter, jobId, JobStatus.Running, Stage.Crawler, Stage.Exporter],
-      'run',
-    );
-    if (affected(changed) === 0) return;
+    const won = await this.jobs.moveStage(jobId, Stage.Exporter, {
+      status: JobStatus.Running,
+      notIn: [Stage.Crawler, Stage.Exporter],
+    });
+    if (!won) return;
     this.events.publish({
       type: 'stage',
       jobId,
@@ -127,9 +119,4 @@ export class PipelineCoordinator {
     });
     await this.dispatcher.enqueue(QueueName.Export, { jobId } satisfies ExportItem, `export-${jobId}`);
   }
-}
-
-function affected(result: unknown): number {
-  const r = result as { affectedRows?: number; changes?: number; rowCount?: number };
-  return r?.affectedRows ?? r?.changes ?? r?.rowCount ?? 0;
 }

@@ -1,8 +1,7 @@
-import { type SqlEntityManager } from '@mikro-orm/sql';
 import { type CrawlItem, ItemStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
 import { Crawler, storeCrawledDocument } from '@datafactory/crawler';
+import { Job, JobRepository, RawDocument } from '@datafactory/persistence';
 import { operatorCrawl } from '../operator-policy.js';
-import { Job, RawDocument } from '@datafactory/persistence';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
@@ -81,15 +80,12 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
 
   /** Crawler counters from the stored rows (exact after resumes, merged duplicates and early ends). */
   private async reconcile(jobId: string): Promise<void> {
-    const em = this.deps.em.fork() as unknown as SqlEntityManager;
-    const rows = (await em.execute(
-      `select scrape_status as status, count(*) as n from raw_documents where job_id = ? group by scrape_status`,
-      [jobId],
-    )) as { status: string; n: number | string }[];
-    const failed = rows.filter((r) => r.status === ItemStatus.Failed).reduce((a, r) => a + Number(r.n), 0);
-    const done = rows.filter((r) => r.status !== ItemStatus.Failed).reduce((a, r) => a + Number(r.n), 0);
-    const ok = rows.filter((r) => r.status === ItemStatus.Ok).reduce((a, r) => a + Number(r.n), 0);
-    const job = await em.fork().findOneOrFail(Job, { id: jobId }, { fields: ['progress'] });
+    const em = this.deps.em.fork();
+    const counts = await new JobRepository(em).documentCounts(jobId);
+    const failed = counts.failed;
+    const done = counts.ok + counts.skipped + counts.pending;
+    const ok = counts.ok;
+    const job = await em.findOneOrFail(Job, { id: jobId }, { fields: ['progress'] });
     const p = job.progress;
     await this.deps.coordinator.count(jobId, {
       progress: {

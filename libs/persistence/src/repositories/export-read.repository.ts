@@ -1,0 +1,95 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { isSqlite } from './sql-dialect.js';
+
+/** One exported example with its chunk and document, as the database returns it. */
+export interface ExampleExportRow {
+  id: string;
+  template_type: string;
+  input_text: string;
+  output_text: string;
+  model_used: string;
+  status: string;
+  error: string | null;
+  template_hash: string | null;
+  lineage: unknown;
+  token_count: number | string;
+  cost: number | string | null;
+  quality_score: number | string | null;
+  quality_details: unknown;
+  passed_qc: boolean | number | null;
+  chunk_text: string;
+  chunk_language: string | null;
+  url: string;
+  final_url: string | null;
+  title: string | null;
+  document_language: string | null;
+}
+
+/** The smallest UUID: the keyset cursor before the first row. */
+export const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The exporter's reads: pages of a job's examples (with the chunk and its
+ * document joined in) and of the documents that have exported examples, by
+ * keyset pagination on the primary key (`id > cursor`, never an offset).
+ *
+ * Plain SQL rather than em.find(): hydrating entities (three per row) was
+ * twenty times slower than the query itself (0.34 ms against 0.016 ms per
+ * example), and the exporter only reads. The statement is the same on SQLite
+ * and PostgreSQL (whose connection's search_path holds the schema).
+ *
+ * Both databases must walk the primary-key index from the cursor, or every
+ * page sorts all of the job's rows and an export turns quadratic. PostgreSQL
+ * does so by itself (given statistics); SQLite picks the job_id or passed_qc
+ * index instead, so there the filters are written as expressions
+ * (`cast(...)`), which no index serves. An index on training_examples
+ * (job_id, id) would serve both better (a schema wish).
+ */
+export class ExportReadRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Up to `pageSize` examples of the job after `after` (by id); only ok and passed ones unless `includeFailed`. */
+  async examplePage(
+    jobId: string,
+    after: string,
+    pageSize: number,
+    includeFailed: boolean,
+  ): Promise<ExampleExportRow[]> {
+    const sqlite = isSqlite(this.em);
+    const passed = includeFailed
+      ? ''
+      : sqlite
+        ? ` and cast(e.status as text) = 'ok' and cast(e.passed_qc as integer) = 1`
+        : ` and e.status = 'ok' and e.passed_qc = true`;
+    const sql = `select e.id, e.template_type, e.input_text, e.output_text, e.model_used, e.status, e.error,
+      e.template_hash, e.lineage, e.token_count, e.cost, e.quality_score, e.quality_details, e.passed_qc,
+      c.content as chunk_text, c.language as chunk_language,
+      d.url, d.final_url, d.title, d.language as document_language
+    from training_examples e
+      join chunks c on c.id = e.chunk_id
+      join raw_documents d on d.id = c.document_id
+    where e.id > ? and ${sqlite ? 'cast(e.job_id as text)' : 'e.job_id'} = ?${passed}
+    order by e.id limit ?`;
+    return (await this.em.getConnection().execute(sql, [after, jobId, pageSize], 'all')) as ExampleExportRow[];
+  }
+
+  /** Up to `pageSize` documents (after `after`, by id) that have an exported example. */
+  async sourcePage(
+    jobId: string,
+    after: string,
+    pageSize: number,
+    includeFailed: boolean,
+  ): Promise<{ id: string; url: string; final_url: string | null }[]> {
+    const filter = includeFailed ? '' : `and e.status = 'ok' and e.passed_qc = true`;
+    const sql = `select d.id, d.url, d.final_url from raw_documents d
+    where d.job_id = ? and d.id > ? and exists (
+      select 1 from chunks c join training_examples e on e.chunk_id = c.id
+      where c.document_id = d.id and e.job_id = ? ${filter})
+    order by d.id limit ?`;
+    return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as {
+      id: string;
+      url: string;
+      final_url: string | null;
+    }[];
+  }
+}
