@@ -55,8 +55,8 @@ describe('with API_TOKEN set', () => {
     ).toBe(401);
     const ok = await fetch(`${stack.base}/api/projects`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
-    // EventSource cannot send headers: GETs also take ?access_token=.
-    expect((await fetch(`${stack.base}/api/projects?access_token=${TOKEN}`)).status).toBe(200);
+    // ?access_token= is for the job stream and downloads only (test/e2e/auth.test.ts), not for other GETs.
+    expect((await fetch(`${stack.base}/api/projects?access_token=${TOKEN}`)).status).toBe(401);
     expect([200, 503]).toContain((await fetch(`${stack.base}/health`)).status);
     await waitFor(() => (stack.api.output().includes('"statusCode":401') ? true : undefined), {
       what: 'the request log lines',
