@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { BODY_LIMIT } from './common/limits.js';
+import { InputPipe } from './common/input.pipe.js';
 import { createValidationPipe } from './common/validation.js';
 import { connectJobEvents } from './events/job-events.server.js';
 
@@ -54,7 +55,8 @@ export async function createApiApp(
   app.enableCors({ origin: config.api.corsOrigins.length ? config.api.corsOrigins : false });
   // Behind a proxy (nginx in docker-compose) the client address is in X-Forwarded-For: rate limits per client.
   app.set('trust proxy', 'loopback, uniquelocal');
-  app.useGlobalPipes(createValidationPipe());
+  // InputPipe first: it refuses what would crash class-transformer or the database before the DTOs see it.
+  app.useGlobalPipes(new InputPipe(), createValidationPipe());
   app.enableShutdownHooks();
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
