@@ -29,7 +29,7 @@ export class AppModule {
           // Single-host mode: the built dashboard at /, with the SPA fallback outside the API's own routes.
           ServeStaticModule.forRoot({
             rootPath: config.dashboardDir,
-            exclude: ['/api/{*path}', '/health', '/docs', '/docs/{*path}', '/docs-json'],
+            exclude: ['/api/{*path}', '/health{/*path}', '/docs', '/docs/{*path}', '/docs-json'],
           }),
         ]
       : [];

@@ -1,14 +1,15 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, VERSION } from '@datafactory/config';
-import type { Request } from 'express';
+import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { BODY_LIMIT } from './common/limits.js';
+import { InputPipe } from './common/input.pipe.js';
 import { createValidationPipe } from './common/validation.js';
 import { connectJobEvents } from './events/job-events.server.js';
 
@@ -17,7 +18,12 @@ export async function createApiApp(
   config: AppConfig,
   options: { preview?: boolean } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // Routes match exactly as declared: `/API/projects` and `/api/projects/` are not `/api/projects`. Express
+  // reads these settings when it creates its router, which the adapter's constructor already does: set them first.
+  const server = express();
+  server.set('case sensitive routing', true);
+  server.set('strict routing', true);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(server), {
     bufferLogs: true,
     bodyParser: false,
     preview: options.preview ?? false,
@@ -25,9 +31,10 @@ export async function createApiApp(
   });
   if (!options.preview) app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  // `?access_token=` (for EventSource and download links) is taken off the URL before anything reads the
-  // query or logs the URL; ApiTokenGuard checks it.
+  // `?access_token=` is taken off the URL of every request before anything reads the query or logs the URL;
+  // ApiTokenGuard accepts it only on routes marked @AllowQueryToken() (the job stream, downloads).
   app.use(takeAccessTokenFromUrl);
+  app.use(refuseNonCanonicalPath);
   // Security headers; styles may be inline (Angular adds component styles as <style> tags).
   app.use(
     helmet({
@@ -48,7 +55,8 @@ export async function createApiApp(
   app.enableCors({ origin: config.api.corsOrigins.length ? config.api.corsOrigins : false });
   // Behind a proxy (nginx in docker-compose) the client address is in X-Forwarded-For: rate limits per client.
   app.set('trust proxy', 'loopback, uniquelocal');
-  app.useGlobalPipes(createValidationPipe());
+  // InputPipe first: it refuses what would crash class-transformer or the database before the DTOs see it.
+  app.useGlobalPipes(new InputPipe(), createValidationPipe());
   app.enableShutdownHooks();
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
@@ -75,6 +83,23 @@ function takeAccessTokenFromUrl(req: Request & { accessToken?: string }, _res: u
     req.accessToken = url.searchParams.get('access_token') ?? undefined;
     url.searchParams.delete('access_token');
     req.url = `${url.pathname}${url.search}`;
+  }
+  next();
+}
+
+/** Percent-escapes of RFC 3986 unreserved characters (letters, digits, `-._~`), which never need escaping. */
+const ESCAPED_UNRESERVED = /%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2[de]|5f|7e)/i;
+
+/**
+ * `//api/x`, `/%61pi/x` or `/api/./x` name `/api/x` for some clients and proxies, but match no route here,
+ * and the dashboard's SPA fallback would answer them with its page: a path that is not in normal form
+ * (RFC 3986 6.2.2) is a 404 for every handler alike.
+ */
+function refuseNonCanonicalPath(req: Request, _res: unknown, next: (error?: unknown) => void): void {
+  const p = req.path;
+  if (p.includes('//') || ESCAPED_UNRESERVED.test(p) || /\/\.\.?(?:\/|$)/.test(p)) {
+    next(new NotFoundException(`Cannot ${req.method} ${p}: not a normalized path`));
+    return;
   }
   next();
 }

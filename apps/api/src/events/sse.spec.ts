@@ -23,8 +23,10 @@ describe('SSE framing of job events', () => {
     expect(parseLastEventId('17')).toBe(17);
     expect(parseLastEventId(' 17 ')).toBe(17);
     expect(parseLastEventId(['5', '6'])).toBe(5);
-    for (const bad of [undefined, '', 'abc', '-1', '1.5', '9'.repeat(20)])
+    for (const bad of [undefined, '', 'abc', '-1', '1.5', '9'.repeat(20), '2147483648', '999999999999999'])
       expect(parseLastEventId(bad)).toBeUndefined();
+    // The largest id the job_logs column holds (PostgreSQL integer).
+    expect(parseLastEventId('2147483647')).toBe(2147483647);
   });
 
   it('never lets a counter go back when snapshots arrive out of order', () => {

@@ -40,9 +40,13 @@ export function mergeProgress(
   return { progress, costTotal: Math.max(previous.costTotal, next.costTotal) };
 }
 
+/** Log ids are 32-bit integers in the database (PostgreSQL refuses to compare one with a larger number). */
+export const MAX_LOG_ID = 2_147_483_647;
+
 /** A Last-Event-ID (header or query) is a job_logs id; anything else counts as none. */
 export function parseLastEventId(raw: unknown): number | undefined {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) return undefined;
-  return Number(value.trim());
+  const id = Number(value.trim());
+  return id <= MAX_LOG_ID ? id : undefined;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy } from 'class-validator';
 import { DATASET_FORMATS, type DatasetFormat, SPLIT_NAMES, type SplitName } from '@datafactory/exporter';
+import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto } from '../common/paging.dto.js';
 
 /** `"none"` or an object of ratios; resolveExportConfig checks the ratios themselves. */
@@ -25,7 +26,7 @@ export class CreateExportRequestDto {
     default: 'jsonl',
     description: "Default: the job config's export.format.",
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(DATASET_FORMATS)
   format?: DatasetFormat;
 
@@ -33,7 +34,7 @@ export class CreateExportRequestDto {
     default: false,
     description: 'Export every example (failed ones too) with its scores, for analysis (jsonl, json, csv, parquet).',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   include_failed?: boolean;
 
@@ -43,18 +44,18 @@ export class CreateExportRequestDto {
     description: 'Train/validation/test ratios adding up to 1; examples are grouped by source domain.',
     example: { train: 0.8, validation: 0.1, test: 0.1 },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsSplit()
   split?: 'none' | SplitRatiosDto;
 
   @ApiPropertyOptional({ minimum: 0, default: 42, description: 'Seed of the domain → split assignment.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   seed?: number;
 
   @ApiPropertyOptional({ example: 'cc-by-4.0', default: 'unknown', description: 'A Hugging Face license id.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9.+-]{0,63}$/, {
     message: 'license must be a Hugging Face license id such as mit or cc-by-4.0',

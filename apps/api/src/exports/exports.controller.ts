@@ -9,6 +9,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import { AllowQueryToken } from '../common/auth.decorators.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { PageQueryDto } from '../common/paging.dto.js';
 import {
@@ -52,6 +53,7 @@ export class ExportsController {
     return this.exports.list(query.page, query.pageSize);
   }
 
+  @AllowQueryToken()
   @Get('api/exports/:id/download')
   @ApiOperation({ summary: 'Download the data file of an export (streamed)' })
   @ApiProduces('application/jsonl', 'application/json', 'text/csv', 'application/vnd.apache.parquet')

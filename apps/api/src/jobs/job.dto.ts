@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsObject, IsOptional, Min } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { JOB_STATUSES, LOG_LEVELS, type LogLevel, STAGES } from '@datafactory/contracts';
+import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto, PageQueryDto } from '../common/paging.dto.js';
+import { MAX_LOG_ID } from '../events/sse.js';
 
 /**
  * Only the shape is checked here; every URL and config field is checked by
@@ -25,7 +27,7 @@ export class CreateJobRequestDto {
       "Defaults to the project's config, then to the built-in defaults.",
     example: { generation: { template: 'qa', examples_per_chunk: 2 } },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   config?: Record<string, unknown>;
 }
@@ -81,11 +83,16 @@ export class JobLogsQueryDto extends PageQueryDto {
   @IsIn(LOG_LEVELS)
   level?: LogLevel;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Only lines with an id greater than this (a cursor).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_LOG_ID,
+    description: 'Only lines with an id greater than this (a cursor).',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_LOG_ID)
   after?: number;
 }
 

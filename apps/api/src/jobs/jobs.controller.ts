@@ -12,6 +12,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AllowQueryToken } from '../common/auth.decorators.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { PageQueryDto } from '../common/paging.dto.js';
 import { parseLastEventId } from '../events/sse.js';
@@ -93,6 +94,7 @@ export class JobsController {
   }
 
   @SkipThrottle()
+  @AllowQueryToken()
   @Get('stream')
   @ApiOperation({
     summary: "A job's live events (Server-Sent Events)",

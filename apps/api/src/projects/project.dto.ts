@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto } from '../common/paging.dto.js';
 
 export class CreateProjectRequestDto {
@@ -21,7 +22,7 @@ export class CreateProjectRequestDto {
     description: 'Default job config for this project (the job config of DESIGN.md; any subset).',
     example: { generation: { template: 'qa' } },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   config?: Record<string, unknown>;
 }
@@ -29,7 +30,7 @@ export class CreateProjectRequestDto {
 /** PUT replaces the fields it names; at least one is expected but none is required. */
 export class UpdateProjectRequestDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -42,7 +43,7 @@ export class UpdateProjectRequestDto {
   description?: string | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   config?: Record<string, unknown>;
 }
