@@ -109,12 +109,8 @@ function validBody(template: string, schema: Schema): Record<string, unknown> {
  */
 const LENIENT = new Set(['lastEventId']);
 
-/**
- * Known, owned elsewhere (apps/api/src/settings, being changed by another branch): PUT /api/settings takes
- * `apiKeys: null` and `defaultJobConfig: null` (stored as null) because its DTO uses @IsOptional(), which
- * lets null through. Remove an entry when that is fixed.
- */
-const KNOWN_UNNAMED = [/^PUT \/api\/settings \[(apiKeys|defaultJobConfig): null\]/];
+/** Fields known to take null without a 400 naming them (none now; the settings DTO was the last). */
+const KNOWN_UNNAMED: RegExp[] = [];
 
 interface Probe {
   what: string;

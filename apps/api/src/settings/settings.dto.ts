@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsOptionalNotNull } from '../common/optional.js';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 
 /** What the API says about a stored key: never the key itself. */
@@ -76,7 +77,7 @@ export class UpdateApiKeysDto {
 
 export class UpdateSettingsRequestDto {
   @ApiPropertyOptional({ type: UpdateApiKeysDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @ValidateNested()
   @Type(() => UpdateApiKeysDto)
   apiKeys?: UpdateApiKeysDto;
@@ -86,7 +87,7 @@ export class UpdateSettingsRequestDto {
     additionalProperties: true,
     description: 'Replaces the default job config; checked like a job config (every bad field is named).',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   defaultJobConfig?: Record<string, unknown>;
 }
