@@ -53,8 +53,9 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
  * the guarded lookup (or refuses an IP literal before connecting), exactly as
  * the crawler's HttpClient does; `trustedHosts` and `allowPrivateNetworks`
  * lift the refusal in the same way. A refused connection is answered 403 and
- * emitted as `refused` (an EgressRefusal). Service-worker scripts are refused
- * outright: a worker would run, and fetch, outside the crawler's control.
+ * emitted as `refused` (an EgressRefusal). Service-worker scripts it can see
+ * (plain http: the `Service-Worker: script` header) are refused outright: a
+ * worker would run, and fetch, outside the crawler's interception.
  */
 export class EgressProxy extends EventEmitter {
   private readonly server: http.Server;
