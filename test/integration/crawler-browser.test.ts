@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@datafactory/config';
-import { BrowserPool, type CrawledDocument, Crawler, type ScrapingConfig } from '@datafactory/crawler';
-import { FixtureSite, waitFor } from '@datafactory/testing';
+import {
+  BrowserPool,
+  type BrowserRefusal,
+  type CrawledDocument,
+  Crawler,
+  type ScrapingConfig,
+} from '@datafactory/crawler';
+import { FixtureSite, type FixtureRequest, NetworkCanary, waitFor } from '@datafactory/testing';
 
 /*
  * The browser fallback with a real Chromium (CHROME_PATH, default
@@ -128,5 +134,121 @@ describe('crawler: browser fallback', () => {
       await pool.close();
     }
     expect(chromiumChildren()).toEqual([]);
+  });
+});
+
+/*
+ * Issue 13 item 4: nothing leaves Chromium except through the address guard.
+ * The fixture hosts are trusted (host:port); the canary, on other ports of
+ * 127.0.0.1, is not, so every way a page has of reaching it must be refused.
+ * Each page reports its outcome to the fixture (`/escape/report`) while it is
+ * still open; a test ends on whichever comes first, a contact at the canary
+ * (a leak) or that report with the crawl finished.
+ */
+describe('crawler: Chromium reaches nothing but through the guard', () => {
+  const escapeConfig: Partial<ScrapingConfig> = { use_playwright: 'always', read_timeout_ms: 10_000, max_attempts: 1 };
+  // A canary of its own for each test, so one test's leak does not show in another.
+  let canary: NetworkCanary;
+  beforeEach(async () => {
+    canary = await NetworkCanary.start();
+  });
+  afterEach(async () => {
+    await canary.close();
+  });
+
+  /** Crawls one escape page; resolves with the page's report, or rejects naming the canary contact. */
+  async function crawlEscape(
+    crawler: Crawler,
+    path: string,
+    alsoWaitFor: Promise<unknown> = Promise.resolve(),
+  ): Promise<{ doc: CrawledDocument; report: FixtureRequest }> {
+    const key = `${path.split('/').pop()}-${Math.random().toString(36).slice(2)}`;
+    const url = site.url('main', `${path}?key=${key}&canary=${canary.tcpPort}&udp=${canary.udpPort}`);
+    const reported = site.waitForRequest((r) => r.path.startsWith(`/escape/report?key=${key}&`));
+    const contained = Promise.all([crawlAll(crawler, [url], escapeConfig), reported, alsoWaitFor]).then(
+      ([docs, report]) => ({
+        doc: docs.get(url)!,
+        report,
+      }),
+    );
+    const leaked = canary.firstContact().then((c) => {
+      throw new Error(`the canary was reached over ${c.protocol} from ${c.from}`);
+    });
+    return Promise.race([contained, leaked]);
+  }
+
+  const reportOf = (r: FixtureRequest) => new URL(r.path, 'http://x').searchParams.get('r');
+
+  it('closes popups (window.open, and a target=_blank noopener link) before they reach an untrusted address', async () => {
+    const crawler = new Crawler({ chromePath, trustedHosts: site.hostPorts() });
+    try {
+      const pool = crawler.browserPool();
+      const closed: string[] = [];
+      const bothClosed = new Promise<void>((resolve) =>
+        pool.on('refused', (r: BrowserRefusal) => {
+          if (r.kind === 'popup') closed.push(new URL(r.url).pathname);
+          if (closed.length === 2) resolve();
+        }),
+      );
+      const { doc, report } = await crawlEscape(crawler, '/escape/popup', bothClosed);
+      expect(reportOf(report)).toBe('closed');
+      expect(closed.sort()).toEqual(['/noopener', '/popup']);
+      expect(doc).toMatchObject({ status: 'ok', fetchMethod: 'browser' });
+    } finally {
+      await crawler.close();
+    }
+    expect(canary.contacts).toEqual([]);
+  });
+
+  it('gives pages no service worker, so none fetches around the crawler', async () => {
+    const crawler = new Crawler({ chromePath, trustedHosts: site.hostPorts() });
+    try {
+      const { doc, report } = await crawlEscape(crawler, '/escape/service-worker');
+      expect(reportOf(report)).not.toBe('registered');
+      expect(doc).toMatchObject({ status: 'ok', fetchMethod: 'browser' });
+      expect(site.requestsTo('main', /^\/escape\/sw\.js/)).toEqual([]);
+    } finally {
+      await crawler.close();
+    }
+    expect(canary.contacts).toEqual([]);
+  });
+
+  it('sends no STUN packet to an untrusted address (WebRTC UDP disabled)', async () => {
+    const crawler = new Crawler({ chromePath, trustedHosts: site.hostPorts() });
+    try {
+      const { report } = await crawlEscape(crawler, '/escape/stun');
+      expect(reportOf(report)).toBe('gathered');
+    } finally {
+      await crawler.close();
+    }
+    expect(canary.contacts).toEqual([]);
+  });
+
+  it('refuses a WebSocket to an untrusted address', async () => {
+    const crawler = new Crawler({ chromePath, trustedHosts: site.hostPorts() });
+    try {
+      const { report } = await crawlEscape(crawler, '/escape/websocket');
+      expect(reportOf(report)).toBe('error');
+    } finally {
+      await crawler.close();
+    }
+    expect(canary.contacts).toEqual([]);
+  });
+
+  it('fails a page whose navigation goes to an untrusted address as blocked_address, not as an error page', async () => {
+    const crawler = new Crawler({ chromePath, trustedHosts: site.hostPorts() });
+    try {
+      const paths = ['/escape/redirect', '/escape/navigate', '/to-private'];
+      const urls = paths.map((p) => site.url('main', `${p}?canary=${canary.tcpPort}`));
+      const docs = await crawlAll(crawler, urls, escapeConfig);
+      for (const u of urls) {
+        expect(docs.get(u), u).toMatchObject({ status: 'failed', reasonCode: 'blocked_address' });
+        expect(docs.get(u)!.content, u).toBeUndefined();
+        expect(docs.get(u)!.reason, u).toContain('CRAWL_TRUSTED_HOSTS');
+      }
+    } finally {
+      await crawler.close();
+    }
+    expect(canary.contacts).toEqual([]);
   });
 });

@@ -103,7 +103,12 @@ export class Crawler {
   browserPool(): BrowserPool {
     if (this.options.browser) return this.options.browser;
     if (!this.options.chromePath) throw new FetchError(FailureCode.Browser, 'browser: no Chromium path configured');
-    this.ownPool ??= new BrowserPool({ executablePath: this.options.chromePath, size: this.options.browserPoolSize });
+    this.ownPool ??= new BrowserPool({
+      executablePath: this.options.chromePath,
+      size: this.options.browserPoolSize,
+      trustedHosts: this.options.trustedHosts,
+      lookup: this.options.lookup,
+    });
     return this.ownPool;
   }
 
@@ -742,6 +747,14 @@ class CrawlRun {
           );
         }
         throw new FetchError(FailureCode.Browser, `browser: ${(e as Error).message}`, { retryable: true });
+      }
+      // A main-frame navigation the crawler refused (a redirect, or a script sending the page to a
+      // blocked address) leaves Chromium's error page in the tab: a failure, not a document.
+      if (navigationError) throw navigationError;
+      if (page.url().startsWith('chrome-error:')) {
+        throw new FetchError(FailureCode.Browser, 'browser: the navigation ended on an error page', {
+          retryable: true,
+        });
       }
       const finalUrl = normalizeUrl(page.url());
       const content = await page.content();

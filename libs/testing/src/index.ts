@@ -6,3 +6,4 @@ export * from './fake-openai/index.js';
 export * from './tiny-toxicity-model/index.js';
 export * from './fixture-site/fixture-site.js';
 export * from './sse-client.js';
+export * from './canary.js';

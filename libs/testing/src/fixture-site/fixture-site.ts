@@ -50,6 +50,8 @@ export class FixtureSite extends EventEmitter {
   private readonly sockets = new Set<Socket>();
   private readonly hits = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Responses of /escape/hold waiting for their page's report, by key. */
+  private readonly held = new Map<string, ServerResponse[]>();
 
   private constructor(private readonly options: FixtureSiteOptions) {
     super();
@@ -136,6 +138,102 @@ export class FixtureSite extends EventEmitter {
     const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     res.writeHead(status, { 'content-type': type, 'content-length': buf.length, ...headers });
     res.end(buf);
+  }
+
+  /**
+   * Pages that try to get Chromium past the crawler (issue 13 item 4), aimed
+   * at the test's canary (`?canary=<tcp port>`, `?udp=<udp port>`). A page
+   * that reports an outcome (`/escape/report?key=...&r=...`) holds its load
+   * event with an async script from the `other` host, answered when the
+   * report arrives (or after 8 s), so the page is still open when it reports.
+   */
+  private escape(host: string, p: string, url: URL, res: ServerResponse): void {
+    const key = url.searchParams.get('key') ?? p;
+    const canary = `http://127.0.0.1:${url.searchParams.get('canary') ?? '9'}`;
+    const udp = url.searchParams.get('udp') ?? '9';
+    const hold = `<script async src="http://127.0.0.1:${this.ports.get('other') ?? this.port(host)}/escape/hold?key=${encodeURIComponent(key)}"></script>`;
+    const report = `function report(r) { fetch('/escape/report?key=${encodeURIComponent(key)}&r=' + encodeURIComponent(r)); }`;
+    const html = (title: string, script: string, head = '') =>
+      this.send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        page(title, `<p>${TEXT}</p><script>${report}\n${script}</script>${hold}`, head),
+      );
+    switch (p) {
+      case '/escape/hold': {
+        const waiting = this.held.get(key) ?? [];
+        this.held.set(key, waiting);
+        waiting.push(res);
+        return this.later(8_000, () => this.release(key));
+      }
+      case '/escape/report':
+        this.send(res, 200, 'text/plain', 'noted');
+        return this.release(key);
+      case '/escape/popup':
+        // A link with target=_blank and noopener opens a popup without an opener; window.open one
+        // with. window.closed turns true when the crawler closes the second; the page reports that.
+        return html(
+          'Popup',
+          `const a = document.createElement('a');
+           a.href = '${canary}/noopener'; a.target = '_blank'; a.rel = 'noopener';
+           document.body.appendChild(a); a.click();
+           const w = window.open('${canary}/popup');
+           if (!w) report('not opened');
+           else { const t = setInterval(() => { if (w.closed) { clearInterval(t); report('closed'); } }, 20); }`,
+        );
+      case '/escape/service-worker':
+        return html(
+          'Service worker',
+          // With navigator.serviceWorker gone, a fresh about:blank frame's navigator is the next thing to try.
+          `let sw = navigator.serviceWorker;
+           if (!sw) { const f = document.createElement('iframe'); document.body.appendChild(f); sw = f.contentWindow.navigator.serviceWorker; }
+           if (!sw) report('no service worker API');
+           else sw.register('/escape/sw.js?canary=${url.searchParams.get('canary') ?? ''}')
+             .then(() => report('registered'), (e) => report('refused: ' + e.message));`,
+        );
+      case '/escape/sw.js':
+        return this.send(
+          res,
+          200,
+          'application/javascript',
+          `fetch('${canary}/sw-script').catch(() => undefined);
+           self.addEventListener('install', (e) => e.waitUntil(fetch('${canary}/sw-install').catch(() => undefined)));
+           self.addEventListener('fetch', (e) => e.respondWith(fetch('${canary}/sw-fetch')));`,
+        );
+      case '/escape/stun':
+        return html(
+          'STUN',
+          `const pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.1:${udp}' }] });
+           pc.createDataChannel('probe');
+           pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') report('gathered'); };
+           pc.createOffer().then((o) => pc.setLocalDescription(o)).catch((e) => report('failed: ' + e.message));`,
+        );
+      case '/escape/websocket':
+        return html(
+          'WebSocket',
+          `const ws = new WebSocket('${canary.replace('http:', 'ws:')}/ws');
+           ws.onerror = () => report('error'); ws.onopen = () => report('open');`,
+        );
+      case '/escape/navigate':
+        return this.send(
+          res,
+          200,
+          'text/html; charset=utf-8',
+          page('Navigates away', `<p>${TEXT}</p><script>location.href = '${canary}/navigated';</script>`),
+        );
+      case '/escape/redirect':
+        res.writeHead(302, { location: `${canary}/redirected` });
+        return void res.end();
+      default:
+        return this.send(res, 404, 'text/html', page('Not found', '<p>no such escape page</p>'));
+    }
+  }
+
+  private release(key: string): void {
+    for (const res of this.held.get(key)?.splice(0) ?? []) {
+      if (!res.destroyed) this.send(res, 200, 'application/javascript', '/* released */');
+    }
   }
 
   private robots(host: string, res: ServerResponse): void {
@@ -405,6 +503,7 @@ export class FixtureSite extends EventEmitter {
       );
     }
     if (p.startsWith('/img/')) return this.send(res, 200, 'image/png', PNG);
+    if (p.startsWith('/escape/')) return this.escape(host, p, url, res);
     return this.send(res, 404, 'text/html', page('Not found', '<p>no such fixture page</p>'));
   }
 }
