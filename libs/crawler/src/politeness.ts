@@ -1,4 +1,4 @@
-import { abortableDelay } from '@datafactory/contracts';
+import { abortableDelay, parseRetryAfter } from '@datafactory/contracts';
 /**
  * Per-host pacing, measured where it matters: at the server. A host has at
  * most one request waiting for its response headers, and the next request is
@@ -89,14 +89,8 @@ export class HostPacer {
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export const delay = abortableDelay;
 
-/** A Retry-After header (delta seconds or HTTP-date) as milliseconds from `now`, or undefined. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+/** A Retry-After header as milliseconds from `now` (one parser for the crawler and the LLM client). */
+export { parseRetryAfter };
 
 /** Statuses worth another attempt: 408, 429 and 5xx (except 501 Not Implemented). */
 export function isRetryableStatus(status: number): boolean {

@@ -1,4 +1,4 @@
-import { abortableDelay } from '@datafactory/contracts';
+import { abortableDelay, parseRetryAfter } from '@datafactory/contracts';
 /**
  * OpenAI's rate-limit headers (also sent by OpenRouter, vLLM behind LiteLLM,
  * Azure...): `x-ratelimit-remaining-requests` / `-tokens` and
@@ -51,11 +51,7 @@ export function rateLimitWaitMs(headers: HeaderSource, limited = false): number 
 export function retryAfterMs(headers: HeaderSource): number | undefined {
   const ms = Number(headers.get('retry-after-ms') ?? NaN);
   if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return parseRetryAfter(headers.get('retry-after'));
 }
 
 /**

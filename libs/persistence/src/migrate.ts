@@ -4,14 +4,11 @@ import type { DatabaseConfig } from '@datafactory/config';
 import { postgresqlMigrations } from './migrations/postgresql/index.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
 import { createOrmConfig, MIGRATIONS_TABLE } from './orm-config.js';
+import { quoteIdent } from './sql-ident.js';
 
 export interface MigrateResult {
   /** Names of the migrations this run applied, in order (empty when the database was up to date). */
   applied: string[];
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Opens a short-lived ORM (for commands: migrate, status), runs `fn`, closes it. */

@@ -8,6 +8,7 @@ import type { DatabaseConfig } from '@datafactory/config';
 import { ENTITIES } from './entities/entities.js';
 import { postgresqlMigrations } from './migrations/postgresql/index.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
+import { quoteIdent } from './sql-ident.js';
 
 /** Name of the table where MikroORM records the migrations it has applied. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
@@ -37,10 +38,6 @@ export function sqlitePragmas(busyTimeoutMs: number): string[] {
     'pragma synchronous = NORMAL',
     'pragma foreign_keys = ON',
   ];
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The minimum of a Kysely DatabaseConnection that onCreateConnection receives. */

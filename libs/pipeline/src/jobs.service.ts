@@ -5,6 +5,7 @@ import {
   type CrawlItem,
   emptyProgress,
   FINAL_JOB_STATUSES,
+  isUuid,
   jobCancelChannel,
   JobStatus,
   QueueName,
@@ -79,9 +80,7 @@ export class JobsService {
   }
 }
 
-export function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-}
+export { isUuid };
 
 /**
  * Validates a job request and stores the job, running, with its resolved

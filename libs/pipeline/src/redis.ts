@@ -66,10 +66,11 @@ export class RedisClient implements OnApplicationShutdown {
   }
 }
 
+/** `promise`, or a rejection with `message` after `ms` (ioredis commands take no AbortSignal). */
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  const signal = AbortSignal.timeout(ms);
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    signal.addEventListener('abort', () => reject(new Error(message)), { once: true });
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]);
 }

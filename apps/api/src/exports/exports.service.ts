@@ -2,7 +2,8 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { EntityManager } from '@mikro-orm/core';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
-import { FINAL_JOB_STATUSES } from '@datafactory/contracts';
+import { FINAL_JOB_STATUSES, isUuid } from '@datafactory/contracts';
+import { create as contentDisposition } from 'content-disposition';
 import {
   ExportConfigError,
   exportDataFile,
@@ -15,8 +16,6 @@ import {
 } from '@datafactory/exporter';
 import { Export, Job, StoredLlmKey } from '@datafactory/persistence';
 import type { CreateExportRequestDto, ExportPageResponseDto, ExportResponseDto } from './export.dto.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExportDownload {
   stream: ReadStream;
@@ -108,13 +107,13 @@ export class ExportsService {
   }
 
   private async findJob(id: string): Promise<Job> {
-    const job = UUID.test(id) ? await this.em.findOne(Job, { id }) : null;
+    const job = isUuid(id) ? await this.em.findOne(Job, { id }) : null;
     if (!job) throw new NotFoundException(`job ${id} not found`);
     return job;
   }
 
   private async findExport(id: string) {
-    const row = UUID.test(id) ? await this.em.findOne(Export, { id }, { populate: ['job.project'] }) : null;
+    const row = isUuid(id) ? await this.em.findOne(Export, { id }, { populate: ['job.project'] }) : null;
     if (!row) throw new NotFoundException(`export ${id} not found`);
     return row;
   }
@@ -153,10 +152,4 @@ function slug(name: string): string {
       .toLowerCase()
       .slice(0, 60) || 'dataset'
   );
-}
-
-/** `attachment` with an ASCII file name and its UTF-8 form (RFC 6266 / RFC 5987). */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

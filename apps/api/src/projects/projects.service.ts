@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { isUuid } from '@datafactory/contracts';
 import { Project } from '@datafactory/persistence';
 import type {
   CreateProjectRequestDto,
@@ -7,8 +8,6 @@ import type {
   ProjectResponseDto,
   UpdateProjectRequestDto,
 } from './project.dto.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class ProjectsService {
@@ -53,7 +52,7 @@ export class ProjectsService {
   }
 
   private async find(id: string): Promise<Project> {
-    const project = UUID.test(id) ? await this.em.findOne(Project, { id }) : null;
+    const project = isUuid(id) ? await this.em.findOne(Project, { id }) : null;
     if (!project) throw new NotFoundException(`project ${id} not found`);
     return project;
   }

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { isUuid } from '@datafactory/contracts';
 import { findInspectedExamples, loadQualityReport } from '@datafactory/inspector';
 import { Job, type TrainingExample } from '@datafactory/persistence';
 import type {
@@ -8,8 +9,6 @@ import type {
   ExampleResponseDto,
   QualityReportResponseDto,
 } from './quality.dto.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class QualityService {
@@ -27,7 +26,7 @@ export class QualityService {
   }
 
   private async ensureJob(id: string): Promise<void> {
-    const found = UUID.test(id) ? await this.em.fork().count(Job, { id }) : 0;
+    const found = isUuid(id) ? await this.em.fork().count(Job, { id }) : 0;
     if (!found) throw new NotFoundException(`job ${id} not found`);
   }
 }

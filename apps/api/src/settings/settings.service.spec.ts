@@ -25,6 +25,13 @@ describe('settings', () => {
       apiKeys: { openai: { set: false, last4: null, updatedAt: null } },
       defaultJobConfig: {},
       updatedAt: null,
+      // What the operator's environment allows, read-only: nothing private, OpenAI, no key anywhere.
+      operator: {
+        allowPrivateNetworks: false,
+        trustedHosts: [],
+        llmBaseUrls: ['https://api.openai.com/v1'],
+        llmKeySource: 'none',
+      },
     });
     expect(await readdir(dir)).toEqual([]);
   });
