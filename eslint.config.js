@@ -36,6 +36,46 @@ export default tseslint.config(
     },
   },
   {
+    // Each lib has one public entry (index.ts); nothing reaches into another lib's files.
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@datafactory/*/*', '**/libs/*/src/**'],
+              message: "Import a lib through its entry ('@datafactory/<lib>'), not its internal files.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The API process does not load the stages that fetch and parse pages (puppeteer-core, linkedom, tiktoken):
+    // it enqueues; the workers crawl and refine (the estimate loads them on demand, in libs/pipeline).
+    files: ['apps/api/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@datafactory/crawler', message: 'The API does not load the crawler; enqueue work instead.' },
+            { name: '@datafactory/refiner', message: 'The API does not load the refiner; enqueue work instead.' },
+          ],
+          patterns: [
+            {
+              group: ['@datafactory/*/*', '**/libs/*/src/**'],
+              message: "Import a lib through its entry ('@datafactory/<lib>'), not its internal files.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/dashboard/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -1,4 +1,10 @@
-import { get_encoding, type Tiktoken, type TiktokenEncoding } from 'tiktoken';
+import { createRequire } from 'node:module';
+import type { Tiktoken, TiktokenEncoding } from 'tiktoken';
+
+// tiktoken instantiates its WASM when it is loaded: loaded on the first count, so that a process that only
+// lists templates (the API) never pays for it.
+const require = createRequire(import.meta.url);
+let tiktoken: typeof import('tiktoken') | undefined;
 
 const encoders = new Map<TiktokenEncoding, Tiktoken>();
 
@@ -16,7 +22,8 @@ function encoder(encoding: TiktokenEncoding): Tiktoken {
   let enc = encoders.get(encoding);
   if (!enc) {
     // Loading an encoding costs ~250 ms; encoders are kept for the life of the process.
-    enc = get_encoding(encoding);
+    tiktoken ??= require('tiktoken') as typeof import('tiktoken');
+    enc = tiktoken.get_encoding(encoding);
     encoders.set(encoding, enc);
   }
   return enc;
