@@ -30,7 +30,7 @@ import {
   RawDocument,
   TrainingExample,
 } from '@datafactory/persistence';
-import { FakeOpenAiServer, tempDir } from '@datafactory/testing';
+import { type FakeReply, FakeOpenAiServer, tempDir } from '@datafactory/testing';
 
 const registry = TemplateRegistry.builtins();
 const qa = registry.get('qa');
@@ -154,7 +154,7 @@ describe('generator against the fake OpenAI server', () => {
 
   it('sends exactly one repair request showing the validation error, and uses its result', async () => {
     server.enqueue({ content: `Here:\n${INVALID}` }, { content: VALID });
-    const result = await generator().generate(chunk(1), { template: qa });
+    const result = await generator().generate(chunk(1), { template: qa, examplesPerChunk: 2 });
     expect(server.requests).toHaveLength(2);
     const repair = server.requests[1]!.body.messages!;
     expect(repair.at(-2)).toMatchObject({ role: 'assistant', content: `Here:\n${INVALID}` });
@@ -172,19 +172,99 @@ describe('generator against the fake OpenAI server', () => {
     server.enqueue({ content: 'Sorry, I cannot produce JSON today.' }, { content: '{"examples": [{"question": 42' });
     const result = await generator().generate(chunk(1), { template: qa });
     expect(server.requests).toHaveLength(2);
-    expect(result.examples).toHaveLength(1);
-    const [failed] = result.examples;
-    expect(failed).toMatchObject({ status: 'failed', rawReply: '{"examples": [{"question": 42' });
-    expect(failed!.error).toMatch(/no JSON object.*still invalid after one repair request/);
+    // Every one of the 3 examples asked for is a failed row with the reason.
+    expect(result.examples).toHaveLength(3);
+    for (const failed of result.examples) {
+      expect(failed).toMatchObject({ status: 'failed', rawReply: '{"examples": [{"question": 42' });
+      expect(failed.error).toMatch(/^unparseable: .*no JSON object.*still invalid after one repair request/);
+      expect(failed.lineage.failureReason).toBe('unparseable');
+    }
   });
 
   it('keeps the valid examples of a partly invalid reply and fails the others with the reason', async () => {
     const mixed = JSON.stringify({ examples: [{ question: 'Why?', answer: 'Because.' }, { question: 'How?' }] });
     server.enqueue({ content: mixed }, { content: mixed });
-    const result = await generator().generate(chunk(1), { template: qa });
+    const result = await generator().generate(chunk(1), { template: qa, examplesPerChunk: 2 });
     expect(result.examples.map((e) => e.status)).toEqual(['ok', 'failed']);
+    expect(result.examples[1]!.lineage.failureReason).toBe('invalid_example');
     expect(result.examples[1]!.error).toMatch(/required property 'answer'/);
     expect(result.examples[1]!.rawReply).toBe(mixed);
+  });
+
+  it('accounts for every example asked: asked = ok + failed under each fault, with a reason for each failure', async () => {
+    const three = JSON.stringify({
+      examples: [1, 2, 3].map((n) => ({ question: `Question ${n}?`, answer: `Answer ${n}.` })),
+    });
+    const cut = three.slice(0, Math.floor(three.length * 0.6));
+    const cases: { name: string; replies: FakeReply[]; ok: number; reasons: string[] }[] = [
+      {
+        name: 'JSON wrapped in prose',
+        replies: [{ content: `Sure! Here you go:\n${three}\nHope it helps.` }],
+        ok: 3,
+        reasons: [],
+      },
+      { name: 'JSON in a code fence', replies: [{ content: `\`\`\`json\n${three}\n\`\`\`` }], ok: 3, reasons: [] },
+      {
+        name: 'cut off once at the token limit, then whole with more room',
+        replies: [{ content: cut, finishReason: 'length' }, { content: three }],
+        ok: 3,
+        reasons: [],
+      },
+      {
+        name: 'cut off twice',
+        replies: [
+          { content: cut, finishReason: 'length' },
+          { content: cut, finishReason: 'length' },
+        ],
+        ok: 0,
+        reasons: ['truncated', 'truncated', 'truncated'],
+      },
+      { name: 'fewer items than asked', replies: [{ content: VALID }], ok: 2, reasons: ['too_few_examples'] },
+      {
+        name: 'a cut-off reply whose inner example parses',
+        replies: [{ content: `{"examples": [{"question": "Q?", "answer": "A."}, {"question": "R` }, { content: 'no' }],
+        ok: 0,
+        reasons: ['unparseable', 'unparseable', 'unparseable'],
+      },
+      {
+        name: 'a 500 with no retries left',
+        replies: [{ status: 500 }],
+        ok: 0,
+        reasons: ['request_failed', 'request_failed', 'request_failed'],
+      },
+    ];
+    for (const c of cases) {
+      server.reset();
+      server.enqueue(...c.replies);
+      const result = await generator({ maxRetries: 0, maxTokens: 100 }).generate(chunk(1), { template: qa });
+      const statuses = result.examples.map((e) => e.status);
+      expect(statuses.length, c.name).toBe(3);
+      expect(statuses.filter((s) => s === 'ok').length, c.name).toBe(c.ok);
+      const failed = result.examples.filter((e) => e.status === 'failed');
+      expect(
+        failed.map((e) => e.lineage.failureReason),
+        c.name,
+      ).toEqual(c.reasons);
+      for (const e of failed) expect(e.error, c.name).toMatch(new RegExp(`^${e.lineage.failureReason}: `));
+    }
+  });
+
+  it('asks again with more room when a reply is cut off at finish_reason "length"', async () => {
+    const three = JSON.stringify({
+      examples: [1, 2, 3].map((n) => ({ question: `Question ${n}?`, answer: `Answer ${n}.` })),
+    });
+    server.enqueue(
+      {
+        content: three.slice(0, 40),
+        finishReason: 'length',
+        usage: { prompt_tokens: 50, completion_tokens: 100, total_tokens: 150 },
+      },
+      { content: three },
+    );
+    const result = await generator({ maxTokens: 100 }).generate(chunk(1), { template: qa });
+    expect(server.requests.map((r) => r.body.max_tokens)).toEqual([100, 2148]);
+    expect(result.calls.map((c) => c.finishReason)).toEqual(['length', 'stop']);
+    expect(result.examples.every((e) => e.status === 'ok')).toBe(true);
   });
 
   it('records a 200 whose body is not JSON as a failed example', async () => {
@@ -356,15 +436,18 @@ describe('storing examples (real SQLite)', () => {
     const bad = await g.generate({ ...chunk(1), id: rows[1]!.id }, { template: qa });
     const s1 = await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: rows[0]!.id }, ok);
     const s2 = await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: rows[1]!.id }, bad);
-    expect([s1.ok, s1.failed, s2.ok, s2.failed]).toEqual([2, 0, 0, 1]);
+    // Asked 3 each: the first reply had 2 (one failed as too_few_examples), the second none (3 failed).
+    expect([s1.ok, s1.failed, s2.ok, s2.failed]).toEqual([2, 1, 0, 3]);
     expect(s2.jobCostTotal).toBeCloseTo(ok.cost! + bad.cost!, 12);
 
     const read = orm.em.fork();
     const stored = await read.find(TrainingExample, { job: job.id }, { orderBy: { status: 'desc', inputText: 'asc' } });
-    expect(stored).toHaveLength(3);
-    const failed = stored.find((e) => e.status === 'failed')!;
+    expect(stored).toHaveLength(6);
+    const failed = stored.find((e) => e.status === 'failed' && e.chunk.id === rows[1]!.id)!;
     expect(failed.rawReply).toBe('still no json');
-    expect(failed.error).toMatch(/no JSON object/);
+    expect(failed.error).toMatch(/^unparseable: .*no JSON object/);
+    const short = stored.find((e) => e.status === 'failed' && e.chunk.id === rows[0]!.id)!;
+    expect(short.error).toMatch(/^too_few_examples: the reply had 2 of the 3 examples asked for/);
     const good = stored.find((e) => e.status === 'ok')!;
     expect(good).toMatchObject({ templateType: 'qa', templateHash: qa.hash, modelUsed: 'gpt-4o-mini' });
     expect(good.lineage).toMatchObject({ chunkId: rows[0]!.id, templateHash: qa.hash, attempts: 1 });

@@ -77,6 +77,10 @@ export interface ExampleLineage {
   structuredOutput: StructuredOutputMode;
   exampleIndex: number;
   examplesInReply: number;
+  /** Examples the reply held beyond the ones asked for (not stored). */
+  extraInReply: number;
+  /** Why this example failed (null when ok). */
+  failureReason: FailureReason | null;
   /** The example as the model wrote it (null when the reply could not be read). */
   fields: Record<string, unknown> | null;
 }
@@ -134,7 +138,21 @@ export interface GeneratorOptions {
   fetch?: typeof fetch;
 }
 
-type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & { fields: Record<string, unknown> | null };
+type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & {
+  fields: Record<string, unknown> | null;
+  failureReason?: FailureReason | null;
+};
+
+/**
+ * Why an example asked for is not ok: the request failed, the reply was cut
+ * off at the token limit, could not be read, held fewer examples than asked,
+ * or this example broke the template's schema. Stored first in `error` and as
+ * `lineage.failureReason`.
+ */
+export type FailureReason = 'request_failed' | 'truncated' | 'unparseable' | 'too_few_examples' | 'invalid_example';
+
+/** The most tokens a reply cut off at `finish_reason: "length"` is retried with. */
+const MAX_RETRY_TOKENS = 32_768;
 
 interface CallOutcome {
   content: string | null;
@@ -264,10 +282,25 @@ export class Generator {
     const calls: LlmCallRecord[] = [];
     const examples: Draft[] = [];
     const push = (e: Omit<Draft, 'fields'>, fields: Record<string, unknown> | null) => examples.push({ ...e, fields });
-    const failed = (error: string, rawReply: string | null) =>
-      push({ status: ExampleStatus.Failed, inputText: '', outputText: '', error, rawReply, tokenCount: 0 }, null);
+    const failed = (reason: FailureReason, error: string, rawReply: string | null) =>
+      push(
+        {
+          status: ExampleStatus.Failed,
+          inputText: '',
+          outputText: '',
+          error: `${reason}: ${error}`,
+          failureReason: reason,
+          rawReply,
+          tokenCount: 0,
+        },
+        null,
+      );
+    /** The reply's examples, at most `count` of them (the ones past it were not asked for). */
+    let extraInReply = 0;
     const fromReply = (read: ReadReply, raw: string, note: string) => {
-      for (const item of read.items) {
+      const items = read.items.slice(0, count);
+      extraInReply = read.items.length - items.length;
+      for (const item of items) {
         let texts = { inputText: '', outputText: '' };
         try {
           texts = template.texts(item.fields, vars);
@@ -279,40 +312,58 @@ export class Generator {
           {
             status: ok ? ExampleStatus.Ok : ExampleStatus.Failed,
             ...texts,
-            error: ok ? null : `${item.error}${note}`,
+            error: ok ? null : `invalid_example: ${item.error}${note}`,
+            failureReason: ok ? null : 'invalid_example',
             rawReply: raw,
             tokenCount: countTokens(`${texts.inputText}\n${texts.outputText}`, model),
           },
           item.fields,
         );
       }
-      if (read.items.length === 0) failed(`${read.problem ?? 'the reply has no examples'}${note}`, raw);
+      return items.length;
+    };
+    // Every example asked for ends ok or failed with a reason: a reply with fewer than `count` examples
+    // records the shortfall, one failed example per missing one.
+    const fillTo = (reason: FailureReason, error: string, raw: string | null) => {
+      while (examples.length < count) failed(reason, error, raw);
     };
 
-    const first = await this.call('generate', messages, ctx);
-    calls.push(first.record);
+    const first = await this.callWithRoom('generate', messages, ctx, calls);
     let repaired = false;
     if (first.content === null) {
-      failed(`LLM request failed: ${first.record.error}`, null);
+      fillTo('request_failed', `LLM request failed: ${first.record.error}`, null);
+    } else if (first.record.finishReason === 'length') {
+      fillTo(
+        'truncated',
+        'the reply was cut off at the token limit (finish_reason "length"), also with a larger max_tokens',
+        first.content,
+      );
     } else {
       const read = readReply(first.content, template);
       if (!read.problem) {
-        fromReply(read, first.content, '');
+        const n = fromReply(read, first.content, '');
+        fillTo('too_few_examples', `the reply had ${n} of the ${count} examples asked for`, first.content);
       } else {
         const repairMessages: ChatMessageText[] = [
           ...messages,
           { role: 'assistant', content: first.content },
           { role: 'user', content: repairPrompt(read.problem, template) },
         ];
-        const second = await this.call('repair', repairMessages, ctx);
-        calls.push(second.record);
-        if (second.content === null) {
-          fromReply(read, first.content, ` (the repair request failed: ${second.record.error})`);
-        } else {
+        const second = await this.callWithRoom('repair', repairMessages, ctx, calls);
+        let used = read;
+        let raw = first.content;
+        let note = ` (the repair request failed: ${second.record.error})`;
+        if (second.content !== null && second.record.finishReason !== 'length') {
           repaired = true;
-          const again = readReply(second.content, template);
-          fromReply(again, second.content, again.problem ? ' (still invalid after one repair request)' : '');
+          used = readReply(second.content, template);
+          raw = second.content;
+          note = used.problem ? ' (still invalid after one repair request)' : '';
+        } else if (second.content !== null) {
+          note = ' (the repair reply was cut off at the token limit)';
         }
+        const n = fromReply(used, raw, note);
+        if (n === 0) fillTo('unparseable', `${used.problem ?? 'the reply has no examples'}${note}`, raw);
+        else fillTo('too_few_examples', `the reply had ${n} of the ${count} examples asked for${note}`, raw);
       }
     }
 
@@ -329,7 +380,7 @@ export class Generator {
     const attempts = calls.reduce((sum, c) => sum + c.attempts, 0);
     const share = cost === null ? null : cost / examples.length;
     const last = calls[calls.length - 1]!;
-    const finished: GeneratedExample[] = examples.map(({ fields, ...e }, i) => ({
+    const finished: GeneratedExample[] = examples.map(({ fields, failureReason, ...e }, i) => ({
       ...e,
       cost: share,
       lineage: {
@@ -355,6 +406,8 @@ export class Generator {
         structuredOutput: last.mode,
         exampleIndex: i,
         examplesInReply: examples.length,
+        extraInReply,
+        failureReason: failureReason ?? null,
         fields,
       },
     }));
@@ -373,11 +426,34 @@ export class Generator {
     };
   }
 
+  /**
+   * A call whose reply was cut off at the token limit (`finish_reason:
+   * "length"`) is made once more with room to finish: twice the limit (or
+   * what the cut reply used), at least 2,048 tokens more than that reply.
+   */
+  private async callWithRoom(
+    kind: LlmCallRecord['kind'],
+    messages: ChatMessageText[],
+    ctx: { model: string; template: PromptTemplate; options: GenerateOptions },
+    calls: LlmCallRecord[],
+  ): Promise<CallOutcome> {
+    const outcome = await this.call(kind, messages, ctx);
+    calls.push(outcome.record);
+    if (outcome.content === null || outcome.record.finishReason !== 'length') return outcome;
+    const used = outcome.record.usage.completionTokens;
+    const limit = ctx.options.maxTokens ?? this.options.maxTokens ?? used;
+    const maxTokens = Math.min(MAX_RETRY_TOKENS, Math.max(2 * limit, used + 2_048));
+    this.options.logger?.debug?.('reply cut off at the token limit; asking again with more room', { maxTokens });
+    const again = await this.call(kind, messages, { ...ctx, maxTokens });
+    calls.push(again.record);
+    return again;
+  }
+
   /** One chat completion, moving down the structured-output modes when the server rejects one. */
   private async call(
     kind: LlmCallRecord['kind'],
     messages: ChatMessageText[],
-    ctx: { model: string; template: PromptTemplate; options: GenerateOptions },
+    ctx: { model: string; template: PromptTemplate; options: GenerateOptions; maxTokens?: number },
   ): Promise<CallOutcome> {
     const { model, template, options } = ctx;
     const baseUrl = this.client.baseUrl;
@@ -409,7 +485,7 @@ export class Generator {
           temperature: options.temperature ?? this.options.temperature ?? GENERATION_DEFAULTS.temperature,
           ...responseFormat(mode, template),
         };
-        const maxTokens = options.maxTokens ?? this.options.maxTokens;
+        const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
         if (maxTokens) body.max_tokens = maxTokens;
         let completion: OpenAI.Chat.ChatCompletion;
         try {

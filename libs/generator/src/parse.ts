@@ -13,14 +13,16 @@ export function extractJson(reply: string): { value: unknown } | undefined {
     const fenced = tryParse(m[1]!.trim());
     if (fenced) return fenced;
   }
-  // The first balanced {...} or [...] that parses, scanning from each opening bracket.
+  // The first top-level balanced {...} or [...] that parses. Never one nested inside another: an outer
+  // value that is cut off or broken would otherwise yield one of its inner examples as if it were the reply.
   for (let start = 0; start < text.length; start++) {
     const c = text[start];
     if (c !== '{' && c !== '[') continue;
     const end = matchingBracket(text, start);
-    if (end === -1) continue;
+    if (end === -1) return undefined; // cut off: the rest is inside it
     const found = tryParse(text.slice(start, end + 1));
     if (found) return found;
+    start = end;
   }
   return undefined;
 }

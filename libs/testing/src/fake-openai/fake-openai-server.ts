@@ -325,10 +325,14 @@ export function qaFromPrompt(req: FakeRequest): string {
   }
   const text = String(req.body.messages?.at(-1)?.content ?? '');
   const sentences = text.match(/[A-Z][a-z ]{30,}\./g) ?? ['The text is short.'];
-  const examples = sentences.slice(0, 2).map((sentence) => {
+  // As many as the prompt asks for ("Write N ..."), as a well-behaved server does; faults are scripted apart.
+  const asked = Number(/Write (\d+) /.exec(text)?.[1] ?? 2);
+  const examples = Array.from({ length: asked }, (_, i) => {
+    const sentence = sentences[i % sentences.length]!;
     const words = sentence.replace('.', '').split(' ');
+    const round = Math.floor(i / sentences.length);
     return {
-      question: `Which things does the text mention together with the word ${words[1]}?`,
+      question: `Which things does the text mention together with the word ${words[1 + (round % Math.max(1, words.length - 1))]}?`,
       answer: `According to the text: ${sentence}`,
     };
   });
