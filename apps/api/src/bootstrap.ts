@@ -8,6 +8,7 @@ import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { BEARER_SCHEME, QUERY_TOKEN_SCHEME } from './common/api-responses.js';
 import { BODY_LIMIT } from './common/limits.js';
 import { InputPipe } from './common/input.pipe.js';
 import { createValidationPipe } from './common/validation.js';
@@ -70,6 +71,23 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('AI Data Factory API')
     .setDescription('Web pages in, LLM training data out: projects, jobs, exports, templates, stats.')
     .setVersion(VERSION)
+    // ApiTokenGuard: when API_TOKEN is set, every route but /health wants it (ApiTokenRequired() says which).
+    // A plain bearer token, not a JWT (addBearerAuth would add bearerFormat: JWT).
+    .addSecurity(BEARER_SCHEME, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'The API_TOKEN the API was started with.',
+    })
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'query',
+        name: 'access_token',
+        description:
+          'The API_TOKEN as a query parameter, on the routes a browser fetches by itself (job stream, downloads).',
+      },
+      QUERY_TOKEN_SCHEME,
+    )
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) =>

@@ -1,4 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
+import { QUERY_TOKEN_SCHEME } from './api-responses.js';
 
 export const IS_PUBLIC = 'datafactory:public';
 export const ALLOWS_QUERY_TOKEN = 'datafactory:allowsQueryToken';
@@ -9,5 +11,7 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 /**
  * The route also takes the token as `?access_token=`, for what a browser
  * fetches by itself and cannot add a header to: an EventSource, a download link.
+ * The OpenAPI document says so with the `access_token` security scheme, next to the bearer one.
  */
-export const AllowQueryToken = () => SetMetadata(ALLOWS_QUERY_TOKEN, true);
+export const AllowQueryToken = () =>
+  applyDecorators(SetMetadata(ALLOWS_QUERY_TOKEN, true), ApiSecurity(QUERY_TOKEN_SCHEME));

@@ -1,16 +1,7 @@
 import { Body, Controller, Get, Header, Param, Post, Query, StreamableFile } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiExtraModels,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { AllowQueryToken } from '../common/auth.decorators.js';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { PageQueryDto } from '../common/paging.dto.js';
 import {
   CreateExportRequestDto,
@@ -24,31 +15,33 @@ import { ExportsService } from './exports.service.js';
 
 @ApiTags('exports')
 @ApiExtraModels(SplitRatiosDto)
-@ApiBadRequestResponse({
-  type: ErrorResponseDto,
-  description: 'A bad field or an unknown field; one message per problem.',
-})
+@ApiTokenRequired()
+@ApiErrors(400, 429)
 @Controller()
 export class ExportsController {
   constructor(private readonly exports: ExportsService) {}
 
   @Get('api/jobs/:id/exports')
   @ApiOperation({ summary: "A job's exports, newest first" })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ type: ExportListResponseDto })
+  @ApiError(404, 'No such job.')
   async listForJob(@Param('id') id: string): Promise<ExportListResponseDto> {
     return { items: await this.exports.listForJob(id) };
   }
 
   @Post('api/jobs/:id/exports')
   @ApiOperation({ summary: 'Export a finished job as a new version (format, split, include_failed, license)' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job is not completed.' })
+  @ApiCreatedResponse({ type: ExportResponseDto, description: 'The new export version.' })
+  @ApiError(404, 'No such job.')
+  @ApiError(409, 'The job has not finished.')
+  @ApiErrors(413)
   create(@Param('id') id: string, @Body() body: CreateExportRequestDto): Promise<ExportResponseDto> {
     return this.exports.create(id, body);
   }
 
   @Get('api/exports')
   @ApiOperation({ summary: 'Every export, newest first (the download center)' })
+  @ApiOkResponse({ type: ExportPageResponseDto })
   list(@Query() query: PageQueryDto): Promise<ExportPageResponseDto> {
     return this.exports.list(query.page, query.pageSize);
   }
@@ -57,8 +50,8 @@ export class ExportsController {
   @Get('api/exports/:id/download')
   @ApiOperation({ summary: 'Download the data file of an export (streamed)' })
   @ApiProduces('application/jsonl', 'application/json', 'text/csv', 'application/vnd.apache.parquet')
-  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'The file, as an attachment.' })
+  @ApiError(404, 'No such export, no such split, or its file is gone.')
   async download(@Param('id') id: string, @Query() query: DownloadExportQueryDto): Promise<StreamableFile> {
     const file = await this.exports.download(id, query.split);
     return new StreamableFile(file.stream, {
@@ -72,8 +65,8 @@ export class ExportsController {
   @Header('Content-Type', 'text/markdown; charset=utf-8')
   @ApiOperation({ summary: 'The dataset card (Markdown with Hugging Face YAML front matter)' })
   @ApiProduces('text/markdown')
-  @ApiOkResponse({ schema: { type: 'string' } })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'The dataset card.' })
+  @ApiError(404, 'No such export, or it has no dataset card.')
   card(@Param('id') id: string): Promise<string> {
     return this.exports.card(id);
   }

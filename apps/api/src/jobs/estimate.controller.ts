@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { estimateJob } from '@datafactory/pipeline';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { JobEstimateResponseDto } from './estimate.dto.js';
 import { CreateJobRequestDto } from './job.dto.js';
 
 @ApiTags('jobs')
+@ApiTokenRequired()
 @Controller('api/jobs/estimate')
 export class EstimateController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -20,10 +21,8 @@ export class EstimateController {
       "template's prompts and extrapolates chunks, LLM calls, tokens and cost to the whole list, as a range.",
   })
   @ApiOkResponse({ type: JobEstimateResponseDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'Bad URLs or config fields, or no sampled URL could be fetched.',
-  })
+  @ApiError(400, 'Bad URLs or config fields, or no sampled URL could be fetched.')
+  @ApiErrors(413, 429)
   estimate(@Body() body: CreateJobRequestDto): Promise<JobEstimateResponseDto> {
     return estimateJob(this.config, body) as Promise<JobEstimateResponseDto>;
   }

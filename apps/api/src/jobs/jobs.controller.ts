@@ -1,10 +1,8 @@
 import { SkipThrottle } from '@nestjs/throttler';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -12,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { AllowQueryToken } from '../common/auth.decorators.js';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { PageQueryDto } from '../common/paging.dto.js';
 import { parseLastEventId } from '../events/sse.js';
 import {
@@ -27,8 +25,10 @@ import { JobStreamService } from './job-stream.service.js';
 import { JobsApiService } from './jobs-api.service.js';
 
 @ApiTags('jobs')
-@ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad field; one message per problem.' })
-@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such project.' })
+@ApiTokenRequired()
+@ApiError(400, 'A bad field; one message per problem.')
+@ApiError(404, 'No such project.')
+@ApiErrors(429)
 @Controller('api/projects/:id/jobs')
 export class ProjectJobsController {
   constructor(private readonly jobs: JobsApiService) {}
@@ -41,6 +41,7 @@ export class ProjectJobsController {
       'field by name), stores the job as `running` and dispatches its URLs to the crawler.',
   })
   @ApiCreatedResponse({ type: JobResponseDto, description: 'The job, running.' })
+  @ApiErrors(413)
   create(@Param('id') projectId: string, @Body() body: CreateJobRequestDto): Promise<JobResponseDto> {
     return this.jobs.create(projectId, body);
   }
@@ -54,7 +55,9 @@ export class ProjectJobsController {
 }
 
 @ApiTags('jobs')
-@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job.' })
+@ApiTokenRequired()
+@ApiErrors(400)
+@ApiError(404, 'No such job.')
 @Controller('api/jobs/:id')
 export class JobsController {
   constructor(
@@ -65,6 +68,7 @@ export class JobsController {
   @Get()
   @ApiOperation({ summary: 'Get a job: status, stage, per-stage counters, cost, timings, error' })
   @ApiOkResponse({ type: JobResponseDto })
+  @ApiErrors(429)
   get(@Param('id') id: string): Promise<JobResponseDto> {
     return this.jobs.get(id);
   }
@@ -78,6 +82,7 @@ export class JobsController {
       'final changes nothing and answers with the job as it is.',
   })
   @ApiOkResponse({ type: JobResponseDto, description: 'The job, cancelled (or as it was, when already final).' })
+  @ApiErrors(429)
   cancel(@Param('id') id: string): Promise<JobResponseDto> {
     return this.jobs.cancel(id);
   }
@@ -87,8 +92,8 @@ export class JobsController {
     summary: "A job's log lines, oldest first",
     description: '`level` is a minimum (`warn` gives warn and error); `after` is an id cursor.',
   })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiOkResponse({ type: JobLogPageResponseDto })
+  @ApiErrors(429)
   logs(@Param('id') id: string, @Query() query: JobLogsQueryDto): Promise<JobLogPageResponseDto> {
     return this.jobs.logs(id, query);
   }

@@ -1,11 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { ExamplePageResponseDto, ExampleQueryDto, QualityReportResponseDto } from './quality.dto.js';
 import { QualityService } from './quality.service.js';
 
 @ApiTags('quality')
-@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No job with this id.' })
+@ApiTokenRequired()
+@ApiError(400, 'A bad id or query parameter.')
+@ApiError(404, 'No job with this id.')
+@ApiErrors(429)
 @Controller('api/jobs')
 export class QualityController {
   constructor(private readonly quality: QualityService) {}
@@ -20,7 +23,6 @@ export class QualityController {
   @Get(':id/examples')
   @ApiOperation({ summary: "Browse a job's inspected examples with their scores and reasons" })
   @ApiOkResponse({ type: ExamplePageResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad query parameter.' })
   examples(@Param('id') id: string, @Query() query: ExampleQueryDto): Promise<ExamplePageResponseDto> {
     return this.quality.examples(id, query);
   }

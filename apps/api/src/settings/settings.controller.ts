@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { SettingsResponseDto, UpdateSettingsRequestDto } from './settings.dto.js';
 import { SettingsService } from './settings.service.js';
 
 @ApiTags('settings')
+@ApiTokenRequired()
+@ApiErrors(429)
 @Controller('api/settings')
 export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
@@ -24,7 +26,8 @@ export class SettingsController {
       '`defaultJobConfig` replaces the stored default and is checked like a job config.',
   })
   @ApiOkResponse({ type: SettingsResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad field; one message per problem.' })
+  @ApiError(400, 'A bad field; one message per problem.')
+  @ApiErrors(413)
   update(@Body() body: UpdateSettingsRequestDto): Promise<SettingsResponseDto> {
     return this.settings.update(body);
   }

@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { CostsQueryDto, CostsResponseDto, StatsOverviewResponseDto } from './stats.dto.js';
 import { StatsService } from './stats.service.js';
 
 @ApiTags('stats')
+@ApiTokenRequired()
+@ApiErrors(429)
 @Controller('api/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
@@ -18,7 +20,7 @@ export class StatsController {
 
   @Get('costs')
   @ApiOperation({ summary: 'Cost per UTC day and per model over the last `days` days (1 to 90)' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiErrors(400)
   @ApiOkResponse({ type: CostsResponseDto })
   costs(@Query() query: CostsQueryDto): Promise<CostsResponseDto> {
     return this.stats.costs(query.days);

@@ -10,6 +10,9 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { ExportListResponseDto } from '../models/export-list-response-dto';
+import { ExportPageResponseDto } from '../models/export-page-response-dto';
+import { ExportResponseDto } from '../models/export-response-dto';
 import { exportsCard } from '../fn/exports/exports-card';
 import { ExportsCard$Params } from '../fn/exports/exports-card';
 import { exportsCreate } from '../fn/exports/exports-create';
@@ -49,7 +52,7 @@ export class ExportsService extends BaseService {
   exportsListForJob$Response(
     params: ExportsListForJob$Params,
     context?: HttpContext,
-  ): Observable<StrictHttpResponse<void>> {
+  ): Observable<StrictHttpResponse<ExportListResponseDto>> {
     const obs = exportsListForJob(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -64,9 +67,9 @@ export class ExportsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  exportsListForJob(params: ExportsListForJob$Params, context?: HttpContext): Observable<void> {
+  exportsListForJob(params: ExportsListForJob$Params, context?: HttpContext): Observable<ExportListResponseDto> {
     const resp = this.exportsListForJob$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ExportListResponseDto>): ExportListResponseDto => r.body));
   }
 
   /** Path part for operation `exportsCreate()` */
@@ -82,7 +85,10 @@ export class ExportsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  exportsCreate$Response(params: ExportsCreate$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  exportsCreate$Response(
+    params: ExportsCreate$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ExportResponseDto>> {
     const obs = exportsCreate(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -97,9 +103,9 @@ export class ExportsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  exportsCreate(params: ExportsCreate$Params, context?: HttpContext): Observable<void> {
+  exportsCreate(params: ExportsCreate$Params, context?: HttpContext): Observable<ExportResponseDto> {
     const resp = this.exportsCreate$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ExportResponseDto>): ExportResponseDto => r.body));
   }
 
   /** Path part for operation `exportsList()` */
@@ -115,7 +121,10 @@ export class ExportsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  exportsList$Response(params?: ExportsList$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  exportsList$Response(
+    params?: ExportsList$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ExportPageResponseDto>> {
     const obs = exportsList(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -130,9 +139,9 @@ export class ExportsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  exportsList(params?: ExportsList$Params, context?: HttpContext): Observable<void> {
+  exportsList(params?: ExportsList$Params, context?: HttpContext): Observable<ExportPageResponseDto> {
     const resp = this.exportsList$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ExportPageResponseDto>): ExportPageResponseDto => r.body));
   }
 
   /** Path part for operation `exportsDownload()` */

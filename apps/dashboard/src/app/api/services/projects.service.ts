@@ -10,6 +10,8 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { ProjectPageResponseDto } from '../models/project-page-response-dto';
+import { ProjectResponseDto } from '../models/project-response-dto';
 import { projectsCreate } from '../fn/projects/projects-create';
 import { ProjectsCreate$Params } from '../fn/projects/projects-create';
 import { projectsGet } from '../fn/projects/projects-get';
@@ -40,7 +42,10 @@ export class ProjectsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  projectsList$Response(params?: ProjectsList$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  projectsList$Response(
+    params?: ProjectsList$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ProjectPageResponseDto>> {
     const obs = projectsList(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -55,9 +60,9 @@ export class ProjectsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  projectsList(params?: ProjectsList$Params, context?: HttpContext): Observable<void> {
+  projectsList(params?: ProjectsList$Params, context?: HttpContext): Observable<ProjectPageResponseDto> {
     const resp = this.projectsList$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ProjectPageResponseDto>): ProjectPageResponseDto => r.body));
   }
 
   /** Path part for operation `projectsCreate()` */
@@ -73,7 +78,10 @@ export class ProjectsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectsCreate$Response(params: ProjectsCreate$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  projectsCreate$Response(
+    params: ProjectsCreate$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ProjectResponseDto>> {
     const obs = projectsCreate(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -88,9 +96,9 @@ export class ProjectsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectsCreate(params: ProjectsCreate$Params, context?: HttpContext): Observable<void> {
+  projectsCreate(params: ProjectsCreate$Params, context?: HttpContext): Observable<ProjectResponseDto> {
     const resp = this.projectsCreate$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ProjectResponseDto>): ProjectResponseDto => r.body));
   }
 
   /** Path part for operation `projectsGet()` */
@@ -106,7 +114,10 @@ export class ProjectsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  projectsGet$Response(params: ProjectsGet$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  projectsGet$Response(
+    params: ProjectsGet$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ProjectResponseDto>> {
     const obs = projectsGet(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -121,9 +132,9 @@ export class ProjectsService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  projectsGet(params: ProjectsGet$Params, context?: HttpContext): Observable<void> {
+  projectsGet(params: ProjectsGet$Params, context?: HttpContext): Observable<ProjectResponseDto> {
     const resp = this.projectsGet$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ProjectResponseDto>): ProjectResponseDto => r.body));
   }
 
   /** Path part for operation `projectsUpdate()` */
@@ -139,7 +150,10 @@ export class ProjectsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectsUpdate$Response(params: ProjectsUpdate$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  projectsUpdate$Response(
+    params: ProjectsUpdate$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ProjectResponseDto>> {
     const obs = projectsUpdate(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -154,9 +168,9 @@ export class ProjectsService extends BaseService {
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectsUpdate(params: ProjectsUpdate$Params, context?: HttpContext): Observable<void> {
+  projectsUpdate(params: ProjectsUpdate$Params, context?: HttpContext): Observable<ProjectResponseDto> {
     const resp = this.projectsUpdate$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<ProjectResponseDto>): ProjectResponseDto => r.body));
   }
 
   /** Path part for operation `projectsRemove()` */

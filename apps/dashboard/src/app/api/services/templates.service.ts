@@ -10,6 +10,8 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { TemplateDetailDto } from '../models/template-detail-dto';
+import { TemplateListResponseDto } from '../models/template-list-response-dto';
 import { templatesGet } from '../fn/templates/templates-get';
 import { TemplatesGet$Params } from '../fn/templates/templates-get';
 import { templatesList } from '../fn/templates/templates-list';
@@ -34,7 +36,10 @@ export class TemplatesService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  templatesList$Response(params?: TemplatesList$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  templatesList$Response(
+    params?: TemplatesList$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<TemplateListResponseDto>> {
     const obs = templatesList(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -49,9 +54,9 @@ export class TemplatesService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  templatesList(params?: TemplatesList$Params, context?: HttpContext): Observable<void> {
+  templatesList(params?: TemplatesList$Params, context?: HttpContext): Observable<TemplateListResponseDto> {
     const resp = this.templatesList$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<TemplateListResponseDto>): TemplateListResponseDto => r.body));
   }
 
   /** Path part for operation `templatesGet()` */
@@ -67,7 +72,10 @@ export class TemplatesService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  templatesGet$Response(params: TemplatesGet$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  templatesGet$Response(
+    params: TemplatesGet$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<TemplateDetailDto>> {
     const obs = templatesGet(this.http, this.rootUrl, params, context);
     return obs;
   }
@@ -82,8 +90,8 @@ export class TemplatesService extends BaseService {
    *
    * This method doesn't expect any request body.
    */
-  templatesGet(params: TemplatesGet$Params, context?: HttpContext): Observable<void> {
+  templatesGet(params: TemplatesGet$Params, context?: HttpContext): Observable<TemplateDetailDto> {
     const resp = this.templatesGet$Response(params, context);
-    return resp.pipe(map((r: StrictHttpResponse<void>): void => r.body));
+    return resp.pipe(map((r: StrictHttpResponse<TemplateDetailDto>): TemplateDetailDto => r.body));
   }
 }

@@ -3,10 +3,9 @@ import { rxResource } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 
-import type { CreateExportRequestDto } from '../../api/models';
+import type { CreateExportRequestDto, ExportResponseDto } from '../../api/models';
 import { type ErrorView, describeError } from '../../core/api/api-error';
 import { DataApi } from '../../core/api/data-api';
-import type { DatasetExport } from '../../core/api/response-types';
 import { formatBytes, formatCount, formatDateTime, shortId } from '../../core/format/format';
 import { EXPORT_FORMATS } from '../../core/job-config/job-config';
 import { StateMessage } from '../../shared/state/state-message';
@@ -49,7 +48,7 @@ export default class ExportsPage {
   protected readonly includeFailed = signal(false);
   protected readonly exporting = signal(false);
   protected readonly exportError = signal<ErrorView | null>(null);
-  protected readonly exported = signal<DatasetExport | null>(null);
+  protected readonly exported = signal<ExportResponseDto | null>(null);
 
   protected readonly describe = describeError;
   protected readonly download = (url: string) => this.api.downloadUrl(url);
@@ -58,7 +57,7 @@ export default class ExportsPage {
   protected readonly formatDateTime = formatDateTime;
   protected readonly shortId = shortId;
 
-  protected toggleCard(item: DatasetExport): void {
+  protected toggleCard(item: ExportResponseDto): void {
     this.cardFor.set(this.cardFor() === item.id ? null : item.id);
   }
 

@@ -3,9 +3,9 @@ import { rxResource } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 
+import type { ProjectResponseDto } from '../../api/models';
 import { type ErrorView, describeError } from '../../core/api/api-error';
 import { DataApi } from '../../core/api/data-api';
-import type { Project } from '../../core/api/response-types';
 import { formatDateTime } from '../../core/format/format';
 import { StateMessage } from '../../shared/state/state-message';
 
@@ -61,7 +61,7 @@ export default class ProjectsPage {
   protected readonly renameValue = signal('');
   protected readonly rowError = signal<string | null>(null);
 
-  protected readonly toDelete = signal<Project | null>(null);
+  protected readonly toDelete = signal<ProjectResponseDto | null>(null);
   protected readonly deleting = signal(false);
   private readonly dialog = viewChild<ElementRef<HTMLDialogElement>>('confirmDialog');
 
@@ -90,13 +90,13 @@ export default class ProjectsPage {
     });
   }
 
-  protected startRename(project: Project): void {
+  protected startRename(project: ProjectResponseDto): void {
     this.renamingId.set(project.id);
     this.renameValue.set(project.name);
     this.rowError.set(null);
   }
 
-  protected saveRename(project: Project): void {
+  protected saveRename(project: ProjectResponseDto): void {
     const name = this.renameValue().trim();
     if (!name || name === project.name) {
       this.renamingId.set(null);
@@ -111,7 +111,7 @@ export default class ProjectsPage {
     });
   }
 
-  protected askDelete(project: Project): void {
+  protected askDelete(project: ProjectResponseDto): void {
     this.toDelete.set(project);
     this.dialog()?.nativeElement.showModal();
   }

@@ -8,6 +8,7 @@ import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
 import { CreateExportRequestDto } from '../../models/create-export-request-dto';
+import { ExportResponseDto } from '../../models/export-response-dto';
 
 export interface ExportsCreate$Params {
   id: string;
@@ -19,17 +20,17 @@ export function exportsCreate(
   rootUrl: string,
   params: ExportsCreate$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ExportResponseDto>> {
   const rb = new RequestBuilder(rootUrl, exportsCreate.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
     rb.body(params.body, 'application/json');
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ExportResponseDto>;
     }),
   );
 }

@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ExportListResponseDto } from '../../models/export-list-response-dto';
+
 export interface ExportsListForJob$Params {
   id: string;
 }
@@ -16,16 +18,16 @@ export function exportsListForJob(
   rootUrl: string,
   params: ExportsListForJob$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ExportListResponseDto>> {
   const rb = new RequestBuilder(rootUrl, exportsListForJob.PATH, 'get');
   if (params) {
     rb.path('id', params.id, {});
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ExportListResponseDto>;
     }),
   );
 }

@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ExportPageResponseDto } from '../../models/export-page-response-dto';
+
 export interface ExportsList$Params {
   /**
    * Page number, from 1.
@@ -24,17 +26,17 @@ export function exportsList(
   rootUrl: string,
   params?: ExportsList$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ExportPageResponseDto>> {
   const rb = new RequestBuilder(rootUrl, exportsList.PATH, 'get');
   if (params) {
     rb.query('page', params.page, {});
     rb.query('pageSize', params.pageSize, {});
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ExportPageResponseDto>;
     }),
   );
 }

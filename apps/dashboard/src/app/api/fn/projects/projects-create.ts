@@ -8,6 +8,7 @@ import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
 import { CreateProjectRequestDto } from '../../models/create-project-request-dto';
+import { ProjectResponseDto } from '../../models/project-response-dto';
 
 export interface ProjectsCreate$Params {
   body: CreateProjectRequestDto;
@@ -18,16 +19,16 @@ export function projectsCreate(
   rootUrl: string,
   params: ProjectsCreate$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ProjectResponseDto>> {
   const rb = new RequestBuilder(rootUrl, projectsCreate.PATH, 'post');
   if (params) {
     rb.body(params.body, 'application/json');
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ProjectResponseDto>;
     }),
   );
 }

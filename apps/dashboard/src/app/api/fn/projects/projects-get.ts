@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ProjectResponseDto } from '../../models/project-response-dto';
+
 export interface ProjectsGet$Params {
   id: string;
 }
@@ -16,16 +18,16 @@ export function projectsGet(
   rootUrl: string,
   params: ProjectsGet$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ProjectResponseDto>> {
   const rb = new RequestBuilder(rootUrl, projectsGet.PATH, 'get');
   if (params) {
     rb.path('id', params.id, {});
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ProjectResponseDto>;
     }),
   );
 }

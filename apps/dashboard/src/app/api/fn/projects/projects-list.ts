@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ProjectPageResponseDto } from '../../models/project-page-response-dto';
+
 export interface ProjectsList$Params {
   /**
    * Page number, from 1.
@@ -24,17 +26,17 @@ export function projectsList(
   rootUrl: string,
   params?: ProjectsList$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ProjectPageResponseDto>> {
   const rb = new RequestBuilder(rootUrl, projectsList.PATH, 'get');
   if (params) {
     rb.query('page', params.page, {});
     rb.query('pageSize', params.pageSize, {});
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ProjectPageResponseDto>;
     }),
   );
 }

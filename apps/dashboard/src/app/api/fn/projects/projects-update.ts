@@ -7,6 +7,7 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ProjectResponseDto } from '../../models/project-response-dto';
 import { UpdateProjectRequestDto } from '../../models/update-project-request-dto';
 
 export interface ProjectsUpdate$Params {
@@ -19,17 +20,17 @@ export function projectsUpdate(
   rootUrl: string,
   params: ProjectsUpdate$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<ProjectResponseDto>> {
   const rb = new RequestBuilder(rootUrl, projectsUpdate.PATH, 'put');
   if (params) {
     rb.path('id', params.id, {});
     rb.body(params.body, 'application/json');
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<ProjectResponseDto>;
     }),
   );
 }

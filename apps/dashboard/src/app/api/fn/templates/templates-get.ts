@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { TemplateDetailDto } from '../../models/template-detail-dto';
+
 export interface TemplatesGet$Params {
   type: string;
 }
@@ -16,16 +18,16 @@ export function templatesGet(
   rootUrl: string,
   params: TemplatesGet$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<TemplateDetailDto>> {
   const rb = new RequestBuilder(rootUrl, templatesGet.PATH, 'get');
   if (params) {
     rb.path('type', params.type, {});
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<TemplateDetailDto>;
     }),
   );
 }

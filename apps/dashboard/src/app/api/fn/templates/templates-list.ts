@@ -7,6 +7,8 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { TemplateListResponseDto } from '../../models/template-list-response-dto';
+
 export interface TemplatesList$Params {}
 
 export function templatesList(
@@ -14,15 +16,15 @@ export function templatesList(
   rootUrl: string,
   params?: TemplatesList$Params,
   context?: HttpContext,
-): Observable<StrictHttpResponse<void>> {
+): Observable<StrictHttpResponse<TemplateListResponseDto>> {
   const rb = new RequestBuilder(rootUrl, templatesList.PATH, 'get');
   if (params) {
   }
 
-  return http.request(rb.build({ responseType: 'text', accept: '*/*', context })).pipe(
+  return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<TemplateListResponseDto>;
     }),
   );
 }
