@@ -25,6 +25,9 @@ export class BullDispatcher extends Dispatcher {
   ) {
     super();
     this.queues = { crawl, refine, generate, inspect, export: exportQueue };
+    // BullMQ prints a multi-line stack for every failed reconnect of a queue with no 'error' listener;
+    // RedisClient already logs one line per outage transition (down, back up).
+    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
 
   async enqueue(queue: QueueName, data: object, id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { APP_CONFIG, type AppConfig, redactUrl } from '@datafactory/config';
 import {
   type CrawlItem,
   emptyProgress,
@@ -11,13 +11,24 @@ import {
   QueueName,
   Stage,
 } from '@datafactory/contracts';
-import { Job, Project } from '@datafactory/persistence';
+import { Job, JobRepository, Project } from '@datafactory/persistence';
 import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
 import { operatorPolicy } from './operator-policy.js';
-import { RedisClient } from './redis.js';
+import { RedisClient, withTimeout } from './redis.js';
+
+/** The queue (Redis) cannot take the job now (the API answers 503); no job is left running. */
+export class QueueUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/** How long job creation waits for the queue before it gives up (BullMQ would retry a command for ~30 s). */
+export const ENQUEUE_TIMEOUT_MS = 4_000;
 
 /** Something the request named does not exist (the API answers 404). */
 export class NotFoundError extends Error {
@@ -45,7 +56,7 @@ export class JobsService {
   /** Validates the request, stores the job and dispatches its URLs; throws JobInputError or NotFoundError. */
   async create(projectId: string, body: { urls: unknown; config?: unknown }): Promise<Job> {
     const job = await createJobRow(this.em, this.config, projectId, body);
-    await this.dispatcher.enqueue(QueueName.Crawl, { jobId: job.id } satisfies CrawlItem, `crawl-${job.id}`);
+    await this.enqueueOrFail(job);
     const urls = (job.config as { urls: string[] }).urls;
     await this.logs.log(job.id, 'info', `job started with ${urls.length} URL(s)`, { stage: Stage.Crawler });
     this.events.publish({
@@ -56,6 +67,36 @@ export class JobsService {
       at: new Date().toISOString(),
     });
     return job;
+  }
+
+  /**
+   * Hands the job's crawl to the queue, or, when Redis cannot take it within
+   * ENQUEUE_TIMEOUT_MS, marks the job failed (so no row stays `running`) and
+   * throws QueueUnavailableError naming Redis.
+   */
+  private async enqueueOrFail(job: Job): Promise<void> {
+    const unavailable = `queue unavailable: Redis at ${redactUrl(this.config.redis.url)} is not reachable`;
+    let problem: string | undefined;
+    if (this.redis.redis.status !== 'ready') {
+      problem = unavailable;
+    } else {
+      const pending = this.dispatcher.enqueue(
+        QueueName.Crawl,
+        { jobId: job.id } satisfies CrawlItem,
+        `crawl-${job.id}`,
+      );
+      // A late rejection of the abandoned command must not become an unhandled one.
+      pending.catch(() => undefined);
+      try {
+        await withTimeout(pending, ENQUEUE_TIMEOUT_MS, unavailable);
+      } catch (e) {
+        problem =
+          e instanceof Error && e.message === unavailable ? unavailable : `${unavailable} (${(e as Error).message})`;
+      }
+    }
+    if (problem === undefined) return;
+    await new JobRepository(this.em).finishRunning(job.id, JobStatus.Failed, `${problem}; nothing was fetched`);
+    throw new QueueUnavailableError(problem);
   }
 
   /** Cancels a job that is not final yet: dispatch stops, in-flight work is aborted, finished items stay. */

@@ -8,7 +8,7 @@ export const BEARER_SCHEME = 'bearer';
 export const QUERY_TOKEN_SCHEME = 'access_token';
 
 /** The error statuses routes answer with, every one an ErrorResponseDto (HttpExceptionFilter). */
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'A bad field or an unknown field; one message per problem.',
@@ -17,6 +17,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   409: 'The request conflicts with the state of the resource.',
   413: `The request body is larger than ${BODY_LIMIT}.`,
   429: 'More requests from this client in the last minute than RATE_LIMIT_PER_MINUTE.',
+  503: 'The queue (Redis) cannot take the job now; no job is left running.',
 };
 
 /**

@@ -41,7 +41,7 @@ export class ProjectJobsController {
       'field by name), stores the job as `running` and dispatches its URLs to the crawler.',
   })
   @ApiCreatedResponse({ type: JobResponseDto, description: 'The job, running.' })
-  @ApiErrors(413)
+  @ApiErrors(413, 503)
   create(@Param('id') projectId: string, @Body() body: CreateJobRequestDto): Promise<JobResponseDto> {
     return this.jobs.create(projectId, body);
   }
