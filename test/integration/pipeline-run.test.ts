@@ -3,8 +3,10 @@
  * does): the fixture site on 127.0.0.1, the fake OpenAI-compatible server,
  * a real SQLite file, the real stage libs. No Redis.
  */
+import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { type JobEvent, STAGES } from '@datafactory/contracts';
+import { Chunk, createOrmConfig } from '@datafactory/persistence';
 import { estimateJob, runJobLocally } from '@datafactory/pipeline';
 import { FakeOpenAiServer, FixtureSite, qaFromPrompt, tempDir } from '@datafactory/testing';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -140,16 +142,49 @@ describe('the pipeline in one process', () => {
     expect(Math.abs(g.costUsd!.expected - Number(job.costTotal)) / Number(job.costTotal)).toBeLessThanOrEqual(0.2);
   });
 
-  it('exports nothing but needs no LLM with template none', async () => {
+  it('exports the text corpus, one record per original chunk, with no LLM call, with template none', async () => {
     const config = loadConfig({ DATA_DIR: dir.path, LOG_LEVEL: 'silent', CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' });
     const requestsBefore = llm.requests.length;
-    const { job } = await runJobLocally(config, {
-      urls: [site.url('main', '/doc/7'), site.url('main', '/doc/8')],
-      jobConfig: { generation: { template: 'none' } },
+    const { job, export: exported } = await runJobLocally(config, {
+      // doc/7 twice under two URLs: its chunks are duplicates, left out of the corpus.
+      urls: [site.url('main', '/doc/7'), site.url('main', '/doc/8'), site.url('main', '/doc/7?copy=1')],
+      jobConfig: { generation: { template: 'none' }, export: { format: 'jsonl' } },
     });
-    expect(job.status).toBe('completed');
-    expect(job.progress.refiner).toMatchObject({ total: 2, done: 2 });
+    expect(job.status, job.error ?? '').toBe('completed');
+    expect(job.progress.refiner).toMatchObject({ total: 3, done: 3 });
     expect(job.progress.generator.total).toBe(0);
     expect(llm.requests.length).toBe(requestsBefore);
+
+    const orm = await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
+    try {
+      const originals = await orm.em.fork().find(Chunk, { job: job.id, duplicateOf: null }, { populate: ['document'] });
+      expect(originals.length).toBeGreaterThan(0);
+      expect(await orm.em.fork().count(Chunk, { job: job.id, duplicateOf: { $ne: null } })).toBeGreaterThan(0);
+      expect(exported!.recordCount).toBe(originals.length);
+      const folder = path.join(dir.path, exported!.filePath);
+      const records = readFileSync(path.join(folder, 'data.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.map((r) => r.id).sort()).toEqual(originals.map((c) => c.id).sort());
+      const first = originals.find((c) => c.id === records[0]!.id)!;
+      expect(records[0]).toEqual({
+        id: first.id,
+        text: first.content,
+        source_url: first.document.finalUrl ?? first.document.url,
+        title: first.document.title ?? null,
+        domain: '127.0.0.1',
+        language: first.language ?? first.document.language ?? null,
+        token_count: first.tokenCount,
+        chunk_index: first.chunkIndex,
+        content_hash: first.contentHash,
+      });
+      const card = readFileSync(path.join(folder, 'README.md'), 'utf8');
+      expect(card).toMatch(/text corpus/);
+      expect(card).toMatch(/No language model wrote or changed any of this text/);
+      expect(card).not.toMatch(/written by a language model|llm-generated/i);
+    } finally {
+      await orm.close();
+    }
   });
 });

@@ -49,6 +49,9 @@ export const LogLevel = {
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 export const LOG_LEVELS = Object.values(LogLevel);
 
+/** The generation template that skips the LLM: the job exports its cleaned, deduplicated text as a corpus. */
+export const NO_TEMPLATE = 'none';
+
 export const ExportFormat = { Jsonl: 'jsonl', Json: 'json', Csv: 'csv' } as const;
 export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
 

@@ -5,7 +5,8 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
-import { ExampleStatus, type ExportFormat } from '@datafactory/contracts';
+import { ExampleStatus, type ExportFormat, NO_TEMPLATE } from '@datafactory/contracts';
+import { exportCorpus } from './corpus.js';
 import { Export, Job, TrainingExample } from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
@@ -15,6 +16,9 @@ import { flatColumns, isTrainable, toAlpaca, toFlatRecord, toOpenAi, toShareGpt,
 import { assignSplit } from './splits.js';
 import { ExportStats } from './stats.js';
 import { reserveVersionDir } from './versioning.js';
+import { redactSecrets, withoutCredentials } from './text-safety.js';
+
+export { withoutCredentials };
 import { openRecordWriter, type RecordWriter } from './writers.js';
 
 export const CARD_FILE = 'README.md';
@@ -105,6 +109,25 @@ export async function exportJob(
   const resolved = resolveExportConfig({ ...fromJob, ...((config ?? {}) as object) });
   const projectId = job.project.id;
   const projectName = job.project.name;
+  if (jobConfig.generation?.template === NO_TEMPLATE) {
+    const chunkSize = jobConfig.processing?.chunk_size;
+    const corpus = await exportCorpus(fork, {
+      jobId,
+      projectId,
+      projectName,
+      config: resolved,
+      dataDir: options.dataDir,
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      parquetRowGroupSize: options.parquetRowGroupSize,
+      signal: options.signal,
+      now: options.now,
+      onProgress: options.onProgress,
+      secrets: options.secrets,
+      productVersion: VERSION,
+      chunkSize: typeof chunkSize === 'number' ? chunkSize : null,
+    });
+    return { ...corpus, format: resolved.format };
+  }
   const jobCost = job.costTotal === null || job.costTotal === undefined ? null : Number(job.costTotal);
 
   const totals = await countExamples(fork, jobId);
@@ -193,7 +216,7 @@ export async function exportJob(
       jobCost,
       productVersion: VERSION,
     };
-    const card = redact(renderDatasetCard(cardInput), options.secrets ?? []);
+    const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);
     const cardPath = path.join(dir, CARD_FILE);
     await writeFile(cardPath, card, { flag: 'wx' });
     const manifest: ExportManifest = {
@@ -281,25 +304,6 @@ async function writeSources(
     out.destroy();
     throw e;
   }
-}
-
-/** A URL without `user:password@`. */
-export function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^/@\s]*@/, '//');
-  }
-}
-
-function redact(text: string, secrets: readonly (string | undefined | null)[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
 }
 
 /** The settings the card shows, picked one by one from the job config (which may hold a key: never copied whole). */

@@ -25,3 +25,4 @@ export { openRecordWriter, type RecordWriter } from './writers.js';
 export { streamExamples, streamSourceUrls, exportedExamplesWhere, DEFAULT_PAGE_SIZE } from './source.js';
 export * from './exporter.js';
 export * from './files.js';
+export { exportCorpus, CorpusFormatError, CORPUS_FORMATS, CORPUS_COLUMNS, renderCorpusCard } from './corpus.js';

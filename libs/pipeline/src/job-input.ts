@@ -1,5 +1,5 @@
 import type { AppConfig } from '@datafactory/config';
-import type { JobConfig } from '@datafactory/contracts';
+import { type JobConfig, NO_TEMPLATE } from '@datafactory/contracts';
 import { resolveScrapingConfig } from '@datafactory/crawler';
 import { resolveExportConfig } from '@datafactory/exporter';
 import { resolveQualityConfig } from '@datafactory/inspector';
@@ -59,8 +59,7 @@ export function validateUrls(urls: unknown): string[] {
 type Section = keyof JobConfig;
 export const JOB_CONFIG_SECTIONS: readonly Section[] = ['scraping', 'processing', 'generation', 'quality', 'export'];
 
-/** The generation template that skips the LLM: the job exports its cleaned, deduplicated chunks. */
-export const NO_TEMPLATE = 'none';
+export { NO_TEMPLATE };
 
 /**
  * What the operator allows (libs/config), against which a job's config is

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { FINAL_JOB_STATUSES, isUuid } from '@datafactory/contracts';
 import { create as contentDisposition } from 'content-disposition';
 import {
+  CorpusFormatError,
   ExportConfigError,
   exportDataFile,
   ExportFileMissingError,
@@ -72,7 +73,7 @@ export class ExportsService {
       });
       return await this.get(result.exportId);
     } catch (e) {
-      if (e instanceof ExportConfigError) throw new BadRequestException(e.message);
+      if (e instanceof ExportConfigError || e instanceof CorpusFormatError) throw new BadRequestException(e.message);
       throw e;
     }
   }

@@ -25,6 +25,20 @@ export interface ExampleExportRow {
   document_language: string | null;
 }
 
+/** One original (not duplicate) chunk with its document, for a text-corpus export. */
+export interface ChunkExportRow {
+  id: string;
+  content: string;
+  token_count: number | string;
+  chunk_index: number | string;
+  language: string | null;
+  content_hash: string;
+  url: string;
+  final_url: string | null;
+  title: string | null;
+  document_language: string | null;
+}
+
 /** The smallest UUID: the keyset cursor before the first row. */
 export const MIN_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -87,6 +101,35 @@ export class ExportReadRepository {
       where c.document_id = d.id and e.job_id = ? ${filter})
     order by d.id limit ?`;
     return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as {
+      id: string;
+      url: string;
+      final_url: string | null;
+    }[];
+  }
+
+  /** Up to `pageSize` original chunks of the job (duplicates left out) after `after`, by id, with their document. */
+  async originalChunkPage(jobId: string, after: string, pageSize: number): Promise<ChunkExportRow[]> {
+    const sqlite = isSqlite(this.em);
+    const sql = `select c.id, c.content, c.token_count, c.chunk_index, c.language, c.content_hash,
+      d.url, d.final_url, d.title, d.language as document_language
+    from chunks c
+      join raw_documents d on d.id = c.document_id
+    where c.id > ? and ${sqlite ? 'cast(c.job_id as text)' : 'c.job_id'} = ? and c.duplicate_of_id is null
+    order by c.id limit ?`;
+    return (await this.em.getConnection().execute(sql, [after, jobId, pageSize], 'all')) as ChunkExportRow[];
+  }
+
+  /** Up to `pageSize` documents (after `after`, by id) that have an original chunk. */
+  async chunkSourcePage(
+    jobId: string,
+    after: string,
+    pageSize: number,
+  ): Promise<{ id: string; url: string; final_url: string | null }[]> {
+    const sql = `select d.id, d.url, d.final_url from raw_documents d
+    where d.job_id = ? and d.id > ? and exists (
+      select 1 from chunks c where c.document_id = d.id and c.duplicate_of_id is null)
+    order by d.id limit ?`;
+    return (await this.em.getConnection().execute(sql, [jobId, after, pageSize], 'all')) as {
       id: string;
       url: string;
       final_url: string | null;

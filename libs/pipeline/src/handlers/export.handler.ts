@@ -1,4 +1,4 @@
-import { type ExportItem, JobStatus, QueueName, Stage } from '@datafactory/contracts';
+import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@datafactory/contracts';
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
@@ -24,7 +24,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
     await logs.log(
       jobId,
       'info',
-      `exported ${result.recordCount} example(s) as ${result.format}: ${result.relativeDirectory}`,
+      `exported ${result.recordCount} ${jobConfig.generation.template === NO_TEMPLATE ? 'chunk(s) as a text corpus' : 'example(s)'} as ${result.format}: ${result.relativeDirectory}`,
       { stage: Stage.Exporter, context: { exportId: result.exportId, version: result.version } },
     );
     await coordinator.finish(jobId, JobStatus.Completed);
