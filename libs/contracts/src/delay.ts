@@ -1,18 +1,23 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 /**
  * Resolves after `ms`, or rejects with the signal's own reason when it aborts
- * first (node:timers/promises rejects with a generic AbortError; the stages
- * tell a cancellation from a timeout by the reason).
+ * first (the stages tell a cancellation from a timeout by the reason). Not
+ * node:timers/promises: libs/contracts is also compiled into the dashboard,
+ * whose browser build cannot import node: modules.
  */
-export async function abortableDelay(ms: number, signal?: AbortSignal | null): Promise<void> {
-  if (signal?.aborted) throw signal.reason;
-  if (ms <= 0) return;
-  try {
-    await sleep(ms, undefined, signal ? { signal } : undefined);
-  } catch (e) {
-    throw signal?.aborted ? signal.reason : e;
-  }
+export function abortableDelay(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    if (ms <= 0) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
