@@ -187,4 +187,43 @@ describe('the pipeline in one process', () => {
       await orm.close();
     }
   });
+
+  it('fails a job that exports nothing, with one sentence saying why', async () => {
+    // Loopback is refused on this install: every URL fails, and the job says so, naming the setting.
+    const closed = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
+    const blocked = await runJobLocally(closed, {
+      urls: [1, 2, 3].map((n) => site.url('main', `/doc/${40 + n}`)),
+      jobConfig: { generation: { template: 'qa' } },
+    });
+    expect(blocked.job.status).toBe('failed');
+    expect(blocked.job.error).toBe(
+      'all 3 URL(s) failed: blocked_address ×3 — private networks are not allowed on this install ' +
+        '(CRAWL_ALLOW_PRIVATE_NETWORKS, CRAWL_TRUSTED_HOSTS)',
+    );
+
+    // Examples generated, none good enough: a judge that rates every example 1 of 5 rejects them all.
+    const harsh = await new FakeOpenAiServer({
+      content: (req) =>
+        String(req.body.messages?.[0]?.content ?? '').startsWith('You review training examples')
+          ? JSON.stringify({ faithfulness: 1, usefulness: 1, reason: 'Not supported by the text.' })
+          : qaFromPrompt(req),
+    }).start();
+    try {
+      const open = loadConfig({
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: harsh.baseUrl,
+        LOG_LEVEL: 'silent',
+        CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      });
+      const judged = await runJobLocally(open, {
+        urls: [site.url('main', '/doc/44')],
+        jobConfig: { generation: { template: 'qa', examples_per_chunk: 2 }, quality: { checks: ['format', 'judge'] } },
+      });
+      expect(judged.job.status).toBe('failed');
+      expect(judged.job.error).toMatch(/^0 of \d+ example\(s\) passed quality control: judge failed ×\d+/);
+      expect(judged.export?.recordCount).toBe(0);
+    } finally {
+      await harsh.stop();
+    }
+  });
 });

@@ -20,3 +20,4 @@ export * from './local-run.js';
 export * from './llm-slots.js';
 export * from './estimate.js';
 export * from './operator-policy.js';
+export * from './outcome.js';

@@ -93,9 +93,11 @@ export class RunCommand extends CommandRunner {
     console.log(`job ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ''}`);
     console.log(progressLines(job.progress).join('\n'));
     console.log(`cost: $${Number(job.costTotal).toFixed(4)}`);
+    // Exit codes: 0 when the job completed with a dataset; 1 when it failed (nothing exported: the line
+    // above says why), was cancelled or was interrupted.
+    process.exitCode = job.status === 'completed' ? 0 : 1;
     if (!exported) {
       console.log('no export was written');
-      process.exitCode = job.status === 'completed' ? 0 : 1;
       return;
     }
     let dir = path.resolve(this.config.dataDir, exported.filePath);

@@ -1,6 +1,7 @@
 import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@datafactory/contracts';
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
+import { explainEmptyExport } from '../outcome.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
@@ -27,6 +28,15 @@ export class ExportHandler implements StageHandler<ExportItem> {
       `exported ${result.recordCount} ${jobConfig.generation.template === NO_TEMPLATE ? 'chunk(s) as a text corpus' : 'example(s)'} as ${result.format}: ${result.relativeDirectory}`,
       { stage: Stage.Exporter, context: { exportId: result.exportId, version: result.version } },
     );
+    if (result.recordCount === 0) {
+      // A job that exports nothing did not succeed: it says why in one sentence (its empty export is kept).
+      await coordinator.finish(
+        jobId,
+        JobStatus.Failed,
+        await explainEmptyExport(em, jobId, jobConfig.generation.template),
+      );
+      return;
+    }
     await coordinator.finish(jobId, JobStatus.Completed);
   }
 
