@@ -2,7 +2,7 @@ import { type ExportItem, JobStatus, QueueName, Stage } from '@datafactory/contr
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
-import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+import type { StageDeps } from './stage-deps.js';
 
 /** Once every item is settled: the dataset (passed examples) as a new export version, then the job is completed. */
 export class ExportHandler implements StageHandler<ExportItem> {
@@ -14,8 +14,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
     const { em, config, coordinator, logs } = this.deps;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
     if (job.status !== JobStatus.Running) return;
-    const jobConfig = job.config as unknown as StoredJobConfig;
-    const result = await exportJob(em, jobId, jobConfig.export, {
+    const result = await exportJob(em, jobId, job.config.export, {
       dataDir: config.dataDir,
       signal: ctx.signal,
       secrets: [config.llm.apiKey, await this.deps.llmKey.read()],
