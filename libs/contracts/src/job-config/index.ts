@@ -51,10 +51,11 @@ export type StoredJobConfig = JobConfig & { urls: string[] };
 /** The policy the OpenAPI document is drawn with (defaults that depend on the operator are not shown). */
 const DOCUMENT_POLICY: JobConfigPolicy = { llm: { model: 'LLM_MODEL' }, crawl: { allowPrivateNetworks: false } };
 
-/** The JSON Schema of a job config as the API takes it, for the OpenAPI document. */
+/** The schema of a job config as the API takes it, for the OpenAPI document (3.0: `nullable`, no type lists). */
 export function jobConfigJsonSchema(): Record<string, unknown> {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(jobConfigSchema(DOCUMENT_POLICY), {
     io: 'input',
+    target: 'openapi-3.0',
     unrepresentable: 'any',
   });
   return schema;
