@@ -108,7 +108,7 @@ export async function insertForBench(db: DatabaseConfig, count: number): Promise
 async function insert(orm: MikroORM, count: number): Promise<string> {
   const em = orm.em.fork();
   const project = em.create(Project, { name: 'bench', config: {} });
-  const job = em.create(Job, { project, status: JobStatus.Completed, config: {} });
+  const job = em.create(Job, { project, status: JobStatus.Completed });
   const chunks: Chunk[] = [];
   for (let d = 0; d < 20; d++) {
     const doc = em.create(RawDocument, { job, url: `https://bench${d}.example/page`, scrapeStatus: ScrapeStatus.Ok });

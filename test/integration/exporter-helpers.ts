@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type EntityManager, MikroORM } from '@mikro-orm/core';
 import { type DatabaseConfig, parseDatabaseUrl } from '@datafactory/config';
-import { ExampleStatus, JobStatus, ScrapeStatus } from '@datafactory/contracts';
+import { ExampleStatus, JobStatus, ScrapeStatus, type StoredJobConfig } from '@datafactory/contracts';
 import {
   Chunk,
   createOrmConfig,
@@ -20,7 +20,7 @@ import {
   RawDocument,
   TrainingExample,
 } from '@datafactory/persistence';
-import { dropPostgresSchema, TEST_POSTGRES_URL, uniqueSchema } from '@datafactory/testing';
+import { dropPostgresSchema, storedJobConfig, TEST_POSTGRES_URL, uniqueSchema } from '@datafactory/testing';
 
 export type Driver = 'sqlite' | 'postgresql';
 
@@ -33,6 +33,22 @@ export interface TestDatabase {
 }
 
 /** A migrated database of its own: a SQLite file in a temp folder, or a new PostgreSQL schema (dropped by close()). */
+/** A stored job config with secrets a careless writer might have added: no export may show them. */
+function leakyConfig(secret: string): StoredJobConfig {
+  const config = storedJobConfig({
+    generation: { template: 'qa', model: 'gpt-4o-mini', examples_per_chunk: 3 },
+    quality: { min_score: 0.7, checks: ['format', 'readability'] },
+    processing: { chunk_size: 512 },
+    export: { format: 'jsonl' },
+  });
+  const leaky = {
+    ...config,
+    generation: { ...config.generation, api_key: secret },
+    llm: { apiKey: secret, base_url: `https://user:${secret}@llm.example.net/v1` },
+  };
+  return leaky;
+}
+
 export async function openTestDatabase(driver: Driver): Promise<TestDatabase> {
   let db: DatabaseConfig;
   let url: string;
@@ -134,13 +150,7 @@ export async function seedJob(
     project,
     status: JobStatus.Completed,
     costTotal: options.costTotal ?? 0.125,
-    config: {
-      generation: { template: 'qa', model: 'gpt-4o-mini', examples_per_chunk: 3, api_key: secret },
-      quality: { min_score: 0.7, checks: ['format', 'readability'] },
-      processing: { chunk_size: 512 },
-      llm: { apiKey: secret, base_url: `https://user:${secret}@llm.example.net/v1` },
-      export: { format: 'jsonl' },
-    },
+    config: leakyConfig(secret),
   });
   const seeded: SeededJob = { projectId: project.id, jobId: job.id, passed: [], rejected: [], failed: [], domains: [] };
   let n = 0;
@@ -214,7 +224,7 @@ export async function bulkInsertExamples(
 ): Promise<{ projectId: string; jobId: string }> {
   const fork = em.fork();
   const project = fork.create(Project, { name: 'bulk', config: {} });
-  const job = fork.create(Job, { project, status: JobStatus.Completed, config: {} });
+  const job = fork.create(Job, { project, status: JobStatus.Completed });
   const chunks: Chunk[] = [];
   for (let d = 0; d < (options.domains ?? 20); d++) {
     const doc = fork.create(RawDocument, { job, url: `https://bulk${d}.example/page`, scrapeStatus: ScrapeStatus.Ok });

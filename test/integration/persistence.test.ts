@@ -33,6 +33,7 @@ import {
   sqliteMigrations,
   TrainingExample,
 } from '@datafactory/persistence';
+import { storedJobConfig } from '@datafactory/testing';
 
 /*
  * One suite, run on a temporary SQLite file and on a fresh PostgreSQL schema
@@ -209,7 +210,10 @@ describe.each(TARGETS)('persistence on $name', (target) => {
       description: 'Product documentation',
       config: { nested: { list: [1, 'two', null, { three: 3.5 }] }, flag: true, quote: `it's "quoted" ✓` },
     });
-    const job = em.create(Job, { project, config: { scraping: { max_concurrent: 3, use_playwright: 'auto' } } });
+    const job = em.create(Job, {
+      project,
+      config: storedJobConfig({ scraping: { max_concurrent: 3, use_playwright: 'auto' } }),
+    });
     const doc = em.create(RawDocument, {
       job,
       url: 'https://example.com/a/b?c=d&e=f#g',
@@ -298,7 +302,9 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     expect(j.status).toBe(JobStatus.Pending);
     expect(j.stage).toBeNull();
     expect(j.progress).toEqual(emptyProgress());
-    expect(j.config).toEqual({ scraping: { max_concurrent: 3, use_playwright: 'auto' } });
+    // The typed config round-trips: the JSON column holds the resolved config as is.
+    expect(j.config).toEqual(job.config);
+    expect(j.config.scraping).toMatchObject({ max_concurrent: 3, use_playwright: 'auto' });
     expect(j.costTotal).toBe(0);
     expect(j.error).toBeNull();
     expect(j.startedAt).toBeNull();

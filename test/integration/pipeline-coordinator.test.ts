@@ -32,7 +32,7 @@ import {
   PipelineCoordinator,
   type StageHandler,
 } from '@datafactory/pipeline';
-import { tempDir } from '@datafactory/testing';
+import { storedJobConfig, tempDir } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('pipeline coordinator (in-process)', () => {
@@ -65,7 +65,7 @@ describe('pipeline coordinator (in-process)', () => {
       project,
       status: JobStatus.Running,
       stage: Stage.Crawler,
-      config: { urls },
+      config: storedJobConfig({}, urls),
       progress,
       startedAt: new Date(),
     });

@@ -3,3 +3,4 @@ export * from './jobs.js';
 export * from './health.js';
 export * from './events.js';
 export * from './delay.js';
+export * from './job-config/index.js';

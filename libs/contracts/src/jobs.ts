@@ -49,12 +49,6 @@ export const LogLevel = {
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 export const LOG_LEVELS = Object.values(LogLevel);
 
-/** The generation template that skips the LLM: the job exports its cleaned, deduplicated text as a corpus. */
-export const NO_TEMPLATE = 'none';
-
-export const ExportFormat = { Jsonl: 'jsonl', Json: 'json', Csv: 'csv' } as const;
-export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
-
 /** Per-stage counters persisted on a job. */
 export interface StageCounters {
   total: number;
@@ -65,13 +59,4 @@ export type JobProgress = Record<Stage, StageCounters>;
 
 export function emptyProgress(): JobProgress {
   return Object.fromEntries(STAGES.map((s) => [s, { total: 0, done: 0, failed: 0 }])) as JobProgress;
-}
-
-/** The job config of DESIGN.md; every field optional on input, defaults applied by the pipeline. */
-export interface JobConfig {
-  scraping: { max_concurrent: number; use_playwright: 'auto' | 'always' | 'never'; respect_robots_txt: boolean };
-  processing: { chunk_size: number; chunk_strategy: 'recursive' | 'fixed' | 'heading' };
-  generation: { template: string; model: string; examples_per_chunk: number; max_concurrent_llm: number };
-  quality: { min_score: number; checks: string[] };
-  export: { format: ExportFormat };
 }

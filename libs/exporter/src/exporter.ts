@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
-import { ExampleStatus, type ExportFormat, NO_TEMPLATE } from '@datafactory/contracts';
+import { ExampleStatus, type JobConfig, NO_TEMPLATE, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
 import { Export, Job, TrainingExample } from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
@@ -102,15 +102,14 @@ export async function exportJob(
   const fork = em.fork({ clear: true });
   const job = await fork.findOne(Job, { id: jobId }, { populate: ['project'] });
   if (!job) throw new ExportJobNotFoundError(jobId);
-  const jobConfig = (job.config ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const fromJob = Object.fromEntries(
-    Object.entries(jobConfig.export ?? {}).filter(([k]) => KNOWN_CONFIG_KEYS.includes(k)),
+    Object.entries(job.config.export ?? {}).filter(([k]) => KNOWN_CONFIG_KEYS.includes(k)),
   );
   const resolved = resolveExportConfig({ ...fromJob, ...((config ?? {}) as object) });
   const projectId = job.project.id;
   const projectName = job.project.name;
-  if (jobConfig.generation?.template === NO_TEMPLATE) {
-    const chunkSize = jobConfig.processing?.chunk_size;
+  if (job.config.generation?.template === NO_TEMPLATE) {
+    const chunkSize = job.config.processing?.chunk_size;
     const corpus = await exportCorpus(fork, {
       jobId,
       projectId,
@@ -199,7 +198,7 @@ export async function exportJob(
     const sourcesPath = path.join(dir, SOURCES_FILE);
     const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, options);
 
-    const settings = jobSettings(jobConfig);
+    const settings = jobSettings(job.config);
     const cardInput: DatasetCardInput = {
       projectName,
       projectId,
@@ -232,7 +231,7 @@ export async function exportJob(
 
     const row = fork.create(Export, {
       job: jobId,
-      format: resolved.format as ExportFormat,
+      format: resolved.format,
       filePath: relativeDir,
       recordCount: stats.records,
       version,
@@ -307,16 +306,15 @@ async function writeSources(
 }
 
 /** The settings the card shows, picked one by one from the job config (which may hold a key: never copied whole). */
-function jobSettings(config: Record<string, Record<string, unknown> | undefined>): DatasetCardInput['settings'] {
-  const str = (v: unknown) => (typeof v === 'string' && v.length <= 200 ? v : null);
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const checks = config.quality?.checks;
+/** The settings the card shows; a row made without a config (tests, benchmarks) holds `{}`. */
+function jobSettings(config: Partial<JobConfig>): DatasetCardInput['settings'] {
+  const g = config.generation;
   return {
-    template: str(config.generation?.template),
-    model: str(config.generation?.model),
-    examplesPerChunk: num(config.generation?.examples_per_chunk),
-    chunkSize: num(config.processing?.chunk_size),
-    minScore: num(config.quality?.min_score),
-    checks: Array.isArray(checks) ? checks.filter((c): c is string => typeof c === 'string' && c.length <= 100) : null,
+    template: g?.template ?? null,
+    model: g && usesLlm(g) ? g.model : null,
+    examplesPerChunk: g && usesLlm(g) ? g.examples_per_chunk : null,
+    chunkSize: config.processing?.chunk_size ?? null,
+    minScore: config.quality?.min_score ?? null,
+    checks: config.quality?.checks ?? null,
   };
 }

@@ -1,20 +1,14 @@
+import { EXPORT_FORMATS, ExportFormat } from '@datafactory/contracts';
+
 /**
  * The dataset formats the exporter writes. `jsonl`, `json`, `csv` and
  * `parquet` are flat records (one row per example, with its source, model and
  * scores); `openai`, `alpaca` and `sharegpt` are the shapes trainers read
  * directly (see shapes.ts for how each template maps onto them).
  */
-export const DatasetFormat = {
-  Jsonl: 'jsonl',
-  Json: 'json',
-  Csv: 'csv',
-  Parquet: 'parquet',
-  OpenAi: 'openai',
-  Alpaca: 'alpaca',
-  ShareGpt: 'sharegpt',
-} as const;
-export type DatasetFormat = (typeof DatasetFormat)[keyof typeof DatasetFormat];
-export const DATASET_FORMATS: readonly DatasetFormat[] = Object.values(DatasetFormat);
+export const DatasetFormat = ExportFormat;
+export type DatasetFormat = ExportFormat;
+export const DATASET_FORMATS: readonly DatasetFormat[] = EXPORT_FORMATS;
 
 export interface FormatInfo {
   /** File extension, without the dot. */

@@ -1,10 +1,19 @@
 import { inspect } from 'node:util';
+import {
+  configProblems,
+  describeValue,
+  type GenerationPolicy,
+  isPlainObject,
+  type LlmGenerationConfig,
+  llmGenerationSection,
+  OPENAI_API_BASE_URL,
+  trimSlashes,
+} from '@datafactory/contracts';
 import { GenerationConfigError } from './errors.js';
 
-const REDACTED = '[redacted]';
+export { GENERATION_DEFAULTS, NO_LLM_ENDPOINT_MESSAGE, OPENAI_API_BASE_URL } from '@datafactory/contracts';
 
-/** The OpenAI API, where the SDK goes when no base URL is configured. */
-export const OPENAI_API_BASE_URL = 'https://api.openai.com/v1';
+const REDACTED = '[redacted]';
 
 /** Where a connection's key comes from, asked again for every request (a key saved in Settings takes effect at once). */
 export type ApiKeySource = () => Promise<string | undefined>;
@@ -56,13 +65,7 @@ export class LlmConnection {
 }
 
 /** The operator's LLM settings (AppConfig.llm): the only endpoints a job may use, and the key of the default one. */
-export interface LlmPolicy {
-  apiKey?: string;
-  baseUrl?: string;
-  model: string;
-  /** Further endpoints a job may pick (`generation.base_url`); they are called without the server's key. */
-  allowedBaseUrls?: readonly string[];
-}
+export type LlmPolicy = GenerationPolicy['llm'];
 
 /** The key saved in Settings, when the caller has a settings store. */
 export interface StoredApiKey {
@@ -104,131 +107,53 @@ export interface GenerationConfig {
   connection: LlmConnection;
 }
 
-export const GENERATION_DEFAULTS = {
-  template: 'qa',
-  examplesPerChunk: 3,
-  maxConcurrentLlm: 5,
-  temperature: 0.7,
-  requestTimeoutMs: 60_000,
-  maxRetries: 5,
-} as const;
-
-const FIELDS = new Set<string>([
-  'template',
-  'model',
-  'examples_per_chunk',
-  'max_concurrent_llm',
-  'max_cost_usd',
-  'temperature',
-  'max_tokens',
-  'request_timeout_ms',
-  'max_retries',
-  'base_url',
-  'api_key',
-  'template_params',
-]);
-
-export const NO_LLM_ENDPOINT_MESSAGE =
-  'no LLM endpoint is configured: set OPENAI_API_KEY (or save a key in Settings) to use api.openai.com, or ' +
-  'OPENAI_BASE_URL to use an OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1, vLLM: ' +
-  'http://127.0.0.1:8000/v1)';
-
-const trimSlashes = (url: string) => url.trim().replace(/\/+$/, '');
-
-/** Hides a password in a URL. */
-function shownUrl(value: string): string {
-  try {
-    const u = new URL(value);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return value;
-  }
-}
-
 /**
- * Validates a job's `generation` settings and fills in defaults from the
- * app config (OPENAI_API_KEY, OPENAI_BASE_URL, LLM_MODEL). Throws a
+ * Validates a job's `generation` settings (an LLM template's; the schema is
+ * libs/contracts job-config/generation.ts) and fills in defaults from the app
+ * config (LLM_MODEL), then connects it to the operator's endpoint
+ * (OPENAI_API_KEY, OPENAI_BASE_URL, the key saved in Settings). A stored
+ * section parses to itself, its nulls read as "default". Throws a
  * GenerationConfigError naming the first bad field.
  */
 export function resolveGenerationConfig(
-  input: GenerationConfigInput | undefined | null,
+  input: GenerationConfigInput | LlmGenerationConfig | undefined | null,
   app: { llm: LlmPolicy },
   storedKey: StoredApiKey = {},
 ): GenerationConfig {
-  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
-    throw new GenerationConfigError('generation', `must be an object (got ${describe(input)})`);
+  const given: unknown = input ?? {};
+  if (!isPlainObject(given)) {
+    throw new GenerationConfigError('generation', `must be an object (got ${describeValue(given)})`);
   }
-  const g = (input ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(g)) {
-    if (!FIELDS.has(key)) {
-      throw new GenerationConfigError(`generation.${key}`, `is not a known setting (known: ${[...FIELDS].join(', ')})`);
-    }
+  const parsed = llmGenerationSection({ llm: app.llm, storedKey }).safeParse(given);
+  if (!parsed.success) {
+    const [first] = configProblems(parsed.error, given);
+    throw new GenerationConfigError(first.field ? `generation.${first.field}` : 'generation', first.problem);
   }
-  const template = optionalString(g, 'template', /^[a-z0-9][a-z0-9_-]{0,63}$/, 'a template name (a-z, 0-9, _ or -)');
-  const model = optionalString(g, 'model', /^\S.{0,199}$/, 'a model name');
-  if (g.api_key !== undefined && g.api_key !== null) {
-    // A key in a job's config would be stored with the job and shown by the API.
-    throw new GenerationConfigError(
-      'generation.api_key',
-      'cannot be given per job: set OPENAI_API_KEY or save the key in Settings',
-    );
-  }
-  const connection = chooseEndpoint(optionalUrl(g, 'base_url'), app.llm, storedKey);
-  const params = g.template_params;
-  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
-    throw new GenerationConfigError('generation.template_params', `must be an object (got ${describe(params)})`);
-  }
-  const maxCost = g.max_cost_usd;
-  if (
-    maxCost !== undefined &&
-    maxCost !== null &&
-    (typeof maxCost !== 'number' || !(maxCost > 0) || !Number.isFinite(maxCost))
-  ) {
-    throw new GenerationConfigError(
-      'generation.max_cost_usd',
-      `must be a positive number of US dollars (got ${describe(maxCost)})`,
-    );
-  }
+  const g = parsed.data;
   return {
-    template: template ?? GENERATION_DEFAULTS.template,
-    model: model ?? app.llm.model,
-    examplesPerChunk: optionalInt(g, 'examples_per_chunk', 1, 20),
-    maxConcurrentLlm: optionalInt(g, 'max_concurrent_llm', 1, 256) ?? GENERATION_DEFAULTS.maxConcurrentLlm,
-    maxCostUsd: (maxCost as number | null | undefined) ?? null,
-    temperature: optionalNumber(g, 'temperature', 0, 2) ?? GENERATION_DEFAULTS.temperature,
-    maxTokens: optionalInt(g, 'max_tokens', 1, 1_000_000) ?? null,
-    requestTimeoutMs: optionalInt(g, 'request_timeout_ms', 1_000, 3_600_000) ?? GENERATION_DEFAULTS.requestTimeoutMs,
-    maxRetries: optionalInt(g, 'max_retries', 0, 20) ?? GENERATION_DEFAULTS.maxRetries,
-    templateParams: (params as Record<string, unknown> | undefined) ?? {},
-    connection,
+    template: g.template,
+    model: g.model,
+    examplesPerChunk: g.examples_per_chunk ?? undefined,
+    maxConcurrentLlm: g.max_concurrent_llm,
+    maxCostUsd: g.max_cost_usd,
+    temperature: g.temperature,
+    maxTokens: g.max_tokens,
+    requestTimeoutMs: g.request_timeout_ms,
+    maxRetries: g.max_retries,
+    templateParams: g.template_params,
+    connection: connect(g.base_url, app.llm, storedKey),
   };
 }
 
 /**
- * The endpoint a job may use: the operator's default (OPENAI_BASE_URL, or
- * api.openai.com), which gets the server's key, or one of
- * LLM_ALLOWED_BASE_URLS, which is called without it. Anything else names
- * `generation.base_url`.
+ * The connection to an endpoint the schema allowed: the operator's default
+ * (OPENAI_BASE_URL, or api.openai.com) gets the server's key, one of
+ * LLM_ALLOWED_BASE_URLS is called without it.
  */
-function chooseEndpoint(given: string | undefined, llm: LlmPolicy, storedKey: StoredApiKey): LlmConnection {
+function connect(baseUrl: string | null, llm: LlmPolicy, storedKey: StoredApiKey): LlmConnection {
   const defaultUrl = llm.baseUrl ? trimSlashes(llm.baseUrl) : undefined;
-  const allowed = (llm.allowedBaseUrls ?? []).map(trimSlashes);
-  const wanted = given === undefined ? undefined : trimSlashes(given);
-  if (wanted !== undefined && wanted !== (defaultUrl ?? OPENAI_API_BASE_URL)) {
-    if (!allowed.includes(wanted)) {
-      const choices = [defaultUrl ?? OPENAI_API_BASE_URL, ...allowed].map(shownUrl).join(', ');
-      throw new GenerationConfigError(
-        'generation.base_url',
-        `"${shownUrl(given!)}" is not an LLM endpoint this server may call (allowed: ${choices}); ` +
-          'the operator adds endpoints with LLM_ALLOWED_BASE_URLS',
-      );
-    }
-    return new LlmConnection(undefined, wanted);
-  }
+  if (baseUrl !== null && baseUrl !== (defaultUrl ?? OPENAI_API_BASE_URL)) return new LlmConnection(undefined, baseUrl);
   const envKey = llm.apiKey;
-  const hasKey = Boolean(envKey) || Boolean(storedKey.present);
-  if (!hasKey && !defaultUrl) throw new GenerationConfigError('generation', NO_LLM_ENDPOINT_MESSAGE);
   const read = storedKey.read;
   // The key saved in Settings wins over OPENAI_API_KEY: it is the operator's later, explicit choice.
   const source: ApiKeySource | undefined =
@@ -237,7 +162,7 @@ function chooseEndpoint(given: string | undefined, llm: LlmPolicy, storedKey: St
 }
 
 /** The resolved settings as they may be stored or shown: snake_case, the key never included. */
-export function describeGenerationConfig(config: GenerationConfig): Record<string, unknown> {
+export function describeGenerationConfig(config: GenerationConfig): LlmGenerationConfig {
   return {
     template: config.template,
     model: config.model,
@@ -251,58 +176,4 @@ export function describeGenerationConfig(config: GenerationConfig): Record<strin
     base_url: config.connection.baseUrl ?? null,
     template_params: config.templateParams,
   };
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : String(value);
-}
-
-function optionalString(g: Record<string, unknown>, key: string, pattern: RegExp, what: string): string | undefined {
-  const v = g[key];
-  if (v === undefined || v === null) return undefined;
-  // Never echo an API key back in an error.
-  const shown = key === 'api_key' ? 'a value' : describe(v);
-  if (typeof v !== 'string' || !pattern.test(v.trim())) {
-    throw new GenerationConfigError(`generation.${key}`, `must be ${what} (got ${shown})`);
-  }
-  return v.trim();
-}
-
-function optionalUrl(g: Record<string, unknown>, key: string): string | undefined {
-  const v = g[key];
-  if (v === undefined || v === null) return undefined;
-  let url: URL | undefined;
-  try {
-    url = typeof v === 'string' ? new URL(v) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
-    throw new GenerationConfigError(`generation.${key}`, `must be an http:// or https:// URL (got ${describe(v)})`);
-  }
-  return v as string;
-}
-
-function optionalInt(g: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
-  const v = g[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new GenerationConfigError(
-      `generation.${key}`,
-      `must be an integer from ${min} to ${max} (got ${describe(v)})`,
-    );
-  }
-  return v;
-}
-
-function optionalNumber(g: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
-  const v = g[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new GenerationConfigError(`generation.${key}`, `must be a number from ${min} to ${max} (got ${describe(v)})`);
-  }
-  return v;
 }

@@ -1,10 +1,10 @@
 import type { AppConfig } from '@datafactory/config';
+import { usesLlm } from '@datafactory/contracts';
 import { Crawler } from '@datafactory/crawler';
 import { operatorCrawl, operatorPolicy } from './operator-policy.js';
 import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
-import { type ProcessingConfig, Refiner } from '@datafactory/refiner';
-import type { StoredJobConfig } from './handlers/stage-deps.js';
-import { JobInputError, NO_TEMPLATE, resolveJobConfig, validateUrls } from './job-input.js';
+import { Refiner } from '@datafactory/refiner';
+import { JobInputError, resolveJobConfig, validateUrls } from './job-input.js';
 
 export const ESTIMATE_SAMPLE_SIZE = 5;
 
@@ -35,13 +35,13 @@ export async function estimateJob(
   options: { crawler?: ConstructorParameters<typeof Crawler>[0]; signal?: AbortSignal } = {},
 ): Promise<JobEstimate> {
   const urls = [...new Set(validateUrls(body.urls))];
-  const config = resolveJobConfig(body.config, await operatorPolicy(app)) as unknown as StoredJobConfig;
+  const config = resolveJobConfig(body.config, await operatorPolicy(app));
   const picked = samplePositions(urls.length, ESTIMATE_SAMPLE_SIZE).map((i) => urls[i]!);
   const crawl = operatorCrawl(app, config.scraping, options.crawler);
   const crawler = new Crawler(crawl.crawler);
-  const refiner = new Refiner(config.processing as Partial<ProcessingConfig>, {
-    model: (config.generation.model as string | undefined) ?? app.llm.model,
-  });
+  const { generation: llm } = config;
+  // Chunks are counted with the job model's tokenizer; without the LLM, with the operator's model.
+  const refiner = new Refiner(config.processing, { model: usesLlm(llm) ? llm.model : app.llm.model });
   const sample: JobEstimate['sample'] = [];
   const chunkTexts: string[] = [];
   const chunksPerDocument: number[] = [];
@@ -70,7 +70,7 @@ export async function estimateJob(
       `none of the ${picked.length} sampled URL(s) could be fetched: ${sample.map((s) => `${s.url}: ${s.reason ?? s.status}`).join('; ')}`,
     ]);
   }
-  if (config.generation.template === NO_TEMPLATE) {
+  if (!usesLlm(llm)) {
     return { urls: urls.length, sample, generation: null, note: 'template "none" makes no LLM calls: no cost' };
   }
   const registry = await TemplateRegistry.load({ dataDir: app.dataDir });
@@ -82,9 +82,9 @@ export async function estimateJob(
       ...sample.filter((s) => s.chunks === 0 && s.status !== 'ok').map(() => 0),
     ],
     totalDocuments: Math.max(urls.length, sample.length),
-    template: registry.get(config.generation.template),
-    model: config.generation.model as string,
-    examplesPerChunk: (config.generation.examples_per_chunk as number | null) ?? undefined,
+    template: registry.get(llm.template),
+    model: llm.model,
+    examplesPerChunk: llm.examples_per_chunk ?? undefined,
   });
   return {
     urls: urls.length,

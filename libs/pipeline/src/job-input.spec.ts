@@ -32,7 +32,7 @@ describe('validateUrls', () => {
 
 describe('resolveJobConfig', () => {
   it("applies each stage's defaults to a missing config, with the configured model", () => {
-    const c = resolveJobConfig(undefined, app) as unknown as Record<string, Record<string, unknown>>;
+    const c = resolveJobConfig(undefined, app);
     expect(c.scraping).toMatchObject({ max_concurrent: 3, use_playwright: 'auto', respect_robots_txt: true });
     expect(c.processing).toMatchObject({ chunk_size: 512, chunk_strategy: 'recursive' });
     expect(c.generation).toMatchObject({ template: 'qa', model: 'llama3', max_concurrent_llm: 5 });
@@ -59,9 +59,7 @@ describe('resolveJobConfig', () => {
     expect(problems(() => resolveJobConfig({}, none))[0]).toMatch(
       /^config\.generation no LLM endpoint.*OPENAI_API_KEY/,
     );
-    expect(
-      (resolveJobConfig({ generation: { template: 'none' } }, none) as unknown as { generation: object }).generation,
-    ).toEqual({
+    expect(resolveJobConfig({ generation: { template: 'none' } }, none).generation).toEqual({
       template: 'none',
     });
     expect(problems(() => resolveJobConfig({ generation: { api_key: 'sk-x' } }, app))[0]).toMatch(
@@ -70,8 +68,7 @@ describe('resolveJobConfig', () => {
   });
 
   it('lets a job narrow what the crawler may reach, never widen it', () => {
-    const scraping = (config: unknown, policy = app) =>
-      (resolveJobConfig(config, policy) as unknown as { scraping: { allow_private_networks: boolean } }).scraping;
+    const scraping = (config: unknown, policy = app) => resolveJobConfig(config, policy).scraping;
     // The operator's setting is the default...
     expect(scraping({}).allow_private_networks).toBe(false);
     const open = { ...app, crawl: { allowPrivateNetworks: true, trustedHosts: [] } };
@@ -88,13 +85,11 @@ describe('resolveJobConfig', () => {
 
   it('lets a job pick only the LLM endpoints the operator allows', () => {
     const policy = { ...app, llm: { ...app.llm, allowedBaseUrls: ['http://127.0.0.1:9999/v1'] } };
-    expect(
-      (
-        resolveJobConfig({ generation: { base_url: 'http://127.0.0.1:9999/v1' } }, policy) as unknown as {
-          generation: { base_url: string };
-        }
-      ).generation.base_url,
-    ).toBe('http://127.0.0.1:9999/v1');
+    expect(resolveJobConfig({ generation: { base_url: 'http://127.0.0.1:9999/v1' } }, policy).generation).toMatchObject(
+      {
+        base_url: 'http://127.0.0.1:9999/v1',
+      },
+    );
     expect(
       problems(() => resolveJobConfig({ generation: { base_url: 'http://attacker.example/v1' } }, policy)),
     ).toEqual([

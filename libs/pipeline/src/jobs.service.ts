@@ -145,7 +145,7 @@ export async function createJobRow(
     project,
     status: JobStatus.Running,
     stage: Stage.Crawler,
-    config: { ...config, urls } as unknown as Record<string, unknown>,
+    config: { ...config, urls },
     progress,
     startedAt: new Date(),
   });

@@ -13,7 +13,7 @@ export async function operatorPolicy(app: AppConfig): Promise<JobPolicy> {
   return {
     llm: app.llm,
     crawl: app.crawl,
-    storedKey: { present: await key.present().catch(() => false), read: key.read },
+    storedKey: { present: await key.present().catch(() => false) },
   };
 }
 

@@ -1,7 +1,7 @@
+import type { ChunkStrategy } from '@datafactory/contracts';
 import { getTokenizer, type Tokenizer } from './tokenizer.js';
 
-export type ChunkStrategy = 'recursive' | 'fixed' | 'heading';
-export const CHUNK_STRATEGIES: readonly ChunkStrategy[] = ['recursive', 'fixed', 'heading'];
+export { CHUNK_STRATEGIES, type ChunkStrategy } from '@datafactory/contracts';
 
 export interface ChunkOptions {
   /** Most tokens in one chunk (overlap included). */

@@ -7,3 +7,4 @@ export * from './tiny-toxicity-model/index.js';
 export * from './fixture-site/fixture-site.js';
 export * from './sse-client.js';
 export * from './canary.js';
+export * from './job-config.js';

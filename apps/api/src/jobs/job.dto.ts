@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
-import { JOB_STATUSES, LOG_LEVELS, type LogLevel, STAGES } from '@datafactory/contracts';
+import { JOB_STATUSES, jobConfigJsonSchema, LOG_LEVELS, type LogLevel, STAGES } from '@datafactory/contracts';
 import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto, PageQueryDto } from '../common/paging.dto.js';
 import { MAX_LOG_ID } from '../events/sse.js';
@@ -20,8 +20,8 @@ export class CreateJobRequestDto {
   urls!: unknown[];
 
   @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
+    // Drawn from the zod schema the pipeline validates with (libs/contracts job-config).
+    ...jobConfigJsonSchema(),
     description:
       'The job config (scraping, processing, generation, quality, export; every field optional). ' +
       "Defaults to the project's config, then to the built-in defaults.",

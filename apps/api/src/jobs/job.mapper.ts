@@ -2,7 +2,7 @@ import type { Job, JobLog } from '@datafactory/persistence';
 import type { JobLogResponseDto, JobResponseDto } from './job.dto.js';
 
 export function toJobResponse(job: Job, now = new Date()): JobResponseDto {
-  const { urls, ...config } = (job.config ?? {}) as Record<string, unknown>;
+  const { urls, ...config } = job.config;
   const started = job.startedAt ?? null;
   const completed = job.completedAt ?? null;
   return {

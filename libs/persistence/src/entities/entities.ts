@@ -11,6 +11,7 @@ import {
   LogLevel,
   ScrapeStatus,
   Stage,
+  type StoredJobConfig,
 } from '@datafactory/contracts';
 
 /*
@@ -67,7 +68,11 @@ const JobSchema = defineEntity({
       .default(JobStatus.Pending)
       .index(),
     stage: p.enum(() => Stage).nullable(),
-    config: p.json<JsonObject>().onCreate(() => ({})),
+    /**
+     * The resolved job config and the URLs (libs/contracts `StoredJobConfig`), as the schema
+     * output it is; read back typed, never resolved again. A type only: the column is the same JSON.
+     */
+    config: p.json<StoredJobConfig>().onCreate(() => ({}) as StoredJobConfig),
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
     error: p.text().nullable(),
     costTotal: p.double().default(0),

@@ -3,7 +3,7 @@ import { Crawler, storeCrawledDocument } from '@datafactory/crawler';
 import { Job, JobRepository, RawDocument } from '@datafactory/persistence';
 import { operatorCrawl } from '../operator-policy.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
-import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+import type { StageDeps } from './stage-deps.js';
 
 /**
  * The crawl of one pipeline job runs as one queue item in one worker, so
@@ -24,7 +24,7 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     const { em, coordinator, config, logs } = this.deps;
     if (!(await coordinator.isRunning(jobId))) return;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const jobConfig = job.config as unknown as StoredJobConfig;
+    const jobConfig = job.config;
 
     // Resume: pages stored by an earlier attempt are not fetched into new rows again,
     // and the ones not yet refined are handed on again (their queue ids make that idempotent).

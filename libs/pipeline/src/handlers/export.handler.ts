@@ -3,7 +3,7 @@ import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
 import { explainEmptyExport } from '../outcome.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
-import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+import type { StageDeps } from './stage-deps.js';
 
 /** Once every item is settled: the dataset (passed examples) as a new export version, then the job is completed. */
 export class ExportHandler implements StageHandler<ExportItem> {
@@ -15,8 +15,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
     const { em, config, coordinator, logs } = this.deps;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
     if (job.status !== JobStatus.Running) return;
-    const jobConfig = job.config as unknown as StoredJobConfig;
-    const result = await exportJob(em, jobId, jobConfig.export, {
+    const result = await exportJob(em, jobId, job.config.export, {
       dataDir: config.dataDir,
       signal: ctx.signal,
       secrets: [config.llm.apiKey, await this.deps.llmKey.read()],
@@ -25,7 +24,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
     await logs.log(
       jobId,
       'info',
-      `exported ${result.recordCount} ${jobConfig.generation.template === NO_TEMPLATE ? 'chunk(s) as a text corpus' : 'example(s)'} as ${result.format}: ${result.relativeDirectory}`,
+      `exported ${result.recordCount} ${job.config.generation.template === NO_TEMPLATE ? 'chunk(s) as a text corpus' : 'example(s)'} as ${result.format}: ${result.relativeDirectory}`,
       { stage: Stage.Exporter, context: { exportId: result.exportId, version: result.version } },
     );
     if (result.recordCount === 0) {
@@ -33,7 +32,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
       await coordinator.finish(
         jobId,
         JobStatus.Failed,
-        await explainEmptyExport(em, jobId, jobConfig.generation.template),
+        await explainEmptyExport(em, jobId, job.config.generation.template),
       );
       return;
     }

@@ -1,4 +1,11 @@
-import { type GenerateItem, type InspectItem, QueueName, Stage } from '@datafactory/contracts';
+import {
+  type GenerateItem,
+  type InspectItem,
+  type LlmGenerationConfig,
+  QueueName,
+  Stage,
+  usesLlm,
+} from '@datafactory/contracts';
 import {
   BudgetExhaustedError,
   GenerationConfigError,
@@ -12,7 +19,7 @@ import {
 import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
-import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+import type { StageDeps } from './stage-deps.js';
 
 /**
  * One chunk: the job's template through the job's model, examples stored
@@ -36,11 +43,13 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       return;
     }
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const jobConfig = job.config as unknown as StoredJobConfig;
+    const settings = job.config.generation;
+    // The refiner hands no chunk on for template "none"; a row that says otherwise cannot be generated.
+    if (!usesLlm(settings)) throw new UnrecoverableError(`job ${jobId} has template "none": nothing to generate`);
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
-    const template = (await this.templates()).get(jobConfig.generation.template);
-    const { generator, examplesPerChunk } = await this.generator(jobId, jobConfig);
-    const limit = Number(jobConfig.generation.max_concurrent_llm ?? 5);
+    const template = (await this.templates()).get(settings.template);
+    const { generator, examplesPerChunk } = await this.generator(jobId, settings);
+    const limit = settings.max_concurrent_llm;
     const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
     try {
@@ -109,17 +118,19 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
 
   private async generator(
     jobId: string,
-    jobConfig: StoredJobConfig,
+    generation: LlmGenerationConfig,
   ): Promise<{ generator: Generator; examplesPerChunk: number | undefined }> {
     let entry = this.generators.get(jobId);
     if (!entry) {
-      // The stored form has nulls for "the template's default"; the resolver wants them absent.
-      const stored = Object.fromEntries(Object.entries(jobConfig.generation).filter(([, v]) => v !== null));
       const key = this.deps.llmKey;
       let config;
       try {
-        // Checked again against this worker's operator settings: the endpoint must be one it allows.
-        config = resolveGenerationConfig(stored, this.deps.config, { present: await key.present(), read: key.read });
+        // The stored section parses to itself; it is parsed again only to check it against this
+        // worker's operator settings (the endpoint must be one it allows) and to connect to it.
+        config = resolveGenerationConfig(generation, this.deps.config, {
+          present: await key.present(),
+          read: key.read,
+        });
       } catch (e) {
         if (e instanceof GenerationConfigError) throw new UnrecoverableError(e.message);
         throw e;

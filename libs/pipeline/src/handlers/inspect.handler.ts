@@ -1,4 +1,4 @@
-import { type InspectItem, QueueName, Stage } from '@datafactory/contracts';
+import { type InspectItem, QueueName, Stage, usesLlm } from '@datafactory/contracts';
 import {
   costOf,
   DEFAULT_PRICING,
@@ -15,7 +15,6 @@ import {
   modelCacheDir,
   NearDuplicateIndex,
   type QualityConfig,
-  resolveQualityConfig,
   saveInspectionResults,
   seedDuplicateIndex,
 } from '@datafactory/inspector';
@@ -78,8 +77,8 @@ export class InspectHandler implements StageHandler<InspectItem> {
   private async createInspector(jobId: string): Promise<Inspector> {
     const { em, config } = this.deps;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const jobConfig = job.config as unknown as StoredJobConfig;
-    const quality = resolveQualityConfig(jobConfig.quality) as QualityConfig;
+    const jobConfig = job.config;
+    const quality = jobConfig.quality;
     const duplicates = new NearDuplicateIndex({ threshold: quality.duplicates.threshold });
     await seedDuplicateIndex(em, duplicates, { jobId });
     this.registry ??= TemplateRegistry.load({ dataDir: config.dataDir });
@@ -104,17 +103,16 @@ export class InspectHandler implements StageHandler<InspectItem> {
     const key = this.deps.llmKey;
     const storedKey = { present: await key.present(), read: key.read };
     if (
-      jobConfig.generation.template === 'none' &&
+      !usesLlm(jobConfig.generation) &&
       !this.deps.config.llm.apiKey &&
       !this.deps.config.llm.baseUrl &&
       !storedKey.present
     ) {
       return undefined;
     }
-    const stored = Object.fromEntries(
-      Object.entries(jobConfig.generation).filter(([k, v]) => v !== null && k !== 'template'),
-    );
-    const generation = resolveGenerationConfig(stored, this.deps.config, storedKey);
+    // The job's own endpoint and settings; a job without the LLM judges with the operator's defaults.
+    const { template: _template, ...settings } = usesLlm(jobConfig.generation) ? jobConfig.generation : {};
+    const generation = resolveGenerationConfig(settings, this.deps.config, storedKey);
     const client = new LlmClient(generation.connection, {
       requestTimeoutMs: generation.requestTimeoutMs,
       maxRetries: generation.maxRetries,

@@ -1,9 +1,8 @@
-import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
+import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage, usesLlm } from '@datafactory/contracts';
 import { addToJobCounters, Chunk, Job, RawDocument } from '@datafactory/persistence';
-import { loadDeduplicator, type ProcessingConfig, Refiner, storeRefined } from '@datafactory/refiner';
+import { loadDeduplicator, Refiner, storeRefined } from '@datafactory/refiner';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NO_TEMPLATE } from '../job-input.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
@@ -24,7 +23,7 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const { em, coordinator, config } = this.deps;
     if (!(await coordinator.isRunning(jobId))) return;
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const jobConfig = job.config as unknown as StoredJobConfig;
+    const jobConfig = job.config;
     const doc = await em.fork().findOneOrFail(RawDocument, { id: documentId });
     if (doc.refineStatus !== ItemStatus.Pending) {
       await this.handOn(jobId, documentId, jobConfig); // a retry after the write: only the hand-over may be missing
@@ -33,8 +32,8 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const html = await readFile(path.resolve(config.dataDir, doc.htmlPath!), 'utf8');
     ctx.signal.throwIfAborted();
     const refined = await this.refiner(jobConfig).refine({ html, url: doc.finalUrl ?? doc.url });
-    const processing = jobConfig.processing as unknown as ProcessingConfig;
-    const generate = jobConfig.generation.template !== NO_TEMPLATE;
+    const processing = jobConfig.processing;
+    const generate = usesLlm(jobConfig.generation);
 
     const counters = await this.dedupLock.run(jobId, () =>
       em.fork().transactional(async (tx) => {
@@ -83,7 +82,7 @@ export class RefineHandler implements StageHandler<RefineItem> {
   }
 
   private async handOn(jobId: string, documentId: string, jobConfig: StoredJobConfig): Promise<void> {
-    if (jobConfig.generation.template === NO_TEMPLATE) return;
+    if (!usesLlm(jobConfig.generation)) return;
     const chunks = await this.deps.em
       .fork()
       .find(Chunk, { document: documentId, duplicateOf: null }, { fields: ['id'], orderBy: { chunkIndex: 'asc' } });
@@ -98,12 +97,12 @@ export class RefineHandler implements StageHandler<RefineItem> {
 
   /** One Refiner (and its extraction thread) per distinct processing config in this process. */
   private refiner(jobConfig: StoredJobConfig): Refiner {
-    const key = JSON.stringify([jobConfig.processing, jobConfig.generation.model]);
+    // Chunks are counted with the job model's tokenizer; a job without the LLM counts with the operator's model.
+    const model = usesLlm(jobConfig.generation) ? jobConfig.generation.model : this.deps.config.llm.model;
+    const key = JSON.stringify([jobConfig.processing, model]);
     let refiner = this.refiners.get(key);
     if (!refiner) {
-      refiner = new Refiner(jobConfig.processing as Partial<ProcessingConfig>, {
-        model: (jobConfig.generation.model as string | undefined) ?? this.deps.config.llm.model,
-      });
+      refiner = new Refiner(jobConfig.processing, { model });
       this.refiners.set(key, refiner);
     }
     return refiner;

@@ -19,12 +19,5 @@ export interface StageDeps {
   llmKey: StoredLlmKey;
 }
 
-/** The stored (resolved) config of a job: the sections of resolveJobConfig plus the URLs. */
-export interface StoredJobConfig {
-  urls: string[];
-  scraping: Record<string, unknown>;
-  processing: Record<string, unknown>;
-  generation: Record<string, unknown> & { template: string };
-  quality: Record<string, unknown>;
-  export: Record<string, unknown>;
-}
+/** The stored (resolved) config of a job: the job config schema's output plus the URLs. */
+export type { StoredJobConfig } from '@datafactory/contracts';

@@ -6,7 +6,102 @@ export interface CreateJobRequestDto {
    * The job config (scraping, processing, generation, quality, export; every field optional). Defaults to the project's config, then to the built-in defaults.
    */
   config?: {
-    [key: string]: any;
+    scraping?: {
+      max_concurrent?: number | null;
+      use_playwright?: ('auto' | 'always' | 'never') | null;
+      respect_robots_txt?: boolean | null;
+      mode?: ('pages' | 'site') | null;
+      max_depth?: number | null;
+      max_pages?: number | null;
+      include_patterns?: Array<string> | null;
+      exclude_patterns?: Array<string> | null;
+      requests_per_second?: number | null;
+      user_agent?: string | null;
+      connect_timeout_ms?: number | null;
+      read_timeout_ms?: number | null;
+      request_timeout_ms?: number | null;
+      navigation_timeout_ms?: number | null;
+      max_body_bytes?: number | null;
+      max_redirects?: number | null;
+      max_attempts?: number | null;
+      retry_base_delay_ms?: number | null;
+      max_retry_after_ms?: number | null;
+      allow_private_networks?: boolean | null;
+    };
+    processing?: {
+      chunk_size?: number;
+      chunk_strategy?: 'recursive' | 'fixed' | 'heading';
+      chunk_overlap?: number;
+      dedup_threshold?: number;
+      dedup_scope?: 'job' | 'project';
+      min_words?: number;
+      max_html_mb?: number;
+      timeout_ms?: number;
+    };
+    generation?:
+      | {
+          template: 'none';
+        }
+      | {
+          template?: string | null;
+          model?: string | null;
+          examples_per_chunk?: number | null;
+          max_concurrent_llm?: number | null;
+          max_cost_usd?: number | null;
+          temperature?: number | null;
+          max_tokens?: number | null;
+          request_timeout_ms?: number | null;
+          max_retries?: number | null;
+          base_url?: string | null;
+          api_key?: null;
+          template_params?: {
+            [key: string]: any;
+          } | null;
+        };
+    quality?: {
+      min_score?: number;
+      checks?: Array<'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge'>;
+      allow_unavailable?: boolean;
+      format?: {
+        min_input_chars?: number;
+        max_input_chars?: number;
+        min_output_chars?: number;
+        max_output_chars?: number;
+        max_copy_similarity?: number;
+        check_language?: boolean;
+      };
+      readability?: {
+        min_score?: number;
+        min_words?: number;
+      };
+      duplicates?: {
+        threshold?: number;
+        scope?: 'job' | 'project';
+      };
+      toxicity?: {
+        model?: string;
+        threshold?: number;
+        batch_size?: number;
+        dtype?: 'fp32' | 'q8';
+      };
+      judge?: {
+        model?: string | null;
+        min_score?: number;
+      };
+    };
+    export?: {
+      format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt';
+      include_failed?: boolean;
+      split?:
+        | 'none'
+        | {
+            train?: number;
+            validation?: number;
+            test?: number;
+          };
+      seed?: number;
+      license?: string;
+    };
   };
 
   /**
