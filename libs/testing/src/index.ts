@@ -6,3 +6,5 @@ export * from './fake-openai/index.js';
 export * from './tiny-toxicity-model/index.js';
 export * from './fixture-site/fixture-site.js';
 export * from './sse-client.js';
+export * from './stack.js';
+export * from './ci.js';
