@@ -123,6 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!existsSync(path.join(built, 'index.html'))) {
         throw new Error(`${built}/index.html is missing: run \`npm run build\` before the e2e tests`);
       }
+      dashboardDir = built;
     } else if (options.dashboard) dashboardDir = options.dashboard;
 
     const env: Record<string, string> = {
