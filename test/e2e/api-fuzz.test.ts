@@ -7,25 +7,11 @@
  * store (NUL, lone surrogates, null where a value is required, a body nested
  * too deep, a page past the end of any table) are a 400 that names the field.
  */
-import {
-  builtApp,
-  deleteRedisKeys,
-  dropPostgresSchema,
-  freePort,
-  REPO_ROOT,
-  runNode,
-  startNode,
-  tempDir,
-  TEST_POSTGRES_URL,
-  uniqueRedisPrefix,
-  uniqueSchema,
-  waitFor,
-} from '@datafactory/testing';
+import { REPO_ROOT, startStack } from '@datafactory/testing';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 interface Schema {
@@ -122,27 +108,16 @@ interface Probe {
   field?: string;
 }
 
-async function fuzz(databaseUrl: string | undefined) {
-  const dataDir = await tempDir();
-  const port = await freePort();
-  const env: Record<string, string> = {
-    DATA_DIR: dataDir.path,
-    REDIS_URL: SHARED_REDIS,
-    REDIS_PREFIX: uniqueRedisPrefix(),
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  };
-  const base = `http://127.0.0.1:${port}`;
-  const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-  expect(migrate.code, migrate.output).toBe(0);
-  const api = startNode(builtApp('api'), [], env);
+async function fuzz(database: 'sqlite' | 'postgres') {
+  const stack = await startStack({
+    database,
+    env: {
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
+    },
+  });
+  const { api, base } = stack;
   try {
-    await waitFor(async () => ((await fetch(`${base}/api/projects`).catch(() => undefined))?.ok ? true : undefined), {
-      what: 'the API up',
-    });
     const post = async (url: string, body: unknown) =>
       (await (
         await fetch(`${base}${url}`, {
@@ -299,9 +274,7 @@ async function fuzz(databaseUrl: string | undefined) {
     }
     return { sent: probes.length, bad, unnamed, misshapen, output: api.output() };
   } finally {
-    await api.stop();
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
-    await dataDir.remove();
+    await stack.stop();
   }
 }
 
@@ -343,14 +316,12 @@ function report(result: Awaited<ReturnType<typeof fuzz>>, label: string) {
 
 describe('the API fuzzed from its OpenAPI document', () => {
   it('on SQLite: never a 5xx; bad input is a 400 naming the field, in the one error shape', async () => {
-    report(await fuzz(undefined), 'sqlite');
+    report(await fuzz('sqlite'), 'sqlite');
   });
 
   describe('on PostgreSQL', () => {
-    const schema = uniqueSchema();
-    afterAll(() => dropPostgresSchema(TEST_POSTGRES_URL, schema));
     it('never a 5xx; bad input is a 400 naming the field, in the one error shape', async () => {
-      report(await fuzz(`${TEST_POSTGRES_URL}?schema=${schema}`), 'postgresql');
+      report(await fuzz('postgres'), 'postgresql');
     });
   });
 });

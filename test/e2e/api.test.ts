@@ -3,69 +3,37 @@
  * machine's real Redis (under a key prefix of this run) and a SQLite file in
  * a temporary DATA_DIR. Nothing is faked.
  */
-import {
-  type AppProcess,
-  builtApp,
-  deleteRedisKeys,
-  dropPostgresSchema,
-  freePort,
-  REPO_ROOT,
-  runNode,
-  startNode,
-  tempDir,
-  TEST_POSTGRES_URL,
-  uniqueRedisPrefix,
-  uniqueSchema,
-  waitFor,
-} from '@datafactory/testing';
+import { type AppProcess, builtApp, REPO_ROOT, runNode, type Stack, startStack, waitFor } from '@datafactory/testing';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
-
 describe.each(['sqlite', 'postgresql'] as const)('api and worker against the real Redis and %s', (driver) => {
-  const schema = uniqueSchema();
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let env: Record<string, string>;
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
+  let dataDir: string;
+  let startedAt: number;
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      ...(driver === 'postgresql' ? { DATABASE_URL: `${TEST_POSTGRES_URL}?schema=${schema}` } : {}),
-    };
-    base = `http://127.0.0.1:${port}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    worker = startNode(builtApp('worker'), [], env);
+    startedAt = Date.now();
+    // Ready means the worker's heartbeat is in and /health counts it, within the 20 s the first test promises.
+    stack = await startStack({
+      workers: 1,
+      database: driver === 'postgresql' ? 'postgres' : 'sqlite',
+      timeoutMs: 20_000,
+    });
+    ({ env, api, base, dataDir } = stack);
+    worker = stack.workers[0]!;
   });
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
-    await dataDir?.remove();
-    if (driver === 'postgresql') await dropPostgresSchema(TEST_POSTGRES_URL, schema);
+    await stack?.stop();
   });
 
-  const json = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-  };
+  const json = (method: string, url: string, body?: unknown) => stack.json(method, url, body);
 
   it('reports database, Redis and worker ok on /health within 20 s', async () => {
     const health = await waitFor(
@@ -82,7 +50,9 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
       redis: { status: 'ok' },
       workers: { status: 'ok', count: 1 },
     });
-    expect(Date.parse(health.workers.lastHeartbeatAt)).toBeGreaterThan(Date.now() - 20_000);
+    // The heartbeat is this run's worker's (status ok already means it is within the 15 s TTL).
+    expect(Date.parse(health.workers.lastHeartbeatAt)).toBeGreaterThanOrEqual(startedAt);
+    expect(Date.parse(health.workers.lastHeartbeatAt)).toBeLessThanOrEqual(Date.now());
   });
 
   it('creates, lists, reads, updates and deletes projects', async () => {
@@ -214,7 +184,7 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
 
   it('lists the generation templates, built-in and DATA_DIR/templates, with a broken one named by file and line', async () => {
     const user = (name: string, userPrompt: string) => {
-      const dir = path.join(dataDir.path, 'templates', name);
+      const dir = path.join(dataDir, 'templates', name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(
         path.join(dir, 'template.json'),
@@ -245,7 +215,7 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
     expect(list.body.errors).toEqual([
       expect.objectContaining({
         template: 'broken',
-        file: path.join(dataDir.path, 'templates', 'broken', 'user.njk'),
+        file: path.join(dataDir, 'templates', 'broken', 'user.njk'),
         line: 3,
       }),
     ]);

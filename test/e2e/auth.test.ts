@@ -5,22 +5,11 @@
  * API runs as a process, with a stand-in dashboard so the static files and
  * the SPA fallback are served too.
  */
-import {
-  builtApp,
-  deleteRedisKeys,
-  freePort,
-  REPO_ROOT,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
-} from '@datafactory/testing';
+import { type AppProcess, REPO_ROOT, type Stack, startStack, tempDir, waitFor } from '@datafactory/testing';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const TOKEN = 'auth-test-token-9f8e7d6c5b4a';
 const SOME_ID = '00000000-0000-4000-8000-000000000000';
 const DASHBOARD_HTML = '<!doctype html><title>dashboard stand-in</title>';
@@ -49,44 +38,32 @@ function spellings(path: string): Record<string, string> {
 }
 
 describe('with API_TOKEN set', () => {
-  let api: ReturnType<typeof startNode>;
+  let stack: Stack;
+  let api: AppProcess;
   let base: string;
-  let env: Record<string, string>;
-  let dirs: { remove: () => Promise<void> }[] = [];
+  let dashboard: { path: string; remove: () => Promise<void> };
   const authed = { authorization: `Bearer ${TOKEN}` };
 
   beforeAll(async () => {
-    const dataDir = await tempDir();
-    const dashboard = await tempDir();
-    dirs = [dataDir, dashboard];
+    dashboard = await tempDir();
     await writeFile(path.join(dashboard.path, 'index.html'), DASHBOARD_HTML);
     await mkdir(path.join(dashboard.path, 'assets'));
     await writeFile(path.join(dashboard.path, 'assets', 'app.js'), 'console.log(1);');
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      DASHBOARD_DIR: dashboard.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      API_TOKEN: TOKEN,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
-    };
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => ((await fetch(`${base}/health`).catch(() => undefined))?.status ? true : undefined), {
-      what: 'the API',
+    stack = await startStack({
+      dashboard: dashboard.path,
+      env: {
+        LOG_LEVEL: 'info',
+        API_TOKEN: TOKEN,
+        RATE_LIMIT_PER_MINUTE: '100000',
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
+      },
     });
+    ({ api, base } = stack);
   });
 
   afterAll(async () => {
-    await api?.stop();
-    if (env?.REDIS_PREFIX) await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX);
-    for (const dir of dirs) await dir.remove();
+    await stack?.stop();
+    await dashboard?.remove();
   });
 
   it('answers 401 or 404 to every spelling of every operation without the token, 401 to the exact one', async () => {

@@ -12,19 +12,14 @@
  */
 import {
   type AppProcess,
-  builtApp,
-  deleteRedisKeys,
   FakeOpenAiServer,
   FixtureSite,
-  freePort,
   REPO_ROOT,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
+  type Stack,
+  startStack,
   waitFor,
 } from '@datafactory/testing';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,9 +37,7 @@ type HTMLInputElement = any;
 type HTMLButtonElement = any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const DASHBOARD_DIR = path.join(REPO_ROOT, 'dist/dashboard/browser');
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-output/screenshots');
 const AXE = path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js');
 const SECRET = 'sk-e2e-secret-key-0000QzX9';
@@ -57,10 +50,8 @@ interface AxeViolation {
 }
 
 describe('dashboard in headless Chromium against the built API and worker', () => {
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
+  let stack: Stack;
   let api: AppProcess;
-  let worker: AppProcess;
   let site: FixtureSite;
   let llm: FakeOpenAiServer;
   let browser: Browser;
@@ -71,30 +62,20 @@ describe('dashboard in headless Chromium against the built API and worker', () =
   let jobId = '';
 
   beforeAll(async () => {
-    if (!existsSync(path.join(DASHBOARD_DIR, 'index.html'))) {
-      throw new Error(`${DASHBOARD_DIR}/index.html is missing: run \`npm run build:dashboard\` before the e2e tests`);
-    }
     mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = await tempDir();
     site = await FixtureSite.start({ hosts: ['main'] });
     llm = await new FakeOpenAiServer().start();
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DASHBOARD_DIR,
-      OPENAI_BASE_URL: llm.baseUrl,
-      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
-      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
-    };
-    base = `http://127.0.0.1:${port}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    worker = startNode(builtApp('worker'), [], env);
+    // The built dashboard (startStack fails naming `npm run build` when it is missing).
+    stack = await startStack({
+      workers: 1,
+      dashboard: true,
+      env: {
+        OPENAI_BASE_URL: llm.baseUrl,
+        // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+        CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
+      },
+    });
+    ({ api, base } = stack);
     await waitFor(
       async () => {
         const res = await fetch(`${base}/health`).catch(() => undefined);
@@ -124,11 +105,9 @@ describe('dashboard in headless Chromium against the built API and worker', () =
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([api?.stop(), worker?.stop()]);
+    await stack?.stop();
     await site?.close();
     await llm?.stop();
-    if (env) await deleteRedisKeys(SHARED_REDIS, env['REDIS_PREFIX']!);
-    await dataDir?.remove();
   });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -477,28 +456,14 @@ describe('dashboard in headless Chromium against the built API and worker', () =
 
 describe('dashboard against an API that wants a token (API_TOKEN)', () => {
   const TOKEN = 'e2e-api-token-0123456789';
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
+  let stack: Stack;
   let api: AppProcess;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DASHBOARD_DIR,
-      API_TOKEN: TOKEN,
-    };
-    base = `http://127.0.0.1:${port}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
+    stack = await startStack({ dashboard: true, env: { API_TOKEN: TOKEN } });
+    ({ api, base } = stack);
     await waitFor(
       async () => ((await fetch(`${base}/api/projects`).catch(() => undefined))?.status === 401 ? true : undefined),
       {
@@ -521,9 +486,7 @@ describe('dashboard against an API that wants a token (API_TOKEN)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await api?.stop();
-    if (env) await deleteRedisKeys(SHARED_REDIS, env['REDIS_PREFIX']!);
-    await dataDir?.remove();
+    await stack?.stop();
   });
 
   it('asks for the token once, then every page works with it', async () => {

@@ -2,58 +2,31 @@
  * End-to-end: POST /api/jobs/estimate on the built API against the fixture
  * site (the estimate fetches and refines a sample; it calls no LLM).
  */
-import {
-  type AppProcess,
-  builtApp,
-  deleteRedisKeys,
-  FixtureSite,
-  freePort,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
-} from '@datafactory/testing';
+import { FixtureSite, type Stack, startStack } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
 describe('POST /api/jobs/estimate', () => {
   let site: FixtureSite;
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
-  let api: AppProcess;
-  let base: string;
+  let stack: Stack;
 
   beforeAll(async () => {
     site = await FixtureSite.start({ hosts: ['main'] });
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // needed to plan LLM calls; never called
-      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
-      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
-    };
-    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    await waitFor(async () => ((await fetch(`${base}/api/projects`)).ok ? true : undefined), { what: 'the API' });
+    stack = await startStack({
+      env: {
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // needed to plan LLM calls; never called
+        // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+        CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
+      },
+    });
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await stack?.stop();
     await site?.close();
-    await dataDir?.remove();
   });
 
   const estimate = async (body: unknown) => {
-    const res = await fetch(`${base}/api/jobs/estimate`, {
+    const res = await fetch(`${stack.base}/api/jobs/estimate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

@@ -6,17 +6,7 @@
  * Exports are created, listed, downloaded (streamed) and their cards read
  * over HTTP. Nothing is faked.
  */
-import {
-  type AppProcess,
-  builtApp,
-  deleteRedisKeys,
-  freePort,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
-} from '@datafactory/testing';
+import { type AppProcess, type Stack, startStack } from '@datafactory/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parse as parseContentDisposition } from 'content-disposition';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -35,60 +25,29 @@ import {
   type TestDatabase,
 } from '../integration/exporter-helpers.js';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const KEY = 'sk-e2e-DO-NOT-LEAK-0123456789abcdef';
 
 describe.each(['sqlite', 'postgresql'] as Driver[])('exports over HTTP on %s', (driver) => {
   let t: TestDatabase;
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
+  let stack: Stack;
+  let dataDir: string;
   let api: AppProcess;
   let base: string;
   let seeded: SeededJob;
 
   beforeAll(async () => {
-    dataDir = await tempDir();
     t = await openTestDatabase(driver); // migrated here; the API only opens it
     seeded = await seedJob(t.orm.em, { secret: KEY });
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      DATABASE_URL: t.url,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_API_KEY: KEY,
-    };
-    base = `http://127.0.0.1:${port}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    await waitFor(
-      async () => {
-        const r = await fetch(`${base}/api/exports`).catch(() => undefined);
-        return r?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 30_000, what: `the API (output: ${api.output().slice(-500)})` },
-    );
+    stack = await startStack({ env: { DATABASE_URL: t.url, OPENAI_API_KEY: KEY } });
+    ({ dataDir, api, base } = stack);
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await stack?.stop();
     await t?.close();
-    await dataDir?.remove();
   });
 
-  const json = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-  };
+  const json = (method: string, url: string, body?: unknown) => stack.json(method, url, body);
 
   it('creates an export of a completed job and lists it for the job and in the download center', async () => {
     const created = await json('POST', `/api/jobs/${seeded.jobId}/exports`, { format: 'csv', license: 'mit' });
@@ -156,7 +115,7 @@ describe.each(['sqlite', 'postgresql'] as Driver[])('exports over HTTP on %s', (
       const res = await fetch(`${base}${f.downloadUrl}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
-      const file = path.join(dataDir.path, `download-${driver}-${f.split}.parquet`);
+      const file = path.join(dataDir, `download-${driver}-${f.split}.parquet`);
       writeFileSync(file, Buffer.from(await res.arrayBuffer()));
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();

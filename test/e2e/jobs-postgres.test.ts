@@ -6,70 +6,25 @@
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { addToJobCounters, Chunk, createOrmConfig, Job, RawDocument, TrainingExample } from '@datafactory/persistence';
-import {
-  type AppProcess,
-  builtApp,
-  deleteRedisKeys,
-  dropPostgresSchema,
-  freePort,
-  runNode,
-  startNode,
-  tempDir,
-  TEST_POSTGRES_URL,
-  uniqueRedisPrefix,
-  uniqueSchema,
-  waitFor,
-} from '@datafactory/testing';
+import { type Stack, startStack } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
-
 describe('jobs and stats on PostgreSQL', () => {
-  const schema = uniqueSchema();
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
-  let api: AppProcess;
-  let base: string;
+  let stack: Stack;
   let orm: MikroORM;
-
-  const json = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const json = (method: string, url: string, body?: unknown) => stack.json(method, url, body);
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir.path,
-      DATABASE_URL: `${TEST_POSTGRES_URL}?schema=${schema}`,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', // required to start a job; never called (no worker here)
-    };
-    base = `http://127.0.0.1:${port}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    orm = await MikroORM.init(createOrmConfig(loadConfig({ ...env, NODE_ENV: 'test' }).database));
-    await waitFor(async () => ((await fetch(`${base}/api/projects`)).ok ? true : undefined), {
-      what: `the API up (${api.output().slice(-500)})`,
+    stack = await startStack({
+      database: 'postgres',
+      env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' }, // required to start a job; never called (no worker here)
     });
+    orm = await MikroORM.init(createOrmConfig(loadConfig({ ...stack.env, NODE_ENV: 'test' }).database));
   });
 
   afterAll(async () => {
-    await api?.stop();
     await orm?.close();
-    if (env?.REDIS_PREFIX) await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX);
-    await dataDir?.remove();
-    await dropPostgresSchema(TEST_POSTGRES_URL, schema);
+    await stack?.stop();
   });
 
   it('starts, lists, cancels a job, pages its logs, and adds up the stats', async () => {

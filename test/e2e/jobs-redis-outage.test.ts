@@ -5,59 +5,31 @@
  */
 import { ClientRedis } from '@nestjs/microservices';
 import { emptyProgress, jobEventsChannel, type JobEvent } from '@datafactory/contracts';
-import {
-  type AppProcess,
-  builtApp,
-  freePort,
-  PrivateRedis,
-  runNode,
-  startNode,
-  tempDir,
-  waitFor,
-} from '@datafactory/testing';
+import { type AppProcess, PrivateRedis, type Stack, startStack, waitFor } from '@datafactory/testing';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('the API started while Redis is down', () => {
   let redis: PrivateRedis;
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let api: AppProcess;
   let base: string;
-  const prefix = 'df';
+  let prefix: string;
 
-  const json = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const json = (method: string, url: string, body?: unknown) => stack.json(method, url, body);
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
     await redis.stop();
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
-    };
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    api = startNode(builtApp('api'), [], env);
+    stack = await startStack({ redisUrl: redis.url, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    ({ api, base } = stack);
+    prefix = stack.env.REDIS_PREFIX!;
   });
 
   afterAll(async () => {
-    await api?.stop();
+    await stack?.stop();
     await redis?.stop();
-    await dataDir?.remove();
   });
 
   it('serves projects at once, then relays job events when Redis comes up', async () => {

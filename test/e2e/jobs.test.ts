@@ -19,30 +19,16 @@ import {
   RawDocument,
   TrainingExample,
 } from '@datafactory/persistence';
-import {
-  type AppProcess,
-  builtApp,
-  deleteRedisKeys,
-  freePort,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
-  SseClient,
-} from '@datafactory/testing';
+import { SHARED_REDIS_URL, type Stack, startStack, waitFor, SseClient } from '@datafactory/testing';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describe('jobs, job events over SSE and stats, with two API processes', () => {
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let env: Record<string, string>;
-  let apiA: AppProcess;
-  let apiB: AppProcess;
   let baseA: string;
   let baseB: string;
   let orm: MikroORM;
@@ -72,31 +58,11 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
   };
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    const [portA, portB] = [await freePort(), await freePort()];
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
-    };
-    baseA = `http://127.0.0.1:${portA}`;
-    baseB = `http://127.0.0.1:${portB}`;
-    const migrate = await runNode(builtApp('cli'), ['db', 'migrate'], env);
-    expect(migrate.code, migrate.output).toBe(0);
-    apiA = startNode(builtApp('api'), [], { ...env, PORT: String(portA) });
-    apiB = startNode(builtApp('api'), [], { ...env, PORT: String(portB) });
-    orm = await MikroORM.init(createOrmConfig(loadConfig({ DATA_DIR: dataDir.path, NODE_ENV: 'test' }).database));
-    redis = new Redis(SHARED_REDIS);
-    for (const [base, api] of [
-      [baseA, apiA],
-      [baseB, apiB],
-    ] as const) {
-      await waitFor(async () => ((await fetch(`${base}/api/projects`)).ok ? true : undefined), {
-        what: `${base} up (${api.output().slice(-500)})`,
-      });
-    }
+    stack = await startStack({ apis: 2, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    env = stack.env;
+    [baseA, baseB] = stack.bases as [string, string];
+    orm = await MikroORM.init(createOrmConfig(loadConfig({ DATA_DIR: stack.dataDir, NODE_ENV: 'test' }).database));
+    redis = new Redis(SHARED_REDIS_URL);
     // Both APIs listen on this run's event channel before any test relies on it.
     await waitFor(
       async () => {
@@ -110,11 +76,9 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    await Promise.all([apiA?.stop(), apiB?.stop()]);
     await orm?.close();
     redis?.disconnect();
-    if (env?.REDIS_PREFIX) await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX);
-    await dataDir?.remove();
+    await stack?.stop();
   });
 
   it('starts a job: 201, running, the crawler total is the number of distinct URLs', async () => {

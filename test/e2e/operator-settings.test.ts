@@ -15,24 +15,17 @@
  */
 import {
   type AppProcess,
-  builtApp,
-  deleteRedisKeys,
   FakeOpenAiServer,
   FixtureSite,
-  freePort,
   qaFromPrompt,
-  runNode,
   SseClient,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
+  type Stack,
+  startStack,
 } from '@datafactory/testing';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const FIRST_KEY = 'sk-saved-in-settings-0001';
 const SECOND_KEY = 'sk-saved-in-settings-0002';
 
@@ -43,8 +36,8 @@ describe('operator settings against a job', () => {
   let home: FakeOpenAiServer;
   let extra: FakeOpenAiServer;
   let attacker: FakeOpenAiServer;
-  let dataDir: { path: string; remove: () => Promise<void> };
-  let env: Record<string, string>;
+  let stack: Stack;
+  let dataDir: string;
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
@@ -55,35 +48,24 @@ describe('operator settings against a job', () => {
     home = await new FakeOpenAiServer({ content: qaFromPrompt }).start();
     extra = await new FakeOpenAiServer({ content: qaFromPrompt }).start();
     attacker = await new FakeOpenAiServer({ content: qaFromPrompt }).start();
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      // No OPENAI_API_KEY: the only key is the one saved in Settings.
-      OPENAI_BASE_URL: home.baseUrl,
-      LLM_ALLOWED_BASE_URLS: extra.baseUrl,
-      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
-    };
-    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    worker = startNode(builtApp('worker'), [], env);
-    await waitFor(
-      async () => ((await fetch(`${base}/health`).catch(() => undefined))?.status === 200 ? true : undefined),
-      { timeoutMs: 30_000, what: 'the API with a worker' },
-    );
+    stack = await startStack({
+      workers: 1,
+      env: {
+        LOG_LEVEL: 'info',
+        // No OPENAI_API_KEY: the only key is the one saved in Settings.
+        OPENAI_BASE_URL: home.baseUrl,
+        LLM_ALLOWED_BASE_URLS: extra.baseUrl,
+        CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
+      },
+    });
+    ({ dataDir, api, base } = stack);
+    worker = stack.workers[0]!;
     projectId = (await send('POST', '/api/projects', { name: 'operator settings' })).body.id;
   });
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await stack?.stop();
     await Promise.all([site?.close(), home?.stop(), extra?.stop(), attacker?.stop()]);
-    await dataDir?.remove();
   });
 
   async function send(method: string, url: string, body?: unknown): Promise<{ status: number; body: Body }> {
@@ -198,7 +180,7 @@ describe('operator settings against a job', () => {
     for (const job of jobs.body.items as Body[]) {
       texts.push(JSON.stringify((await send('GET', `/api/jobs/${job.id}/logs`)).body));
     }
-    const exportsDir = path.join(dataDir.path, 'exports');
+    const exportsDir = path.join(dataDir, 'exports');
     for (const file of await readdir(exportsDir, { recursive: true, withFileTypes: true })) {
       if (file.isFile()) texts.push(await readFile(path.join(file.parentPath, file.name), 'utf8'));
     }

@@ -11,29 +11,20 @@ import { STAGES } from '@datafactory/contracts';
 import { Chunk, createOrmConfig, TrainingExample } from '@datafactory/persistence';
 import {
   type AppProcess,
-  builtApp,
-  deleteRedisKeys,
   FakeOpenAiServer,
   FixtureSite,
-  freePort,
   qaFromPrompt,
-  runNode,
   SseClient,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
+  type Stack,
+  startStack,
 } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
 describe('a job across the API and two workers', () => {
   let site: FixtureSite;
   let llm: FakeOpenAiServer;
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let env: Record<string, string>;
-  let api: AppProcess;
   let workers: AppProcess[] = [];
   let base: string;
 
@@ -42,39 +33,22 @@ describe('a job across the API and two workers', () => {
     // Slow enough that generation is still running when a worker is killed.
     llm = new FakeOpenAiServer({ content: qaFromPrompt, latencyMs: 600 });
     await llm.start();
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: llm.baseUrl,
-      WORKER_CONCURRENCY: '4',
-      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
-      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
-    };
-    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    workers = [startNode(builtApp('worker'), [], env), startNode(builtApp('worker'), [], env)];
-    await waitFor(
-      async () => {
-        const res = await fetch(`${base}/health`);
-        const body = (await res.json()) as { workers: { count: number } };
-        return res.status === 200 && body.workers.count === 2 ? true : undefined;
+    stack = await startStack({
+      workers: 2,
+      env: {
+        OPENAI_BASE_URL: llm.baseUrl,
+        WORKER_CONCURRENCY: '4',
+        // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+        CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
       },
-      { timeoutMs: 30_000, what: 'the API with two workers' },
-    );
+    });
+    ({ env, base, workers } = stack);
   });
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), ...workers.map((w) => w.stop())]);
-    await deleteRedisKeys(SHARED_REDIS, env.REDIS_PREFIX!);
+    await stack?.stop();
     await site?.close();
     await llm?.stop();
-    await dataDir?.remove();
   });
 
   const post = async (url: string, body: unknown) => {

@@ -3,21 +3,12 @@
  * End-to-end: Redis goes away under a running API and worker. Uses a private
  * redis-server on a spare port (the shared one is never stopped).
  */
-import {
-  type AppProcess,
-  builtApp,
-  freePort,
-  PrivateRedis,
-  runNode,
-  startNode,
-  tempDir,
-  waitFor,
-} from '@datafactory/testing';
+import { type AppProcess, PrivateRedis, type Stack, startStack, waitFor } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('a Redis outage', () => {
   let redis: PrivateRedis;
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
@@ -29,20 +20,15 @@ describe('a Redis outage', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = { DATA_DIR: dataDir.path, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'warn' };
-    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    worker = startNode(builtApp('worker'), [], env);
+    stack = await startStack({ workers: 1, redisUrl: redis.url });
+    ({ api, base } = stack);
+    worker = stack.workers[0]!;
     await waitFor(async () => ((await health()).status === 200 ? true : undefined), { what: 'a healthy start' });
   });
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
+    await stack?.stop();
     await redis?.stop();
-    await dataDir?.remove();
   });
 
   it('answers 503 naming Redis while it is down, keeps project CRUD working, and recovers', async () => {

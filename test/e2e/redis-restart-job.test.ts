@@ -5,14 +5,12 @@
  */
 import {
   type AppProcess,
-  builtApp,
   FakeOpenAiServer,
   FixtureSite,
-  freePort,
   PrivateRedis,
   qaFromPrompt,
-  runNode,
-  startNode,
+  type Stack,
+  startStack,
   tempDir,
   waitFor,
 } from '@datafactory/testing';
@@ -23,7 +21,7 @@ describe('a Redis restart under a running job', () => {
   let llm: FakeOpenAiServer;
   let redisDir: { path: string; remove: () => Promise<void> };
   let redis: PrivateRedis;
-  let dataDir: { path: string; remove: () => Promise<void> };
+  let stack: Stack;
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
@@ -34,21 +32,17 @@ describe('a Redis restart under a running job', () => {
     await llm.start();
     redisDir = await tempDir('df-redis-');
     redis = await PrivateRedis.start({ persistDir: redisDir.path });
-    dataDir = await tempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = {
-      DATA_DIR: dataDir.path,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      OPENAI_BASE_URL: llm.baseUrl,
-      // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
-      CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
-    };
-    expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-    api = startNode(builtApp('api'), [], env);
-    worker = startNode(builtApp('worker'), [], env);
+    stack = await startStack({
+      workers: 1,
+      redisUrl: redis.url,
+      env: {
+        OPENAI_BASE_URL: llm.baseUrl,
+        // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
+        CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
+      },
+    });
+    ({ api, base } = stack);
+    worker = stack.workers[0]!;
     await waitFor(async () => ((await fetch(`${base}/health`)).status === 200 ? true : undefined), {
       timeoutMs: 30_000,
       what: 'a healthy start',
@@ -56,11 +50,11 @@ describe('a Redis restart under a running job', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
+    await stack?.stop();
     await redis?.stop();
     await site?.close();
     await llm?.stop();
-    await Promise.all([dataDir?.remove(), redisDir?.remove()]);
+    await redisDir?.remove();
   });
 
   it('completes the job after Redis comes back, nothing lost', async () => {

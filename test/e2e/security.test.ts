@@ -3,48 +3,18 @@
  * built API with API_TOKEN set and a low request-rate limit. Every spelling of
  * every route: auth.test.ts; malformed input on every route: api-fuzz.test.ts.
  */
-import {
-  builtApp,
-  deleteRedisKeys,
-  freePort,
-  runNode,
-  startNode,
-  tempDir,
-  uniqueRedisPrefix,
-  waitFor,
-} from '@datafactory/testing';
+import { type Stack, startStack, waitFor } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const TOKEN = 'test-token-0123456789abcdef';
 
-async function startApi(extra: Record<string, string>) {
-  const dataDir = await tempDir();
-  const port = await freePort();
-  const env = {
-    DATA_DIR: dataDir.path,
-    REDIS_URL: SHARED_REDIS,
-    REDIS_PREFIX: uniqueRedisPrefix(),
-    PORT: String(port),
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
-  expect((await runNode(builtApp('cli'), ['db', 'migrate'], env)).code).toBe(0);
-  const api = startNode(builtApp('api'), [], env);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await fetch(`${base}/health`)).status > 0 ? true : undefined), { what: 'the API' });
-  return { api, base, env, dataDir };
-}
-
 describe('with API_TOKEN set', () => {
-  let stack: Awaited<ReturnType<typeof startApi>>;
+  let stack: Stack;
   beforeAll(async () => {
-    stack = await startApi({ API_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '40' });
+    stack = await startStack({ env: { LOG_LEVEL: 'info', API_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '40' } });
   });
   afterAll(async () => {
-    await stack?.api.stop();
-    await deleteRedisKeys(SHARED_REDIS, stack.env.REDIS_PREFIX);
-    await stack?.dataDir.remove();
+    await stack?.stop();
   });
 
   it('wants the Bearer token on /api routes, leaves /health open, and never logs the token', async () => {

@@ -14,15 +14,28 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { RedisKey, type WorkerHeartbeat } from '@datafactory/contracts';
-import { deleteRedisKeys, freePort, runNode, tempDir, uniqueRedisPrefix, waitFor } from '@datafactory/testing';
+import {
+  deleteRedisKeys,
+  freePort,
+  requireInCi,
+  runNode,
+  tempDir,
+  uniqueRedisPrefix,
+  waitFor,
+} from '@datafactory/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, read } from './deployment-files.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const hasNginx = spawnSync('nginx', ['-v']).status === 0;
-const isBuilt = ['dist/libs/config/src/config.js', 'dist/libs/contracts/src/index.js'].every((f) =>
-  existsSync(path.join(ROOT, f)),
+// Locally these skip (saying why) without nginx or a build; in CI (CI=true) a missing one fails the run.
+const hasNginx = requireInCi(
+  'nginx (Debian: nginx-light) for docker/nginx.conf',
+  spawnSync('nginx', ['-v']).status === 0,
+);
+const isBuilt = requireInCi(
+  'the build (npm run build) for docker/healthcheck.mjs',
+  ['dist/libs/config/src/config.js', 'dist/libs/contracts/src/index.js'].every((f) => existsSync(path.join(ROOT, f))),
 );
 
 function listen(server: Server, port: number): Promise<void> {

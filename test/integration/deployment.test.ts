@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { loadConfig } from '@datafactory/config';
 import { describe, expect, it } from 'vitest';
+import { requireInCi } from '@datafactory/testing';
 import {
   type ComposeDoc,
   type Dockerfile,
@@ -340,7 +341,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.runIf(existsSync(path.join(ROOT, 'dist', 'apps')))(
+  it.runIf(requireInCi('the build (npm run build) in dist/apps', existsSync(path.join(ROOT, 'dist', 'apps'))))(
     'names files that the local build (npm run build) produced',
     () => {
       for (const file of [

@@ -524,9 +524,12 @@ describe.each(TARGETS)('persistence on $name', (target) => {
   });
 
   it('checkDatabase measures a round trip, and fails on a closed connection', async () => {
+    // A measured round trip: a finite, non-negative number of milliseconds, rounded to 0.01 (how long it
+    // took is the machine's business; that it answered before the timeout is what the call promises).
     const latency = await checkDatabase(orm);
+    expect(Number.isFinite(latency)).toBe(true);
     expect(latency).toBeGreaterThanOrEqual(0);
-    expect(latency).toBeLessThan(2_000);
+    expect(Math.round(latency * 100) / 100).toBe(latency);
     expect(await checkDatabase(orm.em.fork(), 1_000)).toBeGreaterThanOrEqual(0);
 
     // A database that cannot be opened: a directory as the SQLite file, nothing listening for PostgreSQL.
@@ -549,9 +552,11 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const port = (blackhole.address() as AddressInfo).port;
     const silent = await openOrm({ ...db, url: `postgres://postgres@127.0.0.1:${port}/test` });
     try {
-      const started = Date.now();
-      await expect(checkDatabase(silent, 300)).rejects.toThrow(/within 300 ms/);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // The error is the timeout's own (not a refused or reset connection): the server took the
+      // connection and never answered, and checkDatabase gave up instead of waiting on it.
+      await expect(checkDatabase(silent, 300)).rejects.toThrow('database did not answer within 300 ms');
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.every((s) => !s.destroyed)).toBe(true);
     } finally {
       for (const s of sockets) s.destroy();
       blackhole.close();

@@ -1,6 +1,12 @@
 export { extract, countWords, UnusablePageError, type Extracted, type ExtractOptions } from './extract/extract.js';
 export { extractPage, type PageOptions, type PageOutcome } from './extract/page.js';
-export { ExtractionPool, ExtractionFailedError, type ExtractionPoolOptions } from './extract/pool.js';
+export {
+  ExtractionPool,
+  ExtractionFailedError,
+  type ExtractionPoolOptions,
+  type ExtractionPoolStats,
+  type PageTimer,
+} from './extract/pool.js';
 export { toMarkdown } from './extract/markdown.js';
 export { detectLanguage } from './language.js';
 export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from './tokenizer.js';

@@ -1,7 +1,7 @@
 import { chunk, type TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
-import { ExtractionFailedError, ExtractionPool } from './extract/pool.js';
+import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
 import { detectLanguage } from './language.js';
 
 export interface RefineInput {
@@ -39,6 +39,8 @@ export interface RefinerOptions {
   isolate?: boolean;
   /** Heap limit of the extraction thread in MB (default 2048). */
   maxMemoryMb?: number;
+  /** Arms each page's time limit (default setTimeout); tests hit it on cue. */
+  pageTimer?: PageTimer;
 }
 
 /**
@@ -59,6 +61,7 @@ export class Refiner {
       timeoutMs: this.config.timeout_ms,
       maxMemoryMb: options.maxMemoryMb,
       isolate: options.isolate,
+      pageTimer: options.pageTimer,
     });
   }
 
@@ -127,6 +130,11 @@ export class Refiner {
     }
     doc.elapsedMs += performance.now() - started;
     return doc;
+  }
+
+  /** What the extraction pool did so far (threads started, time limits hit, threads discarded). */
+  extractionStats(): ExtractionPoolStats {
+    return this.pool.stats();
   }
 
   close(): Promise<void> {

@@ -8,3 +8,5 @@ export * from './fixture-site/fixture-site.js';
 export * from './sse-client.js';
 export * from './canary.js';
 export * from './job-config.js';
+export * from './stack.js';
+export * from './ci.js';

@@ -9,6 +9,28 @@ export interface ExtractionPoolOptions {
   maxMemoryMb?: number;
   /** Run in a worker thread (default). `false` runs in the calling thread, where no time limit can apply. */
   isolate?: boolean;
+  /**
+   * Arms a page's time limit: calls `hit` after `ms` and returns a function that disarms it. Default:
+   * setTimeout. A test passes its own to hit the limit on cue instead of depending on how slow a page is.
+   */
+  pageTimer?: PageTimer;
+}
+
+export type PageTimer = (hit: () => void, ms: number) => () => void;
+
+const realTimer: PageTimer = (hit, ms) => {
+  const timer = setTimeout(hit, ms);
+  return () => clearTimeout(timer);
+};
+
+/** What the pool did so far: the signals a caller (or a test) can read instead of timing pages. */
+export interface ExtractionPoolStats {
+  /** Worker threads started (the first one, and one after every thread that was stopped or died). */
+  workersStarted: number;
+  /** Pages whose time limit was hit: each one stopped its worker thread. */
+  timeouts: number;
+  /** Worker threads stopped or lost on a page (time limit, out of memory, crash, exit). */
+  workersDiscarded: number;
 }
 
 /** The page could not be extracted in time, or the worker thread died on it. */
@@ -62,8 +84,14 @@ export class ExtractionPool {
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly counters: ExtractionPoolStats = { workersStarted: 0, timeouts: 0, workersDiscarded: 0 };
 
   constructor(private readonly options: ExtractionPoolOptions) {}
+
+  /** A copy of the counters. */
+  stats(): ExtractionPoolStats {
+    return { ...this.counters };
+  }
 
   run(html: string, page: PageOptions): Promise<PageOutcome> {
     if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
@@ -88,6 +116,7 @@ export class ExtractionPool {
       return this.worker;
     }
     const worker = startWorker(this.options.maxMemoryMb ?? 2048);
+    this.counters.workersStarted++;
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -131,7 +160,7 @@ export class ExtractionPool {
     const id = this.nextId++;
     return new Promise<PageOutcome>((resolve, reject) => {
       const done = (fn: () => void) => {
-        clearTimeout(timer);
+        disarm();
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
@@ -139,6 +168,7 @@ export class ExtractionPool {
         fn();
       };
       const discard = () => {
+        this.counters.workersDiscarded++;
         if (this.worker === worker) {
           this.worker = null;
           this.ready = null;
@@ -168,7 +198,8 @@ export class ExtractionPool {
         discard();
         done(() => reject(new ExtractionFailedError(`extraction worker exited (code ${code})`)));
       };
-      const timer = setTimeout(() => {
+      const disarm = (this.options.pageTimer ?? realTimer)(() => {
+        this.counters.timeouts++;
         discard();
         done(() => reject(new ExtractionFailedError(`extraction took longer than ${this.options.timeoutMs} ms`)));
       }, this.options.timeoutMs);
