@@ -44,7 +44,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@datafactory/*/*', '**/libs/*/src/**'],
+              group: ['@datafactory/*/*', '!@datafactory/pipeline/worker', '**/libs/*/src/**'],
               message: "Import a lib through its entry ('@datafactory/<lib>'), not its internal files.",
             },
           ],
@@ -64,10 +64,14 @@ export default tseslint.config(
           paths: [
             { name: '@datafactory/crawler', message: 'The API does not load the crawler; enqueue work instead.' },
             { name: '@datafactory/refiner', message: 'The API does not load the refiner; enqueue work instead.' },
+            {
+              name: '@datafactory/pipeline/worker',
+              message: 'The API uses the enqueue side (@datafactory/pipeline); the handlers run in the workers.',
+            },
           ],
           patterns: [
             {
-              group: ['@datafactory/*/*', '**/libs/*/src/**'],
+              group: ['@datafactory/*/*', '!@datafactory/pipeline/worker', '**/libs/*/src/**'],
               message: "Import a lib through its entry ('@datafactory/<lib>'), not its internal files.",
             },
           ],

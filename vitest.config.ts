@@ -15,7 +15,11 @@ const libs = [
   'refiner',
   'inspector',
 ];
-const alias = Object.fromEntries(libs.map((l) => [`@datafactory/${l}`, path.join(root, 'libs', l, 'src', 'index.ts')]));
+// The worker side of libs/pipeline is its second entry; listed first, as the lib's own name is matched as a prefix.
+const alias = [
+  { find: '@datafactory/pipeline/worker', replacement: path.join(root, 'libs', 'pipeline', 'src', 'worker.ts') },
+  ...libs.map((l) => ({ find: `@datafactory/${l}`, replacement: path.join(root, 'libs', l, 'src', 'index.ts') })),
+];
 
 // SWC compiles the TypeScript so that Nest's decorators and their metadata work in tests.
 const plugins = [

@@ -1,5 +1,5 @@
 import { loadConfig } from '@datafactory/config';
-import { runJobLocally } from '@datafactory/pipeline';
+import { runJobLocally } from '@datafactory/pipeline/worker';
 import { FakeOpenAiServer, FixtureSite, qaFromPrompt, tempDir } from '@datafactory/testing';
 
 /**

@@ -68,4 +68,24 @@ describe('POST /api/jobs/estimate', () => {
       expect.stringMatching(/allow_private_networks.*CRAWL_ALLOW_PRIVATE_NETWORKS/),
     ]);
   });
+
+  it('stops fetching when the client goes away', async () => {
+    const path = '/slow?ms=600000';
+    const client = new AbortController();
+    const pending = fetch(`${stack.base}/api/jobs/estimate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Timeouts far beyond the test: only the client leaving can end the fetch.
+      body: JSON.stringify({
+        urls: [site.url('main', path)],
+        config: { scraping: { read_timeout_ms: 600_000, request_timeout_ms: 600_000, max_attempts: 1 } },
+      }),
+      signal: client.signal,
+    }).catch((e: Error) => e);
+    await site.waitForRequest((r) => r.path === path);
+    const closed = new Promise<string>((resolve) => site.on('closed', (p: string) => p === path && resolve(p)));
+    client.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    expect(await closed).toBe(path);
+  });
 });

@@ -25,13 +25,8 @@ import {
   RawDocument,
   TrainingExample,
 } from '@datafactory/persistence';
-import {
-  JobLogService,
-  LocalDispatcher,
-  LocalJobEventsPublisher,
-  PipelineCoordinator,
-  type StageHandler,
-} from '@datafactory/pipeline';
+import { JobLogService, LocalJobEventsPublisher } from '@datafactory/pipeline';
+import { LocalDispatcher, PipelineCoordinator, type StageHandler } from '@datafactory/pipeline/worker';
 import { storedJobConfig, tempDir } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -8,13 +8,8 @@ import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@datafactory/config';
 import { QueueName } from '@datafactory/contracts';
-import {
-  CrawlProcessor,
-  QueuesModule,
-  STAGE_HANDLERS,
-  type StageHandler,
-  WorkerRuntimeModule,
-} from '@datafactory/pipeline';
+import { QueuesModule } from '@datafactory/pipeline';
+import { CrawlProcessor, STAGE_HANDLERS, type StageHandler, WorkerRuntimeModule } from '@datafactory/pipeline/worker';
 import { deleteRedisKeys, uniqueRedisPrefix } from '@datafactory/testing';
 import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';

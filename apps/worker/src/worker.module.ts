@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, loggerParams, type AppConfig } from '@datafactory/config';
 import { PersistenceModule } from '@datafactory/persistence';
-import { JobsModule, QueuesModule, StageHandlersModule, WorkerRuntimeModule } from '@datafactory/pipeline';
+import { JobsModule, QueuesModule } from '@datafactory/pipeline';
+import { StageHandlersModule, WorkerRuntimeModule } from '@datafactory/pipeline/worker';
 import { LoggerModule } from 'nestjs-pino';
 
 /** The worker process: the stage queues' processors over the shared libs, no HTTP. */

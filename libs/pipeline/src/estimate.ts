@@ -1,9 +1,8 @@
 import type { AppConfig } from '@datafactory/config';
 import { usesLlm } from '@datafactory/contracts';
-import { Crawler } from '@datafactory/crawler';
+import type { CrawlerOptions } from '@datafactory/crawler';
 import { operatorCrawl, operatorPolicy } from './operator-policy.js';
 import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
-import { Refiner } from '@datafactory/refiner';
 import { JobInputError, resolveJobConfig, validateUrls } from './job-input.js';
 
 export const ESTIMATE_SAMPLE_SIZE = 5;
@@ -32,12 +31,17 @@ export function samplePositions(total: number, size: number): number[] {
 export async function estimateJob(
   app: AppConfig,
   body: { urls: unknown; config?: unknown },
-  options: { crawler?: ConstructorParameters<typeof Crawler>[0]; signal?: AbortSignal } = {},
+  options: { crawler?: CrawlerOptions; signal?: AbortSignal } = {},
 ): Promise<JobEstimate> {
   const urls = [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config, await operatorPolicy(app));
   const picked = samplePositions(urls.length, ESTIMATE_SAMPLE_SIZE).map((i) => urls[i]!);
   const crawl = operatorCrawl(app, config.scraping, options.crawler);
+  // Loaded on demand: the API process, which answers this route, does not otherwise load the stages.
+  const [{ Crawler }, { Refiner }] = await Promise.all([
+    import('@datafactory/crawler'),
+    import('@datafactory/refiner'),
+  ]);
   const crawler = new Crawler(crawl.crawler);
   const { generation: llm } = config;
   // Chunks are counted with the job model's tokenizer; without the LLM, with the operator's model.
@@ -65,6 +69,7 @@ export async function estimateJob(
   } finally {
     await Promise.all([crawler.close(), refiner.close()]);
   }
+  options.signal?.throwIfAborted();
   if (!chunksPerDocument.length) {
     throw new JobInputError([
       `none of the ${picked.length} sampled URL(s) could be fetched: ${sample.map((s) => `${s.url}: ${s.reason ?? s.status}`).join('; ')}`,

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { estimateJob } from '@datafactory/pipeline';
@@ -23,7 +24,15 @@ export class EstimateController {
   @ApiOkResponse({ type: JobEstimateResponseDto })
   @ApiError(400, 'Bad URLs or config fields, or no sampled URL could be fetched.')
   @ApiErrors(413, 429)
-  estimate(@Body() body: CreateJobRequestDto): Promise<JobEstimateResponseDto> {
-    return estimateJob(this.config, body) as Promise<JobEstimateResponseDto>;
+  async estimate(@Body() body: CreateJobRequestDto, @Req() req: Request): Promise<JobEstimateResponseDto> {
+    // The estimate fetches pages: when the client goes away, the fetching stops with it.
+    const gone = new AbortController();
+    const onClose = () => gone.abort(new Error('the client went away'));
+    req.socket.once('close', onClose);
+    try {
+      return (await estimateJob(this.config, body, { signal: gone.signal })) as JobEstimateResponseDto;
+    } finally {
+      req.socket.off('close', onClose);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { type JobEvent, type JobProgress, STAGES } from '@datafactory/contracts';
-import { runJobLocally } from '@datafactory/pipeline';
+import { runJobLocally } from '@datafactory/pipeline/worker';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -423,6 +423,10 @@ export class FixtureSite extends EventEmitter {
     if (p === '/404') return this.send(res, 404, 'text/html', page('Not found', '<p>nothing</p>'));
     if (p === '/slow') {
       const ms = Number(url.searchParams.get('ms') ?? '5000');
+      // Tests see when the client gave up on a slow page (the `closed` event, with the path).
+      res.on('close', () => {
+        if (!res.writableFinished) this.emit('closed', path);
+      });
       return this.later(ms, () => {
         if (!res.destroyed) html(page('Slow', `<p>${TEXT}</p>`));
       });
