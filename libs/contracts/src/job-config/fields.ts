@@ -86,7 +86,7 @@ export const NO_TEMPLATE = 'none';
 
 /** Which alternative of a union the input meant; the only union is generation's, whose first is template "none". */
 function unionBranch(value: unknown): number {
-  return isPlainObject(value) && value.template === NO_TEMPLATE ? 0 : 1;
+  return isPlainObject(value) && value['template'] === NO_TEMPLATE ? 0 : 1;
 }
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
