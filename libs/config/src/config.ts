@@ -123,16 +123,20 @@ const boolean = (def: boolean) =>
       return z.NEVER;
     });
 
+/** The items of a comma-separated variable, trimmed, empty ones dropped. */
+const commaItems = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** Comma-separated http(s) base URLs, without trailing slashes. */
 const urlList = z
   .string()
   .trim()
   .optional()
   .transform((v, ctx) => {
-    const items = (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const items = commaItems(v);
     const out: string[] = [];
     for (const item of items) {
       let parsed: URL | undefined;
@@ -159,10 +163,7 @@ const hostPortList = z
   .trim()
   .optional()
   .transform((v, ctx) => {
-    const items = (v ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
+    const items = commaItems(v).map((s) => s.toLowerCase());
     for (const item of items) {
       const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):(\d{1,5})$/.exec(item);
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {

@@ -4,14 +4,14 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import { type ExportFormat } from '@datafactory/contracts';
-import { type ChunkExportRow, Export, ExportReadRepository, MIN_UUID } from '@datafactory/persistence';
+import { type ChunkExportRow, ExportReadRepository, MIN_UUID } from '@datafactory/persistence';
 import { stringify } from 'yaml';
 import { type ExportedFile, sizeCategory } from './card.js';
 import type { ExportConfig } from './config.js';
 import { FORMAT_INFO } from './formats.js';
 import { domainOf, type FlatColumn } from './shapes.js';
 import { reserveVersionDir } from './versioning.js';
+import { recordExport } from './export-row.js';
 import { redactSecrets, withoutCredentials } from './text-safety.js';
 import { openRecordWriter, type RecordWriter } from './writers.js';
 
@@ -150,17 +150,16 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
     };
     await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
     input.signal?.throwIfAborted();
-    const row = fork.create(Export, {
-      job: input.jobId,
-      format: input.config.format as ExportFormat,
-      filePath: relativeDir,
-      recordCount: records,
+    const exportId = await recordExport(fork, {
+      jobId: input.jobId,
+      format: input.config.format,
+      relativeDir,
+      records,
       version,
-      datasetCard: card,
+      card,
     });
-    await fork.flush();
     return {
-      exportId: row.id,
+      exportId,
       version,
       recordCount: records,
       directory: dir,

@@ -7,7 +7,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
 import { ExampleStatus, type JobConfig, NO_TEMPLATE, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
-import { Export, Job, TrainingExample } from '@datafactory/persistence';
+import { Job, TrainingExample } from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
@@ -16,6 +16,7 @@ import { flatColumns, isTrainable, toAlpaca, toFlatRecord, toOpenAi, toShareGpt,
 import { assignSplit } from './splits.js';
 import { ExportStats } from './stats.js';
 import { reserveVersionDir } from './versioning.js';
+import { recordExport } from './export-row.js';
 import { redactSecrets, withoutCredentials } from './text-safety.js';
 
 export { withoutCredentials };
@@ -229,17 +230,16 @@ export async function exportJob(
     await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
     options.signal?.throwIfAborted();
 
-    const row = fork.create(Export, {
-      job: jobId,
+    const exportId = await recordExport(fork, {
+      jobId,
       format: resolved.format,
-      filePath: relativeDir,
-      recordCount: stats.records,
+      relativeDir,
+      records: stats.records,
       version,
-      datasetCard: card,
+      card,
     });
-    await fork.flush();
     return {
-      exportId: row.id,
+      exportId,
       version,
       format: resolved.format,
       recordCount: stats.records,
