@@ -1,13 +1,12 @@
 import type { LookupFunction } from './address-guard.js';
 import { BrowserPool } from './browser-pool.js';
-import { type Prefetched, renderInBrowser } from './browser-render.js';
-import { decodeBody, sniffBinary } from './charset.js';
+import { failedDoc } from './documents.js';
 import { classifyNetworkError, FailureCode, FetchError } from './errors.js';
-import { type Fetched, fetchFollowing, httpError, type RequestFn } from './fetch-following.js';
+import { type Fetched, fetchFollowing, type RequestFn } from './fetch-following.js';
 import { Frontier, hostKey, type Task } from './frontier.js';
 import { HttpClient } from './http-client.js';
 import { OutputChannel } from './output-channel.js';
-import { extractPageInfo, looksScriptRendered, type PageInfo } from './page-info.js';
+import { pageDocument, type PageTaskContext } from './page-task.js';
 import { backoffMs, HostPacer } from './politeness.js';
 import { RobotsCache } from './robots.js';
 import { resolveScrapingConfig, robotsToken, type ScrapingConfig } from './scraping-config.js';
@@ -36,13 +35,6 @@ export interface CrawlerOptions {
 
 export interface CrawlOptions {
   signal?: AbortSignal;
-}
-
-const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
-const PROCESSED_TYPES = new Set([...HTML_TYPES, 'text/plain']);
-
-function mediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
 /**
@@ -111,7 +103,6 @@ class CrawlRun {
   private readonly pacer: HostPacer;
   private readonly frontier: Frontier;
   private readonly robots: RobotsCache;
-  private readonly okFinalUrls = new Map<string, string>();
   private readonly controller = new AbortController();
   private readonly signal: AbortSignal;
   private active = 0;
@@ -130,6 +121,7 @@ class CrawlRun {
   };
   private readonly random: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pageContext: PageTaskContext;
 
   constructor(
     private readonly crawler: Crawler,
@@ -158,6 +150,22 @@ class CrawlRun {
     });
     this.output = new OutputChannel(config.max_concurrent);
     this.random = options.random ?? Math.random;
+    this.pageContext = {
+      config,
+      signal: this.signal,
+      fetch: (url) => this.fetchDocument(url),
+      browser: () => ({
+        pool: this.crawler.browserPool(),
+        userAgent: config.user_agent,
+        navigationTimeoutMs: config.navigation_timeout_ms,
+        maxBodyBytes: config.max_body_bytes,
+        signal: this.signal,
+        checkRobots: (url) => this.robots.check(url),
+        request: this.request,
+      }),
+      scheduleRetry: (task, e) => this.scheduleRetry(task, e),
+      admitDiscovered: (url, depth, from, seed) => this.admitDiscovered(url, depth, from, seed),
+    };
   }
 
   private newWakeup(): Promise<void> {
@@ -274,7 +282,7 @@ class CrawlRun {
       } catch (e) {
         // processPage turns every error into a document; this only guards against a bug stopping the crawl.
         if (!this.signal.aborted && task.kind === 'page') {
-          await this.emit(this.failedDoc(task, classifyNetworkError(e, hostKey(task.url))));
+          await this.emit(failedDoc(task, classifyNetworkError(e, hostKey(task.url)), this.config));
         }
       } finally {
         this.active--;
@@ -317,32 +325,6 @@ class CrawlRun {
     await this.output.send(doc, this.signal);
   }
 
-  private docBase(task: Task) {
-    return {
-      url: task.url,
-      depth: task.depth,
-      discoveredFrom: task.discoveredFrom,
-      redirects: [] as string[],
-      attempts: task.attempt,
-      robotsIgnored: !this.config.respect_robots_txt,
-      privateNetworksAllowed: this.config.allow_private_networks,
-      timings: { totalMs: Math.round(performance.now() - task.enqueuedAt) },
-    };
-  }
-
-  private failedDoc(task: Task, e: FetchError, extra: Partial<CrawledDocument> = {}): CrawledDocument {
-    const skipped =
-      e.code === FailureCode.Robots || e.code === FailureCode.ContentType || e.code === FailureCode.Duplicate;
-    return {
-      ...this.docBase(task),
-      status: skipped ? 'skipped' : 'failed',
-      reasonCode: e.code,
-      reason: e.message,
-      httpStatus: e.options.httpStatus,
-      ...extra,
-    };
-  }
-
   // ---- HTTP -----------------------------------------------------------------------------------
 
   /** One request, paced per host and counted; the host's slot is released when the headers arrive. */
@@ -374,21 +356,11 @@ class CrawlRun {
   // ---- pages ----------------------------------------------------------------------------------
 
   private async processPage(task: Task): Promise<void> {
-    let doc: CrawledDocument;
-    try {
-      doc =
-        this.config.use_playwright === 'always'
-          ? await this.renderPage(task, undefined, 'always')
-          : await this.httpPage(task);
-    } catch (e) {
-      if (this.signal.aborted) return;
-      const err = e instanceof FetchError ? e : classifyNetworkError(e, hostKey(task.url));
-      if (this.scheduleRetry(task, err)) return;
-      doc = this.failedDoc(task, err);
-    }
+    let doc = await pageDocument(this.pageContext, task);
+    if (!doc) return;
     if (doc.status === 'ok' && doc.finalUrl) {
-      const earlier = this.okFinalUrls.get(doc.finalUrl);
-      if (earlier && earlier !== doc.url) {
+      const earlier = this.frontier.claimFinalUrl(doc.finalUrl, doc.url);
+      if (earlier) {
         doc = {
           ...doc,
           status: 'skipped',
@@ -396,133 +368,9 @@ class CrawlRun {
           reason: `duplicate: same final URL as ${earlier}`,
           content: undefined,
         };
-      } else this.okFinalUrls.set(doc.finalUrl, doc.url);
-    }
-    await this.emit(doc);
-  }
-
-  private async httpPage(task: Task): Promise<CrawledDocument> {
-    const started = performance.now();
-    const fetched = await this.fetchDocument(task.url);
-    const { response, finalUrl, redirects } = fetched;
-    if (response.status < 200 || response.status >= 300) {
-      const err = httpError(response);
-      if (err.retryable) throw err;
-      return this.failedDoc(task, err, { finalUrl, redirects, contentType: response.headers['content-type'] });
-    }
-    const contentType = response.headers['content-type'];
-    const type = mediaType(contentType);
-    const common = {
-      ...this.docBase(task),
-      httpStatus: response.status,
-      contentType,
-      finalUrl,
-      redirects,
-      bytes: response.body.length,
-      fetchedAt: new Date(),
-    };
-    const binary = sniffBinary(response.body);
-    if (type && !PROCESSED_TYPES.has(type)) {
-      return { ...common, status: 'skipped', reasonCode: FailureCode.ContentType, reason: `content type ${type}` };
-    }
-    if (binary) {
-      return {
-        ...common,
-        status: 'skipped',
-        reasonCode: FailureCode.ContentType,
-        reason: `content type: binary content (${binary}) served as ${type ?? 'no content type'}`,
-      };
-    }
-    const { text, charset } = decodeBody(response.body, contentType);
-    const timings = {
-      ttfbMs: Math.round(response.timings.ttfbMs),
-      fetchMs: Math.round(performance.now() - started),
-      totalMs: Math.round(performance.now() - task.enqueuedAt),
-    };
-    if (type === 'text/plain') {
-      return { ...common, status: 'ok', fetchMethod: 'http', charset, content: text, timings };
-    }
-    const info = extractPageInfo(text, finalUrl);
-    const doc: CrawledDocument = {
-      ...common,
-      ...this.fromInfo(info, response.headers['content-language']),
-      status: 'ok',
-      fetchMethod: 'http',
-      charset,
-      content: text,
-      timings,
-    };
-    if (this.config.use_playwright === 'auto' && looksScriptRendered(info)) {
-      const why = info.emptyAppRoot
-        ? 'empty app root'
-        : info.noscriptHint
-          ? 'noscript asks for JavaScript'
-          : `little visible text (${info.visibleTextLength} characters)`;
-      try {
-        return await this.renderPage(task, { fetched, contentType: contentType ?? 'text/html' }, why);
-      } catch (e) {
-        if (this.signal.aborted) throw e;
-        return { ...doc, browserReason: why, browserError: (e as Error).message };
       }
     }
-    this.follow(task, finalUrl, info);
-    return doc;
-  }
-
-  private fromInfo(info: PageInfo, contentLanguage: string | undefined): Partial<CrawledDocument> {
-    return {
-      title: info.title,
-      language: info.language ?? contentLanguage?.split(',')[0]?.trim(),
-      canonicalUrl: info.canonicalUrl,
-      publishedAt: info.publishedAt,
-      linksFound: info.links.length,
-    };
-  }
-
-  private follow(task: Task, pageUrl: string, info: PageInfo): void {
-    if (this.config.mode !== 'site' || task.depth >= this.config.max_depth) return;
-    for (const link of info.links) this.admitDiscovered(link, task.depth + 1, pageUrl, task.url);
-  }
-
-  /** A page rendered in Chromium (see renderInBrowser), made a document; its links go to the frontier. */
-  private async renderPage(task: Task, prefetched: Prefetched | undefined, reason: string): Promise<CrawledDocument> {
-    const started = performance.now();
-    const rendered = await renderInBrowser(
-      {
-        pool: this.crawler.browserPool(),
-        userAgent: this.config.user_agent,
-        navigationTimeoutMs: this.config.navigation_timeout_ms,
-        maxBodyBytes: this.config.max_body_bytes,
-        signal: this.signal,
-        checkRobots: (url) => this.robots.check(url),
-        request: this.request,
-      },
-      task.url,
-      prefetched,
-    );
-    const info = extractPageInfo(rendered.content, rendered.finalUrl);
-    const doc: CrawledDocument = {
-      ...this.docBase(task),
-      ...this.fromInfo(info, prefetched?.fetched.response.headers['content-language']),
-      status: 'ok',
-      httpStatus: rendered.status,
-      contentType: rendered.contentType,
-      finalUrl: rendered.finalUrl,
-      redirects: rendered.redirects,
-      fetchMethod: 'browser',
-      browserReason: reason,
-      charset: 'utf-8',
-      content: rendered.content,
-      bytes: rendered.bytes,
-      fetchedAt: new Date(),
-      timings: {
-        ttfbMs: prefetched ? Math.round(prefetched.fetched.response.timings.ttfbMs) : undefined,
-        browserMs: Math.round(performance.now() - started),
-        totalMs: Math.round(performance.now() - task.enqueuedAt),
-      },
-    };
-    this.follow(task, rendered.finalUrl, info);
-    return doc;
+    await this.emit(doc);
   }
 
   // ---- sitemaps -------------------------------------------------------------------------------

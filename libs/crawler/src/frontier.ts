@@ -28,6 +28,7 @@ export class Frontier {
   private readonly queues = new Map<string, Task[]>();
   private readonly seen = new Set<string>();
   private readonly sitemapsSeen = new Set<string>();
+  private readonly okFinalUrls = new Map<string, string>();
   private readonly filter: UrlFilter;
   private admitted = 0;
 
@@ -73,6 +74,17 @@ export class Frontier {
     if (this.sitemapsSeen.has(url) || this.sitemapsSeen.size >= MAX_SITEMAPS) return;
     this.sitemapsSeen.add(url);
     this.enqueue({ kind: 'sitemap', url, depth: 0, attempt: 1, discoveredFrom: from, enqueuedAt: performance.now() });
+  }
+
+  /**
+   * Claims `finalUrl` for the ok document of `url`; returns the URL that
+   * claimed it first when that was another one (a duplicate).
+   */
+  claimFinalUrl(finalUrl: string, url: string): string | undefined {
+    const earlier = this.okFinalUrls.get(finalUrl);
+    if (earlier && earlier !== url) return earlier;
+    this.okFinalUrls.set(finalUrl, url);
+    return undefined;
   }
 
   /** The origins of the URLs seen so far. */
