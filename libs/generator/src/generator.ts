@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI, { APIError, APIUserAbortError } from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { ExampleStatus } from '@datafactory/contracts';
+import type { ExampleStatus } from '@datafactory/contracts';
 import { CALL_ID_HEADER, LlmClient } from './client.js';
 import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from './config.js';
 import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
 import { extractJson } from './parse.js';
+import { callTotals, withLineage } from './lineage.js';
 import { costOf, DEFAULT_PRICING, findPrice, type PricingTable, type TokenUsage } from './pricing/pricing.js';
+import { ExampleAccount, type FailureReason, type ReadReply } from './reply-accounting.js';
 import { isResponseFormatRejection, type StructuredOutputMode, StructuredOutputSupport } from './structured-output.js';
 import type { PromptTemplate, TemplateVariables } from './templates/template.js';
 import { type ChatMessageText, countChatTokens, countTokens } from './tokens.js';
@@ -138,31 +140,20 @@ export interface GeneratorOptions {
   fetch?: typeof fetch;
 }
 
-type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & {
-  fields: Record<string, unknown> | null;
-  failureReason?: FailureReason | null;
-};
-
-/**
- * Why an example asked for is not ok: the request failed, the reply was cut
- * off at the token limit, could not be read, held fewer examples than asked,
- * or this example broke the template's schema. Stored first in `error` and as
- * `lineage.failureReason`.
- */
-export type FailureReason = 'request_failed' | 'truncated' | 'unparseable' | 'too_few_examples' | 'invalid_example';
+export type { FailureReason } from './reply-accounting.js';
 
 /** The most tokens a reply cut off at `finish_reason: "length"` is retried with. */
 const MAX_RETRY_TOKENS = 32_768;
 
+interface CallContext {
+  model: string;
+  template: PromptTemplate;
+  options: GenerateOptions;
+}
+
 interface CallOutcome {
   content: string | null;
   record: LlmCallRecord;
-}
-
-interface ReadReply {
-  items: { fields: Record<string, unknown>; error: string | null }[];
-  /** What is wrong with the reply as a whole or with any item; null when all is well. */
-  problem: string | null;
 }
 
 /**
@@ -250,11 +241,50 @@ export class Generator {
     if (this.budgetExhausted) throw new BudgetExhaustedError(this.options.maxCostUsd!, this.spent);
   }
 
+  /** One chunk: render the prompt, call (and repair), account every example asked for, then cost and lineage. */
   private async run(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
     const { template } = options;
     const model = options.model ?? this.options.model;
     const count = options.examplesPerChunk ?? template.spec.examplesPerChunk;
-    const vars: TemplateVariables = {
+    const vars = this.templateVariables(chunk, count, options);
+    const prompt = template.render(vars);
+    const messages: ChatMessageText[] = [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ];
+    const ctx = { model, template, options };
+    const calls: LlmCallRecord[] = [];
+    const account = new ExampleAccount(count, template, vars, model);
+    const repaired = await this.generateExamples(messages, ctx, calls, account);
+    const totals = callTotals(calls);
+    const examples = withLineage(account.drafts, {
+      chunk,
+      template,
+      model,
+      baseUrl: this.client.baseUrl,
+      pricingVersion: this.pricing.version,
+      calls,
+      totals,
+      repaired,
+      extraInReply: account.extraInReply,
+    });
+    return {
+      chunkId: chunk.id,
+      templateType: template.type,
+      templateHash: template.hash,
+      model,
+      examples,
+      calls,
+      usage: totals.usage,
+      cost: totals.cost,
+      latencyMs: totals.latencyMs,
+      attempts: totals.attempts,
+      repaired,
+    };
+  }
+
+  private templateVariables(chunk: ChunkInput, count: number, options: GenerateOptions): TemplateVariables {
+    return {
       chunk: {
         id: chunk.id,
         text: chunk.text,
@@ -272,158 +302,71 @@ export class Generator {
       examples_per_chunk: count,
       params: options.templateParams ?? this.options.templateParams ?? {},
     };
-    const prompt = template.render(vars);
-    const messages: ChatMessageText[] = [
-      { role: 'system', content: prompt.system },
-      { role: 'user', content: prompt.user },
-    ];
-    const ctx = { model, template, options };
+  }
 
-    const calls: LlmCallRecord[] = [];
-    const examples: Draft[] = [];
-    const push = (e: Omit<Draft, 'fields'>, fields: Record<string, unknown> | null) => examples.push({ ...e, fields });
-    const failed = (reason: FailureReason, error: string, rawReply: string | null) =>
-      push(
-        {
-          status: ExampleStatus.Failed,
-          inputText: '',
-          outputText: '',
-          error: `${reason}: ${error}`,
-          failureReason: reason,
-          rawReply,
-          tokenCount: 0,
-        },
-        null,
-      );
-    /** The reply's examples, at most `count` of them (the ones past it were not asked for). */
-    let extraInReply = 0;
-    const fromReply = (read: ReadReply, raw: string, note: string) => {
-      const items = read.items.slice(0, count);
-      extraInReply = read.items.length - items.length;
-      for (const item of items) {
-        let texts = { inputText: '', outputText: '' };
-        try {
-          texts = template.texts(item.fields, vars);
-        } catch (e) {
-          item.error ??= (e as Error).message;
-        }
-        const ok = item.error === null;
-        push(
-          {
-            status: ok ? ExampleStatus.Ok : ExampleStatus.Failed,
-            ...texts,
-            error: ok ? null : `invalid_example: ${item.error}${note}`,
-            failureReason: ok ? null : 'invalid_example',
-            rawReply: raw,
-            tokenCount: countTokens(`${texts.inputText}\n${texts.outputText}`, model),
-          },
-          item.fields,
-        );
-      }
-      return items.length;
-    };
-    // Every example asked for ends ok or failed with a reason: a reply with fewer than `count` examples
-    // records the shortfall, one failed example per missing one.
-    const fillTo = (reason: FailureReason, error: string, raw: string | null) => {
-      while (examples.length < count) failed(reason, error, raw);
-    };
-
+  /**
+   * The generate call, and for a reply that cannot be used as it is one
+   * repair call; every example asked for ends in `account`. Returns whether
+   * the repair reply was used.
+   */
+  private async generateExamples(
+    messages: ChatMessageText[],
+    ctx: CallContext,
+    calls: LlmCallRecord[],
+    account: ExampleAccount,
+  ): Promise<boolean> {
     const first = await this.callWithRoom('generate', messages, ctx, calls);
-    let repaired = false;
     if (first.content === null) {
-      fillTo('request_failed', `LLM request failed: ${first.record.error}`, null);
-    } else if (first.record.finishReason === 'length') {
-      fillTo(
+      account.fillTo('request_failed', `LLM request failed: ${first.record.error}`, null);
+      return false;
+    }
+    if (first.record.finishReason === 'length') {
+      account.fillTo(
         'truncated',
         'the reply was cut off at the token limit (finish_reason "length"), also with a larger max_tokens',
         first.content,
       );
-    } else {
-      const read = readReply(first.content, template);
-      if (!read.problem) {
-        const n = fromReply(read, first.content, '');
-        fillTo('too_few_examples', `the reply had ${n} of the ${count} examples asked for`, first.content);
-      } else {
-        const repairMessages: ChatMessageText[] = [
-          ...messages,
-          { role: 'assistant', content: first.content },
-          { role: 'user', content: repairPrompt(read.problem, template) },
-        ];
-        const second = await this.callWithRoom('repair', repairMessages, ctx, calls);
-        let used = read;
-        let raw = first.content;
-        let note = ` (the repair request failed: ${second.record.error})`;
-        if (second.content !== null && second.record.finishReason !== 'length') {
-          repaired = true;
-          used = readReply(second.content, template);
-          raw = second.content;
-          note = used.problem ? ' (still invalid after one repair request)' : '';
-        } else if (second.content !== null) {
-          note = ' (the repair reply was cut off at the token limit)';
-        }
-        const n = fromReply(used, raw, note);
-        if (n === 0) fillTo('unparseable', `${used.problem ?? 'the reply has no examples'}${note}`, raw);
-        else fillTo('too_few_examples', `the reply had ${n} of the ${count} examples asked for${note}`, raw);
-      }
+      return false;
     }
+    const read = readReply(first.content, ctx.template);
+    if (read.problem) return this.repair(messages, first.content, read, ctx, calls, account);
+    const n = account.fromReply(read, first.content, '');
+    account.fillTo('too_few_examples', `the reply had ${n} of the ${account.count} examples asked for`, first.content);
+    return false;
+  }
 
-    const usage = calls.reduce<TokenUsage>(
-      (sum, c) => ({
-        promptTokens: sum.promptTokens + c.usage.promptTokens,
-        cachedPromptTokens: sum.cachedPromptTokens + c.usage.cachedPromptTokens,
-        completionTokens: sum.completionTokens + c.usage.completionTokens,
-      }),
-      { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 },
-    );
-    const cost = calls.some((c) => c.cost === null) ? null : calls.reduce((sum, c) => sum + (c.cost ?? 0), 0);
-    const latencyMs = calls.reduce((sum, c) => sum + c.latencyMs, 0);
-    const attempts = calls.reduce((sum, c) => sum + c.attempts, 0);
-    const share = cost === null ? null : cost / examples.length;
-    const last = calls[calls.length - 1]!;
-    const finished: GeneratedExample[] = examples.map(({ fields, failureReason, ...e }, i) => ({
-      ...e,
-      cost: share,
-      lineage: {
-        chunkId: chunk.id,
-        documentId: chunk.document?.id ?? null,
-        sourceUrl: chunk.document?.url ?? null,
-        templateType: template.type,
-        templateHash: template.hash,
-        model,
-        responseModel: last.responseModel,
-        baseUrl: this.client.baseUrl,
-        requestTokens: usage.promptTokens,
-        cachedRequestTokens: usage.cachedPromptTokens,
-        responseTokens: usage.completionTokens,
-        usageSource: calls.every((c) => c.usageSource === 'provider') ? 'provider' : 'tiktoken',
-        cost: share,
-        callsCost: cost,
-        pricingVersion: this.pricing.version,
-        latencyMs,
-        attempts,
-        calls: calls.length,
-        repaired,
-        structuredOutput: last.mode,
-        exampleIndex: i,
-        examplesInReply: examples.length,
-        extraInReply,
-        failureReason: failureReason ?? null,
-        fields,
-      },
-    }));
-    return {
-      chunkId: chunk.id,
-      templateType: template.type,
-      templateHash: template.hash,
-      model,
-      examples: finished,
-      calls,
-      usage,
-      cost,
-      latencyMs,
-      attempts,
-      repaired,
-    };
+  /** Asks once for a corrected reply; uses it unless that call failed or was cut off. Returns whether it was used. */
+  private async repair(
+    messages: ChatMessageText[],
+    reply: string,
+    read: ReadReply,
+    ctx: CallContext,
+    calls: LlmCallRecord[],
+    account: ExampleAccount,
+  ): Promise<boolean> {
+    const repairMessages: ChatMessageText[] = [
+      ...messages,
+      { role: 'assistant', content: reply },
+      { role: 'user', content: repairPrompt(read.problem!, ctx.template) },
+    ];
+    const second = await this.callWithRoom('repair', repairMessages, ctx, calls);
+    let repaired = false;
+    let used = read;
+    let raw = reply;
+    let note = ` (the repair request failed: ${second.record.error})`;
+    if (second.content !== null && second.record.finishReason !== 'length') {
+      repaired = true;
+      used = readReply(second.content, ctx.template);
+      raw = second.content;
+      note = used.problem ? ' (still invalid after one repair request)' : '';
+    } else if (second.content !== null) {
+      note = ' (the repair reply was cut off at the token limit)';
+    }
+    const n = account.fromReply(used, raw, note);
+    if (n === 0) account.fillTo('unparseable', `${used.problem ?? 'the reply has no examples'}${note}`, raw);
+    else
+      account.fillTo('too_few_examples', `the reply had ${n} of the ${account.count} examples asked for${note}`, raw);
+    return repaired;
   }
 
   /**
@@ -434,7 +377,7 @@ export class Generator {
   private async callWithRoom(
     kind: LlmCallRecord['kind'],
     messages: ChatMessageText[],
-    ctx: { model: string; template: PromptTemplate; options: GenerateOptions },
+    ctx: CallContext,
     calls: LlmCallRecord[],
   ): Promise<CallOutcome> {
     const outcome = await this.call(kind, messages, ctx);
@@ -453,7 +396,7 @@ export class Generator {
   private async call(
     kind: LlmCallRecord['kind'],
     messages: ChatMessageText[],
-    ctx: { model: string; template: PromptTemplate; options: GenerateOptions; maxTokens?: number },
+    ctx: CallContext & { maxTokens?: number },
   ): Promise<CallOutcome> {
     const { model, template, options } = ctx;
     const baseUrl = this.client.baseUrl;

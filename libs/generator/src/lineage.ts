@@ -1,0 +1,80 @@
+import type { ChunkInput, GeneratedExample, LlmCallRecord } from './generator.js';
+import type { TokenUsage } from './pricing/pricing.js';
+import type { Draft } from './reply-accounting.js';
+import type { PromptTemplate } from './templates/template.js';
+
+/** What a chunk's calls add up to. */
+export interface CallTotals {
+  usage: TokenUsage;
+  /** Null when any call's price is unknown. */
+  cost: number | null;
+  latencyMs: number;
+  attempts: number;
+}
+
+export function callTotals(calls: readonly LlmCallRecord[]): CallTotals {
+  const usage = calls.reduce<TokenUsage>(
+    (sum, c) => ({
+      promptTokens: sum.promptTokens + c.usage.promptTokens,
+      cachedPromptTokens: sum.cachedPromptTokens + c.usage.cachedPromptTokens,
+      completionTokens: sum.completionTokens + c.usage.completionTokens,
+    }),
+    { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 },
+  );
+  const cost = calls.some((c) => c.cost === null) ? null : calls.reduce((sum, c) => sum + (c.cost ?? 0), 0);
+  const latencyMs = calls.reduce((sum, c) => sum + c.latencyMs, 0);
+  const attempts = calls.reduce((sum, c) => sum + c.attempts, 0);
+  return { usage, cost, latencyMs, attempts };
+}
+
+/** Where a chunk's examples came from: the chunk, the template, the model and server, the calls. */
+export interface LineageSource {
+  chunk: ChunkInput;
+  template: PromptTemplate;
+  model: string;
+  baseUrl: string;
+  pricingVersion: string;
+  calls: readonly LlmCallRecord[];
+  totals: CallTotals;
+  repaired: boolean;
+  extraInReply: number;
+}
+
+/** The drafts as stored: each with its share of the cost and its lineage. */
+export function withLineage(drafts: readonly Draft[], source: LineageSource): GeneratedExample[] {
+  const { chunk, template, calls, totals } = source;
+  const { usage, cost } = totals;
+  const share = cost === null ? null : cost / drafts.length;
+  const last = calls[calls.length - 1]!;
+  return drafts.map(({ fields, failureReason, ...e }, i) => ({
+    ...e,
+    cost: share,
+    lineage: {
+      chunkId: chunk.id,
+      documentId: chunk.document?.id ?? null,
+      sourceUrl: chunk.document?.url ?? null,
+      templateType: template.type,
+      templateHash: template.hash,
+      model: source.model,
+      responseModel: last.responseModel,
+      baseUrl: source.baseUrl,
+      requestTokens: usage.promptTokens,
+      cachedRequestTokens: usage.cachedPromptTokens,
+      responseTokens: usage.completionTokens,
+      usageSource: calls.every((c) => c.usageSource === 'provider') ? 'provider' : 'tiktoken',
+      cost: share,
+      callsCost: cost,
+      pricingVersion: source.pricingVersion,
+      latencyMs: totals.latencyMs,
+      attempts: totals.attempts,
+      calls: calls.length,
+      repaired: source.repaired,
+      structuredOutput: last.mode,
+      exampleIndex: i,
+      examplesInReply: drafts.length,
+      extraInReply: source.extraInReply,
+      failureReason: failureReason ?? null,
+      fields,
+    },
+  }));
+}
