@@ -13,6 +13,7 @@
 import {
   type AppProcess,
   FakeOpenAiServer,
+  qaFromPrompt,
   FixtureSite,
   REPO_ROOT,
   type Stack,
@@ -64,7 +65,8 @@ describe('dashboard in headless Chromium against the built API and worker', () =
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     site = await FixtureSite.start({ hosts: ['main'] });
-    llm = await new FakeOpenAiServer().start();
+    // Answers from the page text, as a real model would: the job exports a real dataset.
+    llm = await new FakeOpenAiServer({ content: qaFromPrompt }).start();
     // The built dashboard (startStack fails naming `npm run build` when it is missing).
     stack = await startStack({
       workers: 1,
