@@ -140,6 +140,26 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
     expect(unknownTop.body.details).toEqual(['property x should not exist']);
   });
 
+  it('refuses an unknown template with a 400 naming the ones there are, and starts no job', async () => {
+    const before = await json('GET', `/api/projects/${projectId}/jobs`);
+    // "summary" is what the dashboard's dropdown used to send; the template is "summarization".
+    const r = await json('POST', `/api/projects/${projectId}/jobs`, {
+      urls: ['http://ok.example/'],
+      config: { generation: { template: 'summary' } },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.details).toEqual([
+      'config.generation.template "summary" is not a template of this install ' +
+        '(available: qa, summarization, classification, instruction, none)',
+    ]);
+    const estimate = await json('POST', '/api/jobs/estimate', {
+      urls: ['http://ok.example/'],
+      config: { generation: { template: 'summary' } },
+    });
+    expect(estimate.status).toBe(400);
+    expect((await json('GET', `/api/projects/${projectId}/jobs`)).body.total).toBe(before.body.total);
+  });
+
   it('answers 404 for an unknown project or job', async () => {
     for (const [method, url] of [
       ['POST', `/api/projects/${UNKNOWN_ID}/jobs`],

@@ -4,6 +4,7 @@ import type { CrawlerOptions } from '@datafactory/crawler';
 import { operatorCrawl, operatorPolicy } from './operator-policy.js';
 import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
 import { JobInputError, resolveJobConfig, validateUrls } from './job-input.js';
+import { checkTemplateExists } from './preflight.js';
 
 export const ESTIMATE_SAMPLE_SIZE = 5;
 
@@ -35,6 +36,7 @@ export async function estimateJob(
 ): Promise<JobEstimate> {
   const urls = [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config, await operatorPolicy(app));
+  await checkTemplateExists(app.dataDir, config.generation.template);
   const picked = samplePositions(urls.length, ESTIMATE_SAMPLE_SIZE).map((i) => urls[i]!);
   const crawl = operatorCrawl(app, config.scraping, options.crawler);
   // Loaded on demand: the API process, which answers this route, does not otherwise load the stages.

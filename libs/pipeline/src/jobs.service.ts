@@ -17,6 +17,7 @@ import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
 import { operatorPolicy } from './operator-policy.js';
+import { checkTemplateExists } from './preflight.js';
 import { RedisClient, withTimeout } from './redis.js';
 
 /** The queue (Redis) cannot take the job now (the API answers 503); no job is left running. */
@@ -139,6 +140,8 @@ export async function createJobRow(
   if (!project) throw new NotFoundError(`project ${projectId} not found`);
   const urls = [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config ?? project.config, await operatorPolicy(app));
+  // Checked before anything is fetched or paid for: a job whose every chunk would fail is refused now.
+  await checkTemplateExists(app.dataDir, config.generation.template);
   const progress = emptyProgress();
   progress[Stage.Crawler].total = urls.length;
   const job = em.create(Job, {

@@ -106,7 +106,7 @@ export const CONFIG_PANELS: readonly ConfigPanel[] = [
         help: 'What kind of example to write; none exports the chunks.',
         kind: 'select',
         default: 'qa',
-        options: ['qa', 'summary', 'classification', 'instruction', 'none'],
+        options: ['qa', 'summarization', 'classification', 'instruction', 'none'],
       },
       {
         section: 'generation',
