@@ -227,4 +227,35 @@ describe('the pipeline in one process', () => {
       await harsh.stop();
     }
   });
+
+  it('stops a job whose toxicity check cannot run before any page is fetched or any LLM call is made', async () => {
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
+    const calls = llm.requests.length;
+    const fetched = site.requests.length;
+    // A model folder that is not there: the check cannot load its model (offline installs see the same).
+    const quality = { checks: ['format', 'toxicity'], toxicity: { model: path.join(dir.path, 'no-such-model') } };
+    const { job } = await runJobLocally(config, {
+      urls: [site.url('main', '/doc/51'), site.url('main', '/doc/52')],
+      jobConfig: { generation: { template: 'qa' }, quality },
+    });
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(
+      /^the toxicity check cannot run, so no example could pass: .*no-such-model.*quality\.allow_unavailable/,
+    );
+    expect(llm.requests.length).toBe(calls);
+    expect(site.requests.length).toBe(fetched);
+
+    // The user may say that unavailable checks are fine: then the job runs.
+    const allowed = await runJobLocally(config, {
+      urls: [site.url('main', '/doc/53')],
+      jobConfig: { generation: { template: 'qa' }, quality: { ...quality, allow_unavailable: true } },
+    });
+    expect(allowed.job.status, allowed.job.error ?? '').toBe('completed');
+    expect(llm.requests.length).toBeGreaterThan(calls);
+  });
 });

@@ -1,7 +1,8 @@
-import { type CrawlItem, ItemStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
+import { type CrawlItem, ItemStatus, JobStatus, QueueName, type RefineItem, Stage } from '@datafactory/contracts';
 import { Crawler, storeCrawledDocument } from '@datafactory/crawler';
 import { Job, JobRepository, RawDocument } from '@datafactory/persistence';
 import { operatorCrawl } from '../operator-policy.js';
+import { checksThatCannotRun } from './checks-preflight.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
 
@@ -29,6 +30,13 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     // Resume: pages stored by an earlier attempt are not fetched into new rows again,
     // and the ones not yet refined are handed on again (their queue ids make that idempotent).
     const stored = await em.fork().find(RawDocument, { job: jobId }, { fields: ['id', 'url', 'scrapeStatus'] });
+    if (stored.length === 0) {
+      const cannot = await checksThatCannotRun(config, jobConfig);
+      if (cannot) {
+        await coordinator.finish(jobId, JobStatus.Failed, cannot);
+        return;
+      }
+    }
     const seen = new Set(stored.map((d) => d.url));
     for (const d of stored) if (d.scrapeStatus === ItemStatus.Ok) await this.handOn(jobId, d.id);
 

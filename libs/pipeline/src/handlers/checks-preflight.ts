@@ -1,0 +1,31 @@
+import type { AppConfig } from '@datafactory/config';
+import { type JobConfig, usesLlm } from '@datafactory/contracts';
+import { loadToxicityClassifier, modelCacheDir } from '@datafactory/inspector';
+
+/**
+ * The job's first step, before any page is fetched or any LLM call is paid
+ * for: every enabled quality check that needs a model can load it. When one
+ * cannot and `quality.allow_unavailable` is false, no example could pass, so
+ * the job would pay for examples only to reject them all: the sentence to fail
+ * the job with is returned (null when the job can go on). The model loaded
+ * here stays cached for the inspector of this process.
+ */
+export async function checksThatCannotRun(app: Pick<AppConfig, 'dataDir'>, config: JobConfig): Promise<string | null> {
+  const quality = config.quality;
+  if (!usesLlm(config.generation) || quality.allow_unavailable || !quality.checks.includes('toxicity')) return null;
+  try {
+    await loadToxicityClassifier({
+      model: quality.toxicity.model,
+      dtype: quality.toxicity.dtype,
+      cacheDir: modelCacheDir(app.dataDir),
+      allowDownload: true,
+    });
+    return null;
+  } catch (e) {
+    return (
+      `the toxicity check cannot run, so no example could pass: ${e instanceof Error ? e.message : String(e)}; ` +
+      'nothing was fetched or paid for (put the model under DATA_DIR/models, choose other quality.checks, ' +
+      'or set quality.allow_unavailable: true)'
+    );
+  }
+}
