@@ -194,7 +194,7 @@ describe('the pipeline in one process', () => {
     const closed = loadConfig({ DATA_DIR: dir.path, OPENAI_BASE_URL: llm.baseUrl, LOG_LEVEL: 'silent' });
     const blocked = await runJobLocally(closed, {
       urls: [1, 2, 3].map((n) => site.url('main', `/doc/${40 + n}`)),
-      jobConfig: { generation: { template: 'qa' } },
+      jobConfig: { generation: { template: 'qa' }, quality: { checks: ['format'] } },
     });
     expect(blocked.job.status).toBe('failed');
     expect(blocked.job.error).toBe(
@@ -257,5 +257,44 @@ describe('the pipeline in one process', () => {
     });
     expect(allowed.job.status, allowed.job.error ?? '').toBe('completed');
     expect(llm.requests.length).toBeGreaterThan(calls);
+  });
+
+  it('stops a job whose LLM endpoint refuses the key or does not answer, before any page is fetched', async () => {
+    const guarded = await new FakeOpenAiServer({ apiKey: 'sk-the-right-key-0001', content: qaFromPrompt }).start();
+    try {
+      const fetched = site.requests.length;
+      const wrongKey = loadConfig({
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: guarded.baseUrl,
+        OPENAI_API_KEY: 'sk-a-wrong-key-0002',
+        LOG_LEVEL: 'silent',
+        CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      });
+      const refused = await runJobLocally(wrongKey, {
+        urls: [site.url('main', '/doc/61')],
+        jobConfig: { quality: { checks: ['format'] } },
+      });
+      expect(refused.job.status).toBe('failed');
+      expect(refused.job.error).toMatch(/^the LLM endpoint http:\/\/127\.0\.0\.1:\d+\/v1 refused the API key \(401/);
+      expect(refused.job.error).not.toContain('sk-a-wrong-key-0002');
+      expect(guarded.modelListRequests).toBe(1);
+      expect(guarded.requests).toHaveLength(0);
+
+      const nobody = loadConfig({
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+        LOG_LEVEL: 'silent',
+        CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      });
+      const unreachable = await runJobLocally(nobody, {
+        urls: [site.url('main', '/doc/62')],
+        jobConfig: { quality: { checks: ['format'] } },
+      });
+      expect(unreachable.job.status).toBe('failed');
+      expect(unreachable.job.error).toMatch(/^the LLM endpoint http:\/\/127\.0\.0\.1:9\/v1 is not reachable/);
+      expect(site.requests.length).toBe(fetched);
+    } finally {
+      await guarded.stop();
+    }
   });
 });

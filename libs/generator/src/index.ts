@@ -12,3 +12,4 @@ export * from './templates/registry.js';
 export * from './generator.js';
 export * from './storage.js';
 export * from './estimate.js';
+export { checkLlmEndpoint } from './endpoint-check.js';

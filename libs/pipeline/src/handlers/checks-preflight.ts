@@ -1,5 +1,11 @@
 import type { AppConfig } from '@datafactory/config';
 import { type JobConfig, usesLlm } from '@datafactory/contracts';
+import {
+  checkLlmEndpoint,
+  GenerationConfigError,
+  resolveGenerationConfig,
+  type StoredApiKey,
+} from '@datafactory/generator';
 import { loadToxicityClassifier, modelCacheDir } from '@datafactory/inspector';
 
 /**
@@ -28,4 +34,26 @@ export async function checksThatCannotRun(app: Pick<AppConfig, 'dataDir'>, confi
       'or set quality.allow_unavailable: true)'
     );
   }
+}
+
+/**
+ * The job's LLM endpoint answers and takes the key (one `GET /models`, cached
+ * for a few minutes per endpoint); else the sentence to fail the job with.
+ */
+export async function llmEndpointProblem(
+  app: Pick<AppConfig, 'llm'>,
+  config: JobConfig,
+  storedKey: StoredApiKey,
+): Promise<string | null> {
+  if (!usesLlm(config.generation)) return null;
+  let connection;
+  try {
+    ({ connection } = resolveGenerationConfig(config.generation, app, storedKey));
+  } catch (e) {
+    // This worker's operator settings do not allow the job's endpoint (GenerationConfigError names the field).
+    if (e instanceof GenerationConfigError) return e.message;
+    throw e;
+  }
+  const problem = await checkLlmEndpoint(connection);
+  return problem && `${problem}; nothing was fetched or paid for`;
 }

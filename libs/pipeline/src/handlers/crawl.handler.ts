@@ -2,7 +2,7 @@ import { type CrawlItem, ItemStatus, JobStatus, QueueName, type RefineItem, Stag
 import { Crawler, storeCrawledDocument } from '@datafactory/crawler';
 import { Job, JobRepository, RawDocument } from '@datafactory/persistence';
 import { operatorCrawl } from '../operator-policy.js';
-import { checksThatCannotRun } from './checks-preflight.js';
+import { checksThatCannotRun, llmEndpointProblem } from './checks-preflight.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
 
@@ -31,7 +31,10 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     // and the ones not yet refined are handed on again (their queue ids make that idempotent).
     const stored = await em.fork().find(RawDocument, { job: jobId }, { fields: ['id', 'url', 'scrapeStatus'] });
     if (stored.length === 0) {
-      const cannot = await checksThatCannotRun(config, jobConfig);
+      const key = this.deps.llmKey;
+      const cannot =
+        (await llmEndpointProblem(config, jobConfig, { present: await key.present(), read: key.read })) ??
+        (await checksThatCannotRun(config, jobConfig));
       if (cannot) {
         await coordinator.finish(jobId, JobStatus.Failed, cannot);
         return;

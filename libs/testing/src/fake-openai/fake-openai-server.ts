@@ -80,6 +80,8 @@ export interface FakeOpenAiOptions {
 
 export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
   readonly requests: FakeRequest[] = [];
+  /** GET /v1/models requests (preflight checks), counted apart from the chat requests. */
+  modelListRequests = 0;
   inFlight = 0;
   maxInFlight = 0;
   private readonly script: FakeReply[] = [];
@@ -151,6 +153,24 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
     res.on('close', finish);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (req.method === 'GET' && req.url?.startsWith('/v1/models')) {
+      // What a preflight asks: the key is checked as for a completion; never counted in `requests`.
+      this.modelListRequests++;
+      if (this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+        return void sendError(res, 401, {
+          message: 'Incorrect API key provided.',
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(
+        JSON.stringify({
+          object: 'list',
+          data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'fake' }],
+        }),
+      );
+    }
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/chat/completions')) {
       return void sendError(res, 404, {
         message: `Unknown request URL: ${req.method} ${req.url}`,
