@@ -14,6 +14,7 @@ const libs = [
   'generator',
   'refiner',
   'inspector',
+  'text',
 ];
 // The worker side of libs/pipeline is its second entry; listed first, as the lib's own name is matched as a prefix.
 const alias = [

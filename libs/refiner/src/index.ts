@@ -8,7 +8,7 @@ export {
   type PageTimer,
 } from './extract/pool.js';
 export { toMarkdown } from './extract/markdown.js';
-export { detectLanguage } from './language.js';
+export { detectLanguage } from '@datafactory/text';
 export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from './tokenizer.js';
 export { chunk, CHUNK_STRATEGIES, type ChunkOptions, type ChunkStrategy, type TextChunk } from './chunk.js';
 export {

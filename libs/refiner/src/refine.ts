@@ -2,7 +2,7 @@ import { chunk, type TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
-import { detectLanguage } from './language.js';
+import { detectLanguage } from '@datafactory/text';
 
 export interface RefineInput {
   /** The page: a string, or bytes whose charset is read from the page (UTF-8 by default). */

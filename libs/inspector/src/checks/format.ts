@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { eld } from 'eld/medium';
+import { detectLanguage } from '@datafactory/text';
 import type { QualityConfig } from '../config.js';
 import { charNgramVector, cosine, round } from '../text.js';
 import type { CheckResult, InspectableExample } from '../types.js';
@@ -43,18 +43,8 @@ const QUESTION_MARK = /[?？؟\u037e]\s*["'”’)]*\s*$/;
 /** Templates whose input is a question. */
 const QUESTION_TEMPLATES = new Set(['qa']);
 
-export function detectLanguage(text: string): string | null {
-  const sample = text
-    .slice(0, 4000)
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/[\d#>*|`_[\]()-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (sample.length < 20) return null;
-  const result = eld.detect(sample);
-  if (!result.language || (sample.length < 200 && !result.isReliable())) return null;
-  return result.language;
-}
+/** The refiner's detector (libs/text): one threshold for pages, chunks and examples. */
+export { detectLanguage };
 
 /**
  * The format check: the template's JSON schema, then the rules a reviewer

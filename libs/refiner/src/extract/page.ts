@@ -1,4 +1,4 @@
-import { detectLanguage } from '../language.js';
+import { detectLanguage } from '@datafactory/text';
 import { type Extracted, extract, UnusablePageError } from './extract.js';
 
 export interface PageOptions {

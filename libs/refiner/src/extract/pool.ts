@@ -46,7 +46,8 @@ export class ExtractionFailedError extends Error {
 /*
  * Under the compiled build the worker entry is a .js file beside this one.
  * Under Vitest the sources are .ts: Node strips their types itself, and a
- * resolve hook maps the ".js" specifiers of relative imports to the ".ts" files.
+ * resolve hook maps the ".js" specifiers of relative imports to the ".ts" files
+ * and a lib's name (`@datafactory/text`) to its entry, as the path aliases do.
  */
 const TS_BOOTSTRAP = `
 const { registerHooks } = require('node:module');
@@ -56,6 +57,8 @@ registerHooks({
     if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js') && context.parentURL && context.parentURL.endsWith('.ts')) {
       try { return next(specifier.slice(0, -3) + '.ts', context); } catch {}
     }
+    const lib = /^@datafactory\\/([a-z]+)$/.exec(specifier);
+    if (lib) return next(new URL('../../../' + lib[1] + '/src/index.ts', workerData.entry).href, context);
     return next(specifier, context);
   },
 });

@@ -1,0 +1,6 @@
+/**
+ * Text helpers shared by the stages that read text (refiner, inspector): a
+ * lib of its own so that neither stage loads the other, and the API (which
+ * builds the inspector's quality reports) loads no HTML parser.
+ */
+export { detectLanguage } from './language.js';
