@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import type { Observable } from 'rxjs';
+import { type Observable, map } from 'rxjs';
 
 import { ApiConfiguration } from '../../api/api-configuration';
 import type { JobsStream$Params } from '../../api/fn/jobs/jobs-stream';
@@ -33,6 +33,7 @@ import {
   QualityService,
   SettingsService,
   StatsService,
+  TemplatesService,
 } from '../../api/services';
 import { ApiTokenService } from '../auth/api-token';
 
@@ -54,6 +55,7 @@ export class DataApi {
   private readonly statsApi = inject(StatsService);
   private readonly exportsApi = inject(ExportsService);
   private readonly settingsApi = inject(SettingsService);
+  private readonly templatesApi = inject(TemplatesService);
   private readonly config = inject(ApiConfiguration);
   private readonly tokens = inject(ApiTokenService);
 
@@ -137,6 +139,10 @@ export class DataApi {
     return this.exportsApi.exportsCard({ id });
   }
 
+  /** The names of the generation templates this install has (built-in and DATA_DIR/templates). */
+  templateNames(): Observable<string[]> {
+    return this.templatesApi.templatesList().pipe(map((list) => list.items.map((t) => t.type)));
+  }
   settings(): Observable<SettingsResponseDto> {
     return this.settingsApi.settingsGet();
   }

@@ -27,6 +27,11 @@ describe('NewJobPage', () => {
       defaultJobConfig: { export: { format: 'csv' } },
       updatedAt: null,
     });
+    // The install's templates, one of them a user's: the template field offers exactly these (and none).
+    http.expectOne('/api/templates').flush({
+      items: ['qa', 'summarization', 'classification', 'instruction', 'faq-pairs'].map((type) => ({ type })),
+      errors: [],
+    });
     await fixture.whenStable();
     return fixture;
   }
@@ -39,6 +44,19 @@ describe('NewJobPage', () => {
 
   const submit = (fixture: { nativeElement: HTMLElement }) =>
     fixture.nativeElement.querySelector('.submit-row button[type="submit"]') as HTMLButtonElement;
+
+  it("offers the install's templates from GET /api/templates, not a list of its own", async () => {
+    const fixture = await render();
+    const select = fixture.nativeElement.querySelector('#cfg-generation-template') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual([
+      'qa',
+      'summarization',
+      'classification',
+      'instruction',
+      'faq-pairs',
+      'none',
+    ]);
+  });
 
   it('lists invalid lines before submit and keeps the button disabled', async () => {
     const fixture = await render();

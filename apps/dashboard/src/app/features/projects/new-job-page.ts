@@ -46,6 +46,11 @@ export default class NewJobPage {
     stream: () => this.api.settings().pipe(catchError(() => of(null))),
   });
 
+  /** The install's templates, for the template field (built-in names if the list cannot be had). */
+  protected readonly templates = rxResource({
+    stream: () => this.api.templateNames().pipe(catchError(() => of(null))),
+  });
+
   protected readonly urlText = signal('');
   protected readonly fileNote = signal<string | null>(null);
   protected readonly parsed = computed(() => parseUrlList(this.urlText()));

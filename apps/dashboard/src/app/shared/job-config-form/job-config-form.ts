@@ -24,12 +24,22 @@ export class JobConfigForm {
   readonly values = input.required<ConfigValues>();
   /** Prefix of the field ids, so two forms could share a page. */
   readonly idPrefix = input('cfg');
+  /** The install's template names (GET /api/templates); until they arrive, the built-in ones. */
+  readonly templateOptions = input<readonly string[] | null>(null);
   readonly valueChange = output<ConfigChange>();
 
   protected readonly panels = CONFIG_PANELS;
 
   protected fieldId(field: ConfigField): string {
     return `${this.idPrefix()}-${fieldId(field).replace('.', '-')}`;
+  }
+
+  protected optionsOf(field: ConfigField): readonly string[] {
+    const names = this.templateOptions();
+    if (field.section === 'generation' && field.key === 'template' && names?.length) {
+      return [...names.filter((n) => n !== 'none'), 'none'];
+    }
+    return 'options' in field ? field.options : [];
   }
 
   protected valueOf(field: ConfigField): ConfigValue {
