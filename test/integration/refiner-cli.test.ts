@@ -3,14 +3,11 @@
  * (run `npm run build` first) as a process, on the extraction bench's pages
  * and on bad files. Nothing is faked.
  */
-import { readdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { builtApp, runNode, tempDir } from '@datafactory/testing';
+import { builtApp, distinctArticle, runNode, tempDir } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BENCH_HTML = fileURLToPath(new URL('../../../shared/extraction-bench/html/', import.meta.url));
 
 interface Line {
   file: string;
@@ -35,11 +32,13 @@ describe('datafactory extract --json (built CLI)', () => {
   });
   afterAll(() => dir.remove());
 
-  it('prints one JSON line per bench page, in order, none empty', async () => {
-    const files = readdirSync(BENCH_HTML)
-      .filter((f) => f.endsWith('.html'))
-      .slice(0, 8)
-      .map((f) => path.join(BENCH_HTML, f));
+  // Fixture articles written to the temp folder (tests never read ../shared: a user's clone has none).
+  it('prints one JSON line per page, in order, none empty', async () => {
+    const files = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => {
+      const file = path.join(dir.path, `doc-${n}.html`);
+      writeFileSync(file, distinctArticle(n));
+      return file;
+    });
     const { code, output } = await runNode(builtApp('cli'), ['extract', '--json', ...files], { DATA_DIR: dir.path });
     expect(code, output).toBe(0);
     const lines = jsonLines(output);
