@@ -41,9 +41,18 @@ const GOOD = {
 };
 
 describe('TemplateRegistry', () => {
-  it('has the four built-ins, each with a schema, prompts, variables and a content hash', () => {
+  it('has the eight built-ins, each with a schema, prompts, variables and a content hash', () => {
     const registry = TemplateRegistry.builtins();
-    expect(registry.list().map((t) => t.type)).toEqual(['qa', 'summarization', 'classification', 'instruction']);
+    expect(registry.list().map((t) => t.type)).toEqual([
+      'qa',
+      'summarization',
+      'classification',
+      'instruction',
+      'conversation',
+      'preference',
+      'rag',
+      'reasoning',
+    ]);
     for (const t of registry.list()) {
       expect(t.hash).toMatch(/^sha256:[0-9a-f]{16}$/);
       expect(t.variables).toContain('chunk.text');

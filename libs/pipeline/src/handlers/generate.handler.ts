@@ -9,6 +9,7 @@ import {
 import {
   BudgetExhaustedError,
   GenerationConfigError,
+  generationControls,
   Generator,
   LlmFatalError,
   resolveGenerationConfig,
@@ -16,7 +17,7 @@ import {
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { addToJobCounters, Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
@@ -49,6 +50,15 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
     const template = (await this.templates()).get(settings.template);
     const { generator, examplesPerChunk } = await this.generator(jobId, settings);
+    // rag: chunks of the job's other documents, picked by a hash of this chunk's id.
+    const distractors = template.spec.retrieval
+      ? await pickDistractorChunks(em, {
+          jobId,
+          chunkId,
+          documentId: chunk.document.id,
+          count: generationControls(settings.template_params).distractors,
+        })
+      : undefined;
     const limit = settings.max_concurrent_llm;
     const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
@@ -67,6 +77,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
             title: chunk.document.title,
             language: chunk.document.language,
           },
+          distractors,
         },
         { template, examplesPerChunk, signal: ctx.signal },
       );
