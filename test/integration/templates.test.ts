@@ -39,7 +39,8 @@ function openAiChatProblems(r: Rec, opts: { reasoningField?: boolean } = {}): st
   if (m.at(-1)!.role !== 'assistant') p.push('the last message is not the assistant');
   for (const msg of m) {
     if (typeof msg.content !== 'string' || msg.content.trim() === '') p.push('empty content');
-    const allowed = msg.role === 'assistant' && opts.reasoningField ? ['role', 'content', 'reasoning'] : ['role', 'content'];
+    const allowed =
+      msg.role === 'assistant' && opts.reasoningField ? ['role', 'content', 'reasoning'] : ['role', 'content'];
     for (const k of Object.keys(msg)) if (!allowed.includes(k)) p.push(`message key ${k}`);
   }
   return p;
@@ -57,7 +58,8 @@ function openAiPreferenceProblems(r: Rec): string[] {
   if (!Array.isArray(input) || input.at(-1)?.role !== 'user') p.push('input.messages must end with a user message');
   for (const key of ['preferred_output', 'non_preferred_output']) {
     const out = r[key] as Rec[];
-    if (!Array.isArray(out) || out.length !== 1 || out[0]!.role !== 'assistant') p.push(`${key}: one assistant message`);
+    if (!Array.isArray(out) || out.length !== 1 || out[0]!.role !== 'assistant')
+      p.push(`${key}: one assistant message`);
     else if (typeof out[0]!.content !== 'string' || !(out[0]!.content as string).trim()) p.push(`${key}: empty`);
   }
   if (JSON.stringify(r.preferred_output) === JSON.stringify(r.non_preferred_output)) p.push('outputs are equal');
@@ -265,7 +267,10 @@ describe('the new built-in templates through the pipeline', () => {
   it('preference: chosen and rejected with a named flaw; TRL DPO, OpenAI preference and LLaMA-Factory ranking shapes', async () => {
     const { job, examples } = await run({ template: 'preference' });
     const ok = expectValid('preference', examples);
-    for (const e of ok) expect(['unsupported_claim', 'missing_step', 'wrong_detail']).toContain((e.lineage as { fields: Rec }).fields.flaw);
+    for (const e of ok)
+      expect(['unsupported_claim', 'missing_step', 'wrong_detail']).toContain(
+        (e.lineage as { fields: Rec }).fields.flaw,
+      );
 
     const trl = await exportAs(job.id, 'trl');
     for (const r of trl.records) expect(trlPreferenceProblems(r)).toEqual([]);
@@ -321,8 +326,7 @@ describe('the new built-in templates through the pipeline', () => {
     const picked = await pickDistractorChunks(orm.em, probe);
     expect(picked).toHaveLength(2);
     expect(await pickDistractorChunks(orm.em, probe)).toEqual(picked);
-    const other = await pickDistractorChunks(orm.em, { ...probe, chunkId: ok.at(-1)!.chunk.id });
-    expect(other.every((c) => c.documentId !== probe.documentId || probe.chunkId !== ok.at(-1)!.chunk.id)).toBe(true);
+    expect(picked.every((c) => c.documentId !== probe.documentId)).toBe(true);
     expect(withoutOracle).toBeLessThan(ok.length);
 
     const openai = await exportAs(job.id, 'openai');

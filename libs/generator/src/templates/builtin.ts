@@ -41,7 +41,8 @@ function checkConversation(example: Record<string, unknown>): string | null {
   const turns = example.turns as { role: string }[];
   if (turns[0]?.role !== 'user') return 'turns[0] must be a user turn';
   for (let i = 1; i < turns.length; i++) {
-    if (turns[i]!.role === turns[i - 1]!.role) return `turns[${i}] must not have the role of the turn before it (${turns[i]!.role})`;
+    if (turns[i]!.role === turns[i - 1]!.role)
+      return `turns[${i}] must not have the role of the turn before it (${turns[i]!.role})`;
   }
   if (turns.at(-1)?.role !== 'assistant') return 'the last turn must be an assistant turn';
   return null;
@@ -57,12 +58,18 @@ function checkRag(example: Record<string, unknown>, vars: TemplateVariables): st
 
 /** preference: the two answers differ. */
 function checkPreference(example: Record<string, unknown>): string | null {
-  return squash(String(example.chosen)) === squash(String(example.rejected)) ? 'rejected must differ from chosen' : null;
+  return squash(String(example.chosen)) === squash(String(example.rejected))
+    ? 'rejected must differ from chosen'
+    : null;
 }
 
 export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [
   {
     type: 'qa',
+    sample: {
+      question: 'What does the text say the boiling point of water is at sea level?',
+      answer: '100 degrees Celsius.',
+    },
     description: 'Question-answer pairs answerable from the chunk alone.',
     examplesPerChunk: 3,
     outputTokensPerExample: 90,
@@ -85,6 +92,10 @@ Reply with a JSON object: {"examples": [{"question": "...", "answer": "..."}]}`,
   },
   {
     type: 'summarization',
+    sample: {
+      instruction: 'Summarize the text in one sentence.',
+      summary: 'Water boils at 100 °C at sea level and at lower temperatures higher up.',
+    },
     description: 'Summaries of the chunk in varied forms (one sentence, a paragraph, bullet points...).',
     examplesPerChunk: 3,
     outputTokensPerExample: 120,
@@ -107,6 +118,11 @@ Reply with a JSON object: {"examples": [{"instruction": "...", "summary": "..."}
   },
   {
     type: 'classification',
+    sample: {
+      text: 'Water boils at lower temperatures at high altitude.',
+      label: 'physics',
+      rationale: 'It describes a physical property of water.',
+    },
     description:
       'Passages of the chunk with a label: a topic label, or one of generation.template_params.labels when given.',
     examplesPerChunk: 3,
@@ -132,6 +148,12 @@ Reply with a JSON object: {"examples": [{"text": "...", "label": "...", "rationa
   },
   {
     type: 'instruction',
+    sample: {
+      instruction: 'Explain why pasta takes longer to cook in the mountains.',
+      input: '',
+      output:
+        'Water boils at a lower temperature at altitude, so it is cooler when it boils and cooks food more slowly.',
+    },
     description: 'Instruction-following examples (instruction, optional input, output) grounded in the chunk.',
     examplesPerChunk: 3,
     outputTokensPerExample: 220,
@@ -154,7 +176,17 @@ Reply with a JSON object: {"examples": [{"instruction": "...", "input": "...", "
   },
   {
     type: 'conversation',
-    description: 'Multi-turn dialogues (4 to 8 turns, user and assistant alternating, optional system prompt) grounded in the chunk.',
+    sample: {
+      system: '',
+      turns: [
+        { role: 'user', content: 'At what temperature does water boil?' },
+        { role: 'assistant', content: 'At 100 °C at sea level.' },
+        { role: 'user', content: 'And in the mountains?' },
+        { role: 'assistant', content: 'Lower: the air pressure is lower, so it boils below 100 °C.' },
+      ],
+    },
+    description:
+      'Multi-turn dialogues (4 to 8 turns, user and assistant alternating, optional system prompt) grounded in the chunk.',
     examplesPerChunk: 1,
     outputTokensPerExample: 450,
     system: `You write multi-turn conversations between a user and an assistant for training a language model.
@@ -168,7 +200,8 @@ ${SOURCE}
 ${TEXT}
 ${CONTROLS}
 Reply with a JSON object: {"examples": [{"system": "", "turns": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}, ...]}]}`,
-    input: '{% for turn in example.turns %}{% if not loop.last %}{{ turn.role }}: {{ turn.content }}\n\n{% endif %}{% endfor %}',
+    input:
+      '{% for turn in example.turns %}{% if not loop.last %}{{ turn.role }}: {{ turn.content }}\n\n{% endif %}{% endfor %}',
     output: '{{ (example.turns | last).content }}',
     schema: closed({
       system: { type: 'string', description: 'A system prompt for the assistant, or an empty string' },
@@ -187,6 +220,13 @@ Reply with a JSON object: {"examples": [{"system": "", "turns": [{"role": "user"
   },
   {
     type: 'preference',
+    sample: {
+      prompt: 'Why does water boil at a lower temperature in the mountains?',
+      chosen: 'Because the air pressure is lower at altitude.',
+      rejected: 'Because the air is colder at altitude.',
+      flaw: 'unsupported_claim',
+      flaw_explanation: 'The text gives lower pressure as the reason, not colder air.',
+    },
     description:
       'Preference pairs: a prompt, a chosen answer grounded in the chunk and a rejected one with a named flaw (for DPO).',
     examplesPerChunk: 2,
@@ -217,6 +257,11 @@ Reply with a JSON object: {"examples": [{"prompt": "...", "chosen": "...", "reje
   },
   {
     type: 'rag',
+    sample: {
+      question: 'At what temperature does water boil at sea level?',
+      quote: 'Water boils at 100 °C at sea level.',
+      answer: 'The text says ##begin_quote##Water boils at 100 °C at sea level.##end_quote## <ANSWER>: 100 °C.',
+    },
     description:
       'Retrieval-grounded QA (RAFT): a question, the chunk among distractor chunks of other pages, an answer quoting the chunk.',
     examplesPerChunk: 2,
@@ -243,6 +288,15 @@ Reply with a JSON object: {"examples": [{"question": "...", "quote": "...", "ans
   },
   {
     type: 'reasoning',
+    sample: {
+      question: 'Does water boil above or below 100 °C on a high mountain?',
+      steps: [
+        'Water boils at 100 °C at sea level.',
+        'The boiling point falls as air pressure falls.',
+        'Air pressure is lower on a mountain.',
+      ],
+      answer: 'Below 100 °C.',
+    },
     description: 'Questions with step-by-step reasoning and a final answer, grounded in the chunk.',
     examplesPerChunk: 2,
     outputTokensPerExample: 300,

@@ -21,6 +21,8 @@ export interface TemplateSpec {
   output: string;
   /** JSON schema of one example. */
   schema: JsonSchema;
+  /** Built-ins: one example as the model writes it (shown by GET /api/templates and the new-job page). */
+  sample?: Record<string, unknown>;
   /**
    * Built-ins only: rules a JSON schema cannot say (turns alternating, a
    * quote found in the chunk). null when the example (already valid by the
