@@ -45,7 +45,13 @@ export function datasetInfo(
           formatting: 'sharegpt',
           ...(ranking ? { ranking: true } : {}),
           columns: { messages: 'conversations', ...(ranking ? { chosen: 'chosen', rejected: 'rejected' } : {}) },
-          tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', system_tag: 'system' },
+          tags: {
+            role_tag: 'from',
+            content_tag: 'value',
+            user_tag: 'human',
+            assistant_tag: 'gpt',
+            system_tag: 'system',
+          },
         };
       case 'openai':
         return ranking

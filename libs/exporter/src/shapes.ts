@@ -173,15 +173,30 @@ function dialogue(row: ExampleRow): Dialogue {
   if (row.templateType === 'conversation') {
     const turns = turnsOf(f);
     if (turns.length >= 2 && turns.at(-1)!.role === 'assistant') {
-      return { system: text(f.system), prompt: turns.slice(0, -1), answer: turns.at(-1)!.content, reasoning: undefined };
+      return {
+        system: text(f.system),
+        prompt: turns.slice(0, -1),
+        answer: turns.at(-1)!.content,
+        reasoning: undefined,
+      };
     }
   }
   if (row.templateType === 'rag' && text(f.answer)) {
-    return { system: undefined, prompt: [{ role: 'user', content: ragPrompt(row) }], answer: String(f.answer), reasoning: undefined };
+    return {
+      system: undefined,
+      prompt: [{ role: 'user', content: ragPrompt(row) }],
+      answer: String(f.answer),
+      reasoning: undefined,
+    };
   }
   const { user, assistant } = chatTurns(row);
   const steps = row.templateType === 'reasoning' && Array.isArray(f.steps) ? f.steps.map(String) : undefined;
-  return { system: undefined, prompt: [{ role: 'user', content: user }], answer: assistant, reasoning: steps?.join('\n') };
+  return {
+    system: undefined,
+    prompt: [{ role: 'user', content: user }],
+    answer: assistant,
+    reasoning: steps?.join('\n'),
+  };
 }
 
 /** The assistant's answer with `<think>` reasoning before it, for the `think` style. */
@@ -226,7 +241,10 @@ export interface OpenAiPreferenceRecord {
  * with every turn; a preference example in OpenAI's preference shape
  * (`input`, `preferred_output`, `non_preferred_output`).
  */
-export function toOpenAi(row: ExampleRow, options: ShapeOptions = DEFAULT_SHAPE): OpenAiRecord | OpenAiPreferenceRecord {
+export function toOpenAi(
+  row: ExampleRow,
+  options: ShapeOptions = DEFAULT_SHAPE,
+): OpenAiRecord | OpenAiPreferenceRecord {
   if (isPreference(row)) {
     const p = preferenceParts(row);
     return {

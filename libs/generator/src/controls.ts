@@ -26,7 +26,11 @@ export function generationControls(params: Record<string, unknown>): GenerationC
 }
 
 /** Examples one call asks for: one per persona when there are personas, else the job's or the template's count. */
-export function examplesAsked(params: Record<string, unknown>, given: number | undefined, templateDefault: number): number {
+export function examplesAsked(
+  params: Record<string, unknown>,
+  given: number | undefined,
+  templateDefault: number,
+): number {
   return generationControls(params).personas?.length ?? given ?? templateDefault;
 }
 

@@ -7,7 +7,13 @@ import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from '
 import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
 import { extractJson } from './parse.js';
 import { callTotals, withLineage } from './lineage.js';
-import { type DistractorChunk, examplesAsked, generationControls, paramsHash, type RetrievalContext } from './controls.js';
+import {
+  type DistractorChunk,
+  examplesAsked,
+  generationControls,
+  paramsHash,
+  type RetrievalContext,
+} from './controls.js';
 import { costOf, DEFAULT_PRICING, findPrice, type PricingTable, type TokenUsage } from './pricing/pricing.js';
 import { ExampleAccount, type FailureReason, type ReadReply } from './reply-accounting.js';
 import { isResponseFormatRejection, type StructuredOutputMode, StructuredOutputSupport } from './structured-output.js';

@@ -132,7 +132,10 @@ function checkTemplateParams(params: Record<string, unknown>, ctx: z.RefinementC
   if (difficulty !== undefined && !DIFFICULTIES.includes(difficulty as (typeof DIFFICULTIES)[number])) {
     bad('difficulty', `must be one of ${DIFFICULTIES.join(', ')}`);
   }
-  if (distractors !== undefined && !(Number.isInteger(distractors) && (distractors as number) >= 0 && (distractors as number) <= 10)) {
+  if (
+    distractors !== undefined &&
+    !(Number.isInteger(distractors) && (distractors as number) >= 0 && (distractors as number) <= 10)
+  ) {
     bad('distractors', 'must be an integer from 0 to 10');
   }
   if (share !== undefined && !(typeof share === 'number' && share >= 0 && share <= 1)) {
