@@ -20,6 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Rec = Record<string, unknown>;
 
+const openOrm = (c: AppConfig) => MikroORM.init(createOrmConfig(c.database) as Parameters<typeof MikroORM.init>[0]);
+
 /*
  * OpenAI chat fine-tuning (platform.openai.com/docs/guides/supervised-fine-tuning):
  * a line is {"messages": [...]}; roles are system, user, assistant; a system
@@ -132,7 +134,7 @@ describe('the new built-in templates through the pipeline', () => {
   let llm: FakeOpenAiServer;
   let dir: { path: string; remove: () => Promise<void> };
   let config: AppConfig;
-  let orm: MikroORM;
+  let orm: Awaited<ReturnType<typeof openOrm>>;
   const registry = TemplateRegistry.builtins();
 
   beforeAll(async () => {
@@ -172,7 +174,7 @@ describe('the new built-in templates through the pipeline', () => {
       },
     });
     expect(result.job.status, result.job.error ?? '').toBe('completed');
-    orm ??= await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
+    orm ??= await openOrm(config);
     const examples = await orm.em
       .fork()
       .find(TrainingExample, { job: result.job.id }, { populate: ['chunk', 'chunk.document'] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type JobConfigPolicy, parseJobConfig } from './index.js';
+import { type JobConfigPolicy, parseJobConfig, usesLlm } from './index.js';
 
 const policy: JobConfigPolicy = {
   llm: { model: 'llama3', baseUrl: 'http://127.0.0.1:11434/v1/' },
@@ -28,7 +28,7 @@ describe('generation.template_params: personas, difficulty, rag distractors', ()
       },
       policy,
     );
-    expect(r.ok && r.config.generation.template !== 'none' && r.config.generation.template_params).toEqual({
+    expect(r.ok && usesLlm(r.config.generation) && r.config.generation.template_params).toEqual({
       personas: ['a nurse'],
       difficulty: 'easy',
       distractors: 0,
