@@ -30,7 +30,11 @@ export interface AppConfig {
   port: number;
   dataDir: string;
   database: DatabaseConfig;
-  redis: { url: string; prefix: string };
+  /**
+   * `explicit`: REDIS_URL was set. Without it `npm start` probes `url` (the
+   * default address) and, when nothing answers, runs embedded (no Redis).
+   */
+  redis: { url: string; prefix: string; explicit: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /**
    * The operator's LLM endpoints. The key goes only to the default endpoint
@@ -181,7 +185,9 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: optionalString,
   DB_BUSY_TIMEOUT_MS: int(0, 600_000, 10_000),
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  // Test-only: where Redis is looked for when REDIS_URL is unset (the e2e test points it at a closed port).
+  REDIS_DEFAULT_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
     .string()
     .trim()
@@ -230,7 +236,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     dataDir,
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DB_BUSY_TIMEOUT_MS),
-    redis: { url: e.REDIS_URL!, prefix: e.REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL ?? e.REDIS_DEFAULT_URL!,
+      prefix: e.REDIS_PREFIX,
+      explicit: e.REDIS_URL !== undefined,
+    },
     log: { level: e.LOG_LEVEL },
     llm: {
       apiKey: e.OPENAI_API_KEY,

@@ -7,6 +7,7 @@ export * from './job-log.service.js';
 export * from './job-input.js';
 export * from './jobs.service.js';
 export * from './jobs.module.js';
+export * from './pipeline-mode.js';
 export * from './dispatcher.js';
 export * from './cancellations.js';
 export * from './estimate.js';

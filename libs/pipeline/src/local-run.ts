@@ -4,7 +4,7 @@ import { type CrawlItem, type JobEvent, JobStatus, QueueName } from '@datafactor
 import { createOrmConfig, Export, Job, migrateDatabase, Project } from '@datafactory/persistence';
 import type { Crawler } from '@datafactory/crawler';
 import { createStageHandlers } from './handlers/index.js';
-import { LocalDispatcher } from './local-dispatcher.js';
+import { IN_PROCESS_CONCURRENCY, LocalDispatcher } from './local-dispatcher.js';
 import { LocalJobEventsPublisher } from './job-events.js';
 import { createJobRow } from './jobs.service.js';
 
@@ -35,14 +35,7 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
   const orm = await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
   const events = new LocalJobEventsPublisher();
   const subscription = options.onEvent ? events.events$.subscribe(options.onEvent) : undefined;
-  const dispatcher = new LocalDispatcher({
-    [QueueName.Crawl]: 1,
-    [QueueName.Refine]: 2,
-    // The job's own max_concurrent_llm limits calls; this only bounds queued chunks in flight.
-    [QueueName.Generate]: 64,
-    [QueueName.Inspect]: 4,
-    [QueueName.Export]: 1,
-  });
+  const dispatcher = new LocalDispatcher(IN_PROCESS_CONCURRENCY);
   const set = createStageHandlers({ em: orm.em, config, events, dispatcher, crawler: options.crawler });
   dispatcher.register(set.handlers);
   const onAbort = () => dispatcher.abort(new Error('interrupted'));

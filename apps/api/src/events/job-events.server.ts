@@ -2,7 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { ServerRedis } from '@nestjs/microservices';
 import type { AppConfig } from '@datafactory/config';
 import { jobEventsChannel } from '@datafactory/contracts';
-import { reconnectForever, redisOptionsFromUrl } from '@datafactory/pipeline';
+import {
+  JobEventsPublisher,
+  LocalJobEventsPublisher,
+  reconnectForever,
+  redisOptionsFromUrl,
+} from '@datafactory/pipeline';
 import { JobEventsHub } from './job-events.hub.js';
 
 /**
@@ -47,9 +52,17 @@ export class JobEventsServer extends ServerRedis {
   }
 }
 
-/** Subscribes the API to the install's job-event channel; events go to the JobEventsHub. */
+/**
+ * Subscribes the API to the install's job-event channel; events go to the JobEventsHub. Embedded (the
+ * stages in this process, no Redis), the hub takes the events this process publishes instead.
+ */
 export async function connectJobEvents(app: INestApplication, config: AppConfig): Promise<void> {
   const hub = app.get(JobEventsHub);
+  const publisher = app.get(JobEventsPublisher);
+  if (publisher instanceof LocalJobEventsPublisher) {
+    publisher.events$.subscribe((event) => hub.receive(event));
+    return;
+  }
   const server = new JobEventsServer({ ...redisOptionsFromUrl(config.redis.url), retryStrategy: reconnectForever });
   server.addHandler(jobEventsChannel(config.redis.prefix), async (event: unknown) => hub.receive(event), true);
   app.connectMicroservice({ strategy: server });
