@@ -16,7 +16,7 @@ import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
 import { operatorPolicy } from './operator-policy.js';
-import { checkTemplateExists } from './preflight.js';
+import { preflightJob } from './preflight.js';
 import { withTimeout } from './redis.js';
 
 /** The queue (Redis) cannot take the job now (the API answers 503); no job is left running. */
@@ -139,7 +139,7 @@ export async function createJobRow(
   const urls = [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config ?? project.config, await operatorPolicy(app));
   // Checked before anything is fetched or paid for: a job whose every chunk would fail is refused now.
-  await checkTemplateExists(app.dataDir, config.generation.template);
+  await preflightJob(app.dataDir, config);
   const progress = emptyProgress();
   progress[Stage.Crawler].total = urls.length;
   const job = em.create(Job, {
