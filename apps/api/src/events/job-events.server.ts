@@ -19,11 +19,11 @@ import { JobEventsHub } from './job-events.hub.js';
  * - ServerRedis.start() subscribes only after both connections are up and
  *   fails listen() when the first attempt fails; here the subscriptions are
  *   issued at once (ioredis queues them until Redis is reachable and
- *   re-subscribes after every reconnect) and listen() returns immediately.
+ *   re-subscribes after every reconnect) and listen() returns immediately;
+ * - its connections log nothing: the API's RedisClient logs one line per
+ *   outage transition.
  */
 export class JobEventsServer extends ServerRedis {
-  private lastError?: string;
-
   override createRetryStrategy(times: number): number | undefined {
     return this.isManuallyClosed ? undefined : reconnectForever(times);
   }
@@ -36,17 +36,16 @@ export class JobEventsServer extends ServerRedis {
     callback?.();
   }
 
-  /** ioredis repeats the same error on every reconnect attempt: log changes only. */
+  /** RedisClient reports an outage once (down, back up); these connections stay quiet. */
   override registerErrorListener(client: { on(event: 'error', fn: (err: Error) => void): void }): void {
-    client.on('error', (err) => {
-      if (err.message !== this.lastError) this.logger.warn(`job events: redis: ${err.message}`);
-      this.lastError = err.message;
-    });
+    client.on('error', () => undefined);
   }
+
+  /** ServerRedis would log every reconnect attempt. */
+  override registerReconnectListener(): void {}
 
   override registerReadyListener(client: { on(event: string, fn: () => void): void }): void {
     client.on('ready', () => {
-      this.lastError = undefined;
       this.wasInitialConnectionSuccessful = true;
     });
   }
