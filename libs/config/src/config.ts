@@ -50,6 +50,8 @@ export interface AppConfig {
    */
   crawl: { allowPrivateNetworks: boolean; trustedHosts: string[] };
   chromePath: string;
+  /** Where hub models (the toxicity check's) are downloaded from: a Hugging Face mirror, or the hub when unset. */
+  models: { hubUrl?: string };
   worker: { concurrency: number; shutdownTimeoutMs: number };
   dashboardDir: string;
   /** Where the CLI's `jobs` commands find a running API. */
@@ -201,6 +203,7 @@ const EnvSchema = z.object({
   CRAWL_TRUSTED_HOSTS: hostPortList,
   LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   CHROME_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+  HF_ENDPOINT: url(['http:', 'https:']),
   WORKER_CONCURRENCY: int(1, 256, 4),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
   DASHBOARD_DIR: optionalString,
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     crawl: { allowPrivateNetworks: e.CRAWL_ALLOW_PRIVATE_NETWORKS, trustedHosts: e.CRAWL_TRUSTED_HOSTS },
     chromePath: e.CHROME_PATH,
+    models: { hubUrl: e.HF_ENDPOINT },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(e.DASHBOARD_DIR)
