@@ -4,7 +4,8 @@
  * pointed at a port where nothing listens. It runs embedded: one process with
  * the API and the stages, queues in memory. A job runs against the fixture
  * site and the fake OpenAI-compatible server to an exported dataset, with its
- * live events over SSE; a second job is cancelled; Ctrl-C stops it cleanly.
+ * live events over SSE; a second job is cancelled; Ctrl-C stops it cleanly,
+ * failing the job it was still running (its queue was in memory).
  * (The API and worker over Redis are npm-start.test.ts.)
  */
 import {
@@ -18,6 +19,9 @@ import {
   tempDir,
   waitFor,
 } from '@datafactory/testing';
+import { MikroORM } from '@mikro-orm/core';
+import { loadConfig } from '@datafactory/config';
+import { createOrmConfig, Job } from '@datafactory/persistence';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -108,11 +112,30 @@ describe('npm start with no Redis anywhere', () => {
       const cancelled = await json('POST', `/api/jobs/${slow.body.id}/cancel`);
       expect(cancelled.body.status).toBe('cancelled');
 
+      // A job still crawling when the server stops (8 pages at the default 2 requests/s per host) cannot resume:
+      // its queue was in memory. It ends failed, saying so, rather than `running` forever.
+      const interrupted = await json('POST', `/api/projects/${project.body.id}/jobs`, {
+        urls: Array.from({ length: 8 }, (_, i) => site.url('main', `/doc/${i + 500}`)),
+        config,
+      });
+      expect(interrupted.status).toBe(201);
+
       app.child.kill('SIGINT');
       const { code } = await app.exited;
       expect(code, app.output().slice(-2000)).toBe(0);
-      const after = await json('GET', '/api/jobs').catch(() => undefined);
-      expect(after).toBeUndefined();
+      await expect(fetch(`${base}/health`)).rejects.toThrow();
+      const orm = await MikroORM.init(
+        createOrmConfig(loadConfig({ DATA_DIR: dataDir.path }).database) as Parameters<typeof MikroORM.init>[0],
+      );
+      try {
+        const row = await orm.em.fork().findOneOrFail(Job, { id: interrupted.body.id });
+        expect(row.status).toBe('failed');
+        expect(row.error).toMatch(/^interrupted: the server stopped while the job ran/);
+        const cancelledRow = await orm.em.fork().findOneOrFail(Job, { id: slow.body.id });
+        expect(cancelledRow.status).toBe('cancelled');
+      } finally {
+        await orm.close();
+      }
     } finally {
       await app.stop();
       await dataDir.remove();
