@@ -9,11 +9,13 @@
  * (The API and worker over Redis are npm-start.test.ts.)
  */
 import {
+  builtApp,
   FakeOpenAiServer,
   FixtureSite,
   freePort,
   qaFromPrompt,
   REPO_ROOT,
+  runNode,
   SseClient,
   startNode,
   tempDir,
@@ -44,14 +46,15 @@ describe('npm start with no Redis anywhere', () => {
     const dataDir = await tempDir();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const app = startNode(path.join(REPO_ROOT, 'scripts', 'start.js'), [], {
+    const env: Record<string, string> = {
       DATA_DIR: dataDir.path,
       PORT: String(port),
       REDIS_DEFAULT_URL: `redis://127.0.0.1:${await freePort()}`,
       OPENAI_BASE_URL: llm.baseUrl,
       CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
       LOG_LEVEL: 'warn',
-    });
+    };
+    const app = startNode(path.join(REPO_ROOT, 'scripts', 'start.js'), [], env);
     const json = async (method: string, url: string, body?: unknown) => {
       const res = await fetch(`${base}${url}`, {
         method,
@@ -111,6 +114,19 @@ describe('npm start with no Redis anywhere', () => {
       expect(slow.status).toBe(201);
       const cancelled = await json('POST', `/api/jobs/${slow.body.id}/cancel`);
       expect(cancelled.body.status).toBe('cancelled');
+
+      // `datafactory doctor` sees what npm start saw: no Redis is a warning here, not a failure.
+      const doctor = await runNode(builtApp('cli'), ['doctor', '--json'], {
+        DATA_DIR: dataDir.path,
+        PORT: String(port),
+        REDIS_DEFAULT_URL: env.REDIS_DEFAULT_URL!,
+        LOG_LEVEL: 'warn',
+      });
+      const checks = Object.fromEntries(
+        (JSON.parse(doctor.output) as { name: string; status: string; detail: string }[]).map((c) => [c.name, c]),
+      );
+      expect(checks.redis).toMatchObject({ status: 'warn', detail: expect.stringContaining('runs embedded') });
+      expect(checks.api!.status).toBe('ok');
 
       // A job still crawling when the server stops (8 pages at the default 2 requests/s per host) cannot resume:
       // its queue was in memory. It ends failed, saying so, rather than `running` forever.
