@@ -5,6 +5,7 @@
  * chunk), and one page whose reply from the fake LLM holds one example of
  * the two asked (too_few_examples). Every fixture article is one chunk.
  */
+import type { JobFunnel } from '@datafactory/contracts';
 import { distinctArticle, type FakeRequest, type FixtureSite, qaFromPrompt } from '@datafactory/testing';
 
 export const EXAMPLES_PER_CHUNK = 2;
@@ -56,3 +57,14 @@ export const EXPECTED = {
   inspect: { input: 5, passed: 5 },
   export: { input: 5, exported: 5 },
 } as const;
+
+/** The funnel's numbers in the shape of EXPECTED. */
+export function funnelNumbers(f: JobFunnel): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    f.stages.map((s) => {
+      const counts = Object.fromEntries(s.outcomes.filter((o) => o.count > 0).map((o) => [o.outcome, o.count]));
+      const reasons = Object.fromEntries(s.outcomes.filter((o) => o.reasons.length).map((o) => [o.outcome, o.reasons]));
+      return [s.stage, { input: s.input, ...counts, ...(Object.keys(reasons).length ? { reasons } : {}) }];
+    }),
+  );
+}

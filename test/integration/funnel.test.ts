@@ -5,7 +5,6 @@
  * OpenAI-compatible server (one reply short of an example), the real stages.
  */
 import { loadConfig } from '@datafactory/config';
-import { type JobFunnel } from '@datafactory/contracts';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import {
   dropPostgresSchema,
@@ -16,18 +15,7 @@ import {
   uniqueSchema,
 } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED, funnelScenario } from './funnel-scenario.js';
-
-/** The funnel's numbers in the shape of EXPECTED. */
-export function funnelNumbers(f: JobFunnel): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(
-    f.stages.map((s) => {
-      const counts = Object.fromEntries(s.outcomes.filter((o) => o.count > 0).map((o) => [o.outcome, o.count]));
-      const reasons = Object.fromEntries(s.outcomes.filter((o) => o.reasons.length).map((o) => [o.outcome, o.reasons]));
-      return [s.stage, { input: s.input, ...counts, ...(Object.keys(reasons).length ? { reasons } : {}) }];
-    }),
-  );
-}
+import { EXPECTED, funnelNumbers, funnelScenario } from './funnel-scenario.js';
 
 describe.each(['sqlite', 'postgresql'])('the funnel of a job that loses rows at every stage, on %s', (driver) => {
   let site: FixtureSite;
