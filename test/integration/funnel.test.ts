@@ -10,6 +10,7 @@ import {
   dropPostgresSchema,
   FakeOpenAiServer,
   FixtureSite,
+  qaFromPrompt,
   TEST_POSTGRES_URL,
   tempDir,
   uniqueSchema,
@@ -69,5 +70,39 @@ describe.each(['sqlite', 'postgresql'])('the funnel of a job that loses rows at 
     expect(card).toContain('| generate examples | 6 examples | ok 5 | failed 1 (too_few_examples ×1) | yes |');
     expect(card).toContain('| export | 5 examples | exported 5 | — | yes |');
     expect(card).toContain('Every stage adds up');
+  });
+
+  it('counts the examples of chunks stopped by the budget as failed with budget_exhausted', async () => {
+    const scenario = funnelScenario(site, 650);
+    const plain = await new FakeOpenAiServer({ content: qaFromPrompt }).start();
+    try {
+      const config = loadConfig({
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: plain.baseUrl,
+        LOG_LEVEL: 'silent',
+        CRAWL_TRUSTED_HOSTS: scenario.trustedHosts,
+        ...(driver === 'postgresql' ? { DATABASE_URL: `${TEST_POSTGRES_URL}?schema=${schema}` } : {}),
+      });
+      // One call at a time, and a budget the first call spends: later chunks are not sent.
+      const { job, funnel } = await runJobLocally(config, {
+        urls: scenario.urls,
+        jobConfig: {
+          ...scenario.jobConfig,
+          generation: { ...scenario.jobConfig.generation, max_concurrent_llm: 1, max_cost_usd: 1e-9 },
+        },
+      });
+      expect(job.status, job.error ?? '').toBe('completed');
+      // One Generator per job in the process holds the budget: one call, then every other example asked ran out.
+      expect(plain.requests).toHaveLength(1);
+      expect(funnelNumbers(funnel!).generate).toEqual({
+        input: 6,
+        ok: 2,
+        failed: 4,
+        reasons: { failed: [{ code: 'budget_exhausted', count: 4 }] },
+      });
+      expect(funnel!.holds).toBe(true);
+    } finally {
+      await plain.stop();
+    }
   });
 });
