@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus, ItemStatus, type JobFunnel, JobStatus, NO_TEMPLATE } from '@datafactory/contracts';
-import { Job, RawDocument } from '../entities/entities.js';
+import { Job } from '../entities/entities.js';
 import { buildFunnel, type FunnelRows } from '../funnel.js';
 import { MIN_UUID } from './export-read.repository.js';
 import { isSqlite } from './sql-dialect.js';
@@ -126,16 +126,15 @@ export class FunnelRepository {
   private async givenWithoutRow(jobId: string, given: string[]): Promise<number> {
     if (given.length === 0) return 0;
     const missing = new Set(given);
-    const em = this.em.fork();
     let after = MIN_UUID;
     for (;;) {
-      const page = await em.find(
-        RawDocument,
-        { job: jobId, id: { $gt: after } },
-        { fields: ['id', 'url'], orderBy: { id: 'asc' }, limit: 2000 },
+      // Plain rows, not entities: a job can have as many documents as URLs (10,000 and more).
+      const page = await this.sql<{ id: string; url: string }>(
+        'select id, url from raw_documents where job_id = ? and id > ? order by id limit 5000',
+        [jobId, after],
       );
       for (const d of page) missing.delete(d.url);
-      if (page.length < 2000 || missing.size === 0) break;
+      if (page.length < 5000 || missing.size === 0) break;
       after = page.at(-1)!.id;
     }
     return missing.size;
