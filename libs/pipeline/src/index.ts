@@ -12,3 +12,4 @@ export * from './dispatcher.js';
 export * from './cancellations.js';
 export * from './estimate.js';
 export * from './operator-policy.js';
+export * from './funnel.js';
