@@ -99,7 +99,7 @@ describe('the pipeline in one process', () => {
       urls: [site.url('main', '/doc/31'), site.url('main', '/doc/32')],
       jobConfig: {
         generation: { template: 'qa', examples_per_chunk: 2 },
-        quality: { checks: ['format', 'judge'] },
+        quality: { checks: ['format', 'judge'], judge: { model: 'gpt-4o-mini' } },
       },
     });
     expect(job.status).toBe('completed');
@@ -218,7 +218,10 @@ describe('the pipeline in one process', () => {
       });
       const judged = await runJobLocally(open, {
         urls: [site.url('main', '/doc/44')],
-        jobConfig: { generation: { template: 'qa', examples_per_chunk: 2 }, quality: { checks: ['format', 'judge'] } },
+        jobConfig: {
+          generation: { template: 'qa', examples_per_chunk: 2 },
+          quality: { checks: ['format', 'judge'], judge: { model: 'gpt-4o-mini' } },
+        },
       });
       expect(judged.job.status).toBe('failed');
       expect(judged.job.error).toMatch(/^0 of \d+ example\(s\) passed quality control: judge failed ×\d+/);

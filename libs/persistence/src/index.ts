@@ -13,3 +13,5 @@ export * from './repositories/stats.repository.js';
 export { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
 export * from './repositories/export-read.repository.js';
 export * from './repositories/distractor.repository.js';
+export * from './repositories/funnel.repository.js';
+export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './funnel.js';

@@ -1,4 +1,5 @@
 import {
+  ExampleStatus,
   type GenerateItem,
   type InspectItem,
   type LlmGenerationConfig,
@@ -83,7 +84,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       );
     } catch (e) {
       // Neither a spent budget nor a rejected key gets better by retrying.
-      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
+      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw unrecoverable(e);
       throw e;
     } finally {
       await release();
@@ -107,11 +108,54 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
   }
 
   async fail({ jobId, chunkId }: GenerateItem, error: Error): Promise<void> {
+    await this.recordFailedChunk(jobId, chunkId, error);
     const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { generator: { failed: 1 } } });
     await this.deps.logs.log(jobId, 'error', `generation for chunk ${chunkId} failed: ${error.message}`, {
       stage: Stage.Generator,
     });
     await this.deps.coordinator.afterItem(jobId, counters);
+  }
+
+  /**
+   * Every example asked of a chunk whose generation failed as a whole (budget
+   * spent, key refused, retries used up) is stored as a failed row with the
+   * reason, so the job's funnel counts it where it went (asked = ok + failed).
+   * Nothing is written when the chunk already has rows.
+   */
+  private async recordFailedChunk(jobId: string, chunkId: string, error: Error): Promise<void> {
+    const em = this.deps.em.fork();
+    const job = await em.findOne(Job, { id: jobId }, { fields: ['config'] });
+    const settings = job?.config.generation;
+    if (!settings || !usesLlm(settings)) return;
+    if ((await em.count(TrainingExample, { chunk: chunkId })) > 0) return;
+    let count = settings.examples_per_chunk ?? this.generators.get(jobId)?.examplesPerChunk;
+    if (!count) {
+      try {
+        count = (await this.templates()).get(settings.template).spec.examplesPerChunk;
+      } catch {
+        count = 1;
+      }
+    }
+    const reason = chunkFailureReason(error);
+    await em.transactional(async (tx) => {
+      if ((await tx.count(TrainingExample, { chunk: chunkId })) > 0) return;
+      for (let i = 0; i < count; i++) {
+        tx.create(TrainingExample, {
+          job: tx.getReference(Job, jobId),
+          chunk: tx.getReference(Chunk, chunkId),
+          templateType: settings.template,
+          modelUsed: settings.model,
+          status: ExampleStatus.Failed,
+          inputText: '',
+          outputText: '',
+          error: `${reason}: ${error.message}`,
+          rawReply: null,
+          tokenCount: 0,
+          cost: null,
+          lineage: { chunkId, exampleIndex: i, examplesInReply: count, failureReason: reason, calls: 0 },
+        });
+      }
+    });
   }
 
   private async handOn(jobId: string, chunkId: string): Promise<void> {
@@ -143,9 +187,13 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
           read: key.read,
         });
       } catch (e) {
-        if (e instanceof GenerationConfigError) throw new UnrecoverableError(e.message);
+        if (e instanceof GenerationConfigError) throw unrecoverable(e);
         throw e;
       }
+      // Another item of the job may have made it while this one awaited the key: one Generator per job,
+      // or each would hold a budget and a concurrency limit of its own.
+      const made = this.generators.get(jobId);
+      if (made) return made;
       entry = {
         generator: Generator.fromConfig(config, { structuredOutput: this.support }),
         examplesPerChunk: config.examplesPerChunk,
@@ -155,4 +203,19 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     }
     return entry;
   }
+}
+
+/** A final error that keeps what caused it, for the reason code of the chunk's failed examples. */
+function unrecoverable(cause: Error): UnrecoverableError {
+  return Object.assign(new UnrecoverableError(cause.message), { cause });
+}
+
+/** The reason code of the examples of a chunk whose generation failed as a whole. */
+export function chunkFailureReason(error: Error): string {
+  const cause = error.cause ?? error;
+  if (cause instanceof BudgetExhaustedError) return 'budget_exhausted';
+  if (cause instanceof LlmFatalError) return 'llm_refused';
+  if (cause instanceof GenerationConfigError) return 'config_error';
+  if (cause instanceof Error && cause.name === 'AbortError') return 'cancelled';
+  return 'chunk_failed';
 }
