@@ -10,6 +10,7 @@ import {
 import {
   BudgetExhaustedError,
   GenerationConfigError,
+  examplesAsked,
   generationControls,
   Generator,
   LlmFatalError,
@@ -128,14 +129,18 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     const settings = job?.config.generation;
     if (!settings || !usesLlm(settings)) return;
     if ((await em.count(TrainingExample, { chunk: chunkId })) > 0) return;
-    let count = settings.examples_per_chunk ?? this.generators.get(jobId)?.examplesPerChunk;
-    if (!count) {
-      try {
-        count = (await this.templates()).get(settings.template).spec.examplesPerChunk;
-      } catch {
-        count = 1;
-      }
+    let templateDefault = 1;
+    try {
+      templateDefault = (await this.templates()).get(settings.template).spec.examplesPerChunk;
+    } catch {
+      // An unknown template: one row says why.
     }
+    // One per persona when the job lists personas, as the generator asks.
+    const count = examplesAsked(
+      settings.template_params,
+      settings.examples_per_chunk ?? this.generators.get(jobId)?.examplesPerChunk,
+      templateDefault,
+    );
     const reason = chunkFailureReason(error);
     await em.transactional(async (tx) => {
       if ((await tx.count(TrainingExample, { chunk: chunkId })) > 0) return;
