@@ -17,6 +17,7 @@ import {
   LlmConnection,
   LlmFatalError,
   resolveGenerationConfig,
+  storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
@@ -454,5 +455,38 @@ describe('storing examples (real SQLite)', () => {
     expect(good.tokenCount).toBeGreaterThan(0);
     const costSum = stored.reduce((s, e) => s + Number(e.cost), 0);
     expect((await read.findOneOrFail(Job, job.id)).costTotal).toBeCloseTo(costSum, 12);
+  });
+  it('stores a chunk that was never generated as its failed examples, once, and not over a chunk that has them', async () => {
+    const em = orm.em.fork();
+    const project = em.create(Project, { name: 'p' });
+    const job = em.create(Job, { project });
+    const doc = em.create(RawDocument, { job, url: 'https://fixture.test/b' });
+    const [done, never] = [0, 1].map((i) =>
+      em.create(Chunk, { job, document: doc, content: chunk(i).text, tokenCount: 30, chunkIndex: i }),
+    );
+    await em.flush();
+    const g = new Generator({ connection: new LlmConnection(undefined, server.baseUrl), model: 'gpt-4o-mini' });
+    server.enqueue({ content: VALID });
+    const generated = await g.generate({ ...chunk(0), id: done!.id }, { template: qa, examplesPerChunk: 2 });
+    await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: done!.id }, generated);
+    const failure = {
+      count: 2,
+      reason: 'budget_exhausted' as const,
+      error: 'generation stopped: max_cost_usd 0.01 reached',
+      templateType: 'qa',
+      templateHash: qa.hash,
+      model: 'gpt-4o-mini',
+    };
+    const progress = { generator: { failed: 1 } };
+    expect((await storeChunkFailure(orm.em, { jobId: job.id, chunkId: done!.id }, failure, progress)).written).toBe(0);
+    const stored = await storeChunkFailure(orm.em, { jobId: job.id, chunkId: never!.id }, failure, progress);
+    expect(stored.written).toBe(2);
+    expect(stored.counters?.progress.generator.failed).toBe(1);
+    const rows = await orm.em.fork().find(TrainingExample, { chunk: never!.id });
+    expect(rows.map((r) => [r.status, r.error, (r.lineage as { failureReason?: string }).failureReason])).toEqual([
+      ['failed', 'budget_exhausted: generation stopped: max_cost_usd 0.01 reached', 'budget_exhausted'],
+      ['failed', 'budget_exhausted: generation stopped: max_cost_usd 0.01 reached', 'budget_exhausted'],
+    ]);
+    expect(await orm.em.fork().count(TrainingExample, { chunk: done!.id })).toBe(2);
   });
 });

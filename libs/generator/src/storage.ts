@@ -7,7 +7,9 @@ import {
   type JobCountersDelta,
   TrainingExample,
 } from '@datafactory/persistence';
+import { ExampleStatus } from '@datafactory/contracts';
 import type { ChunkGeneration } from './generator.js';
+import type { FailureReason } from './reply-accounting.js';
 
 export interface StoredGeneration {
   exampleIds: string[];
@@ -62,5 +64,69 @@ export async function storeChunkGeneration(
       jobCostTotal: counters?.costTotal ?? null,
       counters,
     };
+  });
+}
+
+/** A chunk that was never generated, as its failed examples are stored. */
+export interface ChunkFailure {
+  /** Examples that were asked for (examples_per_chunk). */
+  count: number;
+  reason: FailureReason;
+  /** Why, in words; stored as `<reason>: <error>`. */
+  error: string;
+  templateType: string;
+  templateHash: string | null;
+  model: string;
+}
+
+/**
+ * Records a chunk whose generation never produced a reply (the budget was
+ * spent first, or its queue item failed for good) as `count` failed examples
+ * with the reason, so that asked = ok + failed holds for it too; unless the
+ * chunk already has its examples (then nothing is written or counted: it was
+ * counted done with them). One transaction with `progress`. Returns
+ * the rows written (0 when the chunk had examples) and the job's counters.
+ */
+export async function storeChunkFailure(
+  em: EntityManager,
+  target: { jobId: string; chunkId: string },
+  failure: ChunkFailure,
+  progress?: JobCountersDelta['progress'],
+): Promise<{ written: number; counters: JobCounters | null }> {
+  return em.fork().transactional(async (tx) => {
+    const existing = await tx.count(TrainingExample, { chunk: target.chunkId });
+    const job = tx.getReference(Job, target.jobId);
+    const chunk = tx.getReference(Chunk, target.chunkId);
+    const written = existing > 0 ? 0 : failure.count;
+    for (let i = 0; i < written; i++) {
+      tx.create(TrainingExample, {
+        job,
+        chunk,
+        templateType: failure.templateType,
+        templateHash: failure.templateHash,
+        modelUsed: failure.model,
+        status: ExampleStatus.Failed,
+        inputText: '',
+        outputText: '',
+        error: `${failure.reason}: ${failure.error}`,
+        rawReply: null,
+        tokenCount: 0,
+        cost: 0,
+        lineage: {
+          chunkId: target.chunkId,
+          templateType: failure.templateType,
+          templateHash: failure.templateHash,
+          model: failure.model,
+          calls: 0,
+          exampleIndex: i,
+          failureReason: failure.reason,
+          fields: null,
+        },
+      });
+    }
+    await tx.flush();
+    // A chunk with its examples was counted done when they were stored.
+    const counters = await addToJobCounters(tx, target.jobId, { progress: written ? progress : undefined });
+    return { written, counters };
   });
 }

@@ -1,4 +1,5 @@
 import {
+  GENERATION_DEFAULTS,
   type GenerateItem,
   type InspectItem,
   type LlmGenerationConfig,
@@ -8,18 +9,30 @@ import {
 } from '@datafactory/contracts';
 import {
   BudgetExhaustedError,
+  type FailureReason,
   GenerationConfigError,
   Generator,
   LlmFatalError,
   resolveGenerationConfig,
+  storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { Chunk, Job, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
+
+/** A chunk no retry can generate, with the reason its examples fail with. */
+class ChunkNotGeneratedError extends UnrecoverableError {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * One chunk: the job's template through the job's model, examples stored
@@ -72,7 +85,8 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       );
     } catch (e) {
       // Neither a spent budget nor a rejected key gets better by retrying.
-      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
+      if (e instanceof BudgetExhaustedError) throw new ChunkNotGeneratedError('budget_exhausted', e.message);
+      if (e instanceof LlmFatalError) throw new ChunkNotGeneratedError('request_failed', e.message);
       throw e;
     } finally {
       await release();
@@ -95,8 +109,41 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     await coordinator.afterItem(jobId, stored.counters);
   }
 
+  /**
+   * The chunk's item failed for good: its examples asked for are stored as
+   * failed with the reason (asked = ok + failed holds for it too), in one
+   * transaction with the generator's failed counter.
+   */
   async fail({ jobId, chunkId }: GenerateItem, error: Error): Promise<void> {
-    const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { generator: { failed: 1 } } });
+    const { em } = this.deps;
+    const job = await em.fork().findOne(Job, { id: jobId }, { fields: ['config'] });
+    const settings = job?.config.generation;
+    let count = 0;
+    let templateHash: string | null = null;
+    if (settings && usesLlm(settings)) {
+      count = settings.examples_per_chunk ?? GENERATION_DEFAULTS.examplesPerChunk;
+      try {
+        const template = (await this.templates()).get(settings.template);
+        count = settings.examples_per_chunk ?? template.spec.examplesPerChunk;
+        templateHash = template.hash;
+      } catch {
+        // A template that cannot be read: the job's own count (or the default) is what was asked.
+      }
+    }
+    const reason = error instanceof ChunkNotGeneratedError ? error.reason : 'generation_failed';
+    const { counters } = await storeChunkFailure(
+      em,
+      { jobId, chunkId },
+      {
+        count,
+        reason,
+        error: error.message,
+        templateType: settings?.template ?? 'unknown',
+        templateHash,
+        model: settings && usesLlm(settings) ? settings.model : 'unknown',
+      },
+      { generator: { failed: 1 } },
+    );
     await this.deps.logs.log(jobId, 'error', `generation for chunk ${chunkId} failed: ${error.message}`, {
       stage: Stage.Generator,
     });
