@@ -7,14 +7,15 @@
  * picks one with generation.base_url); the jobs run at once. For each, from
  * the stored rows: every URL, page, chunk and example ends in a final state,
  * examples asked (original chunks × examples_per_chunk) = ok + failed
- * exactly, every failed example names its reason, and the job's outcome is
- * honest: completed with what passed, or failed with a sentence when it
- * exported nothing.
+ * exactly, every failed example names its reason, every call is counted in
+ * the job's cost (lost replies from the estimate, marked estimated), and the
+ * job's outcome is honest: completed with what passed, or failed with a
+ * sentence when it exported nothing.
  */
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { ExampleStatus, ItemStatus } from '@datafactory/contracts';
-import { Chunk, createOrmConfig, Export, RawDocument, TrainingExample } from '@datafactory/persistence';
+import { Chunk, createOrmConfig, Export, LlmCall, RawDocument, TrainingExample } from '@datafactory/persistence';
 import {
   FAULT_KINDS,
   type FaultKind,
@@ -222,6 +223,20 @@ describe('fault matrix: every example accounted for under each fault the fake se
           expect(cut.length, what).toBeGreaterThan(0);
           expect(bigger.length, what).toBe(cut.length);
         }
+
+        // Costs: every call counted and settled; what the lost replies (timeouts, 5xx) cost is estimated,
+        // a 429 costs nothing, an answer with usage is the provider's count.
+        const calls = await em.find(LlmCall, { job: job.id });
+        const sum = (xs: unknown[]) => xs.reduce<number>((n, x) => n + Number(x ?? 0), 0);
+        expect(
+          calls.filter((call) => call.status !== 'settled'),
+          what,
+        ).toEqual([]);
+        expect(job.costTotal, what).toBeGreaterThan(0);
+        expect(job.costTotal, what).toBeCloseTo(sum(calls.map((call) => call.cost)), 9);
+        expect(job.costEstimated, what).toBeCloseTo(sum(calls.map((call) => call.costEstimated)), 9);
+        if (c.faults.hang || c.faults.server_error) expect(job.costEstimated, what).toBeGreaterThan(0);
+        else expect(job.costEstimated, what).toBe(0);
 
         // An honest outcome: completed with what passed, failed with a sentence when nothing was exported.
         const exportRows = await em.find(Export, { job: job.id });

@@ -214,6 +214,7 @@ export async function exportJob(
       sourceDocuments,
       settings,
       jobCost,
+      jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
     };
     const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);

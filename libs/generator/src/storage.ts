@@ -5,10 +5,11 @@ import {
   Job,
   type JobCounters,
   type JobCountersDelta,
+  LlmCallRepository,
   TrainingExample,
 } from '@datafactory/persistence';
 import { ExampleStatus } from '@datafactory/contracts';
-import type { ChunkGeneration } from './generator.js';
+import type { CallLedger, ChunkGeneration } from './generator.js';
 import type { FailureReason } from './reply-accounting.js';
 
 export interface StoredGeneration {
@@ -22,9 +23,25 @@ export interface StoredGeneration {
 }
 
 /**
+ * The job's calls in the llm_calls table (LlmCallRepository): each is
+ * written `started` with its estimated cost, counted into the job's
+ * cost_total and cost_estimated, before the request, and settled with what
+ * it cost after. A call whose process died stays counted at its estimate.
+ */
+export function jobCallLedger(em: EntityManager, jobId: string): CallLedger {
+  const calls = new LlmCallRepository(em);
+  return {
+    start: async (call) => (await calls.start({ jobId, ...call })).id,
+    settle: async (id, settlement) => void (await calls.settle(id, settlement)),
+  };
+}
+
+/**
  * Writes a chunk's examples as TrainingExample rows and adds the chunk's cost
- * to the job's cost_total, in one transaction of a forked EntityManager (so
- * it is safe from concurrent queue jobs). Unknown cost (null) adds nothing.
+ * to the job's cost_total (unless its calls were counted as they were made,
+ * `costCounted`: through jobCallLedger), in one transaction of a forked
+ * EntityManager (so it is safe from concurrent queue jobs). Unknown cost
+ * (null) adds nothing.
  */
 export async function storeChunkGeneration(
   em: EntityManager,
@@ -55,7 +72,9 @@ export async function storeChunkGeneration(
       }),
     );
     await tx.flush();
-    const counters = await addToJobCounters(tx, target.jobId, { cost: generation.cost ?? 0, progress });
+    const cost = generation.costCounted ? 0 : (generation.cost ?? 0);
+    const costEstimated = generation.costCounted ? 0 : generation.calls.reduce((n, c) => n + c.costEstimated, 0);
+    const counters = await addToJobCounters(tx, target.jobId, { cost, costEstimated, progress });
     const ok = generation.examples.filter((e) => e.status === 'ok').length;
     return {
       exampleIds: rows.map((r) => r.id),

@@ -12,6 +12,7 @@ import {
   type FailureReason,
   GenerationConfigError,
   Generator,
+  jobCallLedger,
   LlmFatalError,
   resolveGenerationConfig,
   storeChunkFailure,
@@ -81,7 +82,8 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
             language: chunk.document.language,
           },
         },
-        { template, examplesPerChunk, signal: ctx.signal },
+        // Every call is counted into the job's cost before it is made: one lost with this process still counts.
+        { template, examplesPerChunk, signal: ctx.signal, ledger: jobCallLedger(em, jobId) },
       );
     } catch (e) {
       // Neither a spent budget nor a rejected key gets better by retrying.
