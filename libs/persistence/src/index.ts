@@ -14,3 +14,4 @@ export { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
 export * from './repositories/export-read.repository.js';
 export * from './repositories/funnel.repository.js';
 export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './funnel.js';
+export * from './repositories/llm-call.repository.js';
