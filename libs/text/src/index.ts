@@ -4,3 +4,18 @@
  * builds the inspector's quality reports) loads no HTML parser.
  */
 export { detectLanguage } from './language.js';
+export {
+  bandHashes,
+  charNgramVector,
+  contentHash,
+  cosine,
+  jaccard,
+  jaccardForCosine,
+  lshParams,
+  MinHasher,
+  normalizeText,
+  similarity,
+  type MinHasherOptions,
+  type ShingleOptions,
+  type SparseVector,
+} from './minhash.js';

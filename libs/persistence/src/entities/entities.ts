@@ -220,5 +220,30 @@ const JobLogSchema = defineEntity({
 export class JobLog extends JobLogSchema.class {}
 JobLogSchema.setClass(JobLog);
 
+/**
+ * The shared near-duplicate index: one row per LSH band of each original
+ * (non-duplicate) chunk or example, so that checking a new item reads only
+ * the rows that share one of its band hashes. `scope` says what is compared
+ * with what ("chunks:job:<id>", "chunks:project:<id>", "examples:job:<id>");
+ * see NearDuplicateRepository.
+ */
+const DedupBandSchema = defineEntity({
+  name: 'DedupBand',
+  tableName: 'dedup_bands',
+  properties: {
+    /** Insertion order: the earliest original wins a tie. */
+    id: p.integer().primary().autoincrement(),
+    scope: p.string(),
+    band: p.integer(),
+    hash: p.integer(),
+    /** The chunk or example id (no foreign key: the same table serves both). */
+    itemId: p.uuid(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+  },
+  indexes: [{ properties: ['scope', 'band', 'hash'] }],
+});
+export class DedupBand extends DedupBandSchema.class {}
+DedupBandSchema.setClass(DedupBand);
+
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
-export const ENTITIES = [Project, Job, RawDocument, Chunk, TrainingExample, Export, JobLog] as const;
+export const ENTITIES = [Project, Job, RawDocument, Chunk, TrainingExample, Export, JobLog, DedupBand] as const;
