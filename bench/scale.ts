@@ -206,6 +206,8 @@ async function runOnce(pages: number, corpus: Corpus | null, cli: string) {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      // Node flags for the run (e.g. --max-old-space-size=256 to see what the heap holds when pressed).
+      ...(process.env.SCALE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCALE_NODE_OPTIONS } : {}),
     };
     const started = performance.now();
     const child = spawn(

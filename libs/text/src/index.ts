@@ -3,7 +3,7 @@
  * lib of its own so that neither stage loads the other, and the API (which
  * builds the inspector's quality reports) loads no HTML parser.
  */
-export { detectLanguage } from './language.js';
+export { detectLanguage, loadLanguageDetector } from './language.js';
 export {
   bandHashes,
   charNgramVector,
