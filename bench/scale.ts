@@ -18,10 +18,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * user runs it, `datafactory run --urls FILE --template none`, over a local
  * site of N distinct pages on 10 hosts (no rate limit to speak of), for each
  * N (default 1,000 and 10,000), in a child process whose peak RSS is read
- * from /proc (VmHWM). Prints per N: scale_pages, scale_wall_s,
- * scale_pages_per_s, scale_peak_rss_mb, scale_dups_planted,
- * scale_dups_found, scale_false_positives, and scale_per_page_ratio (per-page
- * time at the largest N over that at the smallest).
+ * from /proc (VmHWM), its CPU time from /proc/<pid>/stat. Prints per N:
+ * scale_pages, scale_wall_s, scale_pages_per_s, scale_cpu_s,
+ * scale_peak_rss_mb, scale_dups_planted, scale_dups_found (a planted pair
+ * whose copy, or source when the copy came first, has most chunks pointing
+ * across the pair), scale_false_positives (any other duplicate_of), and
+ * scale_per_page_ratio / scale_cpu_per_page_ratio (per-page time at the
+ * largest N over that at the smallest). SCALE_NODE_OPTIONS passes node flags
+ * to the run, SCALE_DEBUG=1 lists false positives and misses.
  *
  * Pages: the article texts of ../shared/wcxb-dev and ../shared/extraction-bench
  * (the ground-truth bodies), each page one source's paragraphs (topped up
@@ -42,14 +46,15 @@ export async function run(args: string[]): Promise<void> {
   const cli = path.resolve(opt('--cli') ?? path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'));
   const corpus = loadCorpus();
   console.log(`scale_corpus=${corpus ? `shared:${corpus.sources.length}` : 'generated'}`);
-  const results: { pages: number; wall: number }[] = [];
+  const results: { pages: number; wall: number; cpu: number }[] = [];
   for (const pages of sizes) {
     const r = await runOnce(pages, corpus, cli);
-    results.push({ pages, wall: r.wall });
+    results.push({ pages, wall: r.wall, cpu: r.cpu });
     console.log(`scale_pages=${pages}`);
     console.log(`scale_status=${r.status}`);
     console.log(`scale_wall_s=${r.wall.toFixed(1)}`);
     console.log(`scale_pages_per_s=${(pages / r.wall).toFixed(2)}`);
+    console.log(`scale_cpu_s=${r.cpu.toFixed(1)}`);
     console.log(`scale_peak_rss_mb=${r.peakRssMb}`);
     console.log(`scale_chunks=${r.chunks}`);
     console.log(`scale_dups_planted=${r.planted}`);
@@ -60,6 +65,7 @@ export async function run(args: string[]): Promise<void> {
     const first = results[0]!;
     const last = results[results.length - 1]!;
     console.log(`scale_per_page_ratio=${(last.wall / last.pages / (first.wall / first.pages)).toFixed(3)}`);
+    console.log(`scale_cpu_per_page_ratio=${(last.cpu / last.pages / (first.cpu / first.pages)).toFixed(3)}`);
   }
 }
 
@@ -219,10 +225,17 @@ async function runOnce(pages: number, corpus: Corpus | null, cli: string) {
     child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     let peakKb = 0;
+    let cpuTicks = 0;
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        // utime + stime (+ children's): CPU time, which a machine shared with other work slows less than the wall.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        cpuTicks = Math.max(
+          cpuTicks,
+          [11, 12, 13, 14].reduce((sum, i) => sum + Number(stat[i]), 0),
+        );
       } catch {
         // exited
       }
@@ -234,7 +247,7 @@ async function runOnce(pages: number, corpus: Corpus | null, cli: string) {
     if (code !== 0) console.error(`scale: datafactory run exited ${code}:\n${output}`);
     const status = /job \S+: (\w+)/.exec(output)?.[1] ?? `exit ${code}`;
     const dedup = await countDuplicates(dataDir, pages);
-    return { wall, status, peakRssMb: Math.round(peakKb / 1024), ...dedup };
+    return { wall, cpu: cpuTicks / 100, status, peakRssMb: Math.round(peakKb / 1024), ...dedup };
   } finally {
     await site.close();
     await dir.remove();
