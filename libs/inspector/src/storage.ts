@@ -151,9 +151,9 @@ export class SharedExampleIndex implements DuplicateChecker {
     return this.em.fork().transactional(async (tx) => {
       const repo = new NearDuplicateRepository(tx);
       await repo.lock(this.scope);
-      // Checked before (a retried batch) and kept: it stays the original.
-      if (await repo.contains(this.scope, id)) return null;
       const candidates = (await repo.candidates(this.scope, bands)).sort((a, b) => a.order - b.order);
+      // Checked before (a retried batch) and kept: it stays the original (its own rows share every band).
+      if (candidates.some((c) => c.itemId === id)) return null;
       const texts = await repo.exampleTexts(candidates.map((c) => c.itemId));
       for (const c of candidates) {
         const other = texts.get(c.itemId);

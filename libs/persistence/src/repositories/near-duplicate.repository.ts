@@ -55,22 +55,19 @@ export class NearDuplicateRepository {
   /** Items of the scope sharing a band hash with `hashes` (band i = hashes[i]), most shared bands first, then oldest. */
   async candidates(scope: DedupScope, hashes: Int32Array, limit = 20): Promise<BandCandidate[]> {
     if (hashes.length === 0) return [];
-    const pairs = Array.from(hashes, () => '(band = ? and hash = ?)').join(' or ');
-    const params: unknown[] = [scope.key];
-    hashes.forEach((h, band) => params.push(band, h));
+    // The scope in every term: each term is then a point lookup in the (scope, band, hash) index
+    // (SQLite's multi-index OR, PostgreSQL's bitmap OR), not a scan of the scope's rows.
+    const terms = Array.from(hashes, () => '(scope = ? and band = ? and hash = ?)').join(' or ');
+    const params: unknown[] = [];
+    hashes.forEach((h, band) => params.push(scope.key, band, h));
     params.push(limit);
     const rows = (await this.sql.execute(
-      `select item_id, count(*) as shared, min(id) as first from dedup_bands where scope = ? and (${pairs}) ` +
+      `select item_id, count(*) as shared, min(id) as first from dedup_bands where ${terms} ` +
         `group by item_id order by shared desc, first asc limit ?`,
       params,
       'all',
     )) as { item_id: string; shared: number | string; first: number | string }[];
     return rows.map((r) => ({ itemId: r.item_id, shared: Number(r.shared), order: Number(r.first) }));
-  }
-
-  /** Whether the item already has rows in the scope (a retried check of an item found original). */
-  async contains(scope: DedupScope, itemId: string): Promise<boolean> {
-    return (await this.em.findOne(DedupBand, { scope: scope.key, itemId }, { fields: ['id'] })) !== null;
   }
 
   /** Indexes an original item under its band hashes. */
