@@ -15,3 +15,4 @@ export * from './repositories/export-read.repository.js';
 export * from './repositories/funnel.repository.js';
 export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './funnel.js';
 export * from './repositories/llm-call.repository.js';
+export * from './repositories/near-duplicate.repository.js';

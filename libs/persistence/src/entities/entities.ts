@@ -257,5 +257,40 @@ const LlmCallSchema = defineEntity({
 export class LlmCall extends LlmCallSchema.class {}
 LlmCallSchema.setClass(LlmCall);
 
+/**
+ * The shared near-duplicate index: one row per LSH band of each original
+ * (non-duplicate) chunk or example, so that checking a new item reads only
+ * the rows that share one of its band hashes. `scope` says what is compared
+ * with what ("chunks:job:<id>", "chunks:project:<id>", "examples:job:<id>");
+ * see NearDuplicateRepository.
+ */
+const DedupBandSchema = defineEntity({
+  name: 'DedupBand',
+  tableName: 'dedup_bands',
+  properties: {
+    /** Insertion order: the earliest original wins a tie. */
+    id: p.integer().primary().autoincrement(),
+    scope: p.string(),
+    band: p.integer(),
+    hash: p.integer(),
+    /** The chunk or example id (no foreign key: the same table serves both). */
+    itemId: p.uuid(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+  },
+  indexes: [{ properties: ['scope', 'band', 'hash'] }],
+});
+export class DedupBand extends DedupBandSchema.class {}
+DedupBandSchema.setClass(DedupBand);
+
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
-export const ENTITIES = [Project, Job, RawDocument, Chunk, TrainingExample, Export, JobLog, LlmCall] as const;
+export const ENTITIES = [
+  Project,
+  Job,
+  RawDocument,
+  Chunk,
+  TrainingExample,
+  Export,
+  JobLog,
+  LlmCall,
+  DedupBand,
+] as const;
