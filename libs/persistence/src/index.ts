@@ -12,3 +12,4 @@ export * from './repositories/job.repository.js';
 export * from './repositories/stats.repository.js';
 export { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
 export * from './repositories/export-read.repository.js';
+export * from './repositories/crawl-frontier.repository.js';

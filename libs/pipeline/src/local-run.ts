@@ -36,7 +36,8 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
   const events = new LocalJobEventsPublisher();
   const subscription = options.onEvent ? events.events$.subscribe(options.onEvent) : undefined;
   const dispatcher = new LocalDispatcher({
-    [QueueName.Crawl]: 1,
+    // One item per URL; the job's max_concurrent and per-host pacing bound the requests.
+    [QueueName.Crawl]: 16,
     [QueueName.Refine]: 2,
     // The job's own max_concurrent_llm limits calls; this only bounds queued chunks in flight.
     [QueueName.Generate]: 64,

@@ -310,6 +310,12 @@ export class FixtureSite extends EventEmitter {
       return html(page(`Article ${n}`, `<h1>Article ${n}</h1><p>${TEXT}</p><a href="/articles/${n + 1}">next</a>`));
     }
     if ((m = /^\/doc\/(\d+)$/.exec(p))) return html(distinctArticle(Number(m[1]), host));
+    // A tree of distinct pages, four links each: a wide site-mode frontier (several pages in flight at once).
+    if ((m = /^\/fan\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      const links = [1, 2, 3, 4].map((k) => `<a href="/fan/${n * 4 + k}">more ${n * 4 + k}</a>`).join(' ');
+      return html(distinctArticle(n, host).replace('</article>', `</article><nav>${links}</nav>`));
+    }
     if ((m = /^\/chain\/(\d+)$/.exec(p))) {
       const n = Number(m[1]);
       return html(page(`Chain ${n}`, `<p>${TEXT}</p><a href="/chain/${n + 1}">deeper</a>`));
