@@ -29,9 +29,8 @@ export type StoredRobots =
 
 /** Where a crawl shared by workers keeps each origin's robots.txt, so it is fetched once per job. */
 export interface RobotsStore {
-  get(origin: string): Promise<StoredRobots | undefined>;
-  /** Keeps the first outcome stored for an origin (another worker may have stored one meanwhile). */
-  put(origin: string, robots: StoredRobots): Promise<void>;
+  /** The origin's stored outcome, or the one `fetch` gets (called by one caller of all the workers). */
+  load(origin: string, fetch: () => Promise<StoredRobots>): Promise<StoredRobots>;
 }
 
 export interface RobotsCacheOptions {
@@ -43,7 +42,7 @@ export interface RobotsCacheOptions {
   fetch: (url: string, maxBytes: number) => Promise<Fetched>;
   /** Crawl-delay is applied to the host's pacing. */
   pacer: Pick<HostSchedule, 'slowDown'>;
-  /** A store shared by workers: read before fetching, written after. */
+  /** A store shared by workers, which fetches through `fetch` only when nobody has. */
   store?: RobotsStore;
   /** A robots.txt finished loading (its host's tasks may go now). */
   onLoaded: () => void;
@@ -91,12 +90,8 @@ export class RobotsCache {
 
   private async load(origin: string): Promise<RobotsDecision> {
     const store = this.options.store;
-    let stored = await store?.get(origin);
-    if (!stored) {
-      stored = await this.fetchRobots(origin);
-      await store?.put(origin, stored);
-    }
-    return this.decide(origin, stored);
+    const fetch = () => this.fetchRobots(origin);
+    return this.decide(origin, await (store ? store.load(origin, fetch) : fetch()));
   }
 
   /** RFC 9309: 2xx parsed; 4xx allows all; 5xx, timeouts and unreachable disallow all for now. */

@@ -28,12 +28,15 @@ export class LocalCrawlHosts extends CrawlHosts {
   forJob(jobId: string, pacing: CrawlPacing): SharedCrawlState {
     let state = this.jobs.get(jobId);
     if (!state) {
-      const robots = new Map<string, StoredRobots>();
+      const robots = new Map<string, Promise<StoredRobots>>();
       state = {
         schedule: new HostPacer(pacing.intervalMs),
         robots: {
-          get: async (origin) => robots.get(origin),
-          put: async (origin, r) => void (robots.has(origin) || robots.set(origin, r)),
+          load: (origin, fetch) => {
+            let p = robots.get(origin);
+            if (!p) robots.set(origin, (p = fetch()));
+            return p;
+          },
         },
       };
       this.jobs.set(jobId, state);
@@ -79,17 +82,20 @@ if v > (tonumber(redis.call('HGET', KEYS[1], ARGV[1])) or 0) then redis.call('HS
 redis.call('PEXPIRE', KEYS[1], ${KEY_TTL_MS})
 return 1`;
 
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Every worker's items of a job keep to one schedule per host, kept in Redis:
  * a hash per (job, host) with the time the last request's headers arrived,
  * the interval (raised by Crawl-delay), a Retry-After pause and the holder of
  * the host (at most one request awaiting its headers, with a lease so a
  * killed worker's hold ends). Taking and releasing a host are Lua scripts,
- * atomic in Redis. robots.txt outcomes are kept in a hash per job (first
- * writer wins) and cached in the process.
+ * atomic in Redis. robots.txt outcomes are kept in a hash per job, fetched
+ * by one worker under a lock, and cached in each process.
  */
 export class RedisCrawlHosts extends CrawlHosts {
-  private readonly robotsCache = new Map<string, Map<string, StoredRobots>>();
+  private readonly robotsCache = new Map<string, Map<string, Promise<StoredRobots>>>();
 
   constructor(private readonly client: RedisClient) {
     super();
@@ -131,19 +137,37 @@ export class RedisCrawlHosts extends CrawlHosts {
     }
     const local = cache;
     const robotsKey = this.key(jobId, 'robots');
-    const robots: RobotsStore = {
-      get: async (origin) => {
-        const hit = local.get(origin);
-        if (hit) return hit;
+    const lockKey = (origin: string) => this.key(jobId, `robots-lock:${origin}`);
+    // One fetch per origin and job: the process shares one load, and across workers the holder of a lock
+    // (a lease, so a killed holder's ends) fetches while the others wait for what it stores.
+    const loadShared = async (origin: string, fetch: () => Promise<StoredRobots>): Promise<StoredRobots> => {
+      const token = randomUUID();
+      for (;;) {
         const raw = await redis.hget(robotsKey, origin);
-        if (!raw) return undefined;
-        const parsed = JSON.parse(raw) as StoredRobots;
-        local.set(origin, parsed);
-        return parsed;
-      },
-      put: async (origin, r) => {
-        await redis.hsetnx(robotsKey, origin, JSON.stringify(r));
-        await redis.pexpire(robotsKey, KEY_TTL_MS);
+        if (raw) return JSON.parse(raw) as StoredRobots;
+        if (await redis.set(lockKey(origin), token, 'PX', pacing.leaseMs, 'NX')) {
+          try {
+            const robots = await fetch();
+            await redis.hsetnx(robotsKey, origin, JSON.stringify(robots));
+            await redis.pexpire(robotsKey, KEY_TTL_MS);
+            return robots;
+          } finally {
+            await redis.eval(UNLOCK, 1, lockKey(origin), token).catch(() => 0);
+          }
+        }
+        await abortableDelay(POLL_MS);
+      }
+    };
+    const robots: RobotsStore = {
+      load: (origin, fetch) => {
+        let p = local.get(origin);
+        if (!p) {
+          p = loadShared(origin, fetch);
+          // A failure (Redis down) is not cached: the next item tries again.
+          p.catch(() => local.delete(origin));
+          local.set(origin, p);
+        }
+        return p;
       },
     };
     return { schedule, robots };
