@@ -139,7 +139,8 @@ describe('a crawl shared by two workers (PostgreSQL)', () => {
 
     // A page requested twice was in flight on the killed worker: its first request came before the kill.
     const byPath = new Map<string, number[]>();
-    for (const r of site.requests.filter(isJobPage)) byPath.set(`${r.port}${r.path}`, [...(byPath.get(`${r.port}${r.path}`) ?? []), r.at]);
+    for (const r of site.requests.filter(isJobPage))
+      byPath.set(`${r.port}${r.path}`, [...(byPath.get(`${r.port}${r.path}`) ?? []), r.at]);
     const twice = [...byPath.values()].filter((ats) => ats.length > 1);
     for (const ats of twice) {
       expect(ats).toHaveLength(2);

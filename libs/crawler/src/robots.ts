@@ -121,7 +121,10 @@ export class RobotsCache {
     if (stored.kind === 'allow-all') return stored;
     if (stored.kind === 'disallow-all') return stored;
     if (stored.kind === 'unreachable') {
-      return { kind: 'unreachable', error: new FetchError(stored.code, stored.message, { retryable: stored.retryable }) };
+      return {
+        kind: 'unreachable',
+        error: new FetchError(stored.code, stored.message, { retryable: stored.retryable }),
+      };
     }
     const robot = robotsParser(`${origin}/robots.txt`, stored.body);
     const token = this.options.token;

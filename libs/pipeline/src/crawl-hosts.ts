@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '@datafactory/contracts';
-import { HostPacer, type HostSchedule, type RobotsStore, type SharedCrawlState, type StoredRobots } from '@datafactory/crawler';
+import {
+  HostPacer,
+  type HostSchedule,
+  type RobotsStore,
+  type SharedCrawlState,
+  type StoredRobots,
+} from '@datafactory/crawler';
 import { RedisClient } from './redis.js';
 
 /** What a job's crawl shares between its items: per-host pacing and robots.txt. */

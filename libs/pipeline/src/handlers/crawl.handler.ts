@@ -13,7 +13,13 @@ import {
   tryNormalizeHttpUrl,
   writeCrawledContent,
 } from '@datafactory/crawler';
-import { CrawlFrontierRepository, type FrontierCandidate, type FrontierRow, Job, RawDocument } from '@datafactory/persistence';
+import {
+  CrawlFrontierRepository,
+  type FrontierCandidate,
+  type FrontierRow,
+  Job,
+  RawDocument,
+} from '@datafactory/persistence';
 import { ITEM_ATTEMPTS } from '../dispatcher.js';
 import { operatorCrawl } from '../operator-policy.js';
 import { checksThatCannotRun, llmEndpointProblem } from './checks-preflight.js';
@@ -265,7 +271,8 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
       );
     });
     if (won && doc) {
-      if (!ok) await logs.log(jobId, 'warn', `${doc.status}: ${doc.url}: ${doc.reason ?? ''}`, { stage: Stage.Crawler });
+      if (!ok)
+        await logs.log(jobId, 'warn', `${doc.status}: ${doc.url}: ${doc.reason ?? ''}`, { stage: Stage.Crawler });
       if (ok) await this.handOn(jobId, documentId!);
       await coordinator.afterItem(jobId, counters);
     }
@@ -287,7 +294,11 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
   }
 
   private async enqueue(jobId: string, urlId: number): Promise<void> {
-    await this.deps.dispatcher.enqueue(QueueName.Crawl, { jobId, urlId } satisfies CrawlItem, `crawl-${jobId}-${urlId}`);
+    await this.deps.dispatcher.enqueue(
+      QueueName.Crawl,
+      { jobId, urlId } satisfies CrawlItem,
+      `crawl-${jobId}-${urlId}`,
+    );
   }
 
   private async handOn(jobId: string, documentId: string): Promise<void> {
