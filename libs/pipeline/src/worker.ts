@@ -16,3 +16,4 @@ export * from './stage-handlers.module.js';
 export * from './local-run.js';
 export * from './llm-slots.js';
 export * from './outcome.js';
+export * from './crawl-hosts.js';
