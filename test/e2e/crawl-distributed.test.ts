@@ -22,7 +22,7 @@ describe('a crawl shared by two workers (PostgreSQL)', () => {
 
   beforeAll(async () => {
     site = await FixtureSite.start({ hosts: ['main', 'other', 'h3'] });
-    llm = new FakeOpenAiServer({ content: 'unused' });
+    llm = new FakeOpenAiServer({ content: () => 'unused' });
     await llm.start();
     stack = await startStack({
       database: 'postgres',

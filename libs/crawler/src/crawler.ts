@@ -75,8 +75,12 @@ export interface FetchOneResult {
  * Chromium, and streams one CrawledDocument per URL. It knows nothing of
  * queues or the database: see `storeCrawledDocument` for persistence.
  */
+/** HTTP clients `fetchOne` keeps (one per distinct client setting), so items reuse connections. */
+const MAX_SHARED_CLIENTS = 8;
+
 export class Crawler {
   private ownPool?: BrowserPool;
+  private readonly clients = new Map<string, HttpClient>();
 
   constructor(private readonly options: CrawlerOptions = {}) {}
 
@@ -120,7 +124,7 @@ export class Crawler {
     options: CrawlOptions & { shared: SharedCrawlState },
   ): Promise<FetchOneResult> {
     const config = resolveScrapingConfig(scraping);
-    const run = new CrawlRun(this, config, this.options, options.signal, options.shared);
+    const run = new CrawlRun(this, config, this.options, options.signal, options.shared, this.clientFor(config));
     return run.one(task);
   }
 
@@ -138,16 +142,52 @@ export class Crawler {
     }
   }
 
-  /** Closes the crawler's own browser (never a shared one). */
+  private clientFor(config: ScrapingConfig): HttpClient {
+    const key = JSON.stringify([
+      config.user_agent,
+      config.connect_timeout_ms,
+      config.read_timeout_ms,
+      config.allow_private_networks,
+    ]);
+    let client = this.clients.get(key);
+    if (!client) {
+      if (this.clients.size >= MAX_SHARED_CLIENTS) {
+        const [oldKey, old] = this.clients.entries().next().value!;
+        this.clients.delete(oldKey);
+        // Requests still on it end within their timeout; then its connections go.
+        setTimeout(() => void old.close(), config.request_timeout_ms).unref();
+      }
+      client = newHttpClient(config, this.options);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Closes the crawler's own browser (never a shared one) and its HTTP connections. */
   async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.close()));
     await this.ownPool?.close();
     this.ownPool = undefined;
   }
 }
 
+function newHttpClient(config: ScrapingConfig, options: CrawlerOptions): HttpClient {
+  return new HttpClient({
+    userAgent: config.user_agent,
+    connectTimeoutMs: config.connect_timeout_ms,
+    readTimeoutMs: config.read_timeout_ms,
+    allowPrivateNetworks: config.allow_private_networks,
+    trustedHosts: options.trustedHosts,
+    lookup: options.lookup,
+  });
+}
+
 /** The state of one crawl: the frontier, robots.txt, pacing, the output channel, the workers. */
 class CrawlRun {
   private readonly http: HttpClient;
+  private readonly ownsHttp: boolean;
   private readonly pacer: HostPacer;
   /** The pacing every request obeys: this crawl's pacer, or a schedule shared by workers. */
   private readonly schedule: HostSchedule;
@@ -184,16 +224,12 @@ class CrawlRun {
     options: CrawlerOptions,
     external?: AbortSignal,
     shared?: SharedCrawlState,
+    /** A client the crawler keeps across runs (`fetchOne`); the run then does not close it. */
+    http?: HttpClient,
   ) {
     this.signal = external ? AbortSignal.any([external, this.controller.signal]) : this.controller.signal;
-    this.http = new HttpClient({
-      userAgent: config.user_agent,
-      connectTimeoutMs: config.connect_timeout_ms,
-      readTimeoutMs: config.read_timeout_ms,
-      allowPrivateNetworks: config.allow_private_networks,
-      trustedHosts: options.trustedHosts,
-      lookup: options.lookup,
-    });
+    this.http = http ?? newHttpClient(config, options);
+    this.ownsHttp = !http;
     this.pacer = new HostPacer(1000 / config.requests_per_second);
     this.schedule = shared?.schedule ?? this.pacer;
     this.filter = new UrlFilter(config.include_patterns, config.exclude_patterns);
@@ -258,7 +294,7 @@ class CrawlRun {
       this.notify();
       await all.catch(() => undefined);
       this.signal.removeEventListener('abort', onAbort);
-      await this.http.close();
+      if (this.ownsHttp) await this.http.close();
     }
     this.summary.cancelled = this.signal.aborted;
     return this.summary;
@@ -296,7 +332,7 @@ class CrawlRun {
         task = { ...task, attempt: task.attempt + 1 };
       }
     } finally {
-      await this.http.close();
+      if (this.ownsHttp) await this.http.close();
     }
   }
 
