@@ -27,6 +27,8 @@ describe('a crawl shared by two workers (PostgreSQL)', () => {
     stack = await startStack({
       database: 'postgres',
       workers: 2,
+      // Three processes start at once on a shared 2-core machine.
+      timeoutMs: 90_000,
       env: {
         OPENAI_BASE_URL: llm.baseUrl,
         WORKER_CONCURRENCY: '4',
