@@ -181,6 +181,7 @@ describe.each(TARGETS)('persistence on $name', (target) => {
   it('puts every table in the configured place', async () => {
     const expected = [
       'chunks',
+      'crawl_urls',
       'exports',
       'job_logs',
       'jobs',
@@ -845,7 +846,7 @@ describe('same schema on both databases', () => {
     const pg = await postgresPicture(postgresOrm.em, (postgres.db as { schema: string }).schema);
 
     expect(Object.keys(lite.tables).sort()).toEqual(Object.keys(pg.tables).sort());
-    expect(Object.keys(pg.tables)).toHaveLength(8);
+    expect(Object.keys(pg.tables)).toHaveLength(9);
     for (const [table, pgTable] of Object.entries(pg.tables)) {
       const liteTable = lite.tables[table]!;
       expect(Object.keys(liteTable.columns).sort(), table).toEqual(Object.keys(pgTable.columns).sort());
@@ -880,10 +881,13 @@ describe('same schema on both databases', () => {
       ['exports', 'job_id'],
       ['job_logs', 'job_id'],
       ['job_logs', 'level'],
+      ['crawl_urls', 'job_id'],
     ] as const) {
       expect(pg.tables[table]!.indexes, `${table}.${column}`).toContain(`(${column})`);
     }
     expect(pg.tables.job_logs!.indexes).toContain('(job_id, created_at)');
+    expect(pg.tables.crawl_urls!.indexes).toContain('(job_id, state)');
+    expect(pg.tables.crawl_urls!.indexes).toContain('unique (job_id, kind, url_hash)');
   });
 
   it('has no difference from the entities on either database', async () => {
