@@ -181,6 +181,7 @@ describe.each(TARGETS)('persistence on $name', (target) => {
   it('puts every table in the configured place', async () => {
     const expected = [
       'chunks',
+      'crawl_urls',
       'exports',
       'job_logs',
       'jobs',
@@ -891,10 +892,13 @@ describe('same schema on both databases', () => {
       ['job_logs', 'job_id'],
       ['job_logs', 'level'],
       ['llm_calls', 'job_id'],
+      ['crawl_urls', 'job_id'],
     ] as const) {
       expect(pg.tables[table]!.indexes, `${table}.${column}`).toContain(`(${column})`);
     }
     expect(pg.tables.job_logs!.indexes).toContain('(job_id, created_at)');
+    expect(pg.tables.crawl_urls!.indexes).toContain('(job_id, state)');
+    expect(pg.tables.crawl_urls!.indexes).toContain('unique (job_id, kind, url_hash)');
   });
 
   it('has no difference from the entities on either database', async () => {

@@ -79,6 +79,10 @@ const JobSchema = defineEntity({
     costTotal: p.double().default(0),
     /** The part of cost_total that is estimated, not from a provider's usage (lost replies, no usage block). */
     costEstimated: p.double().default(0),
+    /** Pages admitted to the crawl frontier (max_pages reservations), taken under the job's row lock. */
+    crawlPagesAdmitted: p.integer().default(0),
+    /** Sitemaps admitted to the crawl frontier (at most 100 per job). */
+    crawlSitemapsAdmitted: p.integer().default(0),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
@@ -282,6 +286,43 @@ const DedupBandSchema = defineEntity({
 export class DedupBand extends DedupBandSchema.class {}
 DedupBandSchema.setClass(DedupBand);
 
+/** What a crawl frontier row is: a page or a sitemap to fetch, or a final URL claimed by an ok page. */
+export const CrawlUrlKind = { Page: 'page', Sitemap: 'sitemap', Final: 'final' } as const;
+export type CrawlUrlKind = (typeof CrawlUrlKind)[keyof typeof CrawlUrlKind];
+
+/** `queued` until its item has stored its outcome; `dropped` when max_pages left no room. */
+export const CrawlUrlState = { Queued: 'queued', Settled: 'settled', Dropped: 'dropped' } as const;
+export type CrawlUrlState = (typeof CrawlUrlState)[keyof typeof CrawlUrlState];
+
+/**
+ * The shared crawl frontier of a job (one row per URL, unique per job and
+ * kind), read and written by every worker: see CrawlFrontierRepository.
+ */
+const CrawlUrlSchema = defineEntity({
+  name: 'CrawlUrl',
+  tableName: 'crawl_urls',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+    kind: p.string().$type<CrawlUrlKind>(),
+    url: p.text(),
+    /** sha256 of the URL (or of the seed's position for a seed that is not fetched): the unique key. */
+    urlHash: p.string(),
+    depth: p.integer().default(0),
+    discoveredFrom: p.text().nullable(),
+    /** Why a seed is not fetched (`invalid_url`, `duplicate`, `max_pages`); its item stores that outcome. */
+    note: p.string().nullable(),
+    state: p.string().$type<CrawlUrlState>(),
+    /** The raw document the item stored (set with `settled`, in one transaction). */
+    documentId: p.string().nullable(),
+    createdAt: createdAt(),
+  },
+  uniques: [{ properties: ['job', 'kind', 'urlHash'] }],
+  indexes: [{ properties: ['job', 'state'] }],
+});
+export class CrawlUrl extends CrawlUrlSchema.class {}
+CrawlUrlSchema.setClass(CrawlUrl);
+
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
 export const ENTITIES = [
   Project,
@@ -293,4 +334,5 @@ export const ENTITIES = [
   JobLog,
   LlmCall,
   DedupBand,
+  CrawlUrl,
 ] as const;

@@ -311,6 +311,12 @@ export class FixtureSite extends EventEmitter {
     }
     if ((m = /^\/doc\/(\d+)$/.exec(p))) return html(distinctArticle(Number(m[1]), host));
     if ((m = /^\/near\/(\d+)\/(\d+)$/.exec(p))) return html(nearDuplicateArticle(Number(m[1]), Number(m[2])));
+    // A tree of distinct pages, four links each: a wide site-mode frontier (several pages in flight at once).
+    if ((m = /^\/fan\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      const links = [1, 2, 3, 4].map((k) => `<a href="/fan/${n * 4 + k}">more ${n * 4 + k}</a>`).join(' ');
+      return html(distinctArticle(n, host).replace('</article>', `</article><nav>${links}</nav>`));
+    }
     if ((m = /^\/chain\/(\d+)$/.exec(p))) {
       const n = Number(m[1]);
       return html(page(`Chain ${n}`, `<p>${TEXT}</p><a href="/chain/${n + 1}">deeper</a>`));
