@@ -69,7 +69,9 @@ describe('datafactory run', () => {
     );
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/job [0-9a-f-]{36}: completed/);
-    expect(r.output).toMatch(/Spider\s+█+ 3\/3/);
+    // The summary is the funnel: three URLs fetched, every stage adding up.
+    expect(r.output).toMatch(/where the rows went:\n {2}fetch +3 urls → ok 3\n/);
+    expect(r.output).toContain('every row is accounted for');
     expect(r.output).toMatch(/dataset: .*my-dataset \(\d+ record\(s\), openai/);
     const lines = readFileSync(path.join(out, 'data.jsonl'), 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);

@@ -287,20 +287,27 @@ describe('dashboard in headless Chromium against the built API and worker', () =
   });
 
   it('job page: a pasted URL list runs to completed without a reload, with the live log and quality', async () => {
-    jobId = await startJobFromForm([1, 2, 3].map((n) => site.url('main', `/doc/${n}`)));
-    await text('job started with 3 URL(s)');
+    // Rows lost on the way, for the funnel: a URL on a port the operator does not trust (blocked_address)
+    // and a copy of a page at another URL (an exact duplicate chunk).
+    jobId = await startJobFromForm([
+      ...[1, 2, 3].map((n) => site.url('main', `/doc/${n}`)),
+      site.url('main', '/doc/3?copy=1'),
+      'http://127.0.0.1:9/untrusted',
+    ]);
+    await text('job started with 5 URL(s)');
     await jobStatus('completed', 90_000);
     await page.waitForFunction(
       () => document.querySelector('[data-testid="connection"]')?.textContent?.trim() === 'FINAL',
     );
     const job = await getJson(`/api/jobs/${jobId}`);
-    expect(job).toMatchObject({ projectId, urlCount: 3, status: 'completed' });
+    expect(job).toMatchObject({ projectId, urlCount: 5, status: 'completed' });
     // Every stage shows done, and the counters match the API's.
     expect(
       await page.$$eval('app-pipeline-steps li', (items) => items.map((li) => li.getAttribute('data-state'))),
     ).toEqual(Array(5).fill('done'));
     expect(await page.$eval('.stage-bars li:first-child .counts', (e) => e.textContent?.replace(/\s+/g, ''))).toBe(
-      `${job.progress.crawler.done}/${job.progress.crawler.total}`,
+      `${job.progress.crawler.done}/${job.progress.crawler.total}` +
+        (job.progress.crawler.failed ? `·${job.progress.crawler.failed}failed` : ''),
     );
     await page.waitForSelector('app-donut-chart svg', { timeout: 15_000 }).catch(async (error: Error) => {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'job-failure.png'), fullPage: true });
@@ -315,11 +322,41 @@ describe('dashboard in headless Chromium against the built API and worker', () =
     });
     expect(await page.$('button.danger')).toBeNull();
 
+    // Where the rows went: the funnel chart shows every stage of the API's funnel, with the same numbers.
+    const funnel = await getJson(`/api/jobs/${jobId}/funnel`);
+    expect(funnel).toMatchObject({ final: true, holds: true, urlsGiven: 5 });
+    await page.waitForSelector('[data-testid="funnel"] app-funnel-chart [data-stage="export"]', { timeout: 15_000 });
+    const shown = await page.$$eval('[data-testid="funnel"] .stage', (rows) =>
+      rows.map((row) => [row.getAttribute('data-stage'), row.querySelector('.count')?.textContent?.trim()]),
+    );
+    expect(shown).toEqual(
+      funnel.stages.map((s: { stage: string; input: number; unit: string }) => [
+        s.stage,
+        `${s.input} ${s.unit}${s.input === 1 ? '' : 's'}`,
+      ]),
+    );
+    const exported = funnel.stages.at(-1).outcomes.find((o: { outcome: string }) => o.outcome === 'exported').count;
+    expect(exported).toBeGreaterThan(0);
+    expect(
+      await page.$eval('[data-testid="funnel"] [data-stage="export"] [data-outcome="exported"] .mono', (e) =>
+        e.textContent?.trim(),
+      ),
+    ).toBe(String(exported));
+    await text('Every row accounted for');
+    expect(
+      await page.$eval('[data-testid="funnel"] [data-stage="fetch"] [data-outcome="failed"]', (e) => e.textContent),
+    ).toContain('blocked_address ×1');
+    expect(
+      await page.$eval('[data-testid="funnel"] [data-stage="dedup"] [data-outcome="exact_duplicate"] .mono', (e) =>
+        e.textContent?.trim(),
+      ),
+    ).toBe('1');
+
     // Level filter: hiding "info" hides the start line.
     await page.click('button.level[data-level="info"]');
     await page.waitForFunction(() => !document.querySelector('.log')?.textContent?.includes('job started'));
     await page.click('button.level[data-level="info"]');
-    await text('job started with 3 URL(s)');
+    await text('job started with 5 URL(s)');
     await audit('job');
   });
 

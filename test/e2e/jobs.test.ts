@@ -160,6 +160,26 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
     expect((await json('GET', `/api/projects/${projectId}/jobs`)).body.total).toBe(before.body.total);
   });
 
+  it('refuses the judge check without a judge model, listing it with the other problems, and starts no job', async () => {
+    const before = await json('GET', `/api/projects/${projectId}/jobs`);
+    const r = await json('POST', `/api/projects/${projectId}/jobs`, {
+      urls: ['http://ok.example/'],
+      config: { generation: { template: 'summary' }, quality: { checks: ['format', 'judge'] } },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.details).toEqual([
+      expect.stringMatching(/^config\.generation\.template "summary" is not a template/),
+      expect.stringMatching(/^config\.quality\.judge\.model must be set when quality\.checks includes "judge"/),
+    ]);
+    expect((await json('GET', `/api/projects/${projectId}/jobs`)).body.total).toBe(before.body.total);
+    // With the model named, the same check is accepted.
+    const named = await json('POST', `/api/projects/${projectId}/jobs`, {
+      urls: ['http://ok.example/'],
+      config: { quality: { checks: ['format', 'judge'], judge: { model: 'gpt-4o-mini' } } },
+    });
+    expect(named.status, JSON.stringify(named.body)).toBe(201);
+  });
+
   it('answers 404 for an unknown project or job', async () => {
     for (const [method, url] of [
       ['POST', `/api/projects/${UNKNOWN_ID}/jobs`],

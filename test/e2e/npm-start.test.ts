@@ -30,12 +30,14 @@ describe('npm start', () => {
       const health = await waitFor(
         async () => {
           const res = await fetch(`http://127.0.0.1:${port}/health`);
-          return res.status === 200 ? ((await res.json()) as { workers: { count: number } }) : undefined;
+          return res.status === 200 ? ((await res.json()) as { mode: string; workers: { count: number } }) : undefined;
         },
         { timeoutMs: 60_000, what: `a healthy npm start (output: ${app.output().slice(-400)})` },
       );
       console.log(`npm start: healthy after ${Date.now() - started} ms`);
+      expect(health.mode).toBe('distributed');
       expect(health.workers.count).toBe(1);
+      expect(app.output()).not.toContain('running embedded');
       expect(app.output()).toContain('db migrate: applied');
 
       app.child.kill('SIGINT');

@@ -1,7 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * End-to-end: Redis goes away under a running API and worker. Uses a private
- * redis-server on a spare port (the shared one is never stopped).
+ * redis-server on a spare port (the shared one is never stopped). Each
+ * process logs the outage in one JSON line when it starts and one when it
+ * ends, never a stack dump.
  */
 import { type AppProcess, PrivateRedis, type Stack, startStack, waitFor } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +22,8 @@ describe('a Redis outage', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    stack = await startStack({ workers: 1, redisUrl: redis.url });
+    // info: the line saying Redis is back is an info line.
+    stack = await startStack({ workers: 1, redisUrl: redis.url, env: { LOG_LEVEL: 'info' } });
     ({ api, base } = stack);
     worker = stack.workers[0]!;
     await waitFor(async () => ((await health()).status === 200 ? true : undefined), { what: 'a healthy start' });
@@ -65,5 +68,20 @@ describe('a Redis outage', () => {
     expect(back.workers.count).toBe(1);
     expect(api.child.exitCode).toBeNull();
     expect(worker.child.exitCode).toBeNull();
+
+    // Each process logged the outage as two JSON lines (down, back up), however many reconnects failed between.
+    for (const [name, p] of [
+      ['api', api],
+      ['worker', worker],
+    ] as const) {
+      const lines = p.output().trim().split('\n');
+      for (const line of lines) expect(() => JSON.parse(line), `${name}: ${line}`).not.toThrow();
+      const messages = lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
+      const about = messages.filter((m) => /redis/i.test(m));
+      expect(about, name).toEqual([
+        expect.stringMatching(/^redis down: redis:\/\/127\.0\.0\.1:\d+ is not reachable \(.+\)$/),
+        expect.stringMatching(/^redis back up: /),
+      ]);
+    }
   });
 });

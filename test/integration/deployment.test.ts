@@ -50,6 +50,7 @@ const LONG_RUNNING = ['frontend', 'backend-api', 'worker', 'redis', 'postgres'] 
 /** Variables of libs/config that the containers deliberately do not get, and why. */
 const NOT_FOR_CONTAINERS: Record<string, string> = {
   DASHBOARD_DIR: 'the frontend container (nginx) serves the dashboard, not the API',
+  REDIS_DEFAULT_URL: 'test-only: where `npm start` probes for Redis when REDIS_URL is unset (Compose sets REDIS_URL)',
 };
 /** Variables .env.example may document although neither libs/config nor the compose file names them. */
 const COMPOSE_BUILTINS = new Set(['COMPOSE_PROFILES', 'COMPOSE_PROJECT_NAME', 'COMPOSE_FILE']);

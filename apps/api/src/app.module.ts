@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ServeStaticModule } from '@nestjs/serve-static';
@@ -20,10 +20,14 @@ import { SettingsModule } from './settings/settings.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 
-/** The API process: HTTP controllers over the shared libs. */
+/**
+ * The API process: HTTP controllers over the shared libs. `pipeline` is how jobs run: by default the
+ * enqueue side (BullMQ queues in Redis, worker processes do the work); the embedded app passes the
+ * in-process runtime instead.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, pipeline: (Type | DynamicModule)[] = [QueuesModule, JobsModule]): DynamicModule {
     const dashboard = existsSync(path.join(config.dashboardDir, 'index.html'))
       ? [
           // Single-host mode: the built dashboard at /, with the SPA fallback outside the API's own routes.
@@ -41,8 +45,7 @@ export class AppModule {
         // Requests per client IP per minute; /health and the job streams are exempt (@SkipThrottle).
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.api.rateLimitPerMinute }]),
         PersistenceModule.forRoot(),
-        QueuesModule,
-        JobsModule,
+        ...pipeline,
         EventsModule,
         HealthModule,
         ProjectsModule,

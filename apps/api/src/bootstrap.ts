@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type INestApplication, NotFoundException } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, NotFoundException, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -17,19 +17,23 @@ import { connectJobEvents } from './events/job-events.server.js';
 /** Builds the API application (without listening), as main(), the tests and the OpenAPI script use it. */
 export async function createApiApp(
   config: AppConfig,
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; pipeline?: (Type | DynamicModule)[] } = {},
 ): Promise<NestExpressApplication> {
   // Routes match exactly as declared: `/API/projects` and `/api/projects/` are not `/api/projects`. Express
   // reads these settings when it creates its router, which the adapter's constructor already does: set them first.
   const server = express();
   server.set('case sensitive routing', true);
   server.set('strict routing', true);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(server), {
-    bufferLogs: true,
-    bodyParser: false,
-    preview: options.preview ?? false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, options.pipeline),
+    new ExpressAdapter(server),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      preview: options.preview ?? false,
+      abortOnError: false,
+    },
+  );
   if (!options.preview) app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // `?access_token=` is taken off the URL of every request before anything reads the query or logs the URL;
@@ -61,7 +65,8 @@ export async function createApiApp(
   app.enableShutdownHooks();
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  // Job events from the workers (and other API processes) over the Redis transport; never blocks start.
+  // Job events from the workers (and other API processes) over the Redis transport, or, embedded, from this
+  // process's own stages; never blocks start.
   if (!options.preview) await connectJobEvents(app, config);
   return app;
 }

@@ -4,6 +4,7 @@ import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
 import { DoctorCommand } from './commands/doctor.command.js';
 import { RunCommand } from './commands/run.command.js';
 import { ExtractCommand } from './commands/extract.command.js';
+import { ModelsCommand, ModelsPullCommand } from './commands/models.command.js';
 import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
 
 /** The `datafactory` CLI. Commands open what they need themselves (a migration needs no running ORM). */
@@ -23,6 +24,8 @@ export class CliModule {
         JobsListCommand,
         JobsShowCommand,
         JobsCancelCommand,
+        ModelsCommand,
+        ModelsPullCommand,
       ],
     };
   }

@@ -12,10 +12,21 @@ describe('loadConfig', () => {
       path: path.resolve('./data/datafactory.db'),
       busyTimeoutMs: 10_000,
     });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'df' });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'df', explicit: false });
     expect(c.llm.model).toBe('gpt-4o-mini');
     expect(c.llm.apiKey).toBeUndefined();
     expect(c.chromePath).toBe('/usr/bin/chromium');
+  });
+
+  it('tells a REDIS_URL that was set from the default address (npm start runs embedded only without one)', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379' }).redis).toMatchObject({
+      url: 'redis://10.0.0.5:6379',
+      explicit: true,
+    });
+    expect(loadConfig({ REDIS_DEFAULT_URL: 'redis://127.0.0.1:1' }).redis).toMatchObject({
+      url: 'redis://127.0.0.1:1',
+      explicit: false,
+    });
   });
 
   it.each([

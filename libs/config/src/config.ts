@@ -30,7 +30,11 @@ export interface AppConfig {
   port: number;
   dataDir: string;
   database: DatabaseConfig;
-  redis: { url: string; prefix: string };
+  /**
+   * `explicit`: REDIS_URL was set. Without it `npm start` probes `url` (the
+   * default address) and, when nothing answers, runs embedded (no Redis).
+   */
+  redis: { url: string; prefix: string; explicit: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /**
    * The operator's LLM endpoints. The key goes only to the default endpoint
@@ -46,6 +50,8 @@ export interface AppConfig {
    */
   crawl: { allowPrivateNetworks: boolean; trustedHosts: string[] };
   chromePath: string;
+  /** Where hub models (the toxicity check's) are downloaded from: a Hugging Face mirror, or the hub when unset. */
+  models: { hubUrl?: string };
   worker: { concurrency: number; shutdownTimeoutMs: number };
   dashboardDir: string;
   /** Where the CLI's `jobs` commands find a running API. */
@@ -181,7 +187,9 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: optionalString,
   DB_BUSY_TIMEOUT_MS: int(0, 600_000, 10_000),
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  // Test-only: where Redis is looked for when REDIS_URL is unset (the e2e test points it at a closed port).
+  REDIS_DEFAULT_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
     .string()
     .trim()
@@ -195,6 +203,7 @@ const EnvSchema = z.object({
   CRAWL_TRUSTED_HOSTS: hostPortList,
   LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   CHROME_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+  HF_ENDPOINT: url(['http:', 'https:']),
   WORKER_CONCURRENCY: int(1, 256, 4),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
   DASHBOARD_DIR: optionalString,
@@ -230,7 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     dataDir,
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DB_BUSY_TIMEOUT_MS),
-    redis: { url: e.REDIS_URL!, prefix: e.REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL ?? e.REDIS_DEFAULT_URL!,
+      prefix: e.REDIS_PREFIX,
+      explicit: e.REDIS_URL !== undefined,
+    },
     log: { level: e.LOG_LEVEL },
     llm: {
       apiKey: e.OPENAI_API_KEY,
@@ -240,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     crawl: { allowPrivateNetworks: e.CRAWL_ALLOW_PRIVATE_NETWORKS, trustedHosts: e.CRAWL_TRUSTED_HOSTS },
     chromePath: e.CHROME_PATH,
+    models: { hubUrl: e.HF_ENDPOINT },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(e.DASHBOARD_DIR)

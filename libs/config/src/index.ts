@@ -1,3 +1,4 @@
 export * from './config.js';
 export * from './config.module.js';
 export * from './logger.js';
+export * from './redis-probe.js';

@@ -8,3 +8,4 @@ export * from './queues.js';
 export * from './jobs.js';
 export * from './health.js';
 export * from './events.js';
+export * from './funnel.js';

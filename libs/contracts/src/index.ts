@@ -4,3 +4,4 @@ export * from './health.js';
 export * from './events.js';
 export * from './delay.js';
 export * from './job-config/index.js';
+export * from './funnel.js';

@@ -57,6 +57,13 @@ function frontMatter(card: string): Record<string, unknown> {
 }
 
 describe('dataset card', () => {
+  it('says how much of the job cost is estimated, and nothing when none is', () => {
+    expect(renderDatasetCard(input({ jobCostEstimated: 0.0023 }))).toContain(
+      '- Whole job (every LLM call): $0.0123 (of which $0.0023 estimated from token counts: calls whose reply or usage was lost)',
+    );
+    expect(renderDatasetCard(input())).toMatch(/- Whole job \(every LLM call\): \$0\.0123\n/);
+  });
+
   it('has Hugging Face YAML front matter that parses', () => {
     const fm = frontMatter(renderDatasetCard(input()));
     expect(fm).toEqual({
@@ -115,5 +122,51 @@ describe('dataset card', () => {
     const card = renderDatasetCard(input({ stats: new ExportStats(), files: [] }));
     expect(card).toContain('No examples.');
     expect(frontMatter(card).size_categories).toEqual(['n<1K']);
+  });
+});
+
+describe('the card’s "Where the rows went"', () => {
+  const funnel = {
+    jobId: 'j1',
+    template: 'qa',
+    final: true,
+    urlsGiven: 2,
+    urlsDiscovered: 0,
+    examplesPerChunk: 3,
+    exported: 1,
+    holds: false,
+    stages: [
+      {
+        stage: 'fetch' as const,
+        unit: 'url' as const,
+        input: 2,
+        invariant: 'urls = ok + failed',
+        holds: true,
+        outcomes: [
+          { outcome: 'ok', count: 1, next: true, reasons: [] },
+          { outcome: 'failed', count: 1, next: false, reasons: [{ code: 'robots', count: 1 }] },
+        ],
+      },
+      {
+        stage: 'generate' as const,
+        unit: 'example' as const,
+        input: 3,
+        invariant: 'examples = ok + failed',
+        holds: false,
+        outcomes: [{ outcome: 'ok', count: 2, next: true, reasons: [] }],
+      },
+    ],
+  };
+
+  it('has a row per stage with its drops and reasons, and says when a stage does not add up', () => {
+    const card = renderDatasetCard(input({ funnel }));
+    expect(card).toContain('| fetch | 2 urls | ok 1 | failed 1 (robots ×1) | yes |');
+    expect(card).toContain('| generate examples | 3 examples | ok 2 | — | **no** |');
+    expect(card).toContain('Examples asked = original chunks × 3 per chunk.');
+    expect(card).toContain('Some stage does not add up');
+  });
+
+  it('has no such section without a funnel', () => {
+    expect(renderDatasetCard(input())).not.toContain('Where the rows went');
   });
 });

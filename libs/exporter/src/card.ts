@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { formatReasons, type JobFunnel } from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
 import { type DatasetFormat, FORMAT_INFO } from './formats.js';
 import { byCount, type ExportStats } from './stats.js';
@@ -59,6 +60,10 @@ export interface DatasetCardInput {
   };
   /** The job's total LLM cost (USD). */
   jobCost: number | null;
+  /** Where the job's rows went (the card's "Where the rows went" section); absent: no section. */
+  funnel?: JobFunnel | null;
+  /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
+  jobCostEstimated?: number;
   productVersion: string;
 }
 
@@ -142,6 +147,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
+    ...funnelSection(c.funnel),
     '## Token lengths',
     '',
     tokens
@@ -172,7 +178,10 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
     '## Cost',
     '',
-    `- Whole job (every LLM call): ${c.jobCost === null ? 'unknown' : usd(c.jobCost)}`,
+    `- Whole job (every LLM call): ${c.jobCost === null ? 'unknown' : usd(c.jobCost)}` +
+      (c.jobCost !== null && c.jobCostEstimated
+        ? ` (of which ${usd(c.jobCostEstimated)} estimated from token counts: calls whose reply or usage was lost)`
+        : ''),
     `- Examples in this export: ${usd(s.costSum)}` +
       (s.costUnknown
         ? ` (plus ${s.costUnknown} example${s.costUnknown === 1 ? '' : 's'} whose model price is unknown)`
@@ -200,6 +209,54 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
   ];
   return lines.join('\n');
+}
+
+const STAGE_LABEL: Record<string, string> = {
+  fetch: 'fetch',
+  refine: 'extract text',
+  dedup: 'deduplicate chunks',
+  generate: 'generate examples',
+  inspect: 'quality control',
+  export: 'export',
+};
+
+/**
+ * "Where the rows went": the job's funnel as a table, one row per stage: what
+ * came in, what went on, and every drop with its reasons; then whether every
+ * stage adds up. Empty when there is no funnel.
+ */
+export function funnelSection(funnel: JobFunnel | null | undefined): string[] {
+  if (!funnel) return [];
+  const rows = funnel.stages.map((s) => {
+    const on = s.outcomes.filter((o) => o.next);
+    const off = s.outcomes.filter((o) => !o.next && o.count > 0);
+    const dropped = off
+      .map(
+        (o) =>
+          `${o.outcome.replace(/_/g, ' ')} ${o.count}${o.reasons.length ? ` (${formatReasons(o.reasons, 6)})` : ''}`,
+      )
+      .join('; ');
+    const passedOn = on.map((o) => `${o.outcome.replace(/_/g, ' ')} ${o.count}`).join(', ');
+    return `| ${STAGE_LABEL[s.stage] ?? s.stage} | ${s.input} ${s.unit}${s.input === 1 ? '' : 's'} | ${passedOn} | ${cell(dropped || '—')} | ${s.holds ? 'yes' : '**no**'} |`;
+  });
+  return [
+    '## Where the rows went',
+    '',
+    `Every URL, page, chunk and example of job \`${funnel.jobId}\`, counted from the stored rows: each stage's input ` +
+      'is split into what went on and what was dropped, with a reason code for every drop.' +
+      (funnel.examplesPerChunk !== null
+        ? ` Examples asked = original chunks × ${funnel.examplesPerChunk} per chunk.`
+        : ''),
+    '',
+    '| stage | in | went on | dropped (reasons) | adds up |',
+    '| --- | ---: | --- | --- | --- |',
+    ...rows,
+    '',
+    funnel.holds
+      ? 'Every stage adds up: its input equals the sum of its outcomes.'
+      : 'Some stage does not add up (see "adds up"): rows were lost or counted twice.',
+    '',
+  ];
 }
 
 function describeFormat(format: DatasetFormat): string {

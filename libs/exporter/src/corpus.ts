@@ -4,9 +4,10 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import { type ChunkExportRow, ExportReadRepository, MIN_UUID } from '@datafactory/persistence';
+import type { JobFunnel } from '@datafactory/contracts';
+import { type ChunkExportRow, ExportReadRepository, FunnelRepository, MIN_UUID } from '@datafactory/persistence';
 import { stringify } from 'yaml';
-import { type ExportedFile, sizeCategory } from './card.js';
+import { type ExportedFile, funnelSection, sizeCategory } from './card.js';
 import type { ExportConfig } from './config.js';
 import { FORMAT_INFO } from './formats.js';
 import { domainOf, type FlatColumn } from './shapes.js';
@@ -133,8 +134,9 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
     const sourcesPath = path.join(dir, 'sources.txt');
     const sources = await writeChunkSources(reads, input, sourcesPath);
 
+    const funnel = await new FunnelRepository(fork).funnel(input.jobId, { export: { records, leftOut: 0 } });
     const card = redactSecrets(
-      renderCorpusCard({ ...input, version, createdAt, records, tokens, languages, domains, sources, files }),
+      renderCorpusCard({ ...input, version, createdAt, records, tokens, languages, domains, sources, files, funnel }),
       input.secrets ?? [],
     );
     const cardPath = path.join(dir, 'README.md');
@@ -215,6 +217,7 @@ export function renderCorpusCard(c: {
   files: ExportedFile[];
   chunkSize: number | null;
   productVersion: string;
+  funnel?: JobFunnel | null;
 }): string {
   const languages = byCount(c.languages).map(([l]) => l);
   const domains = byCount(c.domains);
@@ -257,6 +260,7 @@ export function renderCorpusCard(c: {
     '| `chunk_index` | position of the chunk in its page |',
     '| `content_hash` | hash of the normalised text (for deduplication against other data) |',
     '',
+    ...funnelSection(c.funnel),
     '## Sources',
     '',
     `${c.sources} page(s), listed in \`sources.txt\`; by domain: ` +

@@ -7,7 +7,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
 import { ExampleStatus, type JobConfig, NO_TEMPLATE, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
-import { Job, TrainingExample } from '@datafactory/persistence';
+import { FunnelRepository, Job, TrainingExample } from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
@@ -45,6 +45,8 @@ export interface ExportJobOptions {
   secrets?: readonly (string | undefined | null)[];
   /** The clock of the version (tests). */
   now?: () => Date;
+  /** Examples asked per chunk, for the card's funnel (default: the job's setting, else what its rows show). */
+  examplesPerChunk?: number | null;
 }
 
 export interface ExportResult {
@@ -200,6 +202,10 @@ export async function exportJob(
     const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, options);
 
     const settings = jobSettings(job.config);
+    const funnel = await new FunnelRepository(readFork).funnel(jobId, {
+      examplesPerChunk: options.examplesPerChunk,
+      export: { records: stats.records, leftOut: stats.skipped },
+    });
     const cardInput: DatasetCardInput = {
       projectName,
       projectId,
@@ -214,6 +220,8 @@ export async function exportJob(
       sourceDocuments,
       settings,
       jobCost,
+      funnel,
+      jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
     };
     const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);

@@ -19,7 +19,10 @@ export {
   TOXICITY_LABELS,
   isLocalModel,
   modelCacheDir,
+  modelFolderProblem,
+  ONNX_FILES,
   type ToxicityModelOptions,
   type ToxicityScores,
 } from './checks/toxicity.js';
 export { LlmJudge, judgeCost, type JudgeUsage, type LlmJudgeOptions } from './checks/judge.js';
+export * from './model-install.js';

@@ -1,12 +1,17 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { QueueName } from '@datafactory/contracts';
+import { jobCancelChannel, QueueName } from '@datafactory/contracts';
 import type { Queue } from 'bullmq';
+import { RedisClient } from './redis.js';
 
 /** How a stage hands items to the next one: BullMQ in the worker, in memory in `datafactory run`. */
 export abstract class Dispatcher {
   /** Adds an item; `id` makes it idempotent (adding the same id twice runs it once). */
   abstract enqueue(queue: QueueName, data: object, id: string): Promise<void>;
+  /** Can it take work now? (False while Redis is down; job creation then answers 503 at once.) */
+  abstract isReady(): boolean;
+  /** Tells every process working on the job to abort its in-flight items (they also check the job's status). */
+  abstract cancel(jobId: string): Promise<void>;
 }
 
 /** Retries of a per-item queue job before its item is recorded as failed. */
@@ -22,6 +27,7 @@ export class BullDispatcher extends Dispatcher {
     @InjectQueue(QueueName.Generate) generate: Queue,
     @InjectQueue(QueueName.Inspect) inspect: Queue,
     @InjectQueue(QueueName.Export) exportQueue: Queue,
+    private readonly redis: RedisClient,
   ) {
     super();
     this.queues = { crawl, refine, generate, inspect, export: exportQueue };
@@ -36,5 +42,13 @@ export class BullDispatcher extends Dispatcher {
       attempts: ITEM_ATTEMPTS,
       backoff: { type: 'exponential', delay: 1_000 },
     });
+  }
+
+  isReady(): boolean {
+    return this.redis.redis.status === 'ready';
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.redis.redis.publish(jobCancelChannel(this.redis.prefix), jobId);
   }
 }

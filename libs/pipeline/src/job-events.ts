@@ -1,9 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientRedis } from '@nestjs/microservices';
-import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { Injectable, Logger } from '@nestjs/common';
 import { jobEventsChannel, type JobEvent } from '@datafactory/contracts';
 import { Subject, type Observable } from 'rxjs';
-import { reconnectForever, redisOptionsFromUrl } from './redis.js';
+import { RedisClient } from './redis.js';
 
 /** Where a process sends the events of the jobs it works on. */
 export abstract class JobEventsPublisher {
@@ -17,25 +15,24 @@ export abstract class JobEventsPublisher {
  * that a reconnecting client does not get back from the database.
  */
 @Injectable()
-export class RedisJobEventsPublisher extends JobEventsPublisher implements OnApplicationShutdown {
+export class RedisJobEventsPublisher extends JobEventsPublisher {
   private readonly logger = new Logger(RedisJobEventsPublisher.name);
-  private readonly client: ClientRedis;
   private readonly channel: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(private readonly client: RedisClient) {
     super();
-    this.channel = jobEventsChannel(config.redis.prefix);
-    this.client = new ClientRedis({ ...redisOptionsFromUrl(config.redis.url), retryStrategy: reconnectForever });
+    this.channel = jobEventsChannel(client.prefix);
   }
 
+  /**
+   * A packet as Nest's Redis transport frames an event (`{ pattern, data }` on the pattern's channel), on the
+   * process's RedisClient: it fails at once while Redis is down, and RedisClient reports the outage once
+   * (Nest's ClientRedis would log every reconnect attempt, and give up reconnecting after the first).
+   */
   publish(event: JobEvent): void {
-    this.client.emit(this.channel, event).subscribe({
-      error: (e: Error) => this.logger.debug(`job event not published: ${e.message}`),
-    });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+    this.client.redis
+      .publish(this.channel, JSON.stringify({ pattern: this.channel, data: event }))
+      .catch((e: Error) => this.logger.debug(`job event not published: ${e.message}`));
   }
 }
 

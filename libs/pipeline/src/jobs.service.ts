@@ -6,7 +6,6 @@ import {
   emptyProgress,
   FINAL_JOB_STATUSES,
   isUuid,
-  jobCancelChannel,
   JobStatus,
   QueueName,
   Stage,
@@ -17,8 +16,8 @@ import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
 import { JobLogService } from './job-log.service.js';
 import { operatorPolicy } from './operator-policy.js';
-import { checkTemplateExists } from './preflight.js';
-import { RedisClient, withTimeout } from './redis.js';
+import { preflightJob } from './preflight.js';
+import { withTimeout } from './redis.js';
 
 /** The queue (Redis) cannot take the job now (the API answers 503); no job is left running. */
 export class QueueUnavailableError extends Error {
@@ -51,7 +50,6 @@ export class JobsService {
     private readonly dispatcher: Dispatcher,
     private readonly events: JobEventsPublisher,
     private readonly logs: JobLogService,
-    private readonly redis: RedisClient,
   ) {}
 
   /** Validates the request, stores the job and dispatches its URLs; throws JobInputError or NotFoundError. */
@@ -78,7 +76,7 @@ export class JobsService {
   private async enqueueOrFail(job: Job): Promise<void> {
     const unavailable = `queue unavailable: Redis at ${redactUrl(this.config.redis.url)} is not reachable`;
     let problem: string | undefined;
-    if (this.redis.redis.status !== 'ready') {
+    if (!this.dispatcher.isReady()) {
       problem = unavailable;
     } else {
       const pending = this.dispatcher.enqueue(
@@ -110,7 +108,7 @@ export class JobsService {
     job.completedAt = new Date();
     await em.flush();
     try {
-      await this.redis.redis.publish(jobCancelChannel(this.redis.prefix), jobId);
+      await this.dispatcher.cancel(jobId);
     } catch {
       // Redis down: workers also see the status in the database before each item.
     }
@@ -141,7 +139,7 @@ export async function createJobRow(
   const urls = [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config ?? project.config, await operatorPolicy(app));
   // Checked before anything is fetched or paid for: a job whose every chunk would fail is refused now.
-  await checkTemplateExists(app.dataDir, config.generation.template);
+  await preflightJob(app.dataDir, config);
   const progress = emptyProgress();
   progress[Stage.Crawler].total = urls.length;
   const job = em.create(Job, {

@@ -1,6 +1,16 @@
-import type { QueueName } from '@datafactory/contracts';
+import { QueueName } from '@datafactory/contracts';
 import { Dispatcher, ITEM_ATTEMPTS } from './dispatcher.js';
 import type { StageHandler } from './stage-handlers.js';
+
+/** Items in flight per queue in one process (`datafactory run`, embedded `npm start`). */
+export const IN_PROCESS_CONCURRENCY: Partial<Record<QueueName, number>> = {
+  [QueueName.Crawl]: 1,
+  [QueueName.Refine]: 2,
+  // The job's own max_concurrent_llm limits calls; this only bounds queued chunks in flight.
+  [QueueName.Generate]: 64,
+  [QueueName.Inspect]: 4,
+  [QueueName.Export]: 1,
+};
 
 interface Item {
   queue: QueueName;
@@ -20,6 +30,10 @@ export class LocalDispatcher extends Dispatcher {
   private readonly seen = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private readonly controller = new AbortController();
+  /** Per pipeline job, aborted by cancel(); forgotten when the dispatcher is idle. */
+  private readonly jobControllers = new Map<string, AbortController>();
+  /** Items queued or running per pipeline job. */
+  private readonly busy = new Map<string, number>();
 
   constructor(
     private readonly concurrency: Partial<Record<QueueName, number>> = {},
@@ -38,11 +52,25 @@ export class LocalDispatcher extends Dispatcher {
     this.controller.abort(reason);
   }
 
+  isReady(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    this.controllerFor(jobId).abort(new Error(`job ${jobId} was cancelled`));
+  }
+
+  /** The job ids with items queued or running (what a stopping process leaves unfinished). */
+  busyJobs(): string[] {
+    return [...this.busy.keys()];
+  }
+
   async enqueue(queue: QueueName, data: object, id: string): Promise<void> {
     if (this.seen.has(id)) return;
     this.seen.add(id);
     const list = this.waiting.get(queue) ?? [];
     list.push({ queue, data, attempt: 1 });
+    this.track(data, +1);
     this.waiting.set(queue, list);
     queueMicrotask(() => this.pump(queue));
   }
@@ -67,8 +95,13 @@ export class LocalDispatcher extends Dispatcher {
       this.running.set(queue, (this.running.get(queue) ?? 0) + 1);
       void this.run(item).finally(() => {
         this.running.set(queue, (this.running.get(queue) ?? 1) - 1);
+        this.track(item.data, -1);
         this.pump(queue);
         if (this.isIdle()) {
+          // Everything enqueued has settled, so no id can come back: a long-running (embedded) process
+          // does not keep every item id and job it ever saw.
+          this.seen.clear();
+          this.jobControllers.clear();
           const waiters = this.idleWaiters;
           this.idleWaiters = [];
           waiters.forEach((w) => w());
@@ -84,11 +117,15 @@ export class LocalDispatcher extends Dispatcher {
       console.error(`datafactory: no handler for queue "${item.queue}"; item dropped`);
       return;
     }
+    const jobId = jobIdOf(item.data);
+    const signal = jobId
+      ? AbortSignal.any([this.controller.signal, this.controllerFor(jobId).signal])
+      : this.controller.signal;
     try {
-      await handler.handle(item.data, { signal: this.controller.signal, attempt: item.attempt });
+      await handler.handle(item.data, { signal, attempt: item.attempt });
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      const unrecoverable = error.name === 'UnrecoverableError' || this.controller.signal.aborted;
+      const unrecoverable = error.name === 'UnrecoverableError' || signal.aborted;
       if (!unrecoverable && item.attempt < ITEM_ATTEMPTS) {
         await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** (item.attempt - 1)));
         await this.run({ ...item, attempt: item.attempt + 1 });
@@ -97,4 +134,26 @@ export class LocalDispatcher extends Dispatcher {
       await handler.fail(item.data, error);
     }
   }
+
+  private track(data: object, delta: number): void {
+    const jobId = jobIdOf(data);
+    if (!jobId) return;
+    const n = (this.busy.get(jobId) ?? 0) + delta;
+    if (n > 0) this.busy.set(jobId, n);
+    else this.busy.delete(jobId);
+  }
+
+  private controllerFor(jobId: string): AbortController {
+    let controller = this.jobControllers.get(jobId);
+    if (!controller) {
+      controller = new AbortController();
+      this.jobControllers.set(jobId, controller);
+    }
+    return controller;
+  }
+}
+
+function jobIdOf(data: object): string | undefined {
+  const id = (data as { jobId?: unknown }).jobId;
+  return typeof id === 'string' ? id : undefined;
 }

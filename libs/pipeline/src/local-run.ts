@@ -1,12 +1,13 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { AppConfig } from '@datafactory/config';
-import { type CrawlItem, type JobEvent, JobStatus, QueueName } from '@datafactory/contracts';
+import { type CrawlItem, type JobEvent, type JobFunnel, JobStatus, QueueName } from '@datafactory/contracts';
 import { createOrmConfig, Export, Job, migrateDatabase, Project } from '@datafactory/persistence';
 import type { Crawler } from '@datafactory/crawler';
 import { createStageHandlers } from './handlers/index.js';
-import { LocalDispatcher } from './local-dispatcher.js';
+import { IN_PROCESS_CONCURRENCY, LocalDispatcher } from './local-dispatcher.js';
 import { LocalJobEventsPublisher } from './job-events.js';
 import { createJobRow } from './jobs.service.js';
+import { loadJobFunnel } from './funnel.js';
 
 export interface LocalRunOptions {
   urls: string[];
@@ -23,6 +24,8 @@ export interface LocalRunOptions {
 export interface LocalRunResult {
   job: Job;
   export: Export | null;
+  /** Where every row went. */
+  funnel: JobFunnel | null;
 }
 
 /**
@@ -35,14 +38,7 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
   const orm = await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
   const events = new LocalJobEventsPublisher();
   const subscription = options.onEvent ? events.events$.subscribe(options.onEvent) : undefined;
-  const dispatcher = new LocalDispatcher({
-    [QueueName.Crawl]: 1,
-    [QueueName.Refine]: 2,
-    // The job's own max_concurrent_llm limits calls; this only bounds queued chunks in flight.
-    [QueueName.Generate]: 64,
-    [QueueName.Inspect]: 4,
-    [QueueName.Export]: 1,
-  });
+  const dispatcher = new LocalDispatcher(IN_PROCESS_CONCURRENCY);
   const set = createStageHandlers({ em: orm.em, config, events, dispatcher, crawler: options.crawler });
   dispatcher.register(set.handlers);
   const onAbort = () => dispatcher.abort(new Error('interrupted'));
@@ -68,7 +64,8 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
     }
     const final = await orm.em.fork().findOneOrFail(Job, { id: job.id });
     const exported = await orm.em.fork().findOne(Export, { job: job.id }, { orderBy: { createdAt: 'desc' } });
-    return { job: final, export: exported };
+    const funnel = await loadJobFunnel(orm.em, job.id, { dataDir: config.dataDir });
+    return { job: final, export: exported, funnel };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     subscription?.unsubscribe();

@@ -1,14 +1,24 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { NO_TEMPLATE } from '@datafactory/contracts';
-import { loadQualityReport } from '@datafactory/inspector';
-import { JobRepository } from '@datafactory/persistence';
+import {
+  type FunnelOutcome,
+  type FunnelReason,
+  FunnelStageName,
+  formatReasons,
+  funnelCount,
+  type JobFunnel,
+  NO_TEMPLATE,
+} from '@datafactory/contracts';
+import { loadQualityReport, type QualityReport } from '@datafactory/inspector';
+import { FunnelRepository } from '@datafactory/persistence';
 
-const tally = (m: Map<string, number>, limit = 4) =>
-  [...m.entries()]
+/** The reasons of several outcomes, merged, most frequent first. */
+function reasonsOf(outcomes: readonly FunnelOutcome[]): FunnelReason[] {
+  const m = new Map<string, number>();
+  for (const o of outcomes) for (const r of o.reasons) m.set(r.code, (m.get(r.code) ?? 0) + r.count);
+  return [...m.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, limit)
-    .map(([code, n]) => `${code} ×${n}`)
-    .join(', ');
+    .map(([code, count]) => ({ code, count }));
+}
 
 /** What to tell a user about a reason code, when there is something they can do. */
 const HINTS: Record<string, string> = {
@@ -24,22 +34,39 @@ const HINTS: Record<string, string> = {
  * toxicity unavailable ×324 (...)".
  */
 export async function explainEmptyExport(em: EntityManager, jobId: string, template: string): Promise<string> {
-  const c = await new JobRepository(em).failureCounts(jobId);
-  if (c.documents === 0) return 'the job had no URL to fetch';
-  if (c.fetched === 0) {
-    const top = [...c.fetchFailures.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const funnel = await new FunnelRepository(em).funnel(jobId);
+  if (!funnel) return `job ${jobId} is gone`;
+  return explainFromFunnel(funnel, template, () => loadQualityReport(em, jobId));
+}
+
+/** The sentence of explainEmptyExport, from the job's funnel (the quality report adds what the checks said). */
+export async function explainFromFunnel(
+  funnel: JobFunnel,
+  template: string,
+  qualityReport: () => Promise<QualityReport>,
+): Promise<string> {
+  const of = (stage: FunnelStageName) => funnel.stages.find((s) => s.stage === stage);
+  const drops = (stage: FunnelStageName) =>
+    formatReasons(reasonsOf(of(stage)?.outcomes.filter((o) => !o.next && o.outcome !== 'pending') ?? []));
+  const fetch = of(FunnelStageName.Fetch)!;
+  const fetched = funnelCount(funnel, FunnelStageName.Fetch, 'ok');
+  if (fetch.input === 0) return 'the job had no URL to fetch';
+  if (fetched === 0) {
+    const top = reasonsOf(fetch.outcomes.filter((o) => !o.next))[0]?.code;
     const hint = top && HINTS[top] ? ` — ${HINTS[top]}` : '';
-    return `all ${c.documents} URL(s) failed: ${tally(c.fetchFailures)}${hint}`;
+    return `all ${fetch.input} URL(s) failed: ${drops(FunnelStageName.Fetch)}${hint}`;
   }
-  if (c.refined === 0) {
-    return `none of the ${c.fetched} fetched page(s) had text to use: ${tally(c.refineFailures) || 'no chunk was made'}`;
+  const refined = funnelCount(funnel, FunnelStageName.Refine, 'ok');
+  if (refined === 0) {
+    return `none of the ${fetched} fetched page(s) had text to use: ${drops(FunnelStageName.Refine) || 'no chunk was made'}`;
   }
-  if (template === NO_TEMPLATE) return `the ${c.refined} refined page(s) left no original chunk`;
-  if (c.examples === 0) return `no example was generated from the ${c.refined} refined page(s)`;
-  if (c.examplesOk === 0) {
-    return `none of the ${c.examples} example(s) asked for was generated: ${tally(c.exampleFailures)}`;
-  }
-  const report = await loadQualityReport(em, jobId);
+  if (template === NO_TEMPLATE) return `the ${refined} refined page(s) left no original chunk`;
+  const generate = of(FunnelStageName.Generate);
+  const asked = generate?.input ?? 0;
+  if (asked === 0) return `no example was generated from the ${refined} refined page(s)`;
+  const ok = funnelCount(funnel, FunnelStageName.Generate, 'ok');
+  if (ok === 0) return `none of the ${asked} example(s) asked for was generated: ${drops(FunnelStageName.Generate)}`;
+  const report = await qualityReport();
   const failing = Object.entries(report.checks)
     .flatMap(([check, s]) => [
       ...(s.unavailable ? [[`${check} unavailable`, s.unavailable] as const] : []),
@@ -51,5 +78,5 @@ export async function explainEmptyExport(em: EntityManager, jobId: string, templ
   const unavailable = report.unavailableChecks.length
     ? ` (${report.unavailableChecks.map((check) => `${check}: ${report.checks[check]?.unavailableReason ?? 'unavailable'}`).join('; ')})`
     : '';
-  return `0 of ${c.examplesOk} example(s) passed quality control: ${failing.join(', ') || 'not inspected'}${unavailable}`;
+  return `0 of ${ok} example(s) passed quality control: ${failing.join(', ') || 'not inspected'}${unavailable}`;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@datafactory/config';
+import { APP_CONFIG, type AppConfig, redactUrl } from '@datafactory/config';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not URLs). */
@@ -20,7 +20,9 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 export const reconnectForever = (times: number): number => Math.min(200 * times, 2_000);
 
 /**
- * The process's own Redis client for small commands (heartbeats, health).
+ * The process's own Redis client for small commands (heartbeats, health, job
+ * events and cancels published), and the one that reports outages: every
+ * other Redis connection of the process stays quiet.
  * Commands fail fast while Redis is down instead of queueing, so /health
  * answers at once.
  */
@@ -40,13 +42,15 @@ export class RedisClient implements OnApplicationShutdown {
       connectTimeout: 2_000,
       retryStrategy: reconnectForever,
     });
+    // ioredis emits an error on every reconnect attempt, and the message changes (refused, timed out, reset):
+    // one line when Redis goes away and one when it is back, whatever happens in between.
+    const where = redactUrl(config.redis.url);
     this.redis.on('error', (err: Error) => {
-      // ioredis repeats the same error on every reconnect attempt; log changes only.
-      if (err.message !== this.lastError) this.logger.warn(`redis: ${err.message}`);
+      if (this.lastError === undefined) this.logger.warn(`redis down: ${where} is not reachable (${err.message})`);
       this.lastError = err.message;
     });
     this.redis.on('ready', () => {
-      if (this.lastError) this.logger.log('redis: connected again');
+      if (this.lastError !== undefined) this.logger.log(`redis back up: ${where}`);
       this.lastError = undefined;
     });
   }

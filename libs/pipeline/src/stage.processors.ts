@@ -65,6 +65,13 @@ abstract class StageProcessor extends WorkerHost implements OnApplicationBootstr
     }
   }
 
+  /**
+   * Without a listener BullMQ prints a multi-line stack for every failed reconnect of the worker's connections;
+   * RedisClient already logs one line per outage transition (down, back up).
+   */
+  @OnWorkerEvent('error')
+  onError(): void {}
+
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, error: Error): void {
     this.logger.warn(`${this.queue} job ${job?.id ?? '?'} failed: ${error.message}`);

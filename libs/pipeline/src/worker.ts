@@ -14,5 +14,6 @@ export * from './local-dispatcher.js';
 export * from './handlers/index.js';
 export * from './stage-handlers.module.js';
 export * from './local-run.js';
+export * from './embedded-pipeline.module.js';
 export * from './llm-slots.js';
 export * from './outcome.js';

@@ -2,7 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { ServerRedis } from '@nestjs/microservices';
 import type { AppConfig } from '@datafactory/config';
 import { jobEventsChannel } from '@datafactory/contracts';
-import { reconnectForever, redisOptionsFromUrl } from '@datafactory/pipeline';
+import {
+  JobEventsPublisher,
+  LocalJobEventsPublisher,
+  reconnectForever,
+  redisOptionsFromUrl,
+} from '@datafactory/pipeline';
 import { JobEventsHub } from './job-events.hub.js';
 
 /**
@@ -14,11 +19,11 @@ import { JobEventsHub } from './job-events.hub.js';
  * - ServerRedis.start() subscribes only after both connections are up and
  *   fails listen() when the first attempt fails; here the subscriptions are
  *   issued at once (ioredis queues them until Redis is reachable and
- *   re-subscribes after every reconnect) and listen() returns immediately.
+ *   re-subscribes after every reconnect) and listen() returns immediately;
+ * - its connections log nothing: the API's RedisClient logs one line per
+ *   outage transition.
  */
 export class JobEventsServer extends ServerRedis {
-  private lastError?: string;
-
   override createRetryStrategy(times: number): number | undefined {
     return this.isManuallyClosed ? undefined : reconnectForever(times);
   }
@@ -31,25 +36,32 @@ export class JobEventsServer extends ServerRedis {
     callback?.();
   }
 
-  /** ioredis repeats the same error on every reconnect attempt: log changes only. */
+  /** RedisClient reports an outage once (down, back up); these connections stay quiet. */
   override registerErrorListener(client: { on(event: 'error', fn: (err: Error) => void): void }): void {
-    client.on('error', (err) => {
-      if (err.message !== this.lastError) this.logger.warn(`job events: redis: ${err.message}`);
-      this.lastError = err.message;
-    });
+    client.on('error', () => undefined);
   }
+
+  /** ServerRedis would log every reconnect attempt. */
+  override registerReconnectListener(): void {}
 
   override registerReadyListener(client: { on(event: string, fn: () => void): void }): void {
     client.on('ready', () => {
-      this.lastError = undefined;
       this.wasInitialConnectionSuccessful = true;
     });
   }
 }
 
-/** Subscribes the API to the install's job-event channel; events go to the JobEventsHub. */
+/**
+ * Subscribes the API to the install's job-event channel; events go to the JobEventsHub. Embedded (the
+ * stages in this process, no Redis), the hub takes the events this process publishes instead.
+ */
 export async function connectJobEvents(app: INestApplication, config: AppConfig): Promise<void> {
   const hub = app.get(JobEventsHub);
+  const publisher = app.get(JobEventsPublisher);
+  if (publisher instanceof LocalJobEventsPublisher) {
+    publisher.events$.subscribe((event) => hub.receive(event));
+    return;
+  }
   const server = new JobEventsServer({ ...redisOptionsFromUrl(config.redis.url), retryStrategy: reconnectForever });
   server.addHandler(jobEventsChannel(config.redis.prefix), async (event: unknown) => hub.receive(event), true);
   app.connectMicroservice({ strategy: server });

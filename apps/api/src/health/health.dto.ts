@@ -17,6 +17,12 @@ export class WorkersHealthDto extends ComponentHealthDto {
 
 export class HealthResponseDto {
   @ApiProperty({ enum: ['ok', 'down'] }) status!: 'ok' | 'down';
+  @ApiProperty({
+    enum: ['embedded', 'distributed'],
+    description:
+      'distributed: jobs go through Redis to worker processes; embedded: the stages run in this process, no Redis.',
+  })
+  mode!: 'embedded' | 'distributed';
   @ApiProperty({ type: [String], example: ['redis'], description: 'The components that are down.' }) down!: string[];
   @ApiProperty({ type: DatabaseHealthDto }) database!: DatabaseHealthDto;
   @ApiProperty({ type: ComponentHealthDto }) redis!: ComponentHealthDto;

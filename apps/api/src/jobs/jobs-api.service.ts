@@ -1,8 +1,10 @@
 import { EntityManager } from '@mikro-orm/core';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { LOG_LEVELS, type LogLevel } from '@datafactory/contracts';
 import { Job, JobLog, Project } from '@datafactory/persistence';
-import { isUuid, JobsService, NotFoundError } from '@datafactory/pipeline';
+import { isUuid, JobsService, loadJobFunnel, NotFoundError } from '@datafactory/pipeline';
+import type { JobFunnelResponseDto } from './funnel.dto.js';
 import type { CreateJobRequestDto, JobLogPageResponseDto, JobPageResponseDto, JobResponseDto } from './job.dto.js';
 import { toJobLogResponse, toJobResponse } from './job.mapper.js';
 
@@ -17,6 +19,7 @@ export class JobsApiService {
   constructor(
     private readonly em: EntityManager,
     private readonly jobs: JobsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(projectId: string, body: CreateJobRequestDto): Promise<JobResponseDto> {
@@ -38,6 +41,14 @@ export class JobsApiService {
 
   async get(jobId: string): Promise<JobResponseDto> {
     return toJobResponse(await this.find(jobId));
+  }
+
+  /** Where every row of the job went, computed from its stored rows. */
+  async funnel(jobId: string): Promise<JobFunnelResponseDto> {
+    const job = await this.find(jobId);
+    const funnel = await loadJobFunnel(this.em, job.id, { dataDir: this.config.dataDir });
+    if (!funnel) throw new NotFoundError(`job ${jobId} not found`);
+    return funnel;
   }
 
   async cancel(jobId: string): Promise<JobResponseDto> {

@@ -21,6 +21,7 @@ import {
   JobPageResponseDto,
   JobResponseDto,
 } from './job.dto.js';
+import { JobFunnelResponseDto } from './funnel.dto.js';
 import { JobStreamService } from './job-stream.service.js';
 import { JobsApiService } from './jobs-api.service.js';
 
@@ -71,6 +72,23 @@ export class JobsController {
   @ApiErrors(429)
   get(@Param('id') id: string): Promise<JobResponseDto> {
     return this.jobs.get(id);
+  }
+
+  @Get('funnel')
+  @ApiOperation({
+    summary: 'Where every row of a job went',
+    description:
+      'The funnel, computed from the stored rows (not from the progress counters): URLs → fetched / skipped / ' +
+      'failed → pages with text / no text / failed → chunks → originals / exact / near duplicates → examples ' +
+      'asked (original chunks × examples per chunk) → generated ok / failed → passed / rejected → exported. ' +
+      'Every drop carries reason codes with counts; each stage says whether its input equals the sum of its ' +
+      'outcomes. A route of its own, not part of `GET /api/jobs/{id}`: it reads every table of the job, and ' +
+      'the job itself is polled often.',
+  })
+  @ApiOkResponse({ type: JobFunnelResponseDto })
+  @ApiErrors(429)
+  funnel(@Param('id') id: string): Promise<JobFunnelResponseDto> {
+    return this.jobs.funnel(id);
   }
 
   @Post('cancel')

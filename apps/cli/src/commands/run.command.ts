@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
-import { type JobEvent, type JobProgress, STAGES } from '@datafactory/contracts';
+import { formatFunnel, type JobEvent, type JobProgress, STAGES } from '@datafactory/contracts';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { cp, mkdir, readFile } from 'node:fs/promises';
@@ -89,10 +89,21 @@ export class RunCommand extends CommandRunner {
       process.off('SIGINT', interrupt);
       view.finish();
     }
-    const { job, export: exported } = result;
+    const { job, export: exported, funnel } = result;
     console.log(`job ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ''}`);
-    console.log(progressLines(job.progress).join('\n'));
-    console.log(`cost: $${Number(job.costTotal).toFixed(4)}`);
+    // The summary is the funnel: where every row went, with the reasons of every drop.
+    if (funnel)
+      console.log(
+        `where the rows went:\n${formatFunnel(funnel)
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+      );
+    else console.log(progressLines(job.progress).join('\n'));
+    const estimated = Number(job.costEstimated ?? 0);
+    console.log(
+      `cost: $${Number(job.costTotal).toFixed(4)}` +
+        (estimated > 0 ? ` (of which $${estimated.toFixed(4)} estimated: calls whose reply or usage was lost)` : ''),
+    );
     // Exit codes: 0 when the job completed with a dataset; 1 when it failed (nothing exported: the line
     // above says why), was cancelled or was interrupted.
     process.exitCode = job.status === 'completed' ? 0 : 1;

@@ -128,11 +128,20 @@ async function checkRedis(config: AppConfig): Promise<CheckResult> {
       detail: `${redactUrl(config.redis.url)} (Redis ${version}), prefix "${config.redis.prefix}"`,
     };
   } catch (e) {
+    if (!config.redis.explicit) {
+      // What `npm start` also sees: no REDIS_URL and nothing at the default address means embedded mode.
+      return {
+        name: 'redis',
+        status: 'warn',
+        detail: `none at ${redactUrl(config.redis.url)} and REDIS_URL is not set: \`npm start\` runs embedded (one process, in-memory queues)`,
+        fix: 'for workers in other processes or machines, start Redis (`redis-server --daemonize yes`) or set REDIS_URL',
+      };
+    }
     return {
       name: 'redis',
       status: 'fail',
       detail: `cannot reach ${redactUrl(config.redis.url)}: ${(e as Error).message}`,
-      fix: 'start Redis (`redis-server --daemonize yes`) or set REDIS_URL',
+      fix: 'start Redis (`redis-server --daemonize yes`) or unset REDIS_URL to run embedded',
     };
   }
 }

@@ -79,7 +79,10 @@ export const QualitySection = section(
       dtype: oneOf(['fp32', 'q8']).default('fp32'),
     }),
     judge: part('judge', {
-      /** The model that judges; null = the job's generation model (or LLM_MODEL). */
+      /**
+       * The model that judges, on the job's endpoint. Required when `checks` has `judge` (job creation refuses
+       * null then); null in a stored row of an earlier job means the job's generation model.
+       */
       model: nonEmptyString().nullable().default(null),
       /** Judge score (0–1, the mean of faithfulness and usefulness mapped from 1–5) below which the check fails. */
       min_score: number(0, 1).default(0.5),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QualityConfig } from '../config.js';
 import { round } from '../text.js';
@@ -39,6 +39,8 @@ export interface ToxicityModelOptions {
   dtype?: QualityConfig['toxicity']['dtype'];
   /** Tokens kept per text (BERT's limit is 512). */
   maxTokens?: number;
+  /** A Hugging Face mirror to download hub models from (HF_ENDPOINT); default https://huggingface.co. */
+  hubUrl?: string;
 }
 
 /** The model could not be loaded: the toxicity check reports `unavailable` with this message. */
@@ -52,6 +54,34 @@ export class ToxicityModelUnavailableError extends Error {
 /** Folder where hub models are cached under DATA_DIR. */
 export function modelCacheDir(dataDir: string): string {
   return path.join(dataDir, 'models');
+}
+
+/** The ONNX file the loader reads for each dtype (the layout of Xenova's exports). */
+export const ONNX_FILES: Record<QualityConfig['toxicity']['dtype'], string> = {
+  fp32: 'onnx/model.onnx',
+  q8: 'onnx/model_quantized.onnx',
+};
+
+/**
+ * What a model folder lacks for this loader (config.json with id2label,
+ * tokenizer.json, tokenizer_config.json, the ONNX file of `dtype`), as one
+ * sentence; null when it has everything.
+ */
+export function modelFolderProblem(dir: string, dtype: QualityConfig['toxicity']['dtype'] = 'fp32'): string | null {
+  if (!existsSync(dir)) return `${dir} does not exist`;
+  const missing = ['config.json', 'tokenizer.json', 'tokenizer_config.json', ONNX_FILES[dtype]].filter(
+    (f) => !existsSync(path.join(dir, f)),
+  );
+  if (missing.length) {
+    return `${dir} is not a toxicity model folder: missing ${missing.join(', ')} (copy the whole folder of an ONNX export such as Xenova/toxic-bert)`;
+  }
+  try {
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { id2label?: object };
+    if (!config.id2label || Object.keys(config.id2label).length === 0) return `${dir}/config.json has no id2label`;
+  } catch (e) {
+    return `${dir}/config.json is not JSON (${(e as Error).message})`;
+  }
+  return null;
 }
 
 /** True when `model` names a folder rather than a hub id. */
@@ -87,8 +117,12 @@ export class ToxicityClassifier {
 
   /** Loads the model; throws ToxicityModelUnavailableError saying why it cannot be had. */
   static async load(options: ToxicityModelOptions): Promise<ToxicityClassifier> {
-    const local = isLocalModel(options.model);
-    const source = local ? path.resolve(options.model) : options.model;
+    // A hub model already complete in the cache folder (downloaded, or installed by `datafactory models pull
+    // --from`) is loaded as a folder: @huggingface/transformers 4.3 asks the hub about the tokenizer's files
+    // even when the model is cached and local_files_only is set, which fails on an offline machine.
+    const cached = isLocalModel(options.model) || !options.cacheDir ? undefined : cachedFolder(options);
+    const local = cached !== undefined || isLocalModel(options.model);
+    const source = cached ?? (local ? path.resolve(options.model) : options.model);
     if (local && !existsSync(path.join(source, 'config.json'))) {
       throw new ToxicityModelUnavailableError(
         `toxicity model folder ${source} not found (or has no config.json): put an ONNX export of toxic-bert there, or set quality.toxicity.model to a hub id`,
@@ -112,7 +146,9 @@ export class ToxicityClassifier {
         { cause: e },
       );
     }
-    const { AutoModelForSequenceClassification, AutoTokenizer } = transformers;
+    const { AutoModelForSequenceClassification, AutoTokenizer, env } = transformers;
+    // The library's setting is process-wide; every loader of this process passes the operator's one value.
+    if (options.hubUrl) env.remoteHost = options.hubUrl.endsWith('/') ? options.hubUrl : `${options.hubUrl}/`;
     try {
       const tokenizer = (await AutoTokenizer.from_pretrained(source, pretrained)) as unknown as Tokenizer;
       const model = (await AutoModelForSequenceClassification.from_pretrained(source, {
@@ -165,6 +201,14 @@ export class ToxicityClassifier {
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
+}
+
+/** DATA_DIR/models/<hub id>, when it holds everything the loader reads. */
+function cachedFolder(options: ToxicityModelOptions): string | undefined {
+  const parts = options.model.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  const dir = path.join(options.cacheDir!, ...parts);
+  return modelFolderProblem(dir, options.dtype) === null ? dir : undefined;
 }
 
 function sigmoid(x: number): number {

@@ -75,7 +75,10 @@ const JobSchema = defineEntity({
     config: p.json<StoredJobConfig>().onCreate(() => ({}) as StoredJobConfig),
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
     error: p.text().nullable(),
+    /** USD spent, calls whose reply was lost counted from their estimate (see LlmCall). */
     costTotal: p.double().default(0),
+    /** The part of cost_total that is estimated, not from a provider's usage (lost replies, no usage block). */
+    costEstimated: p.double().default(0),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
@@ -221,6 +224,40 @@ export class JobLog extends JobLogSchema.class {}
 JobLogSchema.setClass(JobLog);
 
 /**
+ * One LLM call of a job (libs/generator Generator, through LlmCallRepository):
+ * written `started` with its estimated cost before the request, settled with
+ * the provider's usage after. A call whose worker was killed stays `started`,
+ * its estimate counted in the job's cost_total and cost_estimated.
+ */
+const LlmCallSchema = defineEntity({
+  name: 'LlmCall',
+  tableName: 'llm_calls',
+  properties: {
+    id: uuid(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+    /** The chunk it was made for (null for calls of no chunk). */
+    chunkId: p.string().nullable(),
+    /** generate, repair. */
+    kind: p.string(),
+    model: p.string(),
+    /** started, settled. */
+    status: p.string().default('started'),
+    /** True while started, and when settled from an estimate (the reply or its usage was lost). */
+    estimated: p.boolean().default(true),
+    promptTokens: p.integer().default(0),
+    completionTokens: p.integer().default(0),
+    /** USD counted into the job's cost_total for this call; null when the model's price is unknown. */
+    cost: p.double().nullable(),
+    /** The part of `cost` that is estimated. */
+    costEstimated: p.double().default(0),
+    createdAt: createdAt(),
+    settledAt: p.datetime().nullable(),
+  },
+});
+export class LlmCall extends LlmCallSchema.class {}
+LlmCallSchema.setClass(LlmCall);
+
+/**
  * The shared near-duplicate index: one row per LSH band of each original
  * (non-duplicate) chunk or example, so that checking a new item reads only
  * the rows that share one of its band hashes. `scope` says what is compared
@@ -246,4 +283,14 @@ export class DedupBand extends DedupBandSchema.class {}
 DedupBandSchema.setClass(DedupBand);
 
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
-export const ENTITIES = [Project, Job, RawDocument, Chunk, TrainingExample, Export, JobLog, DedupBand] as const;
+export const ENTITIES = [
+  Project,
+  Job,
+  RawDocument,
+  Chunk,
+  TrainingExample,
+  Export,
+  JobLog,
+  LlmCall,
+  DedupBand,
+] as const;

@@ -1,6 +1,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { ExampleStatus, ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
-import { Job, RawDocument, TrainingExample } from '../entities/entities.js';
+import { ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
+import { Job, RawDocument } from '../entities/entities.js';
 
 /** When a conditional stage change applies (all given conditions must hold). */
 export interface StageCondition {
@@ -54,80 +54,4 @@ export class JobRepository {
     ]);
     return { ok, skipped, failed, pending };
   }
-
-  /**
-   * Why the job's documents and examples failed, counted by reason code:
-   * documents by their crawl reason (`metadata.reasonCode`, else the error)
-   * and refine error, examples by the code their error starts with. Reads
-   * page by page: a job has at most as many documents as URLs.
-   */
-  async failureCounts(jobId: string): Promise<FailureCounts> {
-    const em = this.em.fork();
-    const out: FailureCounts = {
-      documents: 0,
-      fetched: 0,
-      fetchFailures: new Map(),
-      refined: 0,
-      refineFailures: new Map(),
-      examples: 0,
-      examplesOk: 0,
-      exampleFailures: new Map(),
-    };
-    const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
-    let after = '';
-    for (;;) {
-      const page = await em.find(
-        RawDocument,
-        { job: jobId, id: { $gt: after } },
-        {
-          fields: ['id', 'scrapeStatus', 'error', 'metadata', 'refineStatus', 'refineError'],
-          orderBy: { id: 'asc' },
-          limit: 1000,
-        },
-      );
-      for (const d of page) {
-        out.documents++;
-        if (d.scrapeStatus !== ItemStatus.Ok) {
-          const code = (d.metadata as { reasonCode?: unknown } | null)?.reasonCode;
-          add(out.fetchFailures, typeof code === 'string' && code ? code : (d.error ?? d.scrapeStatus).slice(0, 60));
-          continue;
-        }
-        out.fetched++;
-        if (d.refineStatus === ItemStatus.Ok) out.refined++;
-        else if (d.refineStatus !== ItemStatus.Pending)
-          add(out.refineFailures, (d.refineError ?? d.refineStatus).slice(0, 60));
-      }
-      if (page.length < 1000) break;
-      after = page.at(-1)!.id;
-    }
-    out.examples = await em.count(TrainingExample, { job: jobId });
-    out.examplesOk = await em.count(TrainingExample, { job: jobId, status: ExampleStatus.Ok });
-    if (out.examples > out.examplesOk) {
-      let cursor = '';
-      for (;;) {
-        const page = await em.find(
-          TrainingExample,
-          { job: jobId, status: ExampleStatus.Failed, id: { $gt: cursor } },
-          { fields: ['id', 'error'], orderBy: { id: 'asc' }, limit: 1000 },
-        );
-        for (const e of page) add(out.exampleFailures, /^([a-z_]+): /.exec(e.error ?? '')?.[1] ?? 'failed');
-        if (page.length < 1000) break;
-        cursor = page.at(-1)!.id;
-      }
-    }
-    return out;
-  }
-}
-
-export interface FailureCounts {
-  documents: number;
-  /** Documents fetched ok. */
-  fetched: number;
-  fetchFailures: Map<string, number>;
-  /** Documents refined ok. */
-  refined: number;
-  refineFailures: Map<string, number>;
-  examples: number;
-  examplesOk: number;
-  exampleFailures: Map<string, number>;
 }

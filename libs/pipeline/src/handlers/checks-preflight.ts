@@ -16,7 +16,10 @@ import { loadToxicityClassifier, modelCacheDir } from '@datafactory/inspector';
  * the job with is returned (null when the job can go on). The model loaded
  * here stays cached for the inspector of this process.
  */
-export async function checksThatCannotRun(app: Pick<AppConfig, 'dataDir'>, config: JobConfig): Promise<string | null> {
+export async function checksThatCannotRun(
+  app: Pick<AppConfig, 'dataDir' | 'models'>,
+  config: JobConfig,
+): Promise<string | null> {
   const quality = config.quality;
   if (!usesLlm(config.generation) || quality.allow_unavailable || !quality.checks.includes('toxicity')) return null;
   try {
@@ -25,12 +28,13 @@ export async function checksThatCannotRun(app: Pick<AppConfig, 'dataDir'>, confi
       dtype: quality.toxicity.dtype,
       cacheDir: modelCacheDir(app.dataDir),
       allowDownload: true,
+      hubUrl: app.models.hubUrl,
     });
     return null;
   } catch (e) {
     return (
       `the toxicity check cannot run, so no example could pass: ${e instanceof Error ? e.message : String(e)}; ` +
-      'nothing was fetched or paid for (put the model under DATA_DIR/models, choose other quality.checks, ' +
+      'nothing was fetched or paid for (`datafactory models pull` puts it under DATA_DIR/models; or choose other quality.checks, ' +
       'or set quality.allow_unavailable: true)'
     );
   }

@@ -2,6 +2,7 @@ import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@data
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
 import { explainEmptyExport } from '../outcome.js';
+import { examplesPerChunkOf } from '../funnel.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
 
@@ -19,6 +20,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
       dataDir: config.dataDir,
       signal: ctx.signal,
       secrets: [config.llm.apiKey, await this.deps.llmKey.read()],
+      examplesPerChunk: await examplesPerChunkOf(em, jobId, config.dataDir),
     });
     await addToJobCounters(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });
     await logs.log(

@@ -1,4 +1,5 @@
 import {
+  GENERATION_DEFAULTS,
   type GenerateItem,
   type InspectItem,
   type LlmGenerationConfig,
@@ -8,18 +9,31 @@ import {
 } from '@datafactory/contracts';
 import {
   BudgetExhaustedError,
+  type FailureReason,
   GenerationConfigError,
   Generator,
+  jobCallLedger,
   LlmFatalError,
   resolveGenerationConfig,
+  storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { addToJobCounters, Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { Chunk, Job, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
+
+/** A chunk no retry can generate, with the reason its examples fail with. */
+class ChunkNotGeneratedError extends UnrecoverableError {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * One chunk: the job's template through the job's model, examples stored
@@ -68,11 +82,13 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
             language: chunk.document.language,
           },
         },
-        { template, examplesPerChunk, signal: ctx.signal },
+        // Every call is counted into the job's cost before it is made: one lost with this process still counts.
+        { template, examplesPerChunk, signal: ctx.signal, ledger: jobCallLedger(em, jobId) },
       );
     } catch (e) {
       // Neither a spent budget nor a rejected key gets better by retrying.
-      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
+      if (e instanceof BudgetExhaustedError) throw new ChunkNotGeneratedError('budget_exhausted', e.message);
+      if (e instanceof LlmFatalError) throw new ChunkNotGeneratedError('request_failed', e.message);
       throw e;
     } finally {
       await release();
@@ -95,8 +111,41 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     await coordinator.afterItem(jobId, stored.counters);
   }
 
+  /**
+   * The chunk's item failed for good: its examples asked for are stored as
+   * failed with the reason (asked = ok + failed holds for it too), in one
+   * transaction with the generator's failed counter.
+   */
   async fail({ jobId, chunkId }: GenerateItem, error: Error): Promise<void> {
-    const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { generator: { failed: 1 } } });
+    const { em } = this.deps;
+    const job = await em.fork().findOne(Job, { id: jobId }, { fields: ['config'] });
+    const settings = job?.config.generation;
+    let count = 0;
+    let templateHash: string | null = null;
+    if (settings && usesLlm(settings)) {
+      count = settings.examples_per_chunk ?? GENERATION_DEFAULTS.examplesPerChunk;
+      try {
+        const template = (await this.templates()).get(settings.template);
+        count = settings.examples_per_chunk ?? template.spec.examplesPerChunk;
+        templateHash = template.hash;
+      } catch {
+        // A template that cannot be read: the job's own count (or the default) is what was asked.
+      }
+    }
+    const reason = error instanceof ChunkNotGeneratedError ? error.reason : chunkFailureReason(error);
+    const { counters } = await storeChunkFailure(
+      em,
+      { jobId, chunkId },
+      {
+        count,
+        reason,
+        error: error.message,
+        templateType: settings?.template ?? 'unknown',
+        templateHash,
+        model: settings && usesLlm(settings) ? settings.model : 'unknown',
+      },
+      { generator: { failed: 1 } },
+    );
     await this.deps.logs.log(jobId, 'error', `generation for chunk ${chunkId} failed: ${error.message}`, {
       stage: Stage.Generator,
     });
@@ -132,9 +181,13 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
           read: key.read,
         });
       } catch (e) {
-        if (e instanceof GenerationConfigError) throw new UnrecoverableError(e.message);
+        if (e instanceof GenerationConfigError) throw unrecoverable(e);
         throw e;
       }
+      // Another item of the job may have made it while this one awaited the key: one Generator per job,
+      // or each would hold a budget and a concurrency limit of its own.
+      const made = this.generators.get(jobId);
+      if (made) return made;
       entry = {
         generator: Generator.fromConfig(config, { structuredOutput: this.support }),
         examplesPerChunk: config.examplesPerChunk,
@@ -144,4 +197,17 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     }
     return entry;
   }
+}
+
+/** A final error that keeps what caused it, for the reason code of the chunk's failed examples. */
+function unrecoverable(cause: Error): UnrecoverableError {
+  return Object.assign(new UnrecoverableError(cause.message), { cause });
+}
+
+/** The reason code of the examples of a chunk whose item failed for good without saying why. */
+function chunkFailureReason(error: Error): FailureReason {
+  const cause = error.cause ?? error;
+  if (cause instanceof BudgetExhaustedError) return 'budget_exhausted';
+  if (cause instanceof LlmFatalError) return 'request_failed';
+  return 'generation_failed';
 }

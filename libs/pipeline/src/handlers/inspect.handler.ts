@@ -92,7 +92,7 @@ export class InspectHandler implements StageHandler<InspectItem> {
           return null;
         }
       },
-      toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true },
+      toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true, hubUrl: config.models.hubUrl },
       judge: quality.checks.includes('judge') ? await this.judge(jobConfig, quality) : undefined,
     });
   }

@@ -25,6 +25,8 @@ export type { ProjectJobsCreate$Params as ProjectJobsCreate$Params } from './fn/
 export { projectJobsCreate as projectJobsCreate } from './fn/jobs/project-jobs-create';
 export type { JobsGet$Params as JobsGet$Params } from './fn/jobs/jobs-get';
 export { jobsGet as jobsGet } from './fn/jobs/jobs-get';
+export type { JobsFunnel$Params as JobsFunnel$Params } from './fn/jobs/jobs-funnel';
+export { jobsFunnel as jobsFunnel } from './fn/jobs/jobs-funnel';
 export type { JobsCancel$Params as JobsCancel$Params } from './fn/jobs/jobs-cancel';
 export { jobsCancel as jobsCancel } from './fn/jobs/jobs-cancel';
 export type { JobsLogs$Params as JobsLogs$Params } from './fn/jobs/jobs-logs';

@@ -2,9 +2,10 @@
 import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261125153040_initial } from './Migration20261125153040_initial.js';
 import { Migration20261125154132_stage_columns } from './Migration20261125154132_stage_columns.js';
-import { Migration20261201135940_dedup_bands } from './Migration20261201135940_dedup_bands.js';
+import { Migration20261201141323_llm_calls } from './Migration20261201141323_llm_calls.js';
+import { Migration20261201150704_dedup_bands } from './Migration20261201150704_dedup_bands.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
 /** PostgreSQL migrations in the order they run. */
-export const postgresqlMigrations: MigrationClass[] = [Migration20261125153040_initial, Migration20261125154132_stage_columns, Migration20261201135940_dedup_bands];
+export const postgresqlMigrations: MigrationClass[] = [Migration20261125153040_initial, Migration20261125154132_stage_columns, Migration20261201141323_llm_calls, Migration20261201150704_dedup_bands];

@@ -11,6 +11,11 @@ export interface HealthResponseDto {
    * The components that are down.
    */
   down: Array<string>;
+
+  /**
+   * distributed: jobs go through Redis to worker processes; embedded: the stages run in this process, no Redis.
+   */
+  mode: 'embedded' | 'distributed';
   redis: ComponentHealthDto;
   status: 'ok' | 'down';
   uptimeSeconds: number;

@@ -13,11 +13,14 @@ import { StrictHttpResponse } from '../strict-http-response';
 import { estimateEstimate } from '../fn/jobs/estimate-estimate';
 import { EstimateEstimate$Params } from '../fn/jobs/estimate-estimate';
 import { JobEstimateResponseDto } from '../models/job-estimate-response-dto';
+import { JobFunnelResponseDto } from '../models/job-funnel-response-dto';
 import { JobLogPageResponseDto } from '../models/job-log-page-response-dto';
 import { JobPageResponseDto } from '../models/job-page-response-dto';
 import { JobResponseDto } from '../models/job-response-dto';
 import { jobsCancel } from '../fn/jobs/jobs-cancel';
 import { JobsCancel$Params } from '../fn/jobs/jobs-cancel';
+import { jobsFunnel } from '../fn/jobs/jobs-funnel';
+import { JobsFunnel$Params } from '../fn/jobs/jobs-funnel';
 import { jobsGet } from '../fn/jobs/jobs-get';
 import { JobsGet$Params } from '../fn/jobs/jobs-get';
 import { jobsLogs } from '../fn/jobs/jobs-logs';
@@ -174,6 +177,42 @@ export class JobsService extends BaseService {
   jobsGet(params: JobsGet$Params, context?: HttpContext): Observable<JobResponseDto> {
     const resp = this.jobsGet$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
+  }
+
+  /** Path part for operation `jobsFunnel()` */
+  static readonly JobsFunnelPath = '/api/jobs/{id}/funnel';
+
+  /**
+   * Where every row of a job went.
+   *
+   * The funnel, computed from the stored rows (not from the progress counters): URLs → fetched / skipped / failed → pages with text / no text / failed → chunks → originals / exact / near duplicates → examples asked (original chunks × examples per chunk) → generated ok / failed → passed / rejected → exported. Every drop carries reason codes with counts; each stage says whether its input equals the sum of its outcomes. A route of its own, not part of `GET /api/jobs/{id}`: it reads every table of the job, and the job itself is polled often.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `jobsFunnel()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  jobsFunnel$Response(
+    params: JobsFunnel$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<JobFunnelResponseDto>> {
+    const obs = jobsFunnel(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Where every row of a job went.
+   *
+   * The funnel, computed from the stored rows (not from the progress counters): URLs → fetched / skipped / failed → pages with text / no text / failed → chunks → originals / exact / near duplicates → examples asked (original chunks × examples per chunk) → generated ok / failed → passed / rejected → exported. Every drop carries reason codes with counts; each stage says whether its input equals the sum of its outcomes. A route of its own, not part of `GET /api/jobs/{id}`: it reads every table of the job, and the job itself is polled often.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `jobsFunnel$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  jobsFunnel(params: JobsFunnel$Params, context?: HttpContext): Observable<JobFunnelResponseDto> {
+    const resp = this.jobsFunnel$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<JobFunnelResponseDto>): JobFunnelResponseDto => r.body));
   }
 
   /** Path part for operation `jobsCancel()` */

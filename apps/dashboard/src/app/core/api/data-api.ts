@@ -15,6 +15,7 @@ import type {
   ExportPageResponseDto,
   ExportResponseDto,
   JobEstimateResponseDto,
+  JobFunnelResponseDto,
   JobLogPageResponseDto,
   JobPageResponseDto,
   JobResponseDto,
@@ -87,6 +88,10 @@ export class DataApi {
   }
   getJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsGet({ id });
+  }
+  /** Where every row of the job went (computed from its stored rows). */
+  jobFunnel(id: string): Observable<JobFunnelResponseDto> {
+    return this.jobsApi.jobsFunnel({ id });
   }
   cancelJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsCancel({ id });

@@ -31,6 +31,7 @@ const job = {
   stage: 'crawler',
   progress: emptyProgress(),
   costTotal: 0,
+  costEstimated: 0,
   error: null,
   urlCount: 2,
   config: {},
@@ -40,7 +41,78 @@ const job = {
   durationMs: 1000,
 };
 
+/** A finished job's funnel: two URLs blocked, a duplicate chunk, one example short. */
+const funnel = {
+  jobId: 'j1',
+  template: 'qa',
+  final: false,
+  urlsGiven: 6,
+  urlsDiscovered: 0,
+  examplesPerChunk: 2,
+  exported: null,
+  holds: true,
+  stages: [
+    {
+      stage: 'fetch',
+      unit: 'url',
+      input: 6,
+      invariant: 'urls = ok + skipped + failed + pending',
+      holds: true,
+      outcomes: [
+        { outcome: 'ok', count: 4, next: true, reasons: [] },
+        { outcome: 'skipped', count: 0, next: false, reasons: [] },
+        { outcome: 'failed', count: 2, next: false, reasons: [{ code: 'blocked_address', count: 2 }] },
+        { outcome: 'pending', count: 0, next: false, reasons: [] },
+      ],
+    },
+    {
+      stage: 'dedup',
+      unit: 'chunk',
+      input: 4,
+      invariant: 'chunks = original + exact_duplicate + near_duplicate',
+      holds: true,
+      outcomes: [
+        { outcome: 'original', count: 3, next: true, reasons: [] },
+        { outcome: 'exact_duplicate', count: 1, next: false, reasons: [] },
+      ],
+    },
+    {
+      stage: 'generate',
+      unit: 'example',
+      input: 6,
+      invariant: 'examples = ok + failed + pending',
+      holds: false,
+      outcomes: [
+        { outcome: 'ok', count: 4, next: true, reasons: [] },
+        { outcome: 'failed', count: 1, next: false, reasons: [{ code: 'too_few_examples', count: 1 }] },
+      ],
+    },
+  ],
+};
+
 describe('JobPage', () => {
+  it('shows the estimated part of the cost only when there is one', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: EVENT_SOURCE_FACTORY, useValue: () => new FakeSource() },
+      ],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(JobPage);
+    fixture.componentRef.setInput('id', 'j1');
+    fixture.autoDetectChanges();
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1').flush({ ...job, costTotal: 0.0042, costEstimated: 0.0012 });
+    http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    await fixture.whenStable();
+    const text = (fixture.nativeElement as HTMLElement).textContent ?? '';
+    expect(text).toContain('Of which estimated');
+    expect(text).toContain('$0.0012');
+  });
+
   it('follows the stream: active stage, counters, log by level, lost link, and cancel without a reload', async () => {
     const sources: FakeSource[] = [];
     TestBed.configureTestingModule({
@@ -65,9 +137,28 @@ describe('JobPage', () => {
     TestBed.tick();
     http.expectOne('/api/jobs/j1').flush(job);
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('Of which estimated');
     const source = sources[0];
     source.emit('open');
+    await fixture.whenStable();
+    const panel = (fixture.nativeElement as HTMLElement).querySelector('[data-testid="funnel"]')!;
+    // Every stage with its input, every drop with its reasons, and a stage that does not add up says so.
+    expect(panel.querySelector('[data-stage="fetch"] .count')?.textContent?.trim()).toBe('6 urls');
+    expect(panel.querySelector('[data-stage="fetch"] [data-outcome="failed"]')?.textContent).toContain(
+      'blocked_address ×2',
+    );
+    expect(panel.querySelector('[data-stage="fetch"] [data-outcome="skipped"]')).toBeNull();
+    expect(panel.querySelector('[data-stage="dedup"] [data-outcome="exact_duplicate"]')?.textContent).toContain('1');
+    expect(panel.querySelector('[data-stage="generate"] [role="alert"]')?.textContent).toContain(
+      'examples = ok + failed + pending',
+    );
+    expect(panel.querySelectorAll('[data-stage="fetch"] .seg')).toHaveLength(2);
     source.emit('stage', { status: 'running', stage: 'refiner' });
+    // A new stage: the funnel is counted again.
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1/funnel').flush(funnel);
     const progress = emptyProgress();
     progress.crawler = { total: 2, done: 2, failed: 0 };
     progress.refiner = { total: 2, done: 1, failed: 0 };
@@ -107,6 +198,7 @@ describe('JobPage', () => {
     TestBed.tick();
     http.expectOne('/api/jobs/j1').flush({ ...job, status: 'cancelled' });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    http.expectOne('/api/jobs/j1/funnel').flush({ ...funnel, final: true });
     await fixture.whenStable();
     expect(page.querySelector('[data-testid="job-status"]')?.textContent?.trim()).toBe('cancelled');
     expect(page.querySelector('button.danger')).toBeNull();

@@ -18,6 +18,7 @@ import { JobStream, JobStreamService, isFinal, mergeProgress } from '../../core/
 import { STAGE_LABELS, stageRatio, stepStates } from '../../core/jobs/stages';
 import { BarChart } from '../../shared/charts/bar-chart';
 import { DonutChart } from '../../shared/charts/donut-chart';
+import { FunnelChart } from '../../shared/charts/funnel-chart';
 import { PipelineSteps } from '../../shared/pipeline-steps/pipeline-steps';
 import { ProgressBar } from '../../shared/progress-bar/progress-bar';
 import { StateMessage } from '../../shared/state/state-message';
@@ -30,7 +31,7 @@ const LOG_LINES_SHOWN = 500;
 @Component({
   selector: 'app-job-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, PipelineSteps, ProgressBar, StateMessage, StatusChip, DonutChart, BarChart],
+  imports: [RouterLink, PipelineSteps, ProgressBar, StateMessage, StatusChip, DonutChart, BarChart, FunnelChart],
   templateUrl: './job-page.html',
   styleUrl: './job-page.css',
 })
@@ -53,6 +54,12 @@ export default class JobPage {
     stream: ({ params }) => this.api.qualityReport(params.id),
   });
   protected readonly stream = signal<JobStream | null>(null);
+  /** The funnel is read again at every stage change and once the job is final (a string: equal keys, no request). */
+  private readonly funnelKey = computed(() => `${this.finalReads()}:${this.stream()?.stage() ?? ''}`);
+  protected readonly funnel = rxResource({
+    params: () => ({ id: this.id(), key: this.funnelKey() }),
+    stream: ({ params }) => this.api.jobFunnel(params.id),
+  });
 
   /** The answer to a cancel request, until the stream says the same. */
   private readonly cancelled = signal<JobStatus | null>(null);

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261201135940_dedup_bands extends Migration {
+export class Migration20261201150704_dedup_bands extends Migration {
 
-  override name = 'Migration20261201135940_dedup_bands';
+  override name = 'Migration20261201150704_dedup_bands';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "dedup_bands" ("id" serial primary key, "scope" varchar(255) not null, "band" int not null, "hash" int not null, "item_id" uuid not null, "job_id" uuid not null);`);
