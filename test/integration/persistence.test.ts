@@ -182,6 +182,7 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const expected = [
       'chunks',
       'crawl_urls',
+      'dedup_bands',
       'exports',
       'job_logs',
       'jobs',
@@ -856,7 +857,7 @@ describe('same schema on both databases', () => {
     const pg = await postgresPicture(postgresOrm.em, (postgres.db as { schema: string }).schema);
 
     expect(Object.keys(lite.tables).sort()).toEqual(Object.keys(pg.tables).sort());
-    expect(Object.keys(pg.tables)).toHaveLength(9);
+    expect(Object.keys(pg.tables)).toHaveLength(11);
     for (const [table, pgTable] of Object.entries(pg.tables)) {
       const liteTable = lite.tables[table]!;
       expect(Object.keys(liteTable.columns).sort(), table).toEqual(Object.keys(pgTable.columns).sort());
@@ -893,12 +894,14 @@ describe('same schema on both databases', () => {
       ['job_logs', 'level'],
       ['llm_calls', 'job_id'],
       ['crawl_urls', 'job_id'],
+      ['dedup_bands', 'job_id'],
     ] as const) {
       expect(pg.tables[table]!.indexes, `${table}.${column}`).toContain(`(${column})`);
     }
     expect(pg.tables.job_logs!.indexes).toContain('(job_id, created_at)');
     expect(pg.tables.crawl_urls!.indexes).toContain('(job_id, state)');
     expect(pg.tables.crawl_urls!.indexes).toContain('unique (job_id, kind, url_hash)');
+    expect(pg.tables.dedup_bands!.indexes).toContain('(scope, band, hash)');
   });
 
   it('has no difference from the entities on either database', async () => {
