@@ -209,9 +209,18 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
       'summarization',
       'classification',
       'instruction',
+      'conversation',
+      'preference',
+      'rag',
+      'reasoning',
       'glossary',
     ]);
     expect(list.body.items[0]).toMatchObject({ type: 'qa', source: 'builtin', examplesPerChunk: 3 });
+    // Each with its example's shape (schema) and, for the built-ins, a sample the schema accepts.
+    const preference = list.body.items.find((t: { type: string }) => t.type === 'preference');
+    expect(preference.schema.required).toEqual(['prompt', 'chosen', 'rejected', 'flaw', 'flaw_explanation']);
+    expect(Object.keys(preference.sample).sort()).toEqual([...preference.schema.required].sort());
+    expect(list.body.items.find((t: { type: string }) => t.type === 'glossary').sample).toBeNull();
     expect(list.body.items[0].hash).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(list.body.errors).toEqual([
       expect.objectContaining({

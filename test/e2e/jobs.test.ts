@@ -150,7 +150,7 @@ describe('jobs, job events over SSE and stats, with two API processes', () => {
     expect(r.status).toBe(400);
     expect(r.body.details).toEqual([
       'config.generation.template "summary" is not a template of this install ' +
-        '(available: qa, summarization, classification, instruction, none)',
+        '(available: qa, summarization, classification, instruction, conversation, preference, rag, reasoning, none)',
     ]);
     const estimate = await json('POST', '/api/jobs/estimate', {
       urls: ['http://ok.example/'],

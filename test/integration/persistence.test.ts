@@ -15,6 +15,7 @@ import { emptyProgress, JobStatus, LogLevel, ScrapeStatus, Stage } from '@datafa
 import {
   addToJobCounters,
   checkDatabase,
+  pickDistractorChunks,
   JobRepository,
   StatsRepository,
   Chunk,
@@ -446,6 +447,55 @@ describe.each(TARGETS)('persistence on $name', (target) => {
       expect(await check.count(entity as typeof RawDocument, { job: keepJob.id })).toBe(1);
     }
     expect(await check.count(Job, { id: keepJob.id })).toBe(1);
+  });
+
+  it("picks rag distractors from the job's other documents by a hash of the chunk id, the same every time", async () => {
+    const em = orm.em.fork();
+    const project = em.create(Project, { name: 'rag' });
+    const job = em.create(Job, { project });
+    const otherJob = em.create(Job, { project });
+    const docs = [0, 1, 2, 3].map((i) =>
+      em.create(RawDocument, { job, url: `https://example.com/${i}`, metadata: {} }),
+    );
+    const chunks = docs.flatMap((document, d) =>
+      [0, 1, 2].map((i) =>
+        em.create(Chunk, { document, job, content: `doc ${d} chunk ${i}`, tokenCount: 4, chunkIndex: i }),
+      ),
+    );
+    const foreign = em.create(RawDocument, { job: otherJob, url: 'https://example.com/x', metadata: {} });
+    em.create(Chunk, { document: foreign, job: otherJob, content: 'other job', tokenCount: 2, chunkIndex: 0 });
+    // A near-duplicate is never a distractor.
+    em.create(Chunk, {
+      document: docs[1]!,
+      job,
+      content: 'dup',
+      tokenCount: 1,
+      chunkIndex: 9,
+      duplicateOf: chunks[3]!,
+    });
+    await em.flush();
+
+    const seen = new Set<string>();
+    for (const chunk of chunks) {
+      const target = { jobId: job.id, chunkId: chunk.id, documentId: chunk.document.id, count: 3 };
+      const picked = await pickDistractorChunks(orm.em, target);
+      expect(picked).toHaveLength(3);
+      expect(await pickDistractorChunks(orm.em, target)).toEqual(picked);
+      for (const p of picked) {
+        expect(p.documentId).not.toBe(chunk.document.id);
+        expect(p.text).toMatch(/^doc \d chunk \d$/);
+        seen.add(p.chunkId);
+      }
+    }
+    // Spread over the job, not always the same few.
+    expect(seen.size).toBeGreaterThan(6);
+    const all = await pickDistractorChunks(orm.em, {
+      jobId: job.id,
+      chunkId: chunks[0]!.id,
+      documentId: chunks[0]!.document.id,
+      count: 20,
+    });
+    expect(all).toHaveLength(9);
   });
 
   it('adds to job counters atomically, even from concurrent transactions', async () => {

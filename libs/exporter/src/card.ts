@@ -4,12 +4,24 @@ import type { ExportConfig } from './config.js';
 import { type DatasetFormat, FORMAT_INFO } from './formats.js';
 import { byCount, type ExportStats } from './stats.js';
 
-/** Hugging Face task category of each template. */
-export const TASK_CATEGORY: Readonly<Record<string, string>> = {
-  qa: 'question-answering',
-  summarization: 'summarization',
-  classification: 'text-classification',
-  instruction: 'text-generation',
+/** Hugging Face task categories of each template (others: text-generation). */
+export const TASK_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
+  qa: ['question-answering'],
+  summarization: ['summarization'],
+  classification: ['text-classification'],
+  instruction: ['text-generation'],
+  conversation: ['text-generation'],
+  preference: ['text-generation'],
+  rag: ['question-answering', 'text-generation'],
+  reasoning: ['text-generation', 'question-answering'],
+};
+
+/** Hugging Face tags that say what kind of data a template's examples are. */
+const TEMPLATE_TAGS: Readonly<Record<string, readonly string[]>> = {
+  conversation: ['conversational', 'multi-turn'],
+  preference: ['dpo', 'preference'],
+  rag: ['rag', 'raft'],
+  reasoning: ['reasoning', 'chain-of-thought'],
 };
 
 /** Hugging Face `size_categories` bucket of a record count. */
@@ -80,7 +92,8 @@ const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
 export function renderDatasetCard(c: DatasetCardInput): string {
   const s = c.stats;
   const templates = byCount(s.templates).map(([t]) => t);
-  const tasks = [...new Set(templates.map((t) => TASK_CATEGORY[t] ?? 'text-generation'))];
+  const tasks = [...new Set(templates.flatMap((t) => TASK_CATEGORIES[t] ?? ['text-generation']))];
+  const templateTags = [...new Set(templates.flatMap((t) => TEMPLATE_TAGS[t] ?? []))];
   const languages = byCount(s.languages).map(([l]) => l);
   const domains = byCount(s.domains);
   const front: Record<string, unknown> = {
@@ -89,7 +102,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     ...(languages.length ? { language: languages } : {}),
     task_categories: tasks.length ? tasks : ['text-generation'],
     size_categories: [sizeCategory(s.records)],
-    tags: ['synthetic', 'llm-generated', 'ai-data-factory', `format-${c.config.format}`],
+    tags: ['synthetic', 'llm-generated', 'ai-data-factory', `format-${c.config.format}`, ...templateTags],
     source_domains: domains.map(([d]) => d),
     configs: [
       {
@@ -262,11 +275,13 @@ export function funnelSection(funnel: JobFunnel | null | undefined): string[] {
 function describeFormat(format: DatasetFormat): string {
   switch (format) {
     case 'openai':
-      return 'OpenAI chat fine-tuning JSONL: {"messages": [user, assistant]} per line';
+      return 'OpenAI fine-tuning JSONL: {"messages": [...]} per line (preference: {"input", "preferred_output", "non_preferred_output"})';
     case 'alpaca':
       return 'Alpaca JSONL: {"instruction", "input", "output"} per line';
     case 'sharegpt':
-      return 'ShareGPT JSONL: {"conversations": [human, gpt]} per line';
+      return 'ShareGPT JSONL: {"conversations": [human, gpt, ...]} per line (preference: with chosen and rejected)';
+    case 'trl':
+      return 'TRL JSONL: {"prompt", "chosen", "rejected"} per line for preference data, {"messages": [...]} otherwise';
     case 'json':
       return 'a JSON array of records with source, model and scores';
     case 'csv':

@@ -35,7 +35,7 @@ describe('resolveExportConfig', () => {
 
   it('names the bad field in a clear error', () => {
     expect(error({ format: 'xml' }).message).toBe(
-      'export.format must be one of jsonl, json, csv, parquet, openai, alpaca, sharegpt (got "xml")',
+      'export.format must be one of jsonl, json, csv, parquet, openai, alpaca, sharegpt, trl (got "xml")',
     );
     expect(error({ include_failed: 'yes' }).field).toBe('include_failed');
     expect(error({ split: { train: 0.5, validation: 0.1, test: 0.1 } }).message).toBe(

@@ -12,7 +12,17 @@ import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './c
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
 import { DEFAULT_PAGE_SIZE, streamExamples, streamSourceUrls } from './source.js';
-import { flatColumns, isTrainable, toAlpaca, toFlatRecord, toOpenAi, toShareGpt, type ExampleRow } from './shapes.js';
+import {
+  flatColumns,
+  isTrainable,
+  toAlpaca,
+  toFlatRecord,
+  toOpenAi,
+  toShareGpt,
+  toTrl,
+  type ExampleRow,
+} from './shapes.js';
+import { DATASET_INFO_FILE, datasetInfo, datasetName } from './dataset-info.js';
 import { assignSplit } from './splits.js';
 import { ExportStats } from './stats.js';
 import { reserveVersionDir } from './versioning.js';
@@ -86,7 +96,7 @@ export function dataFileName(config: ExportConfig, split: SplitName): string {
   return config.split === 'none' ? `data.${ext}` : `${split}.${ext}`;
 }
 
-const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'split', 'seed', 'license'];
+const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'split', 'seed', 'license', 'reasoning'];
 
 /**
  * Exports a job's examples as a new version: reads them page by page through
@@ -198,6 +208,14 @@ export async function exportJob(
       files.push({ split, file: path.basename(w.writer.path), records: w.records, bytes: size, path: w.writer.path });
     }
 
+    const info = datasetInfo(
+      resolved,
+      job.config.generation?.template ?? null,
+      datasetName(projectName, version),
+      files,
+    );
+    if (info) await writeFile(path.join(dir, DATASET_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`, { flag: 'wx' });
+
     const sourcesPath = path.join(dir, SOURCES_FILE);
     const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, options);
 
@@ -265,13 +283,16 @@ export async function exportJob(
 }
 
 function recordMapper(config: ExportConfig): (row: ExampleRow) => object | undefined {
+  const shape = { reasoning: config.reasoning };
   switch (config.format) {
     case 'openai':
-      return (row) => (isTrainable(row) ? toOpenAi(row) : undefined);
+      return (row) => (isTrainable(row) ? toOpenAi(row, shape) : undefined);
     case 'alpaca':
-      return (row) => (isTrainable(row) ? toAlpaca(row) : undefined);
+      return (row) => (isTrainable(row) ? toAlpaca(row, shape) : undefined);
     case 'sharegpt':
-      return (row) => (isTrainable(row) ? toShareGpt(row) : undefined);
+      return (row) => (isTrainable(row) ? toShareGpt(row, shape) : undefined);
+    case 'trl':
+      return (row) => (isTrainable(row) ? toTrl(row, shape) : undefined);
     default:
       return (row) => toFlatRecord(row, config.include_failed);
   }

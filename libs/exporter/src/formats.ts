@@ -27,6 +27,7 @@ export const FORMAT_INFO: Readonly<Record<DatasetFormat, FormatInfo>> = {
   openai: { extension: 'jsonl', contentType: 'application/jsonl; charset=utf-8', kind: 'trainer' },
   alpaca: { extension: 'jsonl', contentType: 'application/jsonl; charset=utf-8', kind: 'trainer' },
   sharegpt: { extension: 'jsonl', contentType: 'application/jsonl; charset=utf-8', kind: 'trainer' },
+  trl: { extension: 'jsonl', contentType: 'application/jsonl; charset=utf-8', kind: 'trainer' },
 };
 
 export const SplitName = { Train: 'train', Validation: 'validation', Test: 'test' } as const;

@@ -16,9 +16,14 @@ export {
   toFlatRecord,
   toOpenAi,
   toShareGpt,
+  toTrl,
+  ragPrompt,
+  type OpenAiPreferenceRecord,
+  type ShapeOptions,
 } from './shapes.js';
+export { DATASET_INFO_FILE, datasetInfo, datasetName } from './dataset-info.js';
 export { assignSplit, domainPoint } from './splits.js';
-export { renderDatasetCard, sizeCategory, TASK_CATEGORY, type DatasetCardInput, type ExportedFile } from './card.js';
+export { renderDatasetCard, sizeCategory, TASK_CATEGORIES, type DatasetCardInput, type ExportedFile } from './card.js';
 export { ExportStats } from './stats.js';
 export { reserveVersionDir, timestampVersion, exportsRelativeDir } from './versioning.js';
 export { openRecordWriter, type RecordWriter } from './writers.js';

@@ -39,6 +39,8 @@ export interface ExampleRow {
   templateHash: string | null;
   /** The fields the model wrote (lineage.fields), when known. */
   fields: Record<string, unknown> | null;
+  /** rag: the documents of the user turn (lineage.retrieval), when known. */
+  retrieval?: { documents: { chunkId: string; text: string }[]; oracleIndex: number | null } | null;
   tokenCount: number;
   cost: number | null;
   qualityScore: number | null;
@@ -58,11 +60,21 @@ export interface AlpacaRecord {
   input: string;
   output: string;
 }
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  /** reasoning with the `field` style: the steps, apart from the answer in `content`. */
+  reasoning?: string;
+}
 export interface OpenAiRecord {
-  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  messages: ChatMessage[];
+}
+export interface ShareGptTurn {
+  from: 'system' | 'human' | 'gpt';
+  value: string;
 }
 export interface ShareGptRecord {
-  conversations: { from: 'system' | 'human' | 'gpt'; value: string }[];
+  conversations: ShareGptTurn[];
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
@@ -106,44 +118,211 @@ const ALPACA_BY_TEMPLATE: Record<string, AlpacaMapper> = {
   },
 };
 
-/** The alpaca record of an example (see the table at the top of this file). */
-export function toAlpaca(row: ExampleRow): AlpacaRecord {
+/** The alpaca record of a single-turn example (see the table at the top of this file). */
+function baseAlpaca(row: ExampleRow): AlpacaRecord {
   const mapped = row.fields ? ALPACA_BY_TEMPLATE[row.templateType]?.(row, row.fields) : undefined;
   return mapped ?? { instruction: row.inputText, input: '', output: row.outputText };
 }
 
 /** The user and assistant turns of an example. */
 export function chatTurns(row: ExampleRow): { user: string; assistant: string } {
-  const alpaca = (): AlpacaRecord => toAlpaca(row);
+  const alpaca = (): AlpacaRecord => baseAlpaca(row);
   const user = text(row.inputText) ?? joinParts(alpaca().instruction, alpaca().input);
   const assistant = text(row.outputText) ?? alpaca().output;
   return { user, assistant };
 }
 
-/** OpenAI chat fine-tuning: `{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}`. */
-export function toOpenAi(row: ExampleRow): OpenAiRecord {
+/** How a `reasoning` example shows its steps (export.reasoning). */
+export type ReasoningStyle = 'think' | 'field';
+
+export interface ShapeOptions {
+  reasoning: ReasoningStyle;
+}
+
+const DEFAULT_SHAPE: ShapeOptions = { reasoning: 'think' };
+
+/** One exchange of a training record: the turns before the answer, and the answer. */
+interface Dialogue {
+  system: string | undefined;
+  /** user and assistant alternating, ending with a user turn. */
+  prompt: { role: 'user' | 'assistant'; content: string }[];
+  answer: string;
+  /** reasoning: the steps, one per line. */
+  reasoning: string | undefined;
+}
+
+const turnsOf = (f: Record<string, unknown>) =>
+  Array.isArray(f.turns)
+    ? (f.turns as { role?: unknown; content?: unknown }[]).flatMap((t) =>
+        (t.role === 'user' || t.role === 'assistant') && typeof t.content === 'string'
+          ? [{ role: t.role as 'user' | 'assistant', content: t.content }]
+          : [],
+      )
+    : [];
+
+/** rag: the documents, each in `<DOCUMENT>` tags (as RAFT writes them), then the question. */
+export function ragPrompt(row: ExampleRow): string {
+  const question = text(row.fields?.question) ?? row.inputText;
+  const documents = row.retrieval?.documents ?? [{ chunkId: '', text: row.chunkText }];
+  return `${documents.map((d) => `<DOCUMENT>${d.text}</DOCUMENT>`).join('\n')}\n\n${question}`;
+}
+
+/** The dialogue of an example, whatever its template. */
+function dialogue(row: ExampleRow): Dialogue {
+  const f = row.fields ?? {};
+  if (row.templateType === 'conversation') {
+    const turns = turnsOf(f);
+    if (turns.length >= 2 && turns.at(-1)!.role === 'assistant') {
+      return {
+        system: text(f.system),
+        prompt: turns.slice(0, -1),
+        answer: turns.at(-1)!.content,
+        reasoning: undefined,
+      };
+    }
+  }
+  if (row.templateType === 'rag' && text(f.answer)) {
+    return {
+      system: undefined,
+      prompt: [{ role: 'user', content: ragPrompt(row) }],
+      answer: String(f.answer),
+      reasoning: undefined,
+    };
+  }
   const { user, assistant } = chatTurns(row);
+  const steps = row.templateType === 'reasoning' && Array.isArray(f.steps) ? f.steps.map(String) : undefined;
   return {
-    messages: [
-      { role: 'user', content: user },
-      { role: 'assistant', content: assistant },
-    ],
+    system: undefined,
+    prompt: [{ role: 'user', content: user }],
+    answer: assistant,
+    reasoning: steps?.join('\n'),
   };
 }
 
-/** ShareGPT: `{"conversations": [{"from": "human", ...}, {"from": "gpt", ...}]}`. */
-export function toShareGpt(row: ExampleRow): ShareGptRecord {
-  const { user, assistant } = chatTurns(row);
-  return {
-    conversations: [
-      { from: 'human', value: user },
-      { from: 'gpt', value: assistant },
-    ],
-  };
+/** The assistant's answer with `<think>` reasoning before it, for the `think` style. */
+function answerText(d: Dialogue, options: ShapeOptions): string {
+  return d.reasoning !== undefined && options.reasoning === 'think'
+    ? `<think>\n${d.reasoning}\n</think>\n\n${d.answer}`
+    : d.answer;
+}
+
+const reasoningField = (d: Dialogue, options: ShapeOptions) =>
+  d.reasoning !== undefined && options.reasoning === 'field' ? { reasoning: d.reasoning } : {};
+
+function chatMessages(d: Dialogue, options: ShapeOptions): ChatMessage[] {
+  return [
+    ...(d.system ? [{ role: 'system' as const, content: d.system }] : []),
+    ...d.prompt,
+    { role: 'assistant', content: answerText(d, options), ...reasoningField(d, options) },
+  ];
+}
+
+const isPreference = (row: ExampleRow) =>
+  row.templateType === 'preference' &&
+  text(row.fields?.prompt) !== undefined &&
+  text(row.fields?.chosen) !== undefined &&
+  text(row.fields?.rejected) !== undefined;
+
+const preferenceParts = (row: ExampleRow) => ({
+  prompt: String(row.fields!.prompt),
+  chosen: String(row.fields!.chosen),
+  rejected: String(row.fields!.rejected),
+});
+
+/** OpenAI preference fine-tuning (DPO): the prompt as `input.messages`, each answer as one assistant message. */
+export interface OpenAiPreferenceRecord {
+  input: { messages: ChatMessage[] };
+  preferred_output: ChatMessage[];
+  non_preferred_output: ChatMessage[];
+}
+
+/**
+ * OpenAI fine-tuning: chat `{"messages": [system?, user, assistant, ...]}`
+ * with every turn; a preference example in OpenAI's preference shape
+ * (`input`, `preferred_output`, `non_preferred_output`).
+ */
+export function toOpenAi(
+  row: ExampleRow,
+  options: ShapeOptions = DEFAULT_SHAPE,
+): OpenAiRecord | OpenAiPreferenceRecord {
+  if (isPreference(row)) {
+    const p = preferenceParts(row);
+    return {
+      input: { messages: [{ role: 'user', content: p.prompt }] },
+      preferred_output: [{ role: 'assistant', content: p.chosen }],
+      non_preferred_output: [{ role: 'assistant', content: p.rejected }],
+    };
+  }
+  return { messages: chatMessages(dialogue(row), options) };
+}
+
+/** TRL: a preference example as `{prompt, chosen, rejected}` (DPOTrainer); others conversational `{messages}` (SFTTrainer). */
+export function toTrl(
+  row: ExampleRow,
+  options: ShapeOptions = DEFAULT_SHAPE,
+): OpenAiRecord | { prompt: string; chosen: string; rejected: string } {
+  if (isPreference(row)) return preferenceParts(row);
+  return { messages: chatMessages(dialogue(row), options) };
+}
+
+/**
+ * ShareGPT (LLaMA-Factory, axolotl): `{"conversations": [{"from": "system"?}, human, gpt, ...]}`;
+ * a preference example as LLaMA-Factory's ranking shape (`conversations` with the prompt, `chosen`, `rejected`).
+ */
+export function toShareGpt(row: ExampleRow, options: ShapeOptions = DEFAULT_SHAPE): Record<string, unknown> {
+  if (isPreference(row)) {
+    const p = preferenceParts(row);
+    return {
+      conversations: [{ from: 'human', value: p.prompt }],
+      chosen: { from: 'gpt', value: p.chosen },
+      rejected: { from: 'gpt', value: p.rejected },
+    };
+  }
+  const d = dialogue(row);
+  const from = (role: 'user' | 'assistant'): ShareGptTurn['from'] => (role === 'user' ? 'human' : 'gpt');
+  const conversations: ShareGptTurn[] = [
+    ...(d.system ? [{ from: 'system' as const, value: d.system }] : []),
+    ...d.prompt.map((t) => ({ from: from(t.role), value: t.content })),
+    { from: 'gpt', value: answerText(d, options) },
+  ];
+  return { conversations, ...reasoningField(d, options) };
+}
+
+/**
+ * Alpaca (LLaMA-Factory, axolotl): `{instruction, input, output}`; a
+ * conversation's earlier turns as `history` ([user, assistant] pairs) and its
+ * system prompt as `system`; a preference example as LLaMA-Factory's ranking
+ * shape (`chosen`, `rejected` for `output`); rag: the documents as `input`.
+ */
+export function toAlpaca(row: ExampleRow, options: ShapeOptions = DEFAULT_SHAPE): Record<string, unknown> {
+  if (isPreference(row)) {
+    const p = preferenceParts(row);
+    return { instruction: p.prompt, input: '', chosen: p.chosen, rejected: p.rejected };
+  }
+  const f = row.fields ?? {};
+  if (row.templateType === 'rag' && text(f.question) && text(f.answer)) {
+    const documents = ragPrompt(row).slice(0, -(String(f.question).length + 2));
+    return { instruction: String(f.question), input: documents, output: String(f.answer) };
+  }
+  const d = dialogue(row);
+  if (row.templateType === 'conversation' && d.prompt.length > 1) {
+    const history: [string, string][] = [];
+    for (let i = 0; i + 1 < d.prompt.length; i += 2) history.push([d.prompt[i]!.content, d.prompt[i + 1]!.content]);
+    return {
+      instruction: d.prompt.at(-1)!.content,
+      input: '',
+      output: d.answer,
+      ...(d.system ? { system: d.system } : {}),
+      history,
+    };
+  }
+  const base = baseAlpaca(row);
+  return { ...base, output: answerText({ ...d, answer: base.output }, options), ...reasoningField(d, options) };
 }
 
 /** Whether a trainer shape of the example has the content trainers need (a non-empty prompt and answer). */
 export function isTrainable(row: ExampleRow): boolean {
+  if (row.templateType === 'preference' && row.fields) return isPreference(row);
   const { user, assistant } = chatTurns(row);
   return user.trim() !== '' && assistant.trim() !== '';
 }

@@ -44,6 +44,16 @@ function json(value: unknown): Record<string, unknown> | null {
 /** Numbers come back as numbers or numeric strings depending on the driver. */
 const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+function retrievalOf(value: unknown): ExampleRow['retrieval'] {
+  const r = json(value);
+  if (!r || !Array.isArray(r.documents)) return null;
+  const documents = (r.documents as { chunkId?: unknown; text?: unknown }[]).map((d) => ({
+    chunkId: String(d.chunkId ?? ''),
+    text: String(d.text ?? ''),
+  }));
+  return { documents, oracleIndex: typeof r.oracleIndex === 'number' ? r.oracleIndex : null };
+}
+
 function toRow(r: ExampleExportRow): ExampleRow {
   const lineage = json(r.lineage) ?? {};
   const fields = json(lineage.fields);
@@ -58,6 +68,7 @@ function toRow(r: ExampleExportRow): ExampleRow {
     error: r.error ?? null,
     templateHash: r.template_hash ?? null,
     fields,
+    retrieval: retrievalOf(lineage.retrieval),
     tokenCount: Number(r.token_count),
     cost: toNumber(r.cost),
     qualityScore: toNumber(r.quality_score),

@@ -8,6 +8,13 @@ import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './e
 import { extractJson } from './parse.js';
 import { callTotals, withLineage } from './lineage.js';
 import {
+  type DistractorChunk,
+  examplesAsked,
+  generationControls,
+  paramsHash,
+  type RetrievalContext,
+} from './controls.js';
+import {
   costOf,
   DEFAULT_PRICING,
   findPrice,
@@ -29,6 +36,8 @@ export interface ChunkInput {
   language?: string | null;
   metadata?: Record<string, unknown>;
   document?: { id?: string | null; url?: string | null; title?: string | null; language?: string | null };
+  /** For a template with `retrieval` (rag): chunks of the job's other documents, shown beside this one. */
+  distractors?: DistractorChunk[];
 }
 
 export interface GenerateOptions {
@@ -137,6 +146,14 @@ export interface ExampleLineage {
   failureReason: FailureReason | null;
   /** The example as the model wrote it (null when the reply could not be read). */
   fields: Record<string, unknown> | null;
+  /** Hash of the examples asked per chunk and generation.template_params (personas, difficulty...). */
+  paramsHash: string;
+  /** The persona this example was asked for (template_params.personas, in order), else null. */
+  persona: string | null;
+  /** template_params.difficulty, else null. */
+  difficulty: string | null;
+  /** rag: the documents of the user turn (distractors and, unless left out, the oracle). */
+  retrieval?: RetrievalContext;
 }
 
 export interface GeneratedExample {
@@ -306,7 +323,8 @@ export class Generator {
   private async run(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
     const { template } = options;
     const model = options.model ?? this.options.model;
-    const count = options.examplesPerChunk ?? template.spec.examplesPerChunk;
+    const params = options.templateParams ?? this.options.templateParams ?? {};
+    const count = examplesAsked(params, options.examplesPerChunk, template.spec.examplesPerChunk);
     const vars = this.templateVariables(chunk, count, options);
     const prompt = template.render(vars);
     const messages: ChatMessageText[] = [
@@ -328,6 +346,8 @@ export class Generator {
       totals,
       repaired,
       extraInReply: account.extraInReply,
+      controls: generationControls(params),
+      paramsHash: paramsHash(count, params),
     });
     return {
       chunkId: chunk.id,
@@ -390,7 +410,7 @@ export class Generator {
       );
       return false;
     }
-    const read = readReply(first.content, ctx.template);
+    const read = readReply(first.content, ctx.template, account.vars);
     if (read.problem) return this.repair(messages, first.content, read, ctx, calls, account);
     const n = account.fromReply(read, first.content, '');
     account.fillTo('too_few_examples', `the reply had ${n} of the ${account.count} examples asked for`, first.content);
@@ -418,7 +438,7 @@ export class Generator {
     let note = ` (the repair request failed: ${second.record.error})`;
     if (second.content !== null && second.record.finishReason !== 'length') {
       repaired = true;
-      used = readReply(second.content, ctx.template);
+      used = readReply(second.content, ctx.template, account.vars);
       raw = second.content;
       note = used.problem ? ' (still invalid after one repair request)' : '';
     } else if (second.content !== null) {
@@ -726,7 +746,7 @@ function repairPrompt(problem: string, template: PromptTemplate): string {
 }
 
 /** Reads a reply: tolerant JSON extraction, then the template's schema for each example. */
-export function readReply(reply: string, template: PromptTemplate): ReadReply {
+export function readReply(reply: string, template: PromptTemplate, vars?: TemplateVariables): ReadReply {
   // Reasoning models served locally often think aloud before answering.
   const text = reply.replace(/<think>[\s\S]*?<\/think>/gi, '').trim();
   if (!text) return { items: [], problem: 'the reply was empty' };
@@ -740,7 +760,7 @@ export function readReply(reply: string, template: PromptTemplate): ReadReply {
       string,
       unknown
     >,
-    error: template.validateExample(fields),
+    error: template.validateExample(fields, vars),
   }));
   const errors = items.flatMap((item, i) => (item.error ? [`examples[${i}]: ${item.error}`] : []));
   return { items, problem: errors.length ? errors.join('; ') : null };

@@ -2,6 +2,7 @@ import type { ChunkInput, GeneratedExample, LlmCallRecord } from './generator.js
 import type { TokenUsage } from './pricing/pricing.js';
 import type { Draft } from './reply-accounting.js';
 import type { PromptTemplate } from './templates/template.js';
+import { type GenerationControls, retrievalContext } from './controls.js';
 
 /** What a chunk's calls add up to. */
 export interface CallTotals {
@@ -38,6 +39,8 @@ export interface LineageSource {
   totals: CallTotals;
   repaired: boolean;
   extraInReply: number;
+  controls: GenerationControls;
+  paramsHash: string;
 }
 
 /** The drafts as stored: each with its share of the cost and its lineage. */
@@ -75,6 +78,19 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       extraInReply: source.extraInReply,
       failureReason: failureReason ?? null,
       fields,
+      paramsHash: source.paramsHash,
+      persona: source.controls.personas?.[i] ?? null,
+      difficulty: source.controls.difficulty,
+      ...(template.spec.retrieval
+        ? {
+            retrieval: retrievalContext(
+              chunk,
+              (chunk.distractors ?? []).slice(0, source.controls.distractors),
+              i,
+              source.controls.noOracleShare,
+            ),
+          }
+        : {}),
     },
   }));
 }

@@ -47,7 +47,7 @@ export class ExampleAccount {
   constructor(
     readonly count: number,
     private readonly template: PromptTemplate,
-    private readonly vars: TemplateVariables,
+    readonly vars: TemplateVariables,
     private readonly model: string,
   ) {}
 

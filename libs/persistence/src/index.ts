@@ -12,6 +12,7 @@ export * from './repositories/job.repository.js';
 export * from './repositories/stats.repository.js';
 export { isSqlite, sqlTimestamp } from './repositories/sql-dialect.js';
 export * from './repositories/export-read.repository.js';
+export * from './repositories/distractor.repository.js';
 export * from './repositories/funnel.repository.js';
 export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './funnel.js';
 export * from './repositories/llm-call.repository.js';

@@ -2,7 +2,7 @@ import type { AppConfig } from '@datafactory/config';
 import { usesLlm } from '@datafactory/contracts';
 import type { CrawlerOptions } from '@datafactory/crawler';
 import { operatorCrawl, operatorPolicy } from './operator-policy.js';
-import { type GenerationEstimate, estimateGeneration, TemplateRegistry } from '@datafactory/generator';
+import { type GenerationEstimate, estimateGeneration, examplesAsked, TemplateRegistry } from '@datafactory/generator';
 import { JobInputError, resolveJobConfig, validateUrls } from './job-input.js';
 import { checkTemplateExists } from './preflight.js';
 
@@ -91,7 +91,12 @@ export async function estimateJob(
     totalDocuments: Math.max(urls.length, sample.length),
     template: registry.get(llm.template),
     model: llm.model,
-    examplesPerChunk: llm.examples_per_chunk ?? undefined,
+    // One example per persona when the job lists personas.
+    examplesPerChunk: examplesAsked(
+      llm.template_params,
+      llm.examples_per_chunk ?? undefined,
+      registry.get(llm.template).spec.examplesPerChunk,
+    ),
   });
   return {
     urls: urls.length,

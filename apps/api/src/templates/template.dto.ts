@@ -8,6 +8,16 @@ export class TemplateSummaryDto {
   hash!: string;
   @ApiProperty({ example: 3, description: 'Examples one call asks for unless the job says otherwise.' })
   examplesPerChunk!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'JSON schema of one example.' })
+  schema!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'One example as the model writes it (built-ins); null for user templates.',
+    example: { question: 'At what temperature does water boil at sea level?', answer: '100 °C.' },
+  })
+  sample!: Record<string, unknown> | null;
 }
 
 export class TemplateVariableDto {
@@ -18,8 +28,6 @@ export class TemplateVariableDto {
 export class TemplateDetailDto extends TemplateSummaryDto {
   @ApiProperty({ type: [TemplateVariableDto], description: 'Variables the prompts use.' })
   variables!: TemplateVariableDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'JSON schema of one example.' })
-  schema!: Record<string, unknown>;
   @ApiProperty({ description: 'System prompt (Nunjucks source).' }) systemPrompt!: string;
   @ApiProperty({ description: 'User prompt (Nunjucks source).' }) userPrompt!: string;
   @ApiProperty({ example: '{{ example.question }}', description: 'How an example becomes the stored input text.' })

@@ -47,7 +47,6 @@ export class TemplatesService {
         description:
           TEMPLATE_VARIABLES[name.split('.').slice(0, 2).join('.')] ?? TEMPLATE_VARIABLES[name.split('.')[0]!] ?? '',
       })),
-      schema: t.spec.schema,
       systemPrompt: t.spec.system,
       userPrompt: t.spec.user,
       input: t.spec.input,
@@ -63,5 +62,7 @@ function summary(t: PromptTemplate): TemplateSummaryDto {
     source: t.source,
     hash: t.hash,
     examplesPerChunk: t.spec.examplesPerChunk,
+    schema: t.spec.schema,
+    sample: t.spec.sample ?? null,
   };
 }

@@ -4,8 +4,8 @@ import { boolean, isPlainObject, json, must, oneOf, section } from './fields.js'
 /**
  * The dataset formats the exporter writes. `jsonl`, `json`, `csv` and
  * `parquet` are flat records (one row per example, with its source, model and
- * scores); `openai`, `alpaca` and `sharegpt` are the shapes trainers read
- * directly.
+ * scores); `openai`, `alpaca`, `sharegpt` and `trl` are the shapes trainers
+ * read directly.
  */
 export const ExportFormat = {
   Jsonl: 'jsonl',
@@ -15,6 +15,7 @@ export const ExportFormat = {
   OpenAi: 'openai',
   Alpaca: 'alpaca',
   ShareGpt: 'sharegpt',
+  Trl: 'trl',
 } as const;
 export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
 export const EXPORT_FORMATS = Object.values(ExportFormat) as [ExportFormat, ...ExportFormat[]];
@@ -23,7 +24,12 @@ export const TRAINER_FORMATS: readonly ExportFormat[] = [
   ExportFormat.OpenAi,
   ExportFormat.Alpaca,
   ExportFormat.ShareGpt,
+  ExportFormat.Trl,
 ];
+
+/** How a `reasoning` example keeps its steps apart from the answer: `<think>` in the assistant turn, or a `reasoning` field. */
+export const REASONING_STYLES = ['think', 'field'] as const;
+export type ReasoningStyle = (typeof REASONING_STYLES)[number];
 
 /** Train/validation/test shares; they add up to 1. */
 export interface SplitRatios {
@@ -92,6 +98,7 @@ export const DEFAULT_EXPORT_CONFIG = Object.freeze({
   split: 'none',
   seed: 42,
   license: 'unknown',
+  reasoning: 'think',
 } as const);
 
 /** How a job is exported (the `export` section of a job config; also the body of POST .../exports). */
@@ -112,6 +119,8 @@ export const ExportSection = section(
       const e = must('a Hugging Face license id such as mit, apache-2.0, cc-by-4.0, other or unknown');
       return z.string(e).regex(LICENSE, e);
     })().default(DEFAULT_EXPORT_CONFIG.license),
+    /** `think`: the steps in `<think>...</think>` before the answer in the assistant turn; `field`: in a `reasoning` field. */
+    reasoning: oneOf(REASONING_STYLES).default(DEFAULT_EXPORT_CONFIG.reasoning),
   },
   (known) => `is not a known field (known: ${known})`,
 ).superRefine((c, ctx) => {

@@ -109,6 +109,40 @@ const httpUrl = () => {
 
 const int = (min: number, max: number) => integer(min, max, describeValue);
 
+export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
+
+/**
+ * The template parameters the built-ins read: `personas` (one example per
+ * persona), `difficulty`, and for `rag` `distractors` (chunks of other
+ * documents beside each example) and `no_oracle_share` (the share of
+ * examples shown without their own chunk, as in RAFT). Others pass through.
+ */
+function checkTemplateParams(params: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const bad = (key: string, problem: string) =>
+    ctx.addIssue({ code: 'custom', path: [key], message: `${problem} (got ${describeValue(params[key])})` });
+  const { personas, difficulty, distractors, no_oracle_share: share } = params;
+  if (personas !== undefined) {
+    const ok =
+      Array.isArray(personas) &&
+      personas.length >= 1 &&
+      personas.length <= 20 &&
+      personas.every((p) => typeof p === 'string' && p.trim() !== '' && p.length <= 300);
+    if (!ok) bad('personas', 'must be a list of 1 to 20 persona descriptions (non-empty strings up to 300 characters)');
+  }
+  if (difficulty !== undefined && !DIFFICULTIES.includes(difficulty as (typeof DIFFICULTIES)[number])) {
+    bad('difficulty', `must be one of ${DIFFICULTIES.join(', ')}`);
+  }
+  if (
+    distractors !== undefined &&
+    !(Number.isInteger(distractors) && (distractors as number) >= 0 && (distractors as number) <= 10)
+  ) {
+    bad('distractors', 'must be an integer from 0 to 10');
+  }
+  if (share !== undefined && !(typeof share === 'number' && share >= 0 && share <= 1)) {
+    bad('no_oracle_share', 'must be a number from 0 to 1');
+  }
+}
+
 /** `generation` with template "none": the job exports its chunks, and no other setting means anything. */
 export const NoLlmGenerationSection = section(
   { template: z.literal(NO_TEMPLATE) },
@@ -151,11 +185,22 @@ export const llmGenerationSection = (policy: GenerationPolicy) =>
       // A key in a job's config would be stored with the job and shown by the API.
       api_key: z.null({ error: API_KEY_REFUSED }).optional(),
       /** Extra variables for the template, available as `params`. */
-      template_params: orDefault(z.record(z.string(), z.unknown(), must('an object', describeValue)), () => ({})),
+      template_params: orDefault(
+        z.record(z.string(), z.unknown(), must('an object', describeValue)).superRefine(checkTemplateParams),
+        () => ({}),
+      ),
     },
     (known) => `is not a known setting (known: ${known})`,
     describeValue,
   ).transform(({ api_key: _refused, base_url, ...g }, ctx) => {
+    if (Array.isArray(g.template_params.personas) && g.examples_per_chunk !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['examples_per_chunk'],
+        message: 'cannot be given with template_params.personas (one example per persona)',
+      });
+      return z.NEVER;
+    }
     const endpoint = chooseBaseUrl(base_url ?? undefined, policy);
     if ('problem' in endpoint) {
       ctx.addIssue({ code: 'custom', path: endpoint.field ? [endpoint.field] : [], message: endpoint.problem });

@@ -49,7 +49,14 @@ describe('the job config schema', () => {
       toxicity: { model: 'Xenova/toxic-bert' },
       judge: { model: null },
     });
-    expect(c.export).toEqual({ format: 'jsonl', include_failed: false, split: 'none', seed: 42, license: 'unknown' });
+    expect(c.export).toEqual({
+      format: 'jsonl',
+      include_failed: false,
+      split: 'none',
+      seed: 42,
+      license: 'unknown',
+      reasoning: 'think',
+    });
     expect(parse(undefined)).toEqual(c);
     expect(parse({ scraping: null, generation: null })).toEqual(c);
     // Defaults are fresh values: changing one config does not change the next.
@@ -155,7 +162,7 @@ describe('the job config schema', () => {
       'config.x is not a known section (scraping, processing, generation, quality, export)',
       'config.scraping.max_concurrent must be an integer from 1 to 256 (got "many")',
       'config.processing.chunk_overlap must be less than half of chunk_size (512) (got 300)',
-      'config.export.format must be one of jsonl, json, csv, parquet, openai, alpaca, sharegpt (got "xml")',
+      'config.export.format must be one of jsonl, json, csv, parquet, openai, alpaca, sharegpt, trl (got "xml")',
     ]);
     expect(parseJobConfig([], policy)).toEqual({ ok: false, problems: ['config must be an object'] });
   });

@@ -41,9 +41,18 @@ const GOOD = {
 };
 
 describe('TemplateRegistry', () => {
-  it('has the four built-ins, each with a schema, prompts, variables and a content hash', () => {
+  it('has the eight built-ins, each with a schema, prompts, variables and a content hash', () => {
     const registry = TemplateRegistry.builtins();
-    expect(registry.list().map((t) => t.type)).toEqual(['qa', 'summarization', 'classification', 'instruction']);
+    expect(registry.list().map((t) => t.type)).toEqual([
+      'qa',
+      'summarization',
+      'classification',
+      'instruction',
+      'conversation',
+      'preference',
+      'rag',
+      'reasoning',
+    ]);
     for (const t of registry.list()) {
       expect(t.hash).toMatch(/^sha256:[0-9a-f]{16}$/);
       expect(t.variables).toContain('chunk.text');
@@ -56,7 +65,7 @@ describe('TemplateRegistry', () => {
       // No HTML escaping: the chunk goes in as written.
       expect(user).toContain('Rust <b>owns</b> memory.');
     }
-    expect(new Set(registry.list().map((t) => t.hash)).size).toBe(4);
+    expect(new Set(registry.list().map((t) => t.hash)).size).toBe(8);
   });
 
   it('maps an example to input and output texts and validates it', () => {
@@ -120,5 +129,58 @@ describe('TemplateRegistry', () => {
     expect(registry.get('a').hash).not.toBe(registry.get('b').hash);
     const again = await TemplateRegistry.load({ dataDir: dir });
     expect(again.get('a').hash).toBe(registry.get('a').hash);
+  });
+
+  it("validates each built-in's sample, and the rules a schema cannot say", () => {
+    const registry = TemplateRegistry.builtins();
+    const vars = (text: string) => ({ ...SAMPLE_VARIABLES, chunk: { ...SAMPLE_VARIABLES.chunk, text } });
+    const chunkText = 'Water boils at 100 °C at sea level. It boils at lower temperatures higher up.';
+    for (const t of registry.list()) {
+      expect(t.spec.sample, t.type).toBeDefined();
+      expect(t.validateExample(t.spec.sample, vars(chunkText)), t.type).toBeNull();
+    }
+    const conversation = registry.get('conversation');
+    const turn = (role: string) => ({ role, content: `a ${role} turn` });
+    const dialogue = (...roles: string[]) => ({ system: '', turns: roles.map(turn) });
+    const v = vars(chunkText);
+    expect(conversation.validateExample(dialogue('user', 'assistant', 'user', 'assistant'), v)).toBeNull();
+    expect(conversation.validateExample(dialogue('assistant', 'user', 'assistant', 'user'), v)).toBe(
+      'turns[0] must be a user turn',
+    );
+    expect(conversation.validateExample(dialogue('user', 'assistant', 'assistant', 'user', 'assistant'), v)).toMatch(
+      /turns\[2\] must not have the role of the turn before it/,
+    );
+    expect(conversation.validateExample(dialogue('user', 'assistant', 'user', 'assistant', 'user'), v)).toBe(
+      'the last turn must be an assistant turn',
+    );
+    expect(conversation.validateExample(dialogue('user', 'assistant'), v)).toMatch(/must NOT have fewer than 4 items/);
+
+    const rag = registry.get('rag');
+    const quoted = { question: 'Where?', quote: 'Water boils at 100 °C', answer: 'It says Water boils at 100 °C.' };
+    expect(rag.validateExample(quoted, v)).toBeNull();
+    expect(rag.validateExample({ ...quoted, quote: 'Water freezes at 0 °C' }, v)).toBe(
+      'quote must be copied word for word from the text',
+    );
+    expect(rag.validateExample({ ...quoted, answer: '100 degrees.' }, v)).toBe('answer must contain the quote');
+
+    const preference = registry.get('preference');
+    const pair = preference.spec.sample!;
+    expect(preference.validateExample({ ...pair, rejected: pair.chosen }, v)).toBe('rejected must differ from chosen');
+    expect(preference.validateExample({ ...pair, flaw: 'rude' }, v)).toMatch(
+      /must be equal to one of the allowed values/,
+    );
+  });
+
+  it('asks for one example per persona and for the difficulty in every built-in prompt', () => {
+    for (const t of TemplateRegistry.builtins().list()) {
+      const { user } = t.render({
+        ...SAMPLE_VARIABLES,
+        examples_per_chunk: 2,
+        params: { personas: ['a nurse', 'a pilot'], difficulty: 'hard' },
+      });
+      expect(user, t.type).toContain('1. a nurse\n2. a pilot');
+      expect(user, t.type).toMatch(/Difficulty: hard/);
+      expect(t.render(SAMPLE_VARIABLES).user, t.type).not.toMatch(/persona|Difficulty/);
+    }
   });
 });

@@ -21,6 +21,19 @@ export interface TemplateSpec {
   output: string;
   /** JSON schema of one example. */
   schema: JsonSchema;
+  /** Built-ins: one example as the model writes it (shown by GET /api/templates and the new-job page). */
+  sample?: Record<string, unknown>;
+  /**
+   * Built-ins only: rules a JSON schema cannot say (turns alternating, a
+   * quote found in the chunk). null when the example (already valid by the
+   * schema) holds, otherwise what is wrong.
+   */
+  /**
+   * Built-ins only: each example is shown among chunks of the job's other
+   * documents (RAFT), picked when the chunk is generated (ChunkInput.distractors).
+   */
+  retrieval?: boolean;
+  check?: (example: Record<string, unknown>, vars: TemplateVariables) => string | null;
 }
 
 /** Where each part of a template comes from, for error messages. */
@@ -133,10 +146,10 @@ export class PromptTemplate {
     return { inputText: this.run('input', all).trim(), outputText: this.run('output', all).trim() };
   }
 
-  /** null when `example` matches the schema, otherwise what is wrong. */
-  validateExample(example: unknown): string | null {
-    if (this.validateOne(example)) return null;
-    return ajv.errorsText(this.validateOne.errors, { dataVar: 'example' });
+  /** null when `example` matches the schema (and, given the chunk's variables, the template's own rules), otherwise what is wrong. */
+  validateExample(example: unknown, vars?: TemplateVariables): string | null {
+    if (!this.validateOne(example)) return ajv.errorsText(this.validateOne.errors, { dataVar: 'example' });
+    return vars && this.spec.check ? this.spec.check(example as Record<string, unknown>, vars) : null;
   }
 
   /** The JSON schema of a whole reply: `{"examples": [example, ...]}`. */

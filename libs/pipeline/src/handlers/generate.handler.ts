@@ -11,6 +11,8 @@ import {
   BudgetExhaustedError,
   type FailureReason,
   GenerationConfigError,
+  examplesAsked,
+  generationControls,
   Generator,
   jobCallLedger,
   LlmFatalError,
@@ -20,7 +22,7 @@ import {
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { Chunk, Job, TrainingExample } from '@datafactory/persistence';
+import { Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
@@ -63,6 +65,15 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
     const template = (await this.templates()).get(settings.template);
     const { generator, examplesPerChunk } = await this.generator(jobId, settings);
+    // rag: chunks of the job's other documents, picked by a hash of this chunk's id.
+    const distractors = template.spec.retrieval
+      ? await pickDistractorChunks(em, {
+          jobId,
+          chunkId,
+          documentId: chunk.document.id,
+          count: generationControls(settings.template_params).distractors,
+        })
+      : undefined;
     const limit = settings.max_concurrent_llm;
     const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
@@ -81,6 +92,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
             title: chunk.document.title,
             language: chunk.document.language,
           },
+          distractors,
         },
         // Every call is counted into the job's cost before it is made: one lost with this process still counts.
         { template, examplesPerChunk, signal: ctx.signal, ledger: jobCallLedger(em, jobId) },
@@ -123,14 +135,16 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     let count = 0;
     let templateHash: string | null = null;
     if (settings && usesLlm(settings)) {
-      count = settings.examples_per_chunk ?? GENERATION_DEFAULTS.examplesPerChunk;
+      let templateDefault: number = GENERATION_DEFAULTS.examplesPerChunk;
       try {
         const template = (await this.templates()).get(settings.template);
-        count = settings.examples_per_chunk ?? template.spec.examplesPerChunk;
+        templateDefault = template.spec.examplesPerChunk;
         templateHash = template.hash;
       } catch {
         // A template that cannot be read: the job's own count (or the default) is what was asked.
       }
+      // One per persona when the job lists personas, as the generator asks.
+      count = examplesAsked(settings.template_params ?? {}, settings.examples_per_chunk ?? undefined, templateDefault);
     }
     const reason = error instanceof ChunkNotGeneratedError ? error.reason : chunkFailureReason(error);
     const { counters } = await storeChunkFailure(

@@ -485,3 +485,69 @@ export function qaFromPrompt(req: FakeRequest): string {
   });
   return JSON.stringify({ examples });
 }
+
+/**
+ * A `content` hook that answers every built-in template the way a model
+ * would, from the chunk in the prompt (the text between `"""` lines): qa as
+ * qaFromPrompt does; conversation (user first, alternating, assistant last),
+ * preference (a chosen answer from the text, a rejected one with a wrong
+ * detail), rag (a quote copied from the text and an answer that contains it)
+ * and reasoning (steps and an answer). One example per persona when the
+ * prompt lists personas; as many as the prompt asks for otherwise.
+ */
+export function templateExamplesFromPrompt(req: FakeRequest): string {
+  const user = String(req.body.messages?.filter((m) => m.role === 'user').at(0)?.content ?? '');
+  const hint = /Reply with a JSON object: (.*)$/s.exec(user)?.[1] ?? '';
+  const kind = hint.includes('"turns"')
+    ? 'conversation'
+    : hint.includes('"chosen"')
+      ? 'preference'
+      : hint.includes('"quote"')
+        ? 'rag'
+        : hint.includes('"steps"')
+          ? 'reasoning'
+          : 'qa';
+  if (kind === 'qa') return qaFromPrompt(req);
+  const chunk = /"""\n([\s\S]*?)\n"""/.exec(user)?.[1] ?? user;
+  const sentences = chunk.match(/[A-Z][^.!?\n]{20,}[.!?]/g) ?? [chunk.trim() || 'The text is short.'];
+  const asked = Number(/Write (\d+) /.exec(user)?.[1] ?? 1);
+  const pick = (i: number) => sentences[i % sentences.length]!.trim();
+  const topic = (s: string) => s.split(/\s+/).slice(0, 4).join(' ');
+  const examples = Array.from({ length: asked }, (_, i) => {
+    const s = pick(i);
+    const next = pick(i + 1);
+    switch (kind) {
+      case 'conversation':
+        return {
+          system: i % 2 ? '' : 'You are a helpful assistant who answers from the source text.',
+          turns: [
+            { role: 'user', content: `What does the text say about "${topic(s)}"?` },
+            { role: 'assistant', content: `It says: ${s}` },
+            { role: 'user', content: 'Can you tell me more?' },
+            { role: 'assistant', content: `It also says: ${next}` },
+          ],
+        };
+      case 'preference':
+        return {
+          prompt: `What does the text say about "${topic(s)}"?`,
+          chosen: `The text says: ${s}`,
+          rejected: `The text says: ${s.replace(/\b(\w{5,})\b/, 'something else entirely')} It also proves the opposite.`,
+          flaw: 'unsupported_claim',
+          flaw_explanation: 'The rejected answer adds a claim the text does not make.',
+        };
+      case 'rag':
+        return {
+          question: `What does the text say about "${topic(s)}"?`,
+          quote: s,
+          answer: `The passage on this says ##begin_quote##${s}##end_quote##. <ANSWER>: ${s}`,
+        };
+      default:
+        return {
+          question: `How do the statements about "${topic(s)}" and "${topic(next)}" relate?`,
+          steps: [`The text states: ${s}`, `It also states: ${next}`, 'Taken together, both hold.'],
+          answer: `${s} ${next}`,
+        };
+    }
+  });
+  return JSON.stringify({ examples });
+}

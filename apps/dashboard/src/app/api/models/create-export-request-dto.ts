@@ -6,7 +6,7 @@ export interface CreateExportRequestDto {
   /**
    * Default: the job config's export.format.
    */
-  format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt';
+  format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt' | 'trl';
 
   /**
    * Export every example (failed ones too) with its scores, for analysis (jsonl, json, csv, parquet).

@@ -90,7 +90,7 @@ export interface CreateJobRequestDto {
       };
     };
     export?: {
-      format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt';
+      format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt' | 'trl';
       include_failed?: boolean;
       split?:
         | 'none'
@@ -101,6 +101,7 @@ export interface CreateJobRequestDto {
           };
       seed?: number;
       license?: string;
+      reasoning?: 'think' | 'field';
     };
   };
 

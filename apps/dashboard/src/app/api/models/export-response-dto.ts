@@ -11,7 +11,7 @@ export interface ExportResponseDto {
    * Data files by split (empty when the files are gone).
    */
   files: Array<ExportFileResponseDto>;
-  format: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt';
+  format: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt' | 'trl';
   id: string;
   jobId: string;
   projectId: string;

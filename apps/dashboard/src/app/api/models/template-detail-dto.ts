@@ -26,6 +26,13 @@ export interface TemplateDetailDto {
   output: string;
 
   /**
+   * One example as the model writes it (built-ins); null for user templates.
+   */
+  sample: {
+    [key: string]: any;
+  } | null;
+
+  /**
    * JSON schema of one example.
    */
   schema: {

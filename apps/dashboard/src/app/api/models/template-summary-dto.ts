@@ -13,6 +13,20 @@ export interface TemplateSummaryDto {
    * Content hash; goes into every example lineage.
    */
   hash: string;
+
+  /**
+   * One example as the model writes it (built-ins); null for user templates.
+   */
+  sample: {
+    [key: string]: any;
+  } | null;
+
+  /**
+   * JSON schema of one example.
+   */
+  schema: {
+    [key: string]: any;
+  };
   source: 'builtin' | 'user';
   type: string;
 }

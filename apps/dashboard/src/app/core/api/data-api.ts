@@ -25,6 +25,7 @@ import type {
   QualityReportResponseDto,
   SettingsResponseDto,
   StatsOverviewResponseDto,
+  TemplateSummaryDto,
   UpdateSettingsRequestDto,
 } from '../../api/models';
 import {
@@ -144,9 +145,9 @@ export class DataApi {
     return this.exportsApi.exportsCard({ id });
   }
 
-  /** The names of the generation templates this install has (built-in and DATA_DIR/templates). */
-  templateNames(): Observable<string[]> {
-    return this.templatesApi.templatesList().pipe(map((list) => list.items.map((t) => t.type)));
+  /** The generation templates this install has (built-in and DATA_DIR/templates), with description and sample. */
+  templates(): Observable<TemplateSummaryDto[]> {
+    return this.templatesApi.templatesList().pipe(map((list) => list.items));
   }
   settings(): Observable<SettingsResponseDto> {
     return this.settingsApi.settingsGet();

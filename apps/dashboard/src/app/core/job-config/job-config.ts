@@ -33,7 +33,7 @@ export interface ConfigPanel {
   readonly fields: readonly ConfigField[];
 }
 
-export const EXPORT_FORMATS = ['jsonl', 'json', 'csv', 'parquet', 'openai', 'alpaca', 'sharegpt'] as const;
+export const EXPORT_FORMATS = ['jsonl', 'json', 'csv', 'parquet', 'openai', 'alpaca', 'sharegpt', 'trl'] as const;
 
 export const CONFIG_PANELS: readonly ConfigPanel[] = [
   {
@@ -107,7 +107,17 @@ export const CONFIG_PANELS: readonly ConfigPanel[] = [
         help: 'What kind of example to write; none exports the chunks.',
         kind: 'select',
         default: 'qa',
-        options: ['qa', 'summarization', 'classification', 'instruction', 'none'],
+        options: [
+          'qa',
+          'summarization',
+          'classification',
+          'instruction',
+          'conversation',
+          'preference',
+          'rag',
+          'reasoning',
+          'none',
+        ],
       },
       {
         section: 'generation',

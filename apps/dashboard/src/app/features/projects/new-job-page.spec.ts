@@ -29,7 +29,11 @@ describe('NewJobPage', () => {
     });
     // The install's templates, one of them a user's: the template field offers exactly these (and none).
     http.expectOne('/api/templates').flush({
-      items: ['qa', 'summarization', 'classification', 'instruction', 'faq-pairs'].map((type) => ({ type })),
+      items: ['qa', 'summarization', 'classification', 'instruction', 'faq-pairs'].map((type) => ({
+        type,
+        description: `${type} examples`,
+        sample: type === 'qa' ? { question: 'Why is the sky blue?', answer: 'Rayleigh scattering.' } : null,
+      })),
       errors: [],
     });
     await fixture.whenStable();
@@ -56,6 +60,19 @@ describe('NewJobPage', () => {
       'faq-pairs',
       'none',
     ]);
+  });
+
+  it("shows the chosen template's one-line description and its sample", async () => {
+    const fixture = await render();
+    const info = () => fixture.nativeElement.querySelector('[data-testid="template-info"]') as HTMLElement | null;
+    expect(info()!.textContent).toContain('qa examples');
+    expect(info()!.querySelector('pre')!.textContent).toContain('"question": "Why is the sky blue?"');
+    const select = fixture.nativeElement.querySelector('#cfg-generation-template') as HTMLSelectElement;
+    select.value = 'faq-pairs';
+    select.dispatchEvent(new Event('change'));
+    await fixture.whenStable();
+    expect(info()!.textContent).toContain('faq-pairs examples');
+    expect(info()!.querySelector('pre')).toBeNull();
   });
 
   it('lists invalid lines before submit and keeps the button disabled', async () => {

@@ -48,7 +48,19 @@ export default class NewJobPage {
 
   /** The install's templates, for the template field (built-in names if the list cannot be had). */
   protected readonly templates = rxResource({
-    stream: () => this.api.templateNames().pipe(catchError(() => of(null))),
+    stream: () => this.api.templates().pipe(catchError(() => of(null))),
+  });
+  protected readonly templateNames = computed(() =>
+    this.templates.hasValue() ? (this.templates.value()?.map((t) => t.type) ?? null) : null,
+  );
+  /** The chosen template's one-line description and sample example, when the API listed it. */
+  protected readonly chosenTemplate = computed(() => {
+    const type = this.values()['generation.template'];
+    const list = this.templates.hasValue() ? this.templates.value() : null;
+    const t = list?.find((x) => x.type === type);
+    return t
+      ? { type: t.type, description: t.description, sample: t.sample ? JSON.stringify(t.sample, null, 2) : null }
+      : null;
   });
 
   protected readonly urlText = signal('');
