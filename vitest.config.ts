@@ -36,7 +36,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['apps/{api,worker,cli}/src/**/*.spec.ts', 'libs/*/src/**/*.spec.ts'] },
+        test: {
+          name: 'unit',
+          include: ['apps/{api,worker,cli}/src/**/*.spec.ts', 'libs/*/src/**/*.spec.ts'],
+          // Property tests run hundreds of cases: a loaded 2-core machine must not turn them into timeouts.
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,

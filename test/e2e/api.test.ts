@@ -165,6 +165,7 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/jobs/{id}',
         'POST /api/jobs/{id}/cancel',
         'GET /api/jobs/{id}/logs',
+        'GET /api/jobs/{id}/funnel',
         'GET /api/jobs/{id}/stream',
         'POST /api/jobs/estimate',
         'GET /api/stats/overview',

@@ -8,7 +8,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { STAGES } from '@datafactory/contracts';
-import { Chunk, createOrmConfig, TrainingExample } from '@datafactory/persistence';
+import { Chunk, createOrmConfig, LlmCall, TrainingExample } from '@datafactory/persistence';
 import {
   type AppProcess,
   FakeOpenAiServer,
@@ -116,13 +116,29 @@ describe('a job across the API and two workers', () => {
       // The SQLite file (WAL) survived the SIGKILL of a process that was writing it.
       expect(await em.getConnection().execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
       const chunks = await em.find(Chunk, { job: jobId, duplicateOf: null }, { fields: ['id'] });
-      const examples = await em.find(TrainingExample, { job: jobId }, { fields: ['id', 'chunk'] });
+      const examples = await em.find(TrainingExample, { job: jobId }, { fields: ['id', 'chunk', 'cost'] });
       expect(chunks.length).toBe(job.progress.generator.total);
       const perChunk = new Map<string, number>();
       for (const e of examples) perChunk.set(e.chunk.id, (perChunk.get(e.chunk.id) ?? 0) + 1);
       expect(perChunk.size).toBe(chunks.length);
       for (const n of perChunk.values()) expect(n).toBeLessThanOrEqual(2);
       expect(new Set(examples.map((e) => e.id)).size).toBe(examples.length);
+
+      // The calls the killed worker had in flight are counted: started before the request, never settled,
+      // they stay in cost_total at their estimate, marked estimated (issue 18 item 6).
+      const calls = await em.find(LlmCall, { job: jobId });
+      const lost = calls.filter((c) => c.status === 'started');
+      expect(lost.length).toBeGreaterThan(0);
+      for (const c of lost) {
+        expect(c.estimated).toBe(true);
+        expect(c.cost).toBeGreaterThan(0);
+      }
+      const sum = (xs: { cost?: unknown }[]) => xs.reduce<number>((n, x) => n + Number(x.cost ?? 0), 0);
+      expect(job.costTotal).toBeCloseTo(sum(calls), 9);
+      expect(job.costEstimated).toBeGreaterThanOrEqual(sum(lost) - 1e-12);
+      expect(job.costEstimated).toBeLessThan(job.costTotal);
+      // Beyond what the stored examples account for: the lost calls' chunks were generated again.
+      expect(job.costTotal - sum(examples)).toBeGreaterThanOrEqual(sum(lost) - 1e-9);
 
       // The export holds the passed examples and downloads line by line.
       const exportsList = (await (await fetch(`${base}/api/jobs/${jobId}/exports`)).json()) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any

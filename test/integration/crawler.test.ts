@@ -1,6 +1,14 @@
 import dns from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CrawledDocument, Crawler, type LookupFunction, type ScrapingConfig } from '@datafactory/crawler';
+import {
+  type CrawledDocument,
+  Crawler,
+  HostPacer,
+  type LookupFunction,
+  type RobotsStore,
+  type ScrapingConfig,
+  type StoredRobots,
+} from '@datafactory/crawler';
 import { FixtureSite, type FixtureRequest } from '@datafactory/testing';
 
 /*
@@ -349,5 +357,81 @@ describe('crawler: site mode', () => {
     }
     expect(docs.length).toBeGreaterThanOrEqual(3);
     expect(docs.length).toBeLessThan(10);
+  });
+});
+
+describe('crawler: one item of a shared frontier (fetchOne)', () => {
+  const shared = () => {
+    const loads: string[] = [];
+    const stored = new Map<string, Promise<StoredRobots>>();
+    const robots: RobotsStore = {
+      load: (origin, fetch) => {
+        loads.push(origin);
+        if (!stored.has(origin)) stored.set(origin, fetch());
+        return stored.get(origin)!;
+      },
+    };
+    return { loads, state: { schedule: new HostPacer(1000 / 50), robots } };
+  };
+
+  it('fetches one page, returns the links within depth, site and patterns, and reads robots.txt through the store', async () => {
+    const { loads, state } = shared();
+    const scraping = { ...fast, mode: 'site' as const, max_depth: 2, exclude_patterns: ['*/chain/*'] };
+    const before = site.requestsTo('main', '/robots.txt').length;
+    const home = await crawler.fetchOne({ kind: 'page', url: site.url('main', '/'), depth: 0 }, scraping, {
+      shared: state,
+    });
+    expect(home.document).toMatchObject({ status: 'ok', url: site.url('main', '/'), depth: 0 });
+    const pages = home.discovered.filter((d) => d.kind === 'page').map((d) => d.url);
+    expect(pages).toContain(site.url('main', '/articles/1'));
+    expect(pages).toContain(site.url('main', '/articles/2'));
+    // Other sites, nofollow and the excluded pattern are left out; dedup is the frontier's, not the item's.
+    expect(pages.some((u) => u.includes(`:${site.port('other')}/`))).toBe(false);
+    expect(pages).not.toContain(site.url('main', '/nofollowed'));
+    expect(pages.some((u) => u.includes('/chain/'))).toBe(false);
+    expect(home.discovered.every((d) => d.kind === 'sitemap' || d.depth === 1)).toBe(true);
+    // robots.txt's Sitemap line is handed back as a sitemap to read.
+    expect(home.discovered).toContainEqual(
+      expect.objectContaining({ kind: 'sitemap', url: site.url('main', '/sitemap-extra.xml') }),
+    );
+
+    // A page at max_depth returns no links; robots.txt was fetched once for both items (the store).
+    const deep = await crawler.fetchOne({ kind: 'page', url: site.url('main', '/articles/1'), depth: 2 }, scraping, {
+      shared: state,
+    });
+    expect(deep.document?.status).toBe('ok');
+    expect(deep.discovered.filter((d) => d.kind === 'page')).toEqual([]);
+    expect(site.requestsTo('main', '/robots.txt').length - before).toBe(1);
+    expect(loads.length).toBe(2);
+  });
+
+  it('retries inside the item, reads a sitemap into discovered URLs, and makes the document of a noted seed', async () => {
+    const { state } = shared();
+    const retried = await crawler.fetchOne({ kind: 'page', url: site.url('other', '/503-then-200'), depth: 0 }, fast, {
+      shared: state,
+    });
+    expect(retried.document).toMatchObject({ status: 'ok', attempts: 2 });
+
+    const sitemap = await crawler.fetchOne(
+      { kind: 'sitemap', url: site.url('other', '/sitemap-pages.xml'), depth: 0 },
+      { ...fast, mode: 'site' },
+      { shared: state },
+    );
+    expect(sitemap.document).toBeUndefined();
+    expect(sitemap.discovered.map((d) => d.url)).toEqual(
+      expect.arrayContaining([site.url('other', '/sm/1'), site.url('other', '/sm/2')]),
+    );
+
+    const noted = await crawler.fetchOne(
+      { kind: 'page', url: site.url('other', '/never-fetched'), depth: 0, note: 'max_pages' },
+      { ...fast, max_pages: 7 },
+      { shared: state },
+    );
+    expect(noted.document).toMatchObject({
+      status: 'skipped',
+      reasonCode: 'max_pages',
+      reason: 'max_pages (7) reached',
+    });
+    expect(site.requestsTo('other', '/never-fetched')).toHaveLength(0);
   });
 });

@@ -17,6 +17,8 @@ import {
   LlmConnection,
   LlmFatalError,
   resolveGenerationConfig,
+  jobCallLedger,
+  storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
@@ -25,6 +27,7 @@ import {
   createOrmConfig,
   Chunk,
   Job,
+  LlmCall,
   migrateDatabase,
   Project,
   RawDocument,
@@ -457,5 +460,115 @@ describe('storing examples (real SQLite)', () => {
     expect(good.tokenCount).toBeGreaterThan(0);
     const costSum = stored.reduce((s, e) => s + Number(e.cost), 0);
     expect((await read.findOneOrFail(Job, job.id)).costTotal).toBeCloseTo(costSum, 12);
+  });
+  it('stores a chunk that was never generated as its failed examples, once, and not over a chunk that has them', async () => {
+    const em = orm.em.fork();
+    const project = em.create(Project, { name: 'p' });
+    const job = em.create(Job, { project });
+    const doc = em.create(RawDocument, { job, url: 'https://fixture.test/b' });
+    const [done, never] = [0, 1].map((i) =>
+      em.create(Chunk, { job, document: doc, content: chunk(i).text, tokenCount: 30, chunkIndex: i }),
+    );
+    await em.flush();
+    const g = new Generator({ connection: new LlmConnection(undefined, server.baseUrl), model: 'gpt-4o-mini' });
+    server.enqueue({ content: VALID });
+    const generated = await g.generate({ ...chunk(0), id: done!.id }, { template: qa, examplesPerChunk: 2 });
+    await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: done!.id }, generated);
+    const failure = {
+      count: 2,
+      reason: 'budget_exhausted' as const,
+      error: 'generation stopped: max_cost_usd 0.01 reached',
+      templateType: 'qa',
+      templateHash: qa.hash,
+      model: 'gpt-4o-mini',
+    };
+    const progress = { generator: { failed: 1 } };
+    expect((await storeChunkFailure(orm.em, { jobId: job.id, chunkId: done!.id }, failure, progress)).written).toBe(0);
+    const stored = await storeChunkFailure(orm.em, { jobId: job.id, chunkId: never!.id }, failure, progress);
+    expect(stored.written).toBe(2);
+    expect(stored.counters?.progress.generator.failed).toBe(1);
+    const rows = await orm.em.fork().find(TrainingExample, { chunk: never!.id });
+    expect(rows.map((r) => [r.status, r.error, (r.lineage as { failureReason?: string }).failureReason])).toEqual([
+      ['failed', 'budget_exhausted: generation stopped: max_cost_usd 0.01 reached', 'budget_exhausted'],
+      ['failed', 'budget_exhausted: generation stopped: max_cost_usd 0.01 reached', 'budget_exhausted'],
+    ]);
+    expect(await orm.em.fork().count(TrainingExample, { chunk: done!.id })).toBe(2);
+  });
+  it('counts every call into the job before it is made, and settles it: lost replies from the estimate, marked estimated', async () => {
+    const em = orm.em.fork();
+    const project = em.create(Project, { name: 'p' });
+    const job = em.create(Job, { project });
+    const doc = em.create(RawDocument, { job, url: 'https://fixture.test/c' });
+    const rows = [0, 1, 2, 3].map((i) =>
+      em.create(Chunk, { job, document: doc, content: chunk(i).text, tokenCount: 30, chunkIndex: i }),
+    );
+    await em.flush();
+    const price = findPrice(DEFAULT_PRICING, 'gpt-4o-mini')!;
+    const g = new Generator({
+      connection: new LlmConnection(undefined, server.baseUrl),
+      model: 'gpt-4o-mini',
+      requestTimeoutMs: 1_000,
+      maxRetries: 2,
+    });
+    const ledger = jobCallLedger(orm.em, job.id);
+    const run = (i: number) =>
+      g.generate({ ...chunk(i), id: rows[i]!.id }, { template: qa, examplesPerChunk: 2, ledger });
+
+    // A call counted before the request: its row is there, estimated, while the server has not answered.
+    server.enqueue({ content: VALID, delayMs: 400 });
+    const pending = run(0);
+    await server.waitForRequests(1);
+    const inFlight = await orm.em.fork().findOneOrFail(LlmCall, { job: job.id });
+    expect(inFlight).toMatchObject({ status: 'started', estimated: true, kind: 'generate', chunkId: rows[0]!.id });
+    expect(inFlight.promptTokens).toBeGreaterThan(50);
+    expect(inFlight.completionTokens).toBe(2 * qa.spec.outputTokensPerExample);
+    const atStart = await orm.em.fork().findOneOrFail(Job, job.id);
+    expect(atStart.costTotal).toBeCloseTo(Number(inFlight.cost), 12);
+    expect(atStart.costEstimated).toBeCloseTo(Number(inFlight.cost), 12);
+    const answered = await pending;
+    // Settled with the provider's usage: nothing estimated left.
+    const settled = await orm.em.fork().findOneOrFail(LlmCall, inFlight.id);
+    expect(settled).toMatchObject({ status: 'settled', estimated: false, costEstimated: 0 });
+    expect(settled.cost).toBeCloseTo(answered.calls[0]!.cost!, 15);
+    expect(settled.promptTokens).toBe(answered.calls[0]!.usage.promptTokens);
+
+    // A hang past the timeout, then an answer: the lost attempt is counted as a whole estimated call.
+    server.enqueue({ hang: true }, { content: VALID });
+    const retried = await run(1);
+    const [call] = retried.calls;
+    expect(call!.lostAttempts).toBe(1);
+    const estimate = costOf(price, {
+      promptTokens: inFlight.promptTokens,
+      cachedPromptTokens: 0,
+      completionTokens: inFlight.completionTokens,
+    })!;
+    expect(call!.costEstimated).toBeCloseTo(estimate, 6);
+    expect(call!.cost).toBeCloseTo(costOf(price, call!.usage)! + call!.costEstimated, 15);
+
+    // 500s until the retries are used up: each attempt's prompt, estimated; a 429 costs nothing.
+    server.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+    const failed = await run(2);
+    expect(failed.calls[0]!.lostAttempts).toBe(3);
+    expect(failed.calls[0]!.cost).toBeGreaterThan(0);
+    expect(failed.calls[0]!.cost).toBeCloseTo(failed.calls[0]!.costEstimated, 15);
+    server.enqueue({ status: 429, headers: { 'retry-after-ms': '10' } }, { content: VALID });
+    const limited = await run(3);
+    expect(limited.calls[0]).toMatchObject({ lostAttempts: 0, costEstimated: 0, attempts: 2 });
+
+    // cost_total is the calls' sum (storing the examples adds nothing more), cost_estimated their estimated part.
+    for (const [i, r] of [answered, retried, failed, limited].entries()) {
+      await storeChunkGeneration(orm.em, { jobId: job.id, chunkId: rows[i]!.id }, r);
+    }
+    const calls = await orm.em.fork().find(LlmCall, { job: job.id });
+    expect(calls.every((c) => c.status === 'settled')).toBe(true);
+    const after = await orm.em.fork().findOneOrFail(Job, job.id);
+    const sum = [answered, retried, failed, limited].reduce((n, r) => n + r.cost!, 0);
+    expect(after.costTotal).toBeCloseTo(sum, 12);
+    expect(after.costTotal).toBeCloseTo(
+      calls.reduce((n, c) => n + Number(c.cost), 0),
+      12,
+    );
+    expect(after.costEstimated).toBeCloseTo(call!.costEstimated + failed.calls[0]!.costEstimated, 12);
+    expect(calls.filter((c) => c.estimated)).toHaveLength(2);
   });
 });

@@ -6,7 +6,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { type JobEvent, STAGES } from '@datafactory/contracts';
-import { Chunk, createOrmConfig } from '@datafactory/persistence';
+import { Chunk, createOrmConfig, TrainingExample } from '@datafactory/persistence';
 import { estimateJob } from '@datafactory/pipeline';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import { FakeOpenAiServer, FixtureSite, qaFromPrompt, tempDir } from '@datafactory/testing';
@@ -184,6 +184,42 @@ describe('the pipeline in one process', () => {
       expect(card).toMatch(/text corpus/);
       expect(card).toMatch(/No language model wrote or changed any of this text/);
       expect(card).not.toMatch(/written by a language model|llm-generated/i);
+    } finally {
+      await orm.close();
+    }
+  });
+
+  it('stores the examples of chunks left when max_cost_usd is spent as failed with budget_exhausted', async () => {
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'silent',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
+    const { job } = await runJobLocally(config, {
+      urls: [1, 2, 3, 4, 5].map((n) => site.url('main', `/doc/${60 + n}`)),
+      jobConfig: {
+        // One call costs more than this: the first spends it, the chunks after it are not generated.
+        generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: 1, max_cost_usd: 0.000001 },
+        quality: { checks: ['format'] },
+      },
+    });
+    expect(job.status, job.error ?? '').toBe('completed');
+    const orm = await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
+    try {
+      const em = orm.em.fork();
+      const originals = await em.count(Chunk, { job: job.id, duplicateOf: null });
+      const examples = await em.find(TrainingExample, { job: job.id });
+      expect(job.progress.generator.failed).toBeGreaterThan(0);
+      // asked = ok + failed: nothing vanished with the chunks that were never generated.
+      expect(examples).toHaveLength(originals * 2);
+      const unbudgeted = examples.filter((e) => e.error?.startsWith('budget_exhausted: '));
+      expect(unbudgeted).toHaveLength(job.progress.generator.failed * 2);
+      for (const e of unbudgeted) {
+        expect(e.status).toBe('failed');
+        expect(e.error).toMatch(/max_cost_usd 0.000001 reached/);
+        expect(e.lineage).toMatchObject({ failureReason: 'budget_exhausted', calls: 0 });
+      }
     } finally {
       await orm.close();
     }

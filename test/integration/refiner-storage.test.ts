@@ -1,13 +1,13 @@
 /**
  * Integration: refined pages written through a real MikroORM EntityManager
- * on a migrated SQLite file; the dedup index rebuilt from the stored rows,
- * as a second worker would. Nothing is faked.
+ * on a migrated SQLite file, checked against the shared dedup index in the
+ * database as every worker does. Nothing is faked.
  */
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/core';
 import { ItemStatus } from '@datafactory/contracts';
 import { Chunk, createOrmConfig, Job, migrateDatabase, Project, RawDocument } from '@datafactory/persistence';
-import { Deduplicator, loadDeduplicator, Refiner, storeRefined } from '@datafactory/refiner';
+import { Refiner, SharedChunkIndex, storeRefined } from '@datafactory/refiner';
 import { tempDir } from '@datafactory/testing';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ const page = (topic: string, extra = '') =>
   ).join('') +
   `</article></body></html>`;
 
-describe('storeRefined and loadDeduplicator (SQLite)', () => {
+describe('storeRefined with the shared chunk index (SQLite)', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let orm: MikroORM;
   const refiner = new Refiner({ chunk_size: 48 }, { isolate: false });
@@ -39,7 +39,7 @@ describe('storeRefined and loadDeduplicator (SQLite)', () => {
     await dir.remove();
   });
 
-  it('stores chunks, keeps duplicates with duplicate_of, and a rebuilt index finds them too', async () => {
+  it("stores chunks, keeps duplicates with duplicate_of, and another worker's index finds them too", async () => {
     const em = orm.em.fork();
     const project = em.create(Project, { name: 'p' });
     const job = em.create(Job, { project });
@@ -48,7 +48,8 @@ describe('storeRefined and loadDeduplicator (SQLite)', () => {
     );
     await em.flush();
 
-    const dedup = new Deduplicator({ threshold: 0.8 });
+    const index = new SharedChunkIndex({ threshold: 0.8 });
+    const dedup = { index, scope: index.scope({ jobId: job.id, projectId: project.id, scope: 'job' }) };
     const first = await storeRefined(
       em,
       docs[0]!,
@@ -77,9 +78,10 @@ describe('storeRefined and loadDeduplicator (SQLite)', () => {
     expect(doc.refineStatus).toBe(ItemStatus.Ok);
     expect(doc.language).toBe('en');
 
-    // Another worker: the index rebuilt from the database knows the originals.
-    const rebuilt = await loadDeduplicator(orm.em.fork(), { jobId: job.id }, { threshold: 0.8 });
-    expect(rebuilt.size).toBe(first.chunks);
+    // Another worker (its own index object): the database knows the originals.
+    const other = new SharedChunkIndex({ threshold: 0.8 });
+    const rebuilt = { index: other, scope: other.scope({ jobId: job.id, projectId: project.id, scope: 'job' }) };
+    expect(rebuilt.scope).toEqual(dedup.scope);
     const em2 = orm.em.fork();
     const doc3 = await em2.findOneOrFail(RawDocument, docs[2]!.id);
     const third = await storeRefined(
@@ -97,7 +99,9 @@ describe('storeRefined and loadDeduplicator (SQLite)', () => {
     const job = em.create(Job, { project });
     const doc = em.create(RawDocument, { job, url: 'https://b.example/empty' });
     await em.flush();
-    const result = await storeRefined(em, doc, await refiner.refine({ html: '' }), new Deduplicator());
+    const index = new SharedChunkIndex();
+    const scope = index.scope({ jobId: job.id, projectId: project.id, scope: 'job' });
+    const result = await storeRefined(em, doc, await refiner.refine({ html: '' }), { index, scope });
     expect(result.chunks).toBe(0);
     const row = await orm.em.fork().findOneOrFail(RawDocument, doc.id);
     expect(row.refineStatus).toBe(ItemStatus.Skipped);

@@ -36,9 +36,13 @@ export interface WorkerHeartbeat {
 }
 
 /** Payloads of the per-item queue jobs; each carries its pipeline job id. */
-/** The crawl of a whole job runs as one item (robots.txt, pacing and the site frontier stay exact). */
+/**
+ * A crawl item: without `urlId` it starts the job's crawl (puts the job's URLs in the shared frontier);
+ * with it, it fetches that frontier row (a page or a sitemap). Any worker takes any of them.
+ */
 export interface CrawlItem {
   jobId: string;
+  urlId?: number;
 }
 export interface RefineItem {
   jobId: string;

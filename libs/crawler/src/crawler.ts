@@ -7,12 +7,12 @@ import { Frontier, hostKey, type Task } from './frontier.js';
 import { HttpClient } from './http-client.js';
 import { OutputChannel } from './output-channel.js';
 import { pageDocument, type PageTaskContext } from './page-task.js';
-import { backoffMs, HostPacer } from './politeness.js';
-import { RobotsCache } from './robots.js';
+import { backoffMs, delay, HostPacer, type HostSchedule } from './politeness.js';
+import { RobotsCache, type RobotsStore } from './robots.js';
 import { resolveScrapingConfig, robotsToken, type ScrapingConfig } from './scraping-config.js';
 import { processSitemap } from './sitemap-task.js';
 import type { CrawledDocument, CrawlSummary } from './types.js';
-import { tryNormalizeHttpUrl } from './urls.js';
+import { sameSite, tryNormalizeHttpUrl, UrlFilter } from './urls.js';
 
 export interface CrawlerOptions {
   /** Chromium for the browser fallback (AppConfig.chromePath); needed unless `browser` is given. */
@@ -37,14 +37,50 @@ export interface CrawlOptions {
   signal?: AbortSignal;
 }
 
+/** What a crawl shared by several workers keeps outside the process: per-host pacing and robots.txt. */
+export interface SharedCrawlState {
+  schedule: HostSchedule;
+  robots?: RobotsStore;
+}
+
+/** Why a seed URL is not fetched: its item makes the matching document instead. */
+export type SeedNote = 'invalid_url' | 'duplicate' | 'max_pages';
+
+/** One item of a shared frontier: a page or a sitemap, fetched by `Crawler.fetchOne`. */
+export interface FrontierTask {
+  kind: 'page' | 'sitemap';
+  url: string;
+  depth: number;
+  discoveredFrom?: string;
+  note?: SeedNote;
+}
+
+/** A URL an item found (site mode), within depth, same site and the patterns; the frontier dedups and caps it. */
+export interface DiscoveredUrl {
+  kind: 'page' | 'sitemap';
+  url: string;
+  depth: number;
+  discoveredFrom?: string;
+}
+
+export interface FetchOneResult {
+  /** The page's final document (none for a sitemap). */
+  document?: CrawledDocument;
+  discovered: DiscoveredUrl[];
+}
+
 /**
  * The Spider stage: fetches URLs politely (robots.txt, per-host pacing, a
  * global concurrency limit, retries), renders script-built pages in
  * Chromium, and streams one CrawledDocument per URL. It knows nothing of
  * queues or the database: see `storeCrawledDocument` for persistence.
  */
+/** HTTP clients `fetchOne` keeps (one per distinct client setting), so items reuse connections. */
+const MAX_SHARED_CLIENTS = 8;
+
 export class Crawler {
   private ownPool?: BrowserPool;
+  private readonly clients = new Map<string, HttpClient>();
 
   constructor(private readonly options: CrawlerOptions = {}) {}
 
@@ -76,6 +112,22 @@ export class Crawler {
     return yield* run.execute(urls);
   }
 
+  /**
+   * Fetches one item of a frontier kept elsewhere (the pipeline's, in the
+   * database), with retries, robots.txt and pacing from `shared`: the same
+   * page logic as `crawl`, one URL at a time. What the item discovers is
+   * returned, not followed. Rejects when `signal` aborts.
+   */
+  async fetchOne(
+    task: FrontierTask,
+    scraping: unknown,
+    options: CrawlOptions & { shared: SharedCrawlState },
+  ): Promise<FetchOneResult> {
+    const config = resolveScrapingConfig(scraping);
+    const run = new CrawlRun(this, config, this.options, options.signal, options.shared, this.clientFor(config));
+    return run.one(task);
+  }
+
   /** `crawl` with a callback: awaits `onDocument` for each document (backpressure), returns the totals. */
   async run(
     urls: readonly string[],
@@ -90,17 +142,60 @@ export class Crawler {
     }
   }
 
-  /** Closes the crawler's own browser (never a shared one). */
+  private clientFor(config: ScrapingConfig): HttpClient {
+    const key = JSON.stringify([
+      config.user_agent,
+      config.connect_timeout_ms,
+      config.read_timeout_ms,
+      config.allow_private_networks,
+    ]);
+    let client = this.clients.get(key);
+    if (!client) {
+      if (this.clients.size >= MAX_SHARED_CLIENTS) {
+        const [oldKey, old] = this.clients.entries().next().value!;
+        this.clients.delete(oldKey);
+        // Requests still on it end within their timeout; then its connections go.
+        setTimeout(() => void old.close(), config.request_timeout_ms).unref();
+      }
+      client = newHttpClient(config, this.options);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Closes the crawler's own browser (never a shared one) and its HTTP connections. */
   async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.close()));
     await this.ownPool?.close();
     this.ownPool = undefined;
   }
 }
 
+function newHttpClient(config: ScrapingConfig, options: CrawlerOptions): HttpClient {
+  return new HttpClient({
+    userAgent: config.user_agent,
+    connectTimeoutMs: config.connect_timeout_ms,
+    readTimeoutMs: config.read_timeout_ms,
+    allowPrivateNetworks: config.allow_private_networks,
+    trustedHosts: options.trustedHosts,
+    lookup: options.lookup,
+  });
+}
+
 /** The state of one crawl: the frontier, robots.txt, pacing, the output channel, the workers. */
 class CrawlRun {
   private readonly http: HttpClient;
+  private readonly ownsHttp: boolean;
   private readonly pacer: HostPacer;
+  /** The pacing every request obeys: this crawl's pacer, or a schedule shared by workers. */
+  private readonly schedule: HostSchedule;
+  /** Set in single-item mode (`one`): what the item discovered, and the wait before its next attempt. */
+  private collected?: DiscoveredUrl[];
+  private singleUrl?: string;
+  private retryWait?: number;
+  private readonly filter: UrlFilter;
   private readonly frontier: Frontier;
   private readonly robots: RobotsCache;
   private readonly controller = new AbortController();
@@ -128,23 +223,23 @@ class CrawlRun {
     private readonly config: ScrapingConfig,
     options: CrawlerOptions,
     external?: AbortSignal,
+    shared?: SharedCrawlState,
+    /** A client the crawler keeps across runs (`fetchOne`); the run then does not close it. */
+    http?: HttpClient,
   ) {
     this.signal = external ? AbortSignal.any([external, this.controller.signal]) : this.controller.signal;
-    this.http = new HttpClient({
-      userAgent: config.user_agent,
-      connectTimeoutMs: config.connect_timeout_ms,
-      readTimeoutMs: config.read_timeout_ms,
-      allowPrivateNetworks: config.allow_private_networks,
-      trustedHosts: options.trustedHosts,
-      lookup: options.lookup,
-    });
+    this.http = http ?? newHttpClient(config, options);
+    this.ownsHttp = !http;
     this.pacer = new HostPacer(1000 / config.requests_per_second);
+    this.schedule = shared?.schedule ?? this.pacer;
+    this.filter = new UrlFilter(config.include_patterns, config.exclude_patterns);
     this.frontier = new Frontier(config, () => this.notify());
     this.robots = new RobotsCache({
       respect: config.respect_robots_txt,
       token: robotsToken(config.user_agent),
       fetch: (url, maxBytes) => fetchFollowing(this.request, url, { maxBytes, maxRedirects: config.max_redirects }),
-      pacer: this.pacer,
+      pacer: this.schedule,
+      store: shared?.robots,
       onLoaded: () => this.notify(),
       onSitemap: config.mode === 'site' ? (raw) => this.addSitemapFromRobots(raw) : undefined,
     });
@@ -199,16 +294,52 @@ class CrawlRun {
       this.notify();
       await all.catch(() => undefined);
       this.signal.removeEventListener('abort', onAbort);
-      await this.http.close();
+      if (this.ownsHttp) await this.http.close();
     }
     this.summary.cancelled = this.signal.aborted;
     return this.summary;
   }
 
+  /** Single-item mode: fetches `t` (retries inline), returns its document and what it discovered. */
+  async one(t: FrontierTask): Promise<FetchOneResult> {
+    const discovered: DiscoveredUrl[] = [];
+    this.collected = discovered;
+    this.singleUrl = t.url;
+    try {
+      if (t.kind === 'page' && t.note) return { document: this.seedDocument(t.url, t.note), discovered };
+      let task: Task = {
+        kind: t.kind,
+        url: t.url,
+        depth: t.depth,
+        attempt: 1,
+        discoveredFrom: t.discoveredFrom,
+        enqueuedAt: performance.now(),
+      };
+      for (;;) {
+        this.retryWait = undefined;
+        if (task.kind === 'page') {
+          const doc = await pageDocument(this.pageContext, task);
+          if (doc) return { document: doc, discovered };
+        } else {
+          await this.processSitemap(task);
+          if (this.retryWait === undefined && !this.signal.aborted) return { discovered };
+        }
+        if (this.retryWait === undefined) {
+          this.signal.throwIfAborted();
+          throw new Error(`crawl of ${task.url} stopped`);
+        }
+        await delay(this.retryWait, this.signal);
+        task = { ...task, attempt: task.attempt + 1 };
+      }
+    } finally {
+      if (this.ownsHttp) await this.http.close();
+    }
+  }
+
   // ---- admission ------------------------------------------------------------------------------
 
-  private admitSeed(raw: string): void {
-    const url = tryNormalizeHttpUrl(raw);
+  /** The document of a seed that is not fetched (see SeedNote). */
+  private seedDocument(raw: string, note: SeedNote): CrawledDocument {
     const base = {
       depth: 0,
       redirects: [],
@@ -217,44 +348,53 @@ class CrawlRun {
       robotsIgnored: !this.config.respect_robots_txt,
       privateNetworksAllowed: this.config.allow_private_networks,
     };
-    if (!url) {
-      let reason = `invalid URL ${JSON.stringify(raw)}`;
-      let code: FailureCode = FailureCode.InvalidUrl;
-      try {
-        reason = `scheme ${new URL(raw).protocol} is not http or https`;
-        code = FailureCode.Scheme;
-      } catch {
-        // not a URL at all
-      }
-      return void this.emitNow({ ...base, url: raw, status: 'failed', reasonCode: code, reason });
+    if (note === 'duplicate') {
+      return { ...base, url: raw, status: 'skipped', reasonCode: FailureCode.Duplicate, reason: 'duplicate URL' };
     }
-    const admission = this.frontier.admitSeed(url);
-    if (admission === 'duplicate') {
-      return void this.emitNow({
+    if (note === 'max_pages') {
+      return {
         ...base,
-        url,
-        status: 'skipped',
-        reasonCode: FailureCode.Duplicate,
-        reason: 'duplicate URL',
-      });
-    }
-    if (admission === 'over-max-pages') {
-      return void this.emitNow({
-        ...base,
-        url,
+        url: raw,
         status: 'skipped',
         reasonCode: FailureCode.MaxPages,
         reason: `max_pages (${this.config.max_pages}) reached`,
-      });
+      };
     }
+    let reason = `invalid URL ${JSON.stringify(raw)}`;
+    let code: FailureCode = FailureCode.InvalidUrl;
+    try {
+      reason = `scheme ${new URL(raw).protocol} is not http or https`;
+      code = FailureCode.Scheme;
+    } catch {
+      // not a URL at all
+    }
+    return { ...base, url: raw, status: 'failed', reasonCode: code, reason };
+  }
+
+  private admitSeed(raw: string): void {
+    const url = tryNormalizeHttpUrl(raw);
+    if (!url) return void this.emitNow(this.seedDocument(raw, 'invalid_url'));
+    const admission = this.frontier.admitSeed(url);
+    if (admission === 'duplicate') return void this.emitNow(this.seedDocument(url, 'duplicate'));
+    if (admission === 'over-max-pages') return void this.emitNow(this.seedDocument(url, 'max_pages'));
   }
 
   private admitDiscovered(url: string, depth: number, from: string, seed: string): void {
+    if (this.collected) {
+      if (depth <= this.config.max_depth && sameSite(url, seed) && this.filter.accepts(url)) {
+        this.collected.push({ kind: 'page', url, depth, discoveredFrom: from });
+      }
+      return;
+    }
     if (this.frontier.admitDiscovered(url, depth, from, seed) === 'over-max-pages') this.summary.droppedByMaxPages++;
   }
 
   private addSitemapFromRobots(raw: string): void {
     const url = tryNormalizeHttpUrl(raw);
+    if (this.collected) {
+      if (url && sameSite(url, this.singleUrl!)) this.addSitemap(url, 'robots.txt');
+      return;
+    }
     if (url && this.frontier.seenSameSite(url)) this.frontier.addSitemap(url, 'robots.txt');
   }
 
@@ -307,8 +447,9 @@ class CrawlRun {
     const retryAfter = e.options.retryAfterMs;
     if (retryAfter !== undefined && retryAfter > this.config.max_retry_after_ms) return false;
     const wait = Math.max(backoffMs(task.attempt, this.config.retry_base_delay_ms, this.random), retryAfter ?? 0);
-    if (retryAfter !== undefined) this.pacer.pause(hostKey(task.url), performance.now() + retryAfter);
-    this.retryLater(task, wait);
+    if (retryAfter !== undefined) this.schedule.pauseFor(hostKey(task.url), retryAfter);
+    if (this.collected) this.retryWait = wait;
+    else this.retryLater(task, wait);
     return true;
   }
 
@@ -329,7 +470,7 @@ class CrawlRun {
 
   /** One request, paced per host and counted; the host's slot is released when the headers arrive. */
   private readonly request: RequestFn = async (url, init) => {
-    const release = await this.pacer.acquire(hostKey(url), this.signal);
+    const release = await this.schedule.acquire(hostKey(url), this.signal);
     try {
       const timeout = AbortSignal.timeout(this.config.request_timeout_ms);
       this.summary.requests++;
@@ -375,6 +516,11 @@ class CrawlRun {
 
   // ---- sitemaps -------------------------------------------------------------------------------
 
+  private addSitemap(url: string, from: string | undefined): void {
+    if (this.collected) this.collected.push({ kind: 'sitemap', url, depth: 0, discoveredFrom: from });
+    else this.frontier.addSitemap(url, from);
+  }
+
   private processSitemap(task: Task): Promise<void> {
     return processSitemap(
       {
@@ -382,7 +528,7 @@ class CrawlRun {
         fetch: (url) => this.fetchDocument(url),
         scheduleRetry: (t, e) => void this.scheduleRetry(t, e),
         onRead: () => void this.summary.sitemapsRead++,
-        addSitemap: (url, from) => this.frontier.addSitemap(url, from),
+        addSitemap: (url, from) => this.addSitemap(url, from),
         admitDiscovered: (url, depth, from, seed) => this.admitDiscovered(url, depth, from, seed),
       },
       task,

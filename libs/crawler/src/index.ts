@@ -1,8 +1,19 @@
 export * from './scraping-config.js';
 export * from './types.js';
 export { FailureCode, FetchError } from './errors.js';
-export { Crawler, type CrawlerOptions, type CrawlOptions } from './crawler.js';
+export {
+  Crawler,
+  type CrawlerOptions,
+  type CrawlOptions,
+  type DiscoveredUrl,
+  type FetchOneResult,
+  type FrontierTask,
+  type SeedNote,
+  type SharedCrawlState,
+} from './crawler.js';
+export { HostPacer, type HostSchedule } from './politeness.js';
+export type { RobotsStore, StoredRobots } from './robots.js';
 export { BrowserPool, type BrowserPoolOptions, type BrowserRefusal, CHROMIUM_ARGS } from './browser-pool.js';
 export { type LookupFunction, refusedAddressClass, BlockedAddressError } from './address-guard.js';
-export { normalizeUrl } from './urls.js';
+export { normalizeUrl, tryNormalizeHttpUrl } from './urls.js';
 export * from './storage.js';

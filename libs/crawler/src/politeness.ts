@@ -1,4 +1,19 @@
 import { abortableDelay, parseRetryAfter } from '@datafactory/contracts';
+
+/**
+ * The per-host schedule a crawl obeys. One crawl in one process uses a
+ * HostPacer; a crawl shared by several workers passes one kept in Redis
+ * (libs/pipeline), so every worker keeps to the same spacing.
+ */
+export interface HostSchedule {
+  /** Waits for the host's turn and marks a request as sent; call the result when its headers arrive. */
+  acquire(host: string, signal?: AbortSignal): Promise<() => void>;
+  /** Raises (never lowers) a host's interval, e.g. from robots.txt Crawl-delay. */
+  slowDown(host: string, intervalMs: number): void;
+  /** No request to `host` in the next `ms` (a Retry-After). */
+  pauseFor(host: string, ms: number): void;
+}
+
 /**
  * Per-host pacing, measured where it matters: at the server. A host has at
  * most one request waiting for its response headers, and the next request is
@@ -7,7 +22,7 @@ import { abortableDelay, parseRetryAfter } from '@datafactory/contracts';
  * host never reach it closer than the rate allows, whatever the concurrency,
  * connection set-up or retries; a slow server is crawled more slowly.
  */
-export class HostPacer {
+export class HostPacer implements HostSchedule {
   private readonly hosts = new Map<
     string,
     { last: number; interval: number; pausedUntil: number; busy: boolean; waiters: Array<() => void> }
@@ -79,6 +94,10 @@ export class HostPacer {
   pause(key: string, until: number): void {
     const h = this.host(key);
     h.pausedUntil = Math.max(h.pausedUntil, until);
+  }
+
+  pauseFor(key: string, ms: number): void {
+    this.pause(key, this.now() + ms);
   }
 
   intervalOf(key: string): number {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { classifyNetworkError, FailureCode, FetchError } from './errors.js';
 import type { Fetched } from './fetch-following.js';
-import type { HostPacer } from './politeness.js';
+import type { HostSchedule } from './politeness.js';
 
 interface RobotsTxt {
   isAllowed(url: string, ua?: string): boolean | undefined;
@@ -20,6 +20,19 @@ type RobotsDecision =
   | { kind: 'disallow-all'; reason: string }
   | { kind: 'unreachable'; error: FetchError };
 
+/** A robots.txt outcome as kept in a store shared by workers (the rules as the text they came from). */
+export type StoredRobots =
+  | { kind: 'rules'; body: string }
+  | { kind: 'allow-all' }
+  | { kind: 'disallow-all'; reason: string }
+  | { kind: 'unreachable'; code: FailureCode; message: string; retryable?: boolean };
+
+/** Where a crawl shared by workers keeps each origin's robots.txt, so it is fetched once per job. */
+export interface RobotsStore {
+  /** The origin's stored outcome, or the one `fetch` gets (called by one caller of all the workers). */
+  load(origin: string, fetch: () => Promise<StoredRobots>): Promise<StoredRobots>;
+}
+
 export interface RobotsCacheOptions {
   /** `respect_robots_txt`: when false every URL is allowed and nothing is fetched. */
   respect: boolean;
@@ -28,7 +41,9 @@ export interface RobotsCacheOptions {
   /** GETs a robots.txt (redirects followed, no robots check of its own). */
   fetch: (url: string, maxBytes: number) => Promise<Fetched>;
   /** Crawl-delay is applied to the host's pacing. */
-  pacer: Pick<HostPacer, 'slowDown'>;
+  pacer: Pick<HostSchedule, 'slowDown'>;
+  /** A store shared by workers, which fetches through `fetch` only when nobody has. */
+  store?: RobotsStore;
   /** A robots.txt finished loading (its host's tasks may go now). */
   onLoaded: () => void;
   /** A Sitemap line of a robots.txt, as written (site mode only). */
@@ -73,8 +88,14 @@ export class RobotsCache {
     return p;
   }
 
-  /** RFC 9309: 2xx parsed; 4xx allows all; 5xx, timeouts and unreachable disallow all for now. */
   private async load(origin: string): Promise<RobotsDecision> {
+    const store = this.options.store;
+    const fetch = () => this.fetchRobots(origin);
+    return this.decide(origin, await (store ? store.load(origin, fetch) : fetch()));
+  }
+
+  /** RFC 9309: 2xx parsed; 4xx allows all; 5xx, timeouts and unreachable disallow all for now. */
+  private async fetchRobots(origin: string): Promise<StoredRobots> {
     const robotsUrl = `${origin}/robots.txt`;
     let fetched: Fetched;
     try {
@@ -85,14 +106,27 @@ export class RobotsCache {
       if (err.code === FailureCode.Timeout || err.code === FailureCode.Network) {
         return { kind: 'disallow-all', reason: `robots: robots.txt could not be read (${err.message})` };
       }
-      return { kind: 'unreachable', error: err };
+      return { kind: 'unreachable', code: err.code, message: err.message, retryable: err.retryable };
     }
     const status = fetched.response.status;
     if (status >= 400 && status < 500) return { kind: 'allow-all' };
     if (status < 200 || status >= 300) {
       return { kind: 'disallow-all', reason: `robots: robots.txt answered HTTP ${status}, site treated as disallowed` };
     }
-    const robot = robotsParser(robotsUrl, fetched.response.body.toString('utf8'));
+    return { kind: 'rules', body: fetched.response.body.toString('utf8') };
+  }
+
+  /** The decision for an origin from its robots.txt outcome; Crawl-delay slows the host down. */
+  private decide(origin: string, stored: StoredRobots): RobotsDecision {
+    if (stored.kind === 'allow-all') return stored;
+    if (stored.kind === 'disallow-all') return stored;
+    if (stored.kind === 'unreachable') {
+      return {
+        kind: 'unreachable',
+        error: new FetchError(stored.code, stored.message, { retryable: stored.retryable }),
+      };
+    }
+    const robot = robotsParser(`${origin}/robots.txt`, stored.body);
     const token = this.options.token;
     const crawlDelay = robot.getCrawlDelay(token);
     if (crawlDelay && crawlDelay > 0) {

@@ -30,19 +30,43 @@ export async function storeCrawledDocument(
   em: EntityManager,
   args: { jobId: string; dataDir: string; document: CrawledDocument },
 ): Promise<RawDocument> {
-  const { jobId, dataDir, document: doc } = args;
-  let htmlPath: string | null = null;
-  if (doc.status === 'ok' && doc.content !== undefined) {
-    htmlPath = rawDocumentPath(jobId, doc);
-    const file = path.resolve(dataDir, htmlPath);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, doc.content, 'utf8');
-    await rename(tmp, file);
-  }
+  const htmlPath = await writeCrawledContent(args);
   const fork = em.fork();
-  const row = fork.create(RawDocument, {
-    job: fork.getReference(Job, jobId),
+  const row = createCrawledDocumentRow(fork, { jobId: args.jobId, document: args.document, htmlPath });
+  await fork.flush();
+  return row;
+}
+
+/** Writes an ok document's content under DATA_DIR (tmp file, then rename); its path relative to DATA_DIR, or null. */
+export async function writeCrawledContent(args: {
+  jobId: string;
+  dataDir: string;
+  document: CrawledDocument;
+}): Promise<string | null> {
+  const { jobId, dataDir, document: doc } = args;
+  if (doc.status !== 'ok' || doc.content === undefined) return null;
+  const htmlPath = rawDocumentPath(jobId, doc);
+  const file = path.resolve(dataDir, htmlPath);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, doc.content, 'utf8');
+  await rename(tmp, file);
+  return htmlPath;
+}
+
+/**
+ * The `raw_documents` row of a document, created in `em` (flushed with the
+ * caller's unit of work or transaction; the crawl handler stores it in the
+ * transaction that settles the frontier row).
+ */
+export function createCrawledDocumentRow(
+  em: EntityManager,
+  args: { id?: string; jobId: string; document: CrawledDocument; htmlPath: string | null },
+): RawDocument {
+  const { jobId, document: doc, htmlPath } = args;
+  return em.create(RawDocument, {
+    ...(args.id ? { id: args.id } : {}),
+    job: em.getReference(Job, jobId),
     url: doc.url,
     htmlPath,
     title: doc.title ?? null,
@@ -60,8 +84,6 @@ export async function storeCrawledDocument(
     robotsIgnored: doc.robotsIgnored,
     metadata: documentMetadata(doc),
   });
-  await fork.flush();
-  return row;
 }
 
 /** What has no column of its own goes to `raw_documents.metadata`. */

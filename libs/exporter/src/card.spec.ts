@@ -57,6 +57,13 @@ function frontMatter(card: string): Record<string, unknown> {
 }
 
 describe('dataset card', () => {
+  it('says how much of the job cost is estimated, and nothing when none is', () => {
+    expect(renderDatasetCard(input({ jobCostEstimated: 0.0023 }))).toContain(
+      '- Whole job (every LLM call): $0.0123 (of which $0.0023 estimated from token counts: calls whose reply or usage was lost)',
+    );
+    expect(renderDatasetCard(input())).toMatch(/- Whole job \(every LLM call\): \$0\.0123\n/);
+  });
+
   it('has Hugging Face YAML front matter that parses', () => {
     const fm = frontMatter(renderDatasetCard(input()));
     expect(fm).toEqual({

@@ -74,6 +74,8 @@ export interface DatasetCardInput {
   jobCost: number | null;
   /** Where the job's rows went (the card's "Where the rows went" section); absent: no section. */
   funnel?: JobFunnel | null;
+  /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
+  jobCostEstimated?: number;
   productVersion: string;
 }
 
@@ -189,7 +191,10 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
     '## Cost',
     '',
-    `- Whole job (every LLM call): ${c.jobCost === null ? 'unknown' : usd(c.jobCost)}`,
+    `- Whole job (every LLM call): ${c.jobCost === null ? 'unknown' : usd(c.jobCost)}` +
+      (c.jobCost !== null && c.jobCostEstimated
+        ? ` (of which ${usd(c.jobCostEstimated)} estimated from token counts: calls whose reply or usage was lost)`
+        : ''),
     `- Examples in this export: ${usd(s.costSum)}` +
       (s.costUnknown
         ? ` (plus ${s.costUnknown} example${s.costUnknown === 1 ? '' : 's'} whose model price is unknown)`

@@ -239,6 +239,7 @@ export async function exportJob(
       settings,
       jobCost,
       funnel,
+      jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
     };
     const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);

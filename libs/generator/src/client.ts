@@ -5,6 +5,14 @@ import { RateLimitGate } from './rate-limit.js';
 /** Request header that tags a chat call so the fetch layer can count its attempts; never sent to the server. */
 export const CALL_ID_HEADER = 'x-df-call-id';
 
+/**
+ * How one HTTP attempt of a call ended, for what it may have cost:
+ * `answered` (a 2xx), `server_error` (5xx: the prompt may be billed),
+ * `refused` (429 and other 4xx: not billed) or `lost` (no answer: timeout,
+ * connection dropped, abort; the provider may have answered and billed).
+ */
+export type AttemptOutcome = 'answered' | 'server_error' | 'refused' | 'lost';
+
 export interface LlmClientOptions {
   requestTimeoutMs: number;
   maxRetries: number;
@@ -25,7 +33,7 @@ export class LlmClient {
   readonly openai: OpenAI;
   readonly gate = new RateLimitGate();
   readonly baseUrl: string;
-  private readonly attempts = new Map<string, number>();
+  private readonly attempts = new Map<string, AttemptOutcome[]>();
 
   constructor(
     readonly connection: LlmConnection,
@@ -49,7 +57,12 @@ export class LlmClient {
 
   /** HTTP attempts made for a call so far (1 + retries). */
   attemptsOf(callId: string): number {
-    return this.attempts.get(callId) ?? 0;
+    return this.attempts.get(callId)?.length ?? 0;
+  }
+
+  /** How each attempt of a call ended, in order (one still in flight is not listed). */
+  outcomesOf(callId: string): readonly AttemptOutcome[] {
+    return this.attempts.get(callId) ?? [];
   }
 
   forget(callId: string): void {
@@ -65,8 +78,16 @@ export class LlmClient {
     if (key) headers.set('authorization', `Bearer ${key}`);
     else headers.delete('authorization');
     await this.gate.ready(init?.signal);
-    if (callId) this.attempts.set(callId, (this.attempts.get(callId) ?? 0) + 1);
-    const response = await transport(url, { ...init, headers });
+    const outcomes = callId ? (this.attempts.get(callId) ?? []) : [];
+    if (callId) this.attempts.set(callId, outcomes);
+    let response: Response;
+    try {
+      response = await transport(url, { ...init, headers });
+    } catch (e) {
+      outcomes.push('lost');
+      throw e;
+    }
+    outcomes.push(response.ok ? 'answered' : response.status >= 500 ? 'server_error' : 'refused');
     const limited = response.status === 429;
     this.gate.observe(response.headers, limited);
     if (limited && !response.headers.has('retry-after') && !response.headers.has('retry-after-ms')) {

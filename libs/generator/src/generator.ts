@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import OpenAI, { APIError, APIUserAbortError } from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ExampleStatus } from '@datafactory/contracts';
-import { CALL_ID_HEADER, LlmClient } from './client.js';
+import { type AttemptOutcome, CALL_ID_HEADER, LlmClient } from './client.js';
 import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from './config.js';
 import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
 import { extractJson } from './parse.js';
@@ -14,7 +14,14 @@ import {
   paramsHash,
   type RetrievalContext,
 } from './controls.js';
-import { costOf, DEFAULT_PRICING, findPrice, type PricingTable, type TokenUsage } from './pricing/pricing.js';
+import {
+  costOf,
+  DEFAULT_PRICING,
+  findPrice,
+  type ModelPrice,
+  type PricingTable,
+  type TokenUsage,
+} from './pricing/pricing.js';
 import { ExampleAccount, type FailureReason, type ReadReply } from './reply-accounting.js';
 import { isResponseFormatRejection, type StructuredOutputMode, StructuredOutputSupport } from './structured-output.js';
 import type { PromptTemplate, TemplateVariables } from './templates/template.js';
@@ -42,6 +49,39 @@ export interface GenerateOptions {
   maxTokens?: number | null;
   templateParams?: Record<string, unknown>;
   signal?: AbortSignal;
+  /**
+   * Where each call is recorded before it is made (with its estimated cost)
+   * and settled after: the job's cost then counts calls whose reply is lost
+   * with the process. With a ledger, ChunkGeneration.costCounted is true.
+   */
+  ledger?: CallLedger;
+}
+
+/** A call as the ledger records it before it is made. */
+export interface CallStart {
+  chunkId: string;
+  kind: LlmCallRecord['kind'];
+  model: string;
+  /** Estimated: the prompt counted with tiktoken, the reply at the template's typical size. */
+  promptTokens: number;
+  completionTokens: number;
+  /** USD; null when the model's price is unknown. */
+  cost: number | null;
+}
+
+/** What a call cost once it ended. */
+export interface CallSettlement {
+  promptTokens: number;
+  completionTokens: number;
+  cost: number | null;
+  /** The estimated part of `cost` (attempts whose reply was lost, a reply without usage). */
+  costEstimated: number;
+}
+
+/** Records calls before they are made and settles them after (libs/generator jobCallLedger over the database). */
+export interface CallLedger {
+  start(call: CallStart): Promise<string>;
+  settle(id: string, settlement: CallSettlement): Promise<void>;
 }
 
 /** One chat completion request (with the SDK's retries inside it). */
@@ -57,6 +97,18 @@ export interface LlmCallRecord {
   latencyMs: number;
   /** HTTP attempts, 1 + retries. */
   attempts: number;
+  /**
+   * Attempts whose reply was lost (timed out, dropped, a 5xx, or a call that
+   * failed after an answer): each is counted in `cost` from the estimate.
+   */
+  lostAttempts: number;
+  /** The estimated tokens of the lost attempts (not in `usage`, which is what the answer reported). */
+  lostUsage: TokenUsage;
+  /**
+   * The estimated part of `cost`, which is `usage` priced plus `lostUsage`
+   * priced: the lost attempts, and all of it when the usage was counted here.
+   */
+  costEstimated: number;
   responseModel: string | null;
   finishReason: string | null;
   error?: string;
@@ -131,6 +183,8 @@ export interface ChunkGeneration {
   latencyMs: number;
   attempts: number;
   repaired: boolean;
+  /** True when every call was counted into the job's cost as it was made (through GenerateOptions.ledger). */
+  costCounted: boolean;
 }
 
 export interface GeneratorLogger {
@@ -166,6 +220,13 @@ interface CallContext {
   model: string;
   template: PromptTemplate;
   options: GenerateOptions;
+  chunkId: string;
+}
+
+/** What a call is expected to use: its prompt counted, its reply at the template's typical size. */
+interface CallEstimate {
+  promptTokens: number;
+  completionTokens: number;
 }
 
 interface CallOutcome {
@@ -270,7 +331,7 @@ export class Generator {
       { role: 'system', content: prompt.system },
       { role: 'user', content: prompt.user },
     ];
-    const ctx = { model, template, options };
+    const ctx = { model, template, options, chunkId: chunk.id };
     const calls: LlmCallRecord[] = [];
     const account = new ExampleAccount(count, template, vars, model);
     const repaired = await this.generateExamples(messages, ctx, calls, account);
@@ -300,6 +361,7 @@ export class Generator {
       latencyMs: totals.latencyMs,
       attempts: totals.attempts,
       repaired,
+      costCounted: options.ledger !== undefined,
     };
   }
 
@@ -412,16 +474,123 @@ export class Generator {
     return again;
   }
 
-  /** One chat completion, moving down the structured-output modes when the server rejects one. */
+  /**
+   * One chat completion, recorded in the ledger (when given) before it is
+   * made and settled after, whatever happens to it. Attempts whose reply was
+   * lost are counted from the estimate: a timeout or dropped connection as a
+   * whole call (the provider may have answered), a 5xx as its prompt, a 429
+   * or other refusal as nothing.
+   */
   private async call(
     kind: LlmCallRecord['kind'],
     messages: ChatMessageText[],
     ctx: CallContext & { maxTokens?: number },
   ): Promise<CallOutcome> {
+    const { model, options } = ctx;
+    const callId = randomUUID();
+    const ledger = options.ledger;
+    const estimate = this.estimateCall(messages, ctx);
+    const price = this.priceFor(model, null);
+    const entry = ledger
+      ? await ledger.start({
+          chunkId: ctx.chunkId,
+          kind,
+          model,
+          ...estimate,
+          cost: costOf(price, { ...estimate, cachedPromptTokens: 0 }),
+        })
+      : undefined;
+    let outcome: CallOutcome | undefined;
+    try {
+      outcome = await this.request(kind, messages, ctx, callId);
+      const lost = this.lostUsage(this.client.outcomesOf(callId), outcome.content !== null, estimate);
+      const responsePrice = this.priceFor(model, outcome.record.responseModel);
+      const lostCost = costOf(responsePrice, lost.usage) ?? 0;
+      const record = outcome.record;
+      record.lostAttempts = lost.attempts;
+      record.lostUsage = lost.usage;
+      if (record.cost !== null) {
+        record.costEstimated = lostCost + (record.usageSource === 'tiktoken' ? record.cost : 0);
+        record.cost += lostCost;
+        this.spent += lostCost;
+      }
+      return outcome;
+    } finally {
+      if (entry) {
+        // Thrown (cancelled, a refused key): what its attempts may have cost, all of it estimated.
+        const settlement = outcome
+          ? {
+              promptTokens: outcome.record.usage.promptTokens + outcome.record.lostUsage.promptTokens,
+              completionTokens: outcome.record.usage.completionTokens + outcome.record.lostUsage.completionTokens,
+              cost: outcome.record.cost,
+              costEstimated: outcome.record.costEstimated,
+            }
+          : this.thrownSettlement(this.client.outcomesOf(callId), estimate, price);
+        await ledger!.settle(entry, settlement);
+      }
+      this.client.forget(callId);
+    }
+  }
+
+  /** The prompt as it will be sent (first structured-output mode), counted; the reply at its typical size. */
+  private estimateCall(messages: ChatMessageText[], ctx: CallContext & { maxTokens?: number }): CallEstimate {
+    const { model, template, options } = ctx;
+    const mode = this.support.modeFor(this.client.baseUrl, model);
+    const count = options.examplesPerChunk ?? template.spec.examplesPerChunk;
+    const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens ?? Infinity;
+    return {
+      promptTokens: countChatTokens(withModeInstructions(messages, mode, template), model),
+      completionTokens: Math.min(maxTokens, count * template.spec.outputTokensPerExample),
+    };
+  }
+
+  /**
+   * Tokens of the attempts whose reply was lost: a lost attempt (and, when
+   * the call failed, an answered one) as a whole estimated call, a 5xx as its
+   * prompt. The answered attempt the call used is the provider's usage.
+   */
+  private lostUsage(
+    outcomes: readonly AttemptOutcome[],
+    succeeded: boolean,
+    estimate: CallEstimate,
+  ): { attempts: number; usage: TokenUsage } {
+    const usedIndex = succeeded ? outcomes.lastIndexOf('answered') : -1;
+    const usage: TokenUsage = { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 };
+    let attempts = 0;
+    outcomes.forEach((o, i) => {
+      if (i === usedIndex || o === 'refused') return;
+      attempts++;
+      usage.promptTokens += estimate.promptTokens;
+      if (o !== 'server_error') usage.completionTokens += estimate.completionTokens;
+    });
+    return { attempts, usage };
+  }
+
+  private thrownSettlement(
+    outcomes: readonly AttemptOutcome[],
+    estimate: CallEstimate,
+    price: ModelPrice | undefined,
+  ): CallSettlement {
+    const { usage } = this.lostUsage(outcomes, false, estimate);
+    const cost = costOf(price, usage);
+    return {
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost,
+      costEstimated: cost ?? 0,
+    };
+  }
+
+  /** The HTTP side of a call, moving down the structured-output modes when the server rejects one. */
+  private async request(
+    kind: LlmCallRecord['kind'],
+    messages: ChatMessageText[],
+    ctx: CallContext & { maxTokens?: number },
+    callId: string,
+  ): Promise<CallOutcome> {
     const { model, template, options } = ctx;
     const baseUrl = this.client.baseUrl;
     let mode: StructuredOutputMode | undefined = this.support.modeFor(baseUrl, model);
-    const callId = randomUUID();
     const started = performance.now();
     const record = (extra: Partial<LlmCallRecord>): LlmCallRecord => {
       const usage = extra.usage ?? { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 };
@@ -434,80 +603,82 @@ export class Generator {
         cost: this.priceOf(model, extra.responseModel ?? null, usage),
         latencyMs: Math.round(performance.now() - started),
         attempts: Math.max(1, this.client.attemptsOf(callId)),
+        lostAttempts: 0,
+        lostUsage: { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 },
+        costEstimated: 0,
         responseModel: extra.responseModel ?? null,
         finishReason: extra.finishReason ?? null,
         ...(extra.error === undefined ? {} : { error: extra.error }),
       };
     };
-    try {
-      for (;;) {
-        const sent = withModeInstructions(messages, mode, template);
-        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
-          model,
-          messages: sent as OpenAI.Chat.ChatCompletionMessageParam[],
-          temperature: options.temperature ?? this.options.temperature ?? GENERATION_DEFAULTS.temperature,
-          ...responseFormat(mode, template),
-        };
-        const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
-        if (maxTokens) body.max_tokens = maxTokens;
-        let completion: OpenAI.Chat.ChatCompletion;
-        try {
-          completion = await this.client.openai.chat.completions.create(body, {
-            signal: options.signal,
-            headers: { [CALL_ID_HEADER]: callId },
-          });
-        } catch (e) {
-          if (options.signal?.aborted || e instanceof APIUserAbortError) {
-            throw new GenerationAbortedError(options.signal?.reason);
-          }
-          if (mode && mode !== 'prompt' && isResponseFormatRejection(e)) {
-            const rejected: StructuredOutputMode = mode;
-            mode = this.support.downgrade(baseUrl, model, rejected) ?? 'prompt';
-            this.options.logger?.debug?.('server rejected a structured-output mode; falling back', { rejected, mode });
-            continue;
-          }
-          if (e instanceof APIError && (e.status === 401 || e.status === 403 || e.status === 404)) {
-            throw new LlmFatalError(
-              this.options.connection.redact(`LLM server at ${baseUrl} answered ${e.status}: ${e.message}`),
-              e.status,
-            );
-          }
-          return { content: null, record: record({ error: this.describeError(e) }) };
+    for (;;) {
+      const sent = withModeInstructions(messages, mode, template);
+      const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+        model,
+        messages: sent as OpenAI.Chat.ChatCompletionMessageParam[],
+        temperature: options.temperature ?? this.options.temperature ?? GENERATION_DEFAULTS.temperature,
+        ...responseFormat(mode, template),
+      };
+      const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
+      if (maxTokens) body.max_tokens = maxTokens;
+      let completion: OpenAI.Chat.ChatCompletion;
+      try {
+        completion = await this.client.openai.chat.completions.create(body, {
+          signal: options.signal,
+          headers: { [CALL_ID_HEADER]: callId },
+        });
+      } catch (e) {
+        if (options.signal?.aborted || e instanceof APIUserAbortError) {
+          throw new GenerationAbortedError(options.signal?.reason);
         }
-        const choice = completion.choices?.[0];
-        const message = choice?.message as { content?: string | null; refusal?: string | null } | undefined;
-        const content = message?.content ?? (message?.refusal ? `[refusal] ${message.refusal}` : '');
-        const u = completion.usage;
-        const fromProvider = typeof u?.prompt_tokens === 'number' && typeof u?.completion_tokens === 'number';
-        const usage: TokenUsage = fromProvider
-          ? {
-              promptTokens: u!.prompt_tokens,
-              cachedPromptTokens: u!.prompt_tokens_details?.cached_tokens ?? 0,
-              completionTokens: u!.completion_tokens,
-            }
-          : {
-              promptTokens: countChatTokens(sent, model),
-              cachedPromptTokens: 0,
-              completionTokens: countTokens(content, model),
-            };
-        return {
-          content,
-          record: record({
-            usage,
-            usageSource: fromProvider ? 'provider' : 'tiktoken',
-            responseModel: typeof completion.model === 'string' ? completion.model : null,
-            finishReason: choice?.finish_reason ?? null,
-          }),
-        };
+        if (mode && mode !== 'prompt' && isResponseFormatRejection(e)) {
+          const rejected: StructuredOutputMode = mode;
+          mode = this.support.downgrade(baseUrl, model, rejected) ?? 'prompt';
+          this.options.logger?.debug?.('server rejected a structured-output mode; falling back', { rejected, mode });
+          continue;
+        }
+        if (e instanceof APIError && (e.status === 401 || e.status === 403 || e.status === 404)) {
+          throw new LlmFatalError(
+            this.options.connection.redact(`LLM server at ${baseUrl} answered ${e.status}: ${e.message}`),
+            e.status,
+          );
+        }
+        return { content: null, record: record({ error: this.describeError(e) }) };
       }
-    } finally {
-      this.client.forget(callId);
+      const choice = completion.choices?.[0];
+      const message = choice?.message as { content?: string | null; refusal?: string | null } | undefined;
+      const content = message?.content ?? (message?.refusal ? `[refusal] ${message.refusal}` : '');
+      const u = completion.usage;
+      const fromProvider = typeof u?.prompt_tokens === 'number' && typeof u?.completion_tokens === 'number';
+      const usage: TokenUsage = fromProvider
+        ? {
+            promptTokens: u!.prompt_tokens,
+            cachedPromptTokens: u!.prompt_tokens_details?.cached_tokens ?? 0,
+            completionTokens: u!.completion_tokens,
+          }
+        : {
+            promptTokens: countChatTokens(sent, model),
+            cachedPromptTokens: 0,
+            completionTokens: countTokens(content, model),
+          };
+      return {
+        content,
+        record: record({
+          usage,
+          usageSource: fromProvider ? 'provider' : 'tiktoken',
+          responseModel: typeof completion.model === 'string' ? completion.model : null,
+          finishReason: choice?.finish_reason ?? null,
+        }),
+      };
     }
   }
 
+  private priceFor(model: string, responseModel: string | null): ModelPrice | undefined {
+    return findPrice(this.pricing, model) ?? (responseModel ? findPrice(this.pricing, responseModel) : undefined);
+  }
+
   private priceOf(model: string, responseModel: string | null, usage: TokenUsage): number | null {
-    const price =
-      findPrice(this.pricing, model) ?? (responseModel ? findPrice(this.pricing, responseModel) : undefined);
+    const price = this.priceFor(model, responseModel);
     const cost = costOf(price, usage);
     if (cost === null) {
       this.unpricedCalls++;

@@ -6,10 +6,20 @@ import { countTokens } from './tokens.js';
 /**
  * Why an example asked for is not ok: the request failed, the reply was cut
  * off at the token limit, could not be read, held fewer examples than asked,
- * or this example broke the template's schema. Stored first in `error` and as
- * `lineage.failureReason`.
+ * or this example broke the template's schema; or the chunk was never
+ * generated: max_cost_usd was spent before its call (`budget_exhausted`), or
+ * its queue item failed for good (`generation_failed`: the worker died on
+ * every attempt, the database refused the write...). Stored first in `error`
+ * and as `lineage.failureReason`.
  */
-export type FailureReason = 'request_failed' | 'truncated' | 'unparseable' | 'too_few_examples' | 'invalid_example';
+export type FailureReason =
+  | 'request_failed'
+  | 'truncated'
+  | 'unparseable'
+  | 'too_few_examples'
+  | 'invalid_example'
+  | 'budget_exhausted'
+  | 'generation_failed';
 
 /** An example before its cost and lineage are known. */
 export type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & {

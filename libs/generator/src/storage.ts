@@ -5,9 +5,12 @@ import {
   Job,
   type JobCounters,
   type JobCountersDelta,
+  LlmCallRepository,
   TrainingExample,
 } from '@datafactory/persistence';
-import type { ChunkGeneration } from './generator.js';
+import { ExampleStatus } from '@datafactory/contracts';
+import type { CallLedger, ChunkGeneration } from './generator.js';
+import type { FailureReason } from './reply-accounting.js';
 
 export interface StoredGeneration {
   exampleIds: string[];
@@ -20,9 +23,25 @@ export interface StoredGeneration {
 }
 
 /**
+ * The job's calls in the llm_calls table (LlmCallRepository): each is
+ * written `started` with its estimated cost, counted into the job's
+ * cost_total and cost_estimated, before the request, and settled with what
+ * it cost after. A call whose process died stays counted at its estimate.
+ */
+export function jobCallLedger(em: EntityManager, jobId: string): CallLedger {
+  const calls = new LlmCallRepository(em);
+  return {
+    start: async (call) => (await calls.start({ jobId, ...call })).id,
+    settle: async (id, settlement) => void (await calls.settle(id, settlement)),
+  };
+}
+
+/**
  * Writes a chunk's examples as TrainingExample rows and adds the chunk's cost
- * to the job's cost_total, in one transaction of a forked EntityManager (so
- * it is safe from concurrent queue jobs). Unknown cost (null) adds nothing.
+ * to the job's cost_total (unless its calls were counted as they were made,
+ * `costCounted`: through jobCallLedger), in one transaction of a forked
+ * EntityManager (so it is safe from concurrent queue jobs). Unknown cost
+ * (null) adds nothing.
  */
 export async function storeChunkGeneration(
   em: EntityManager,
@@ -53,7 +72,9 @@ export async function storeChunkGeneration(
       }),
     );
     await tx.flush();
-    const counters = await addToJobCounters(tx, target.jobId, { cost: generation.cost ?? 0, progress });
+    const cost = generation.costCounted ? 0 : (generation.cost ?? 0);
+    const costEstimated = generation.costCounted ? 0 : generation.calls.reduce((n, c) => n + c.costEstimated, 0);
+    const counters = await addToJobCounters(tx, target.jobId, { cost, costEstimated, progress });
     const ok = generation.examples.filter((e) => e.status === 'ok').length;
     return {
       exampleIds: rows.map((r) => r.id),
@@ -62,5 +83,69 @@ export async function storeChunkGeneration(
       jobCostTotal: counters?.costTotal ?? null,
       counters,
     };
+  });
+}
+
+/** A chunk that was never generated, as its failed examples are stored. */
+export interface ChunkFailure {
+  /** Examples that were asked for (examples_per_chunk). */
+  count: number;
+  reason: FailureReason;
+  /** Why, in words; stored as `<reason>: <error>`. */
+  error: string;
+  templateType: string;
+  templateHash: string | null;
+  model: string;
+}
+
+/**
+ * Records a chunk whose generation never produced a reply (the budget was
+ * spent first, or its queue item failed for good) as `count` failed examples
+ * with the reason, so that asked = ok + failed holds for it too; unless the
+ * chunk already has its examples (then nothing is written or counted: it was
+ * counted done with them). One transaction with `progress`. Returns
+ * the rows written (0 when the chunk had examples) and the job's counters.
+ */
+export async function storeChunkFailure(
+  em: EntityManager,
+  target: { jobId: string; chunkId: string },
+  failure: ChunkFailure,
+  progress?: JobCountersDelta['progress'],
+): Promise<{ written: number; counters: JobCounters | null }> {
+  return em.fork().transactional(async (tx) => {
+    const existing = await tx.count(TrainingExample, { chunk: target.chunkId });
+    const job = tx.getReference(Job, target.jobId);
+    const chunk = tx.getReference(Chunk, target.chunkId);
+    const written = existing > 0 ? 0 : failure.count;
+    for (let i = 0; i < written; i++) {
+      tx.create(TrainingExample, {
+        job,
+        chunk,
+        templateType: failure.templateType,
+        templateHash: failure.templateHash,
+        modelUsed: failure.model,
+        status: ExampleStatus.Failed,
+        inputText: '',
+        outputText: '',
+        error: `${failure.reason}: ${failure.error}`,
+        rawReply: null,
+        tokenCount: 0,
+        cost: 0,
+        lineage: {
+          chunkId: target.chunkId,
+          templateType: failure.templateType,
+          templateHash: failure.templateHash,
+          model: failure.model,
+          calls: 0,
+          exampleIndex: i,
+          failureReason: failure.reason,
+          fields: null,
+        },
+      });
+    }
+    await tx.flush();
+    // A chunk with its examples was counted done when they were stored.
+    const counters = await addToJobCounters(tx, target.jobId, { progress: written ? progress : undefined });
+    return { written, counters };
   });
 }

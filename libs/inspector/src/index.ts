@@ -7,7 +7,9 @@ export { checkFormat, detectLanguage, FormatRule, type JsonSchema } from './chec
 export { checkReadability, READABILITY_BANDS, readabilityBand } from './checks/readability.js';
 export {
   NearDuplicateIndex,
+  ExampleHasher,
   duplicateText,
+  type DuplicateChecker,
   type DuplicateMatch,
   type NearDuplicateIndexOptions,
 } from './checks/duplicates.js';

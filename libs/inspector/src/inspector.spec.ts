@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { loadLanguageDetector } from '@datafactory/text';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveQualityConfig } from './config.js';
 import { Inspector } from './inspector.js';
 import { buildQualityReport } from './report.js';
@@ -38,6 +39,9 @@ const EXAMPLES = [
     'The borrow checker enforces ownership rules at compile time, so no data races occur.',
   ),
 ];
+
+// The language model loads on first use: not inside a test's time limit.
+beforeAll(() => loadLanguageDetector(), 60_000);
 
 describe('Inspector', () => {
   it('scores every example with per-check details and explains each rejection', async () => {

@@ -1,5 +1,5 @@
 import type { CheckName, QualityConfig } from './config.js';
-import { NearDuplicateIndex, duplicateResult, duplicateText } from './checks/duplicates.js';
+import { type DuplicateChecker, NearDuplicateIndex, duplicateResult, duplicateText } from './checks/duplicates.js';
 import { checkFormat, type JsonSchema } from './checks/format.js';
 import { checkReadability } from './checks/readability.js';
 import {
@@ -27,8 +27,11 @@ export interface InspectorOptions {
    * (the model id itself is `config.toxicity.model`); or a loaded classifier to share.
    */
   toxicity?: Omit<ToxicityModelOptions, 'model' | 'dtype'> | ToxicityClassifier;
-  /** The near-duplicate index to add to; pass one seeded with earlier examples to compare across a project. */
-  duplicates?: NearDuplicateIndex;
+  /**
+   * The near-duplicate index to add to: in memory by default; pass one seeded with earlier examples to
+   * compare across a project, or a SharedExampleIndex to compare with what every worker inspected.
+   */
+  duplicates?: DuplicateChecker;
   judge?: ExampleJudge;
   /** Clock for `inspectedAt`. */
   now?: () => Date;
@@ -57,7 +60,7 @@ export function loadToxicityClassifier(options: ToxicityModelOptions): Promise<T
  */
 export class Inspector {
   readonly config: QualityConfig;
-  readonly duplicates: NearDuplicateIndex;
+  readonly duplicates: DuplicateChecker;
   private readonly checks: Set<CheckName>;
   private toxicity: Promise<ToxicityClassifier | ToxicityModelUnavailableError> | null = null;
 
@@ -71,15 +74,16 @@ export class Inspector {
     const perExample: Partial<Record<CheckName, CheckResult>>[] = examples.map(() => ({}));
     const { config } = this;
 
-    examples.forEach((example, i) => {
+    for (const [i, example] of examples.entries()) {
       const checks = perExample[i]!;
       if (this.checks.has('format')) checks.format = checkFormat(example, config.format, this.schemaFor(example));
       if (this.checks.has('readability')) checks.readability = checkReadability(example, config.readability);
       if (this.checks.has('duplicates')) {
-        const match = this.duplicates.add(example.id, duplicateText(example.inputText, example.outputText));
+        // In order: each example is compared with the ones before it.
+        const match = await this.duplicates.add(example.id, duplicateText(example.inputText, example.outputText));
         checks.duplicates = duplicateResult(example.id, match);
       }
-    });
+    }
 
     if (this.checks.has('toxicity') && examples.length) {
       const classifier = await this.toxicityClassifier();

@@ -1,9 +1,22 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { ExampleStatus } from '@datafactory/contracts';
-import { type JsonObject, TrainingExample } from '@datafactory/persistence';
+import {
+  type DedupScope,
+  dedupScopeKey,
+  type JsonObject,
+  NearDuplicateRepository,
+  TrainingExample,
+} from '@datafactory/persistence';
+import { cosine } from '@datafactory/text';
 import type { CheckName } from './config.js';
-import type { NearDuplicateIndex } from './checks/duplicates.js';
-import { duplicateText } from './checks/duplicates.js';
+import {
+  type DuplicateChecker,
+  type DuplicateMatch,
+  duplicateText,
+  ExampleHasher,
+  type NearDuplicateIndex,
+} from './checks/duplicates.js';
+import { round } from './text.js';
 import { QualityReportBuilder, type QualityReport } from './report.js';
 import type { InspectableExample, InspectionResult } from './types.js';
 
@@ -108,6 +121,50 @@ export async function seedDuplicateIndex(
     }
     fork.clear();
     if (rows.length < PAGE) return added;
+  }
+}
+
+/**
+ * The job's example index in the database (NearDuplicateRepository), shared
+ * by every worker: an example is compared with the kept examples of the job
+ * whichever process inspected them, reading only the candidates that share a
+ * band hash. The n-grams and MinHash are computed before the transaction;
+ * the candidate check and the insert run under the scope's lock.
+ */
+export class SharedExampleIndex implements DuplicateChecker {
+  private readonly hashing: ExampleHasher;
+  readonly scope: DedupScope;
+
+  constructor(
+    private readonly em: EntityManager,
+    options: { jobId: string; threshold: number; ngram?: number },
+  ) {
+    this.hashing = new ExampleHasher(options);
+    this.scope = {
+      key: `${dedupScopeKey('examples', 'job', options.jobId)}:${this.hashing.key}`,
+      jobId: options.jobId,
+    };
+  }
+
+  async add(id: string, text: string): Promise<DuplicateMatch | null> {
+    const { vector, bands } = this.hashing.prepare(text);
+    return this.em.fork().transactional(async (tx) => {
+      const repo = new NearDuplicateRepository(tx);
+      await repo.lock(this.scope);
+      const candidates = (await repo.candidates(this.scope, bands)).sort((a, b) => a.order - b.order);
+      // Checked before (a retried batch) and kept: it stays the original (its own rows share every band).
+      if (candidates.some((c) => c.itemId === id)) return null;
+      const texts = await repo.exampleTexts(candidates.map((c) => c.itemId));
+      for (const c of candidates) {
+        const other = texts.get(c.itemId);
+        if (!other) continue;
+        const similarity = cosine(vector, this.hashing.vector(duplicateText(other.inputText, other.outputText)));
+        // The earliest kept example wins.
+        if (similarity >= this.hashing.threshold) return { duplicateOf: c.itemId, similarity: round(similarity) };
+      }
+      await repo.add(this.scope, id, bands);
+      return null;
+    });
   }
 }
 

@@ -15,3 +15,6 @@ export * from './repositories/export-read.repository.js';
 export * from './repositories/distractor.repository.js';
 export * from './repositories/funnel.repository.js';
 export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './funnel.js';
+export * from './repositories/llm-call.repository.js';
+export * from './repositories/near-duplicate.repository.js';
+export * from './repositories/crawl-frontier.repository.js';

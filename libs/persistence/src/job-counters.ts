@@ -8,11 +8,15 @@ export interface JobCountersDelta {
   progress?: Partial<Record<Stage, Partial<StageCounters>>>;
   /** Amount to add to the job's cost_total. */
   cost?: number;
+  /** Amount to add to the job's cost_estimated (the estimated part of cost_total). */
+  costEstimated?: number;
 }
 
 export interface JobCounters {
   progress: JobProgress;
   costTotal: number;
+  /** The part of costTotal that is estimated (absent where only costTotal was read). */
+  costEstimated?: number;
 }
 
 const COUNTERS = ['total', 'done', 'failed'] as const;
@@ -48,17 +52,24 @@ export async function addToJobCounters(
     }
   }
   const cost = delta.cost ?? 0;
+  const estimated = delta.costEstimated ?? 0;
   if (!Number.isFinite(cost)) throw new Error(`cost must be a finite number (got ${cost})`);
-  params.push(cost, sqlTimestamp(em, new Date()), jobId);
+  if (!Number.isFinite(estimated)) throw new Error(`costEstimated must be a finite number (got ${estimated})`);
+  params.push(cost, estimated, sqlTimestamp(em, new Date()), jobId);
   const rows = (await (em as SqlEntityManager).execute(
-    `update jobs set progress = ${progress}, cost_total = cost_total + ?, updated_at = ? where id = ? returning progress, cost_total`,
+    // cost_estimated goes up by an estimate and down by the same when the call settles: rounded to 1e-12 USD so
+    // that it comes back to 0, not to a floating-point residue that would read as "some of it is estimated".
+    `update jobs set progress = ${progress}, cost_total = cost_total + ?, cost_estimated = ${
+      sqlite ? 'round(cost_estimated + ?, 12)' : 'round((cost_estimated + ?)::numeric, 12)::double precision'
+    }, updated_at = ? where id = ? returning progress, cost_total, cost_estimated`,
     params,
     'all',
-  )) as { progress: JobProgress | string; cost_total: number | string }[];
+  )) as { progress: JobProgress | string; cost_total: number | string; cost_estimated: number | string }[];
   const row = rows[0];
   if (!row) return null;
   return {
     progress: typeof row.progress === 'string' ? (JSON.parse(row.progress) as JobProgress) : row.progress,
     costTotal: Number(row.cost_total),
+    costEstimated: Number(row.cost_estimated),
   };
 }

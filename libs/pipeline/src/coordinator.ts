@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type ExportItem, type JobProgress, JobStatus, QueueName, Stage } from '@datafactory/contracts';
 import {
   addToJobCounters,
+  CrawlFrontierRepository,
   Job,
   type JobCounters,
   type JobCountersDelta,
@@ -31,7 +32,7 @@ export function busiestStage(progress: JobProgress): Stage | null {
  * job to the exporter, exactly once however many workers race to it.
  *
  * The `stage` column doubles as the crawl's end marker: it stays `crawler`
- * until the crawl job has discovered and stored every page, and becomes
+ * until the job's crawl frontier (crawl_urls) has nothing queued, and becomes
  * `exporter` only through the one conditional UPDATE that wins.
  */
 @Injectable()
@@ -68,11 +69,17 @@ export class PipelineCoordinator {
     if (itemsSettled(counters.progress)) await this.tryHandOverToExport(jobId);
   }
 
-  /** The crawl job found and stored every page it will: from now on the job can finish. */
-  async crawlFinished(jobId: string): Promise<void> {
-    await this.jobs.moveStage(jobId, Stage.Refiner, { from: Stage.Crawler });
+  /**
+   * Ends the crawl stage when the job's frontier has nothing queued (every
+   * URL admitted has settled: items add what they discover before settling
+   * their own row, so an empty frontier stays empty). Crawl items call it
+   * after each commit; one conditional UPDATE moves the stage from `crawler`,
+   * so exactly one caller gets true, and from then on the job can finish.
+   */
+  async crawlFinished(jobId: string): Promise<boolean> {
+    if (!(await new CrawlFrontierRepository(this.em).finishIfDrained(jobId))) return false;
     const job = await this.em.fork().findOne(Job, { id: jobId });
-    if (!job) return;
+    if (!job) return true;
     this.events.publish({
       type: 'stage',
       jobId,
@@ -81,6 +88,7 @@ export class PipelineCoordinator {
       at: new Date().toISOString(),
     });
     await this.afterItem(jobId, { progress: job.progress, costTotal: Number(job.costTotal) });
+    return true;
   }
 
   /** Marks a job final and says so (completed, failed); a cancelled job stays cancelled. */

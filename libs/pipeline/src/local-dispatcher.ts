@@ -4,7 +4,8 @@ import type { StageHandler } from './stage-handlers.js';
 
 /** Items in flight per queue in one process (`datafactory run`, embedded `npm start`). */
 export const IN_PROCESS_CONCURRENCY: Partial<Record<QueueName, number>> = {
-  [QueueName.Crawl]: 1,
+  // One item per URL; the job's max_concurrent and per-host pacing bound the requests.
+  [QueueName.Crawl]: 16,
   [QueueName.Refine]: 2,
   // The job's own max_concurrent_llm limits calls; this only bounds queued chunks in flight.
   [QueueName.Generate]: 64,

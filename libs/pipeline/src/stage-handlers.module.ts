@@ -7,6 +7,7 @@ import { JobEventsPublisher } from './job-events.js';
 import { JobLogService } from './job-log.service.js';
 import { STAGE_HANDLERS } from './stage-handlers.js';
 import { RedisLlmSlots } from './llm-slots.js';
+import { RedisCrawlHosts } from './crawl-hosts.js';
 import { RedisClient } from './redis.js';
 
 const HANDLER_SET = Symbol('HANDLER_SET');
@@ -25,7 +26,16 @@ const HANDLER_SET = Symbol('HANDLER_SET');
         dispatcher: Dispatcher,
         logs: JobLogService,
         redis: RedisClient,
-      ) => createStageHandlers({ em, config, events, dispatcher, logs, llmSlots: new RedisLlmSlots(redis) }),
+      ) =>
+        createStageHandlers({
+          em,
+          config,
+          events,
+          dispatcher,
+          logs,
+          llmSlots: new RedisLlmSlots(redis),
+          crawlHosts: new RedisCrawlHosts(redis),
+        }),
     },
     { provide: STAGE_HANDLERS, inject: [HANDLER_SET], useFactory: (set: StageHandlerSet) => set.handlers },
   ],

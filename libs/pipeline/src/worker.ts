@@ -17,3 +17,4 @@ export * from './local-run.js';
 export * from './embedded-pipeline.module.js';
 export * from './llm-slots.js';
 export * from './outcome.js';
+export * from './crawl-hosts.js';

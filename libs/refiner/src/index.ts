@@ -13,6 +13,7 @@ export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from '.
 export { chunk, CHUNK_STRATEGIES, type ChunkOptions, type ChunkStrategy, type TextChunk } from './chunk.js';
 export {
   Deduplicator,
+  SharedChunkIndex,
   MinHasher,
   contentHash,
   normalizeForDedup,
@@ -20,8 +21,7 @@ export {
   similarity,
   type DedupOptions,
   type DedupVerdict,
-  type DeduplicatorState,
-  type StoredEntry,
+  type PreparedText,
 } from './dedup.js';
 export {
   DEFAULT_PROCESSING_CONFIG,
@@ -38,4 +38,4 @@ export {
   type RefinedDocument,
   type RefinerOptions,
 } from './refine.js';
-export { storeRefined, loadDeduplicator, type StoreResult } from './storage.js';
+export { storeRefined, type ChunkDedup, type StoreResult } from './storage.js';

@@ -1,8 +1,8 @@
-import { chunk, type TextChunk } from './chunk.js';
+import type { TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
+import type { PageOutcome } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
-import { detectLanguage } from '@datafactory/text';
 
 export interface RefineInput {
   /** The page: a string, or bytes whose charset is read from the page (UTF-8 by default). */
@@ -67,6 +67,13 @@ export class Refiner {
 
   /** Extraction only (what `datafactory extract` prints). */
   async extract(input: RefineInput): Promise<RefinedDocument> {
+    return (await this.run(input, false)).doc;
+  }
+
+  private async run(
+    input: RefineInput,
+    chunking: boolean,
+  ): Promise<{ doc: RefinedDocument; chunks?: PageOutcome['chunks']; chunkingError?: string }> {
     const started = performance.now();
     const empty = (status: 'skipped' | 'failed', reason: string): RefinedDocument => ({
       status,
@@ -87,9 +94,19 @@ export class Refiner {
         url: input.url ?? undefined,
         maxChars: Math.floor(this.config.max_html_mb * 1024 * 1024),
         minWords: this.config.min_words,
+        ...(chunking
+          ? {
+              chunking: {
+                chunkSize: this.config.chunk_size,
+                strategy: this.config.chunk_strategy,
+                overlap: this.config.chunk_overlap,
+                model: this.model,
+              },
+            }
+          : {}),
       });
       const e = outcome.extracted;
-      return {
+      const doc: RefinedDocument = {
         status: outcome.status,
         reason: outcome.reason,
         title: e?.title ?? null,
@@ -102,33 +119,21 @@ export class Refiner {
         method: e?.method ?? null,
         elapsedMs: performance.now() - started,
       };
+      return { doc, chunks: outcome.chunks, chunkingError: outcome.chunkingError };
     } catch (err) {
       const reason = err instanceof ExtractionFailedError ? err.reason : `extraction failed: ${(err as Error).message}`;
-      return empty('failed', reason);
+      return { doc: empty('failed', reason) };
     }
   }
 
-  /** Extraction, language and chunks of one page. */
+  /** Extraction, language and chunks of one page (chunked in the extraction thread). */
   async refine(input: RefineInput): Promise<RefinedDocument> {
-    const doc = await this.extract(input);
+    const { doc, chunks, chunkingError } = await this.run(input, true);
     if (doc.status !== 'ok') return doc;
-    const started = performance.now();
-    try {
-      const chunks = chunk(doc.text, {
-        chunkSize: this.config.chunk_size,
-        strategy: this.config.chunk_strategy,
-        overlap: this.config.chunk_overlap,
-        model: this.model,
-      });
-      doc.chunks = chunks.map((c) => ({
-        ...c,
-        language: detectLanguage(c.content) ?? doc.language,
-        sourceUrl: input.url ?? null,
-      }));
-    } catch (err) {
-      return { ...doc, status: 'failed', reason: `chunking failed: ${(err as Error).message}`, chunks: [] };
+    if (chunkingError !== undefined || !chunks) {
+      return { ...doc, status: 'failed', reason: `chunking failed: ${chunkingError ?? 'no chunks'}`, chunks: [] };
     }
-    doc.elapsedMs += performance.now() - started;
+    doc.chunks = chunks.map((c) => ({ ...c, sourceUrl: input.url ?? null }));
     return doc;
   }
 

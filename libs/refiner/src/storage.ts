@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { ItemStatus } from '@datafactory/contracts';
-import { Chunk, type RawDocument } from '@datafactory/persistence';
-import { type DedupOptions, Deduplicator } from './dedup.js';
+import { Chunk, type DedupScope, NearDuplicateRepository, type RawDocument } from '@datafactory/persistence';
+import type { PreparedText, SharedChunkIndex } from './dedup.js';
 import type { RefinedDocument } from './refine.js';
 
 export interface StoreResult {
@@ -12,19 +12,26 @@ export interface StoreResult {
   nearDuplicates: number;
 }
 
+/** What storeRefined checks the chunks against: the shared index, the scope, and the chunks already prepared. */
+export interface ChunkDedup {
+  index: SharedChunkIndex;
+  scope: DedupScope;
+  /** index.prepare() of each chunk, in order (done before the transaction: it is the CPU part). */
+  prepared?: PreparedText[];
+}
+
 /**
- * Writes a refined page through `em` (pass a fork per job): the document's
- * refine status, reason, language and metadata, and one Chunk row per chunk.
- * Each chunk is checked against (and added to) the job's `deduplicator`; a
- * duplicate is stored with `duplicateOf` set, never dropped. The MinHash
- * signature goes into the chunk's metadata so the index can be rebuilt by
- * any worker (see loadDeduplicator).
+ * Writes a refined page through `em` (a transaction that holds the scope's
+ * lock, see NearDuplicateRepository.lock): the document's refine status,
+ * reason, language and metadata, and one Chunk row per chunk. Each chunk is
+ * checked against (and added to) the shared index; a duplicate is stored
+ * with `duplicateOf` set, never dropped.
  */
 export async function storeRefined(
   em: EntityManager,
   document: RawDocument,
   refined: RefinedDocument,
-  deduplicator: Deduplicator,
+  dedup: ChunkDedup,
 ): Promise<StoreResult> {
   const result: StoreResult = { chunks: 0, exactDuplicates: 0, nearDuplicates: 0 };
   document.refineStatus =
@@ -42,10 +49,13 @@ export async function storeRefined(
       elapsedMs: Math.round(refined.elapsedMs),
     },
   };
+  const repo = new NearDuplicateRepository(em);
+  const prepared = dedup.prepared ?? refined.chunks.map((c) => dedup.index.prepare(c.content));
+  const local = new Map<string, PreparedText>();
   const created = new Map<string, Chunk>();
-  for (const c of refined.chunks) {
+  for (const [i, c] of refined.chunks.entries()) {
     const id = randomUUID();
-    const verdict = deduplicator.add(id, c.content);
+    const verdict = await dedup.index.check(repo, dedup.scope, id, prepared[i]!, local);
     const duplicateOf = verdict.duplicateOf
       ? (created.get(verdict.duplicateOf) ?? em.getReference(Chunk, verdict.duplicateOf))
       : null;
@@ -65,8 +75,6 @@ export async function storeRefined(
         start: c.start,
         end: c.end,
         overlapChars: c.overlapChars,
-        minhash: verdict.signature,
-        minhashKey: signatureKey(deduplicator),
         ...(verdict.kind ? { dedup: { kind: verdict.kind, similarity: Number(verdict.similarity.toFixed(3)) } } : {}),
       },
     });
@@ -77,44 +85,4 @@ export async function storeRefined(
   }
   await em.flush();
   return result;
-}
-
-/**
- * A job's deduplication index rebuilt from its stored chunks (the originals
- * only), optionally with the project's other jobs too (`dedup_scope: project`).
- */
-export async function loadDeduplicator(
-  em: EntityManager,
-  scope: { jobId: string } | { projectId: string },
-  options: DedupOptions = {},
-): Promise<Deduplicator> {
-  const deduplicator = new Deduplicator(options);
-  const where = 'jobId' in scope ? { job: scope.jobId } : { job: { project: scope.projectId } };
-  const pageSize = 2_000;
-  for (let offset = 0; ; offset += pageSize) {
-    const rows = await em.find(
-      Chunk,
-      { ...where, duplicateOf: null },
-      {
-        orderBy: { createdAt: 'asc', id: 'asc' },
-        limit: pageSize,
-        offset,
-        fields: ['id', 'contentHash', 'content', 'metadata'],
-      },
-    );
-    for (const row of rows) {
-      // A signature made with other MinHash settings is useless here: rebuild it from the text.
-      const usable =
-        row.metadata?.minhashKey === signatureKey(deduplicator) && typeof row.metadata.minhash === 'string';
-      const signature = usable ? (row.metadata.minhash as string) : null;
-      deduplicator.addStored({ id: row.id, contentHash: row.contentHash, signature, content: row.content });
-    }
-    if (rows.length < pageSize) break;
-  }
-  return deduplicator;
-}
-
-/** Identifies the MinHash settings a stored signature was made with. */
-function signatureKey(d: Deduplicator): string {
-  return `${d.hasher.numPerm}/${d.hasher.shingleSize}/${d.seed}`;
 }

@@ -10,3 +10,4 @@ export * from './canary.js';
 export * from './job-config.js';
 export * from './stack.js';
 export * from './ci.js';
+export * from './pipeline-stack.js';

@@ -3,4 +3,19 @@
  * lib of its own so that neither stage loads the other, and the API (which
  * builds the inspector's quality reports) loads no HTML parser.
  */
-export { detectLanguage } from './language.js';
+export { detectLanguage, loadLanguageDetector } from './language.js';
+export {
+  bandHashes,
+  charNgramVector,
+  contentHash,
+  cosine,
+  jaccard,
+  jaccardForCosine,
+  lshParams,
+  MinHasher,
+  normalizeText,
+  similarity,
+  type MinHasherOptions,
+  type ShingleOptions,
+  type SparseVector,
+} from './minhash.js';

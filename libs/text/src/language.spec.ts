@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { detectLanguage } from './language.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectLanguage, loadLanguageDetector } from './language.js';
+
+// The model loads on first use: not inside a test's time limit.
+beforeAll(() => loadLanguageDetector(), 60_000);
 
 describe('detectLanguage', () => {
   it.each([

@@ -1,4 +1,26 @@
-import { eld } from 'eld/medium';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { eld as Eld } from 'eld/medium';
+
+/**
+ * ELD's medium model, loaded on first use: its n-gram tables cost ~180 MB of
+ * RSS per thread that loads them, and most importers of this lib (the
+ * MinHash users, a process that never sees a page) never detect a language.
+ * Node 24 requires the ES module synchronously, so detectLanguage stays sync.
+ */
+let detector: typeof Eld | undefined;
+/** Loads the language model now (it otherwise loads on the first detectLanguage call). */
+export function loadLanguageDetector(): void {
+  eld();
+}
+
+function eld(): typeof Eld {
+  if (!detector) {
+    const file = fileURLToPath(import.meta.resolve('eld/medium'));
+    detector = (createRequire(import.meta.url)(file) as { eld: typeof Eld }).eld;
+  }
+  return detector;
+}
 
 /** Characters sampled from a long text: enough for a stable answer, bounded cost. */
 const SAMPLE_CHARS = 6_000;
@@ -16,7 +38,7 @@ export function detectLanguage(text: string): string | null {
     .replace(/\s+/g, ' ')
     .trim();
   if (sample.length < 12) return null;
-  const result = eld.detect(sample);
+  const result = eld().detect(sample);
   if (!result.language) return null;
   // Short samples: accept only a reliable answer; long ones: the top score is right far more often than not.
   if (sample.length < 200 && !result.isReliable()) return null;

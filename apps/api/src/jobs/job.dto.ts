@@ -54,6 +54,11 @@ export class JobResponseDto {
   @ApiProperty({ enum: STAGES, enumName: 'Stage', nullable: true, type: String }) stage!: string | null;
   @ApiProperty({ type: JobProgressDto, description: 'Per-stage counters.' }) progress!: JobProgressDto;
   @ApiProperty({ description: 'USD spent so far.' }) costTotal!: number;
+  @ApiProperty({
+    description:
+      'The part of costTotal estimated from token counts, not a provider usage block: calls whose reply was lost (a killed worker, a timeout) or sent no usage.',
+  })
+  costEstimated!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Why the job failed.' }) error!: string | null;
   @ApiProperty({ description: 'Number of URLs the job was started with.' }) urlCount!: number;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The resolved job config.' })

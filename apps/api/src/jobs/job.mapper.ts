@@ -12,6 +12,7 @@ export function toJobResponse(job: Job, now = new Date()): JobResponseDto {
     stage: job.stage ?? null,
     progress: job.progress,
     costTotal: Number(job.costTotal),
+    costEstimated: Number(job.costEstimated ?? 0),
     error: job.error ?? null,
     urlCount: Array.isArray(urls) ? urls.length : 0,
     config,

@@ -99,7 +99,11 @@ export class RunCommand extends CommandRunner {
           .join('\n')}`,
       );
     else console.log(progressLines(job.progress).join('\n'));
-    console.log(`cost: $${Number(job.costTotal).toFixed(4)}`);
+    const estimated = Number(job.costEstimated ?? 0);
+    console.log(
+      `cost: $${Number(job.costTotal).toFixed(4)}` +
+        (estimated > 0 ? ` (of which $${estimated.toFixed(4)} estimated: calls whose reply or usage was lost)` : ''),
+    );
     // Exit codes: 0 when the job completed with a dataset; 1 when it failed (nothing exported: the line
     // above says why), was cancelled or was interrupted.
     process.exitCode = job.status === 'completed' ? 0 : 1;

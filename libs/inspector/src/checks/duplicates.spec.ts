@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NearDuplicateIndex, rowsPerBand } from './duplicates.js';
+import { ExampleHasher, NearDuplicateIndex } from './duplicates.js';
 
 const DISTINCT = [
   'What is the capital of France? Paris is the capital and largest city of France.',
@@ -74,7 +74,11 @@ describe('NearDuplicateIndex', () => {
   });
 
   it('uses shorter bands for lower thresholds so that recall stays high', () => {
-    expect(rowsPerBand(0.9)).toBe(4);
-    expect(rowsPerBand(0.5)).toBe(1);
+    const strict = new ExampleHasher({ threshold: 0.9 });
+    const loose = new ExampleHasher({ threshold: 0.5 });
+    expect(loose.rows).toBeLessThan(strict.rows);
+    // Two texts at the Jaccard the threshold implies become candidates with probability ≥ 0.98.
+    const j = (0.9 * 0.9) / 1.1;
+    expect(1 - (1 - j ** strict.rows) ** strict.bands).toBeGreaterThanOrEqual(0.98);
   });
 });

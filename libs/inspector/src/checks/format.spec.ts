@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { loadLanguageDetector } from '@datafactory/text';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_QUALITY_CONFIG } from '../config.js';
 import type { InspectableExample } from '../types.js';
 import { checkFormat, FormatRule } from './format.js';
@@ -24,6 +25,9 @@ const good: InspectableExample = {
 
 const check = (patch: Partial<InspectableExample>, config = DEFAULT_QUALITY_CONFIG.format) =>
   checkFormat({ ...good, ...patch }, config, QA_SCHEMA);
+
+// The language model loads on first use: not inside a test's time limit.
+beforeAll(() => loadLanguageDetector(), 60_000);
 
 describe('the format check', () => {
   it('passes a well-formed question and answer', () => {

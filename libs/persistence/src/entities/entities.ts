@@ -75,7 +75,14 @@ const JobSchema = defineEntity({
     config: p.json<StoredJobConfig>().onCreate(() => ({}) as StoredJobConfig),
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
     error: p.text().nullable(),
+    /** USD spent, calls whose reply was lost counted from their estimate (see LlmCall). */
     costTotal: p.double().default(0),
+    /** The part of cost_total that is estimated, not from a provider's usage (lost replies, no usage block). */
+    costEstimated: p.double().default(0),
+    /** Pages admitted to the crawl frontier (max_pages reservations), taken under the job's row lock. */
+    crawlPagesAdmitted: p.integer().default(0),
+    /** Sitemaps admitted to the crawl frontier (at most 100 per job). */
+    crawlSitemapsAdmitted: p.integer().default(0),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
@@ -220,5 +227,112 @@ const JobLogSchema = defineEntity({
 export class JobLog extends JobLogSchema.class {}
 JobLogSchema.setClass(JobLog);
 
+/**
+ * One LLM call of a job (libs/generator Generator, through LlmCallRepository):
+ * written `started` with its estimated cost before the request, settled with
+ * the provider's usage after. A call whose worker was killed stays `started`,
+ * its estimate counted in the job's cost_total and cost_estimated.
+ */
+const LlmCallSchema = defineEntity({
+  name: 'LlmCall',
+  tableName: 'llm_calls',
+  properties: {
+    id: uuid(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+    /** The chunk it was made for (null for calls of no chunk). */
+    chunkId: p.string().nullable(),
+    /** generate, repair. */
+    kind: p.string(),
+    model: p.string(),
+    /** started, settled. */
+    status: p.string().default('started'),
+    /** True while started, and when settled from an estimate (the reply or its usage was lost). */
+    estimated: p.boolean().default(true),
+    promptTokens: p.integer().default(0),
+    completionTokens: p.integer().default(0),
+    /** USD counted into the job's cost_total for this call; null when the model's price is unknown. */
+    cost: p.double().nullable(),
+    /** The part of `cost` that is estimated. */
+    costEstimated: p.double().default(0),
+    createdAt: createdAt(),
+    settledAt: p.datetime().nullable(),
+  },
+});
+export class LlmCall extends LlmCallSchema.class {}
+LlmCallSchema.setClass(LlmCall);
+
+/**
+ * The shared near-duplicate index: one row per LSH band of each original
+ * (non-duplicate) chunk or example, so that checking a new item reads only
+ * the rows that share one of its band hashes. `scope` says what is compared
+ * with what ("chunks:job:<id>", "chunks:project:<id>", "examples:job:<id>");
+ * see NearDuplicateRepository.
+ */
+const DedupBandSchema = defineEntity({
+  name: 'DedupBand',
+  tableName: 'dedup_bands',
+  properties: {
+    /** Insertion order: the earliest original wins a tie. */
+    id: p.integer().primary().autoincrement(),
+    scope: p.string(),
+    band: p.integer(),
+    hash: p.integer(),
+    /** The chunk or example id (no foreign key: the same table serves both). */
+    itemId: p.uuid(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+  },
+  indexes: [{ properties: ['scope', 'band', 'hash'] }],
+});
+export class DedupBand extends DedupBandSchema.class {}
+DedupBandSchema.setClass(DedupBand);
+
+/** What a crawl frontier row is: a page or a sitemap to fetch, or a final URL claimed by an ok page. */
+export const CrawlUrlKind = { Page: 'page', Sitemap: 'sitemap', Final: 'final' } as const;
+export type CrawlUrlKind = (typeof CrawlUrlKind)[keyof typeof CrawlUrlKind];
+
+/** `queued` until its item has stored its outcome; `dropped` when max_pages left no room. */
+export const CrawlUrlState = { Queued: 'queued', Settled: 'settled', Dropped: 'dropped' } as const;
+export type CrawlUrlState = (typeof CrawlUrlState)[keyof typeof CrawlUrlState];
+
+/**
+ * The shared crawl frontier of a job (one row per URL, unique per job and
+ * kind), read and written by every worker: see CrawlFrontierRepository.
+ */
+const CrawlUrlSchema = defineEntity({
+  name: 'CrawlUrl',
+  tableName: 'crawl_urls',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    job: () => p.manyToOne(Job).deleteRule('cascade').index(),
+    kind: p.string().$type<CrawlUrlKind>(),
+    url: p.text(),
+    /** sha256 of the URL (or of the seed's position for a seed that is not fetched): the unique key. */
+    urlHash: p.string(),
+    depth: p.integer().default(0),
+    discoveredFrom: p.text().nullable(),
+    /** Why a seed is not fetched (`invalid_url`, `duplicate`, `max_pages`); its item stores that outcome. */
+    note: p.string().nullable(),
+    state: p.string().$type<CrawlUrlState>(),
+    /** The raw document the item stored (set with `settled`, in one transaction). */
+    documentId: p.string().nullable(),
+    createdAt: createdAt(),
+  },
+  uniques: [{ properties: ['job', 'kind', 'urlHash'] }],
+  indexes: [{ properties: ['job', 'state'] }],
+});
+export class CrawlUrl extends CrawlUrlSchema.class {}
+CrawlUrlSchema.setClass(CrawlUrl);
+
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
-export const ENTITIES = [Project, Job, RawDocument, Chunk, TrainingExample, Export, JobLog] as const;
+export const ENTITIES = [
+  Project,
+  Job,
+  RawDocument,
+  Chunk,
+  TrainingExample,
+  Export,
+  JobLog,
+  LlmCall,
+  DedupBand,
+  CrawlUrl,
+] as const;

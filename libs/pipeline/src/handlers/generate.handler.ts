@@ -1,5 +1,5 @@
 import {
-  ExampleStatus,
+  GENERATION_DEFAULTS,
   type GenerateItem,
   type InspectItem,
   type LlmGenerationConfig,
@@ -9,20 +9,33 @@ import {
 } from '@datafactory/contracts';
 import {
   BudgetExhaustedError,
+  type FailureReason,
   GenerationConfigError,
   examplesAsked,
   generationControls,
   Generator,
+  jobCallLedger,
   LlmFatalError,
   resolveGenerationConfig,
+  storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { addToJobCounters, Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
+import { Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
+
+/** A chunk no retry can generate, with the reason its examples fail with. */
+class ChunkNotGeneratedError extends UnrecoverableError {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * One chunk: the job's template through the job's model, examples stored
@@ -81,11 +94,13 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
           },
           distractors,
         },
-        { template, examplesPerChunk, signal: ctx.signal },
+        // Every call is counted into the job's cost before it is made: one lost with this process still counts.
+        { template, examplesPerChunk, signal: ctx.signal, ledger: jobCallLedger(em, jobId) },
       );
     } catch (e) {
       // Neither a spent budget nor a rejected key gets better by retrying.
-      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw unrecoverable(e);
+      if (e instanceof BudgetExhaustedError) throw new ChunkNotGeneratedError('budget_exhausted', e.message);
+      if (e instanceof LlmFatalError) throw new ChunkNotGeneratedError('request_failed', e.message);
       throw e;
     } finally {
       await release();
@@ -108,59 +123,47 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
     await coordinator.afterItem(jobId, stored.counters);
   }
 
+  /**
+   * The chunk's item failed for good: its examples asked for are stored as
+   * failed with the reason (asked = ok + failed holds for it too), in one
+   * transaction with the generator's failed counter.
+   */
   async fail({ jobId, chunkId }: GenerateItem, error: Error): Promise<void> {
-    await this.recordFailedChunk(jobId, chunkId, error);
-    const counters = await addToJobCounters(this.deps.em.fork(), jobId, { progress: { generator: { failed: 1 } } });
+    const { em } = this.deps;
+    const job = await em.fork().findOne(Job, { id: jobId }, { fields: ['config'] });
+    const settings = job?.config.generation;
+    let count = 0;
+    let templateHash: string | null = null;
+    if (settings && usesLlm(settings)) {
+      let templateDefault: number = GENERATION_DEFAULTS.examplesPerChunk;
+      try {
+        const template = (await this.templates()).get(settings.template);
+        templateDefault = template.spec.examplesPerChunk;
+        templateHash = template.hash;
+      } catch {
+        // A template that cannot be read: the job's own count (or the default) is what was asked.
+      }
+      // One per persona when the job lists personas, as the generator asks.
+      count = examplesAsked(settings.template_params ?? {}, settings.examples_per_chunk ?? undefined, templateDefault);
+    }
+    const reason = error instanceof ChunkNotGeneratedError ? error.reason : chunkFailureReason(error);
+    const { counters } = await storeChunkFailure(
+      em,
+      { jobId, chunkId },
+      {
+        count,
+        reason,
+        error: error.message,
+        templateType: settings?.template ?? 'unknown',
+        templateHash,
+        model: settings && usesLlm(settings) ? settings.model : 'unknown',
+      },
+      { generator: { failed: 1 } },
+    );
     await this.deps.logs.log(jobId, 'error', `generation for chunk ${chunkId} failed: ${error.message}`, {
       stage: Stage.Generator,
     });
     await this.deps.coordinator.afterItem(jobId, counters);
-  }
-
-  /**
-   * Every example asked of a chunk whose generation failed as a whole (budget
-   * spent, key refused, retries used up) is stored as a failed row with the
-   * reason, so the job's funnel counts it where it went (asked = ok + failed).
-   * Nothing is written when the chunk already has rows.
-   */
-  private async recordFailedChunk(jobId: string, chunkId: string, error: Error): Promise<void> {
-    const em = this.deps.em.fork();
-    const job = await em.findOne(Job, { id: jobId }, { fields: ['config'] });
-    const settings = job?.config.generation;
-    if (!settings || !usesLlm(settings)) return;
-    if ((await em.count(TrainingExample, { chunk: chunkId })) > 0) return;
-    let templateDefault = 1;
-    try {
-      templateDefault = (await this.templates()).get(settings.template).spec.examplesPerChunk;
-    } catch {
-      // An unknown template: one row says why.
-    }
-    // One per persona when the job lists personas, as the generator asks.
-    const count = examplesAsked(
-      settings.template_params,
-      settings.examples_per_chunk ?? this.generators.get(jobId)?.examplesPerChunk,
-      templateDefault,
-    );
-    const reason = chunkFailureReason(error);
-    await em.transactional(async (tx) => {
-      if ((await tx.count(TrainingExample, { chunk: chunkId })) > 0) return;
-      for (let i = 0; i < count; i++) {
-        tx.create(TrainingExample, {
-          job: tx.getReference(Job, jobId),
-          chunk: tx.getReference(Chunk, chunkId),
-          templateType: settings.template,
-          modelUsed: settings.model,
-          status: ExampleStatus.Failed,
-          inputText: '',
-          outputText: '',
-          error: `${reason}: ${error.message}`,
-          rawReply: null,
-          tokenCount: 0,
-          cost: null,
-          lineage: { chunkId, exampleIndex: i, examplesInReply: count, failureReason: reason, calls: 0 },
-        });
-      }
-    });
   }
 
   private async handOn(jobId: string, chunkId: string): Promise<void> {
@@ -215,12 +218,10 @@ function unrecoverable(cause: Error): UnrecoverableError {
   return Object.assign(new UnrecoverableError(cause.message), { cause });
 }
 
-/** The reason code of the examples of a chunk whose generation failed as a whole. */
-export function chunkFailureReason(error: Error): string {
+/** The reason code of the examples of a chunk whose item failed for good without saying why. */
+function chunkFailureReason(error: Error): FailureReason {
   const cause = error.cause ?? error;
   if (cause instanceof BudgetExhaustedError) return 'budget_exhausted';
-  if (cause instanceof LlmFatalError) return 'llm_refused';
-  if (cause instanceof GenerationConfigError) return 'config_error';
-  if (cause instanceof Error && cause.name === 'AbortError') return 'cancelled';
-  return 'chunk_failed';
+  if (cause instanceof LlmFatalError) return 'request_failed';
+  return 'generation_failed';
 }

@@ -7,6 +7,7 @@ import type { Dispatcher } from '../dispatcher.js';
 import type { JobEventsPublisher } from '../job-events.js';
 import { JobLogService } from '../job-log.service.js';
 import { LocalLlmSlots, type LlmSlots } from '../llm-slots.js';
+import { type CrawlHosts, LocalCrawlHosts } from '../crawl-hosts.js';
 import type { StageHandler } from '../stage-handlers.js';
 import { CrawlHandler } from './crawl.handler.js';
 import { ExportHandler } from './export.handler.js';
@@ -33,6 +34,8 @@ export function createStageHandlers(args: {
   logs?: JobLogService;
   crawler?: ConstructorParameters<typeof Crawler>[0];
   llmSlots?: LlmSlots;
+  /** Per-host pacing and robots.txt of each job's crawl (Redis across workers; memory in one process). */
+  crawlHosts?: CrawlHosts;
 }): StageHandlerSet {
   const logs = args.logs ?? new JobLogService(args.em, args.events);
   const coordinator = new PipelineCoordinator(args.em, args.events, logs, args.dispatcher);
@@ -46,12 +49,19 @@ export function createStageHandlers(args: {
     llmKey: StoredLlmKey.inDataDir(args.config.dataDir),
   };
   const refine = new RefineHandler(deps);
+  const crawl = new CrawlHandler(deps, args.crawlHosts ?? new LocalCrawlHosts(), args.crawler);
   const handlers: StageHandler[] = [
-    new CrawlHandler(deps, args.crawler),
+    crawl,
     refine,
     new GenerateHandler(deps),
     new InspectHandler(deps),
     new ExportHandler(deps),
   ];
-  return { handlers, coordinator, close: () => refine.close() };
+  return {
+    handlers,
+    coordinator,
+    close: async () => {
+      await Promise.all([refine.close(), crawl.close()]);
+    },
+  };
 }

@@ -13,10 +13,9 @@ import {
   LlmJudge,
   loadExamplesToInspect,
   modelCacheDir,
-  NearDuplicateIndex,
   type QualityConfig,
   saveInspectionResults,
-  seedDuplicateIndex,
+  SharedExampleIndex,
 } from '@datafactory/inspector';
 import { addToJobCounters, Job, TrainingExample } from '@datafactory/persistence';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -25,10 +24,10 @@ import type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
 /**
  * The examples of one chunk: every enabled check, the composite score and
- * `passed`, stored on the rows. One Inspector per job per process keeps the
- * job's near-duplicate index (seeded from the database when a process first
- * sees the job), and a job's batches run one at a time in the process so the
- * index sees them in order.
+ * `passed`, stored on the rows. One Inspector per job per process; its
+ * near-duplicate index is the job's shared one in the database
+ * (SharedExampleIndex), which every worker reads and adds to under the
+ * scope's lock. A job's batches run one at a time in the process.
  */
 export class InspectHandler implements StageHandler<InspectItem> {
   readonly queue = QueueName.Inspect;
@@ -79,8 +78,8 @@ export class InspectHandler implements StageHandler<InspectItem> {
     const job = await em.fork().findOneOrFail(Job, { id: jobId });
     const jobConfig = job.config;
     const quality = jobConfig.quality;
-    const duplicates = new NearDuplicateIndex({ threshold: quality.duplicates.threshold });
-    await seedDuplicateIndex(em, duplicates, { jobId });
+    // In the database: examples inspected by other workers are compared too.
+    const duplicates = new SharedExampleIndex(em, { jobId, threshold: quality.duplicates.threshold });
     this.registry ??= TemplateRegistry.load({ dataDir: config.dataDir });
     const registry = await this.registry;
     return new Inspector({

@@ -1,6 +1,6 @@
 import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage, usesLlm } from '@datafactory/contracts';
-import { addToJobCounters, Chunk, Job, RawDocument } from '@datafactory/persistence';
-import { loadDeduplicator, Refiner, storeRefined } from '@datafactory/refiner';
+import { addToJobCounters, Chunk, Job, NearDuplicateRepository, RawDocument } from '@datafactory/persistence';
+import { Refiner, SharedChunkIndex, storeRefined } from '@datafactory/refiner';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
@@ -8,14 +8,17 @@ import { KeyedMutex } from './keyed-mutex.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
 /**
- * One document: extract, chunk, deduplicate against the job's chunks so far,
- * store the chunks and hand every original (non-duplicate) chunk to the
- * generator, in one transaction with the counters.
+ * One document: extract, chunk, deduplicate against the scope's original
+ * chunks in the shared index (reading only the candidates), store the chunks
+ * and hand every original (non-duplicate) chunk to the generator, in one
+ * transaction with the counters.
  */
 export class RefineHandler implements StageHandler<RefineItem> {
   readonly queue = QueueName.Refine;
   private readonly refiners = new Map<string, Refiner>();
   private readonly dedupLock = new KeyedMutex();
+  /** The shared chunk index's settings per dedup threshold (the index itself is in the database). */
+  private readonly indexes = new Map<number, SharedChunkIndex>();
 
   constructor(private readonly deps: StageDeps) {}
 
@@ -35,13 +38,18 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const processing = jobConfig.processing;
     const generate = usesLlm(jobConfig.generation);
 
-    const counters = await this.dedupLock.run(jobId, () =>
+    // The CPU part of the dedup check (shingles, MinHash, band hashes) before the write transaction.
+    const index = this.chunkIndex(processing.dedup_threshold);
+    const scope = index.scope({ jobId, projectId: job.project.id, scope: processing.dedup_scope });
+    const prepared = refined.chunks.map((c) => index.prepare(c.content));
+
+    // One scope's check-and-insert at a time: across processes by the lock below, within this one by the mutex.
+    const counters = await this.dedupLock.run(scope.key, () =>
       em.fork().transactional(async (tx) => {
+        await new NearDuplicateRepository(tx).lock(scope);
         const fresh = await tx.findOneOrFail(RawDocument, { id: documentId });
         if (fresh.refineStatus !== ItemStatus.Pending) return null;
-        const scope = processing.dedup_scope === 'project' ? { projectId: job.project.id } : { jobId };
-        const dedup = await loadDeduplicator(tx, scope, { threshold: processing.dedup_threshold });
-        const stored = await storeRefined(tx, fresh, refined, dedup);
+        const stored = await storeRefined(tx, fresh, refined, { index, scope, prepared });
         const originals = stored.chunks - stored.exactDuplicates - stored.nearDuplicates;
         return addToJobCounters(tx, jobId, {
           progress: {
@@ -93,6 +101,15 @@ export class RefineHandler implements StageHandler<RefineItem> {
         `generate-${c.id}`,
       );
     }
+  }
+
+  private chunkIndex(threshold: number): SharedChunkIndex {
+    let index = this.indexes.get(threshold);
+    if (!index) {
+      index = new SharedChunkIndex({ threshold });
+      this.indexes.set(threshold, index);
+    }
+    return index;
   }
 
   /** One Refiner (and its extraction thread) per distinct processing config in this process. */

@@ -1,4 +1,5 @@
 import { detectLanguage } from '@datafactory/text';
+import { chunk, type ChunkOptions, type TextChunk } from '../chunk.js';
 import { type Extracted, extract, UnusablePageError } from './extract.js';
 
 export interface PageOptions {
@@ -7,6 +8,12 @@ export interface PageOptions {
   maxChars?: number;
   /** Fewer extracted words than this: skipped as "no article". */
   minWords?: number;
+  /**
+   * Chunk the text here too, and detect each chunk's language: in the
+   * extraction thread, so that the language model and the tokenizer are
+   * loaded in that thread only (no tokenizer instance: it cannot be sent).
+   */
+  chunking?: Omit<ChunkOptions, 'tokenizer'>;
 }
 
 /** Extraction of one page with its verdict: `ok`, or `skipped` with the reason. */
@@ -16,6 +23,10 @@ export interface PageOutcome {
   extracted: Extracted | null;
   /** ISO 639-1 code of the text, or null when unknown. */
   language: string | null;
+  /** With `chunking`: the chunks of an `ok` page, each with its language (the page's when unsure). */
+  chunks?: (TextChunk & { language: string | null })[];
+  /** With `chunking`: why chunking failed (the page is then failed, not skipped). */
+  chunkingError?: string;
 }
 
 /** Extraction, language and the verdict: what runs inside the extraction worker. */
@@ -37,5 +48,14 @@ export function extractPage(html: string, options: PageOptions = {}): PageOutcom
       language,
     };
   }
-  return { status: 'ok', reason: null, extracted, language };
+  if (!options.chunking) return { status: 'ok', reason: null, extracted, language };
+  try {
+    const chunks = chunk(extracted.text, options.chunking).map((c) => ({
+      ...c,
+      language: detectLanguage(c.content) ?? language,
+    }));
+    return { status: 'ok', reason: null, extracted, language, chunks };
+  } catch (e) {
+    return { status: 'ok', reason: null, extracted, language, chunkingError: (e as Error).message };
+  }
 }

@@ -1,4 +1,6 @@
 import { parentPort } from 'node:worker_threads';
+import { detectLanguage } from '@datafactory/text';
+import { getTokenizer } from '../tokenizer.js';
 import { extractPage, type PageOptions, type PageOutcome } from './page.js';
 
 /** Messages between the extraction pool and this worker thread. */
@@ -23,5 +25,7 @@ parentPort?.on('message', (request: ExtractRequest) => {
   parentPort!.postMessage(response);
 });
 
-// Loading the parser and the language model takes a while: the pool starts a page's clock after this.
+// Loading the parser, the language model and the default tokenizer takes a while: the pool starts a page's clock after this.
+detectLanguage('The language model loads on first use, so load it before the first page.');
+getTokenizer('gpt-4o-mini');
 parentPort?.postMessage({ ready: true } satisfies ExtractResponse);

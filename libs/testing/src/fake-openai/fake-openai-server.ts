@@ -11,7 +11,35 @@ import type { AddressInfo } from 'node:net';
  * response formats), an optional API key check and a counter of concurrent
  * requests. Its default reply is a schema-valid answer made from the schema in
  * response_format, or in a ```json block of the system prompt.
+ *
+ * `faults` makes it misbehave at given rates, the way real servers do (see
+ * FaultKind): each unscripted request may take one fault, on a fixed schedule
+ * (a rate of 0.25 faults every 4th request), so that a test of N requests
+ * sees each fault about rate × N times, never by luck zero times.
  */
+
+/**
+ * What a misbehaving server does to a reply:
+ * - `prose`: the JSON between a sentence before and after it;
+ * - `fenced`: the JSON in a ```json code fence;
+ * - `truncated`: the JSON cut off halfway, with `finish_reason: "length"`;
+ * - `fewer_items`: half the items asked for (of the first array in the reply);
+ * - `empty_choices`: a 200 with `choices: []` (and usage);
+ * - `rate_limited`: 429 with `Retry-After` (retryAfterSeconds);
+ * - `server_error`: 500;
+ * - `hang`: never answers, until the client gives up.
+ */
+export const FAULT_KINDS = [
+  'prose',
+  'fenced',
+  'truncated',
+  'fewer_items',
+  'empty_choices',
+  'rate_limited',
+  'server_error',
+  'hang',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FakeUsage {
   prompt_tokens: number;
@@ -57,6 +85,8 @@ export interface FakeRequest {
     [key: string]: unknown;
   };
   headers: Record<string, string | string[] | undefined>;
+  /** The fault injected into this request's answer (see FakeOpenAiOptions.faults). */
+  fault?: FaultKind;
 }
 
 export interface FakeOpenAiOptions {
@@ -76,6 +106,13 @@ export interface FakeOpenAiOptions {
   headers?: Record<string, string>;
   /** The assistant content of replies not scripted with enqueue() (default: a schema-valid sample). */
   content?: (req: FakeRequest) => string;
+  /**
+   * The share (0..1) of unscripted chat requests that get each fault; the
+   * rates add up to at most 1. Injected on a fixed schedule, spread evenly.
+   */
+  faults?: Partial<Record<FaultKind, number>>;
+  /** Retry-After (seconds) of an injected `rate_limited` answer (default 1). */
+  retryAfterSeconds?: number;
 }
 
 export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
@@ -84,6 +121,13 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
   modelListRequests = 0;
   inFlight = 0;
   maxInFlight = 0;
+  /** Faults injected so far, by kind. */
+  readonly injected: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<
+    FaultKind,
+    number
+  >;
+  /** Per fault, how far its schedule is towards the next injection. */
+  private readonly faultCredit = new Map<FaultKind, number>();
   private readonly script: FakeReply[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
   private server?: Server;
@@ -91,6 +135,12 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
 
   constructor(public options: FakeOpenAiOptions = {}) {
     super();
+    const rates = Object.entries(options.faults ?? {}) as [FaultKind, number][];
+    for (const [kind, rate] of rates) {
+      if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
+      if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate of ${kind} must be in 0..1 (got ${rate})`);
+    }
+    if (rates.reduce((n, [, r]) => n + r, 0) > 1 + 1e-9) throw new Error('fault rates add up to more than 1');
   }
 
   /** http://127.0.0.1:<port>/v1 — what OPENAI_BASE_URL would be. */
@@ -124,6 +174,25 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
   reset(): void {
     this.requests.length = 0;
     this.maxInFlight = this.inFlight;
+  }
+
+  /**
+   * The fault for the next request, if any: each kind earns its rate per
+   * request and is injected when it has earned a whole one (the kind with the
+   * most credit first), so faults are spread evenly and never depend on luck.
+   */
+  private nextFault(): FaultKind | undefined {
+    let chosen: FaultKind | undefined;
+    for (const [kind, rate] of Object.entries(this.options.faults ?? {}) as [FaultKind, number][]) {
+      const credit = (this.faultCredit.get(kind) ?? 0) + rate;
+      this.faultCredit.set(kind, credit);
+      if (credit >= 1 - 1e-9 && (chosen === undefined || credit > this.faultCredit.get(chosen)!)) chosen = kind;
+    }
+    if (chosen) {
+      this.faultCredit.set(chosen, this.faultCredit.get(chosen)! - 1);
+      this.injected[chosen]++;
+    }
+    return chosen;
   }
 
   /** Resolves when the server has received `count` requests in total. */
@@ -210,7 +279,26 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
         code: null,
       });
     }
-    const reply = this.script.shift() ?? {};
+    const scripted = this.script.shift();
+    const fault = scripted ? undefined : this.nextFault();
+    if (fault) record.fault = fault;
+    const reply: FakeReply =
+      scripted ??
+      (fault === 'hang'
+        ? { hang: true }
+        : fault === 'rate_limited'
+          ? {
+              status: 429,
+              headers: { 'retry-after': String(this.options.retryAfterSeconds ?? 1) },
+              error: {
+                message: 'Rate limit reached for requests. Please try again in 1s.',
+                type: 'requests',
+                code: 'rate_limit_exceeded',
+              },
+            }
+          : fault === 'server_error'
+            ? { status: 500, error: { message: 'The server had an error while processing your request.' } }
+            : {});
     if ('hang' in reply) return;
     const latency =
       typeof this.options.latencyMs === 'function' ? this.options.latencyMs(record) : (this.options.latencyMs ?? 0);
@@ -238,8 +326,9 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(reply.rawBody);
     }
-    const content =
+    const answer =
       reply.content ?? this.options.content?.(record) ?? defaultContent(body, this.options.itemsPerArray ?? 3);
+    const content = fault ? withFault(answer, fault) : answer;
     const promptChars = (body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0);
     const promptTokens = Math.ceil(promptChars / 4) + 3 * (body.messages?.length ?? 0);
     const completionTokens = Math.ceil(content.length / 4);
@@ -258,14 +347,17 @@ export class FakeOpenAiServer extends EventEmitter<{ request: [FakeRequest] }> {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? 'unknown',
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content, refusal: null },
-          logprobs: null,
-          finish_reason: reply.finishReason ?? 'stop',
-        },
-      ],
+      choices:
+        fault === 'empty_choices'
+          ? []
+          : [
+              {
+                index: 0,
+                message: { role: 'assistant', content, refusal: null },
+                logprobs: null,
+                finish_reason: fault === 'truncated' ? 'length' : (reply.finishReason ?? 'stop'),
+              },
+            ],
       ...(usage ? { usage } : {}),
     };
     res.writeHead(200, { 'content-type': 'application/json', ...this.options.headers, ...reply.headers });
@@ -282,6 +374,41 @@ function sendError(
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ error: { message: '', type: 'server_error', param: null, code: null, ...error } }));
+}
+
+/** The assistant content as a server with `fault` writes it. */
+function withFault(content: string, fault: FaultKind): string {
+  switch (fault) {
+    case 'prose':
+      return `Sure! Here is the JSON you asked for:\n${content}\nI hope these examples help. Let me know if you need more.`;
+    case 'fenced':
+      return `\`\`\`json\n${content}\n\`\`\``;
+    case 'truncated':
+      return content.slice(0, Math.ceil(content.length / 2));
+    case 'fewer_items':
+      return fewerItems(content);
+    case 'empty_choices':
+      return '';
+    default:
+      return content;
+  }
+}
+
+/** The reply with half (rounded down) of the items of its first array; unchanged when it holds none. */
+function fewerItems(content: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return content;
+  }
+  if (Array.isArray(value)) return JSON.stringify(value.slice(0, Math.floor(value.length / 2)));
+  if (!value || typeof value !== 'object') return content;
+  const obj = value as Record<string, unknown>;
+  const key = Object.keys(obj).find((k) => Array.isArray(obj[k]));
+  if (key === undefined) return content;
+  const items = obj[key] as unknown[];
+  return JSON.stringify({ ...obj, [key]: items.slice(0, Math.floor(items.length / 2)) });
 }
 
 /** A reply that satisfies the requested schema (response_format, else a ```json block in a system message). */

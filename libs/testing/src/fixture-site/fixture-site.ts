@@ -310,6 +310,13 @@ export class FixtureSite extends EventEmitter {
       return html(page(`Article ${n}`, `<h1>Article ${n}</h1><p>${TEXT}</p><a href="/articles/${n + 1}">next</a>`));
     }
     if ((m = /^\/doc\/(\d+)$/.exec(p))) return html(distinctArticle(Number(m[1]), host));
+    if ((m = /^\/near\/(\d+)\/(\d+)$/.exec(p))) return html(nearDuplicateArticle(Number(m[1]), Number(m[2])));
+    // A tree of distinct pages, four links each: a wide site-mode frontier (several pages in flight at once).
+    if ((m = /^\/fan\/(\d+)$/.exec(p))) {
+      const n = Number(m[1]);
+      const links = [1, 2, 3, 4].map((k) => `<a href="/fan/${n * 4 + k}">more ${n * 4 + k}</a>`).join(' ');
+      return html(distinctArticle(n, host).replace('</article>', `</article><nav>${links}</nav>`));
+    }
     if ((m = /^\/chain\/(\d+)$/.exec(p))) {
       const n = Number(m[1]);
       return html(page(`Chain ${n}`, `<p>${TEXT}</p><a href="/chain/${n + 1}">deeper</a>`));
@@ -540,4 +547,19 @@ export function distinctArticle(n: number, host = 'main'): string {
     `Field notes ${n}`,
     `<header><nav><a href="/">Home</a></nav></header><article><h1>Field notes ${n}</h1>${paragraphs.join('')}</article><footer>Fixture footer</footer>`,
   );
+}
+
+/**
+ * Copy `copy` of near-duplicate group `group` (the same on every host): the
+ * group's article with one word of its first paragraph changed per copy
+ * (copy 0 is unchanged), for tests of near-duplicate detection.
+ */
+export function nearDuplicateArticle(group: number, copy: number): string {
+  const base = distinctArticle(100_000 + group, 'near').replace(/Field notes \d+/g, `Near group ${group}`);
+  if (copy === 0) return base;
+  return base.replace(/<p>([^<]*)<\/p>/, (_, text: string) => {
+    const words = text.split(' ');
+    words[(3 + copy * 5) % words.length] = `altered${copy}`;
+    return `<p>${words.join(' ')}</p>`;
+  });
 }

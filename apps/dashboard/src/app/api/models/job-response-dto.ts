@@ -14,6 +14,11 @@ export interface JobResponseDto {
   };
 
   /**
+   * The part of costTotal estimated from token counts, not a provider usage block: calls whose reply was lost (a killed worker, a timeout) or sent no usage.
+   */
+  costEstimated: number;
+
+  /**
    * USD spent so far.
    */
   costTotal: number;

@@ -31,6 +31,7 @@ const job = {
   stage: 'crawler',
   progress: emptyProgress(),
   costTotal: 0,
+  costEstimated: 0,
   error: null,
   urlCount: 2,
   config: {},
@@ -90,6 +91,29 @@ const funnel = {
 };
 
 describe('JobPage', () => {
+  it('shows the estimated part of the cost only when there is one', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: EVENT_SOURCE_FACTORY, useValue: () => new FakeSource() },
+      ],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(JobPage);
+    fixture.componentRef.setInput('id', 'j1');
+    fixture.autoDetectChanges();
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1').flush({ ...job, costTotal: 0.0042, costEstimated: 0.0012 });
+    http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    await fixture.whenStable();
+    const text = (fixture.nativeElement as HTMLElement).textContent ?? '';
+    expect(text).toContain('Of which estimated');
+    expect(text).toContain('$0.0012');
+  });
+
   it('follows the stream: active stage, counters, log by level, lost link, and cancel without a reload', async () => {
     const sources: FakeSource[] = [];
     TestBed.configureTestingModule({
@@ -115,6 +139,8 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush(job);
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('Of which estimated');
     const source = sources[0];
     source.emit('open');
     await fixture.whenStable();
