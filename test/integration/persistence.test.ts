@@ -523,6 +523,80 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     expect(await new StatsRepository(orm.em).costByDayAndModel(new Date(Date.now() + 86_400_000))).toEqual([]);
   });
 
+  it('reserves LLM calls against max_cost_usd with one conditional update that racers cannot overrun (JobRepository)', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, { project: em.create(Project, { name: 'budget' }), status: JobStatus.Running });
+    await em.flush();
+    const jobs = new JobRepository(orm.em);
+    // A second ORM: its own connections, as a second worker process has.
+    const otherOrm = await openOrm(db);
+    const other = new JobRepository(otherOrm.em);
+    try {
+      // Amounts exact in binary, so that the sums compared are exact too.
+      const race = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : jobs).reserveBudget(job.id, 0.25, 1)),
+      );
+      expect(race.filter(Boolean)).toHaveLength(4);
+      expect(await jobs.budgetState(job.id)).toEqual({ costTotal: 0, costReserved: 1 });
+      expect(await other.reserveBudget(job.id, 0, 1)).toBe(true); // a free call still fits exactly
+      expect(await other.reserveBudget(job.id, 0.0625, 1)).toBe(false);
+
+      // A settled call gives back its reservation and counts what it cost: room for a call of the difference.
+      expect(await jobs.settleBudget(job.id, 0.25, 0.125)).toEqual({ costTotal: 0.125, costReserved: 0.75 });
+      expect(await other.reserveBudget(job.id, 0.125, 1)).toBe(true);
+      expect(await other.reserveBudget(job.id, 0.125, 1)).toBe(false);
+      for (let i = 0; i < 4; i++) await (i % 2 ? other : jobs).settleBudget(job.id, i < 3 ? 0.25 : 0.125, 0.0625);
+      // What a restarted worker reads: the spend, and no reservation left once every call settled.
+      expect(await jobs.budgetState(job.id)).toEqual({ costTotal: 0.375, costReserved: 0 });
+      expect(await jobs.reserveBudget(job.id, 0.625, 1)).toBe(true);
+      expect(await jobs.reserveBudget(job.id, 0.0625, 1)).toBe(false);
+      // No limit: reserved all the same (the call is in flight), never refused.
+      expect(await jobs.reserveBudget(job.id, 100, null)).toBe(true);
+      expect(await jobs.budgetState(job.id)).toEqual({ costTotal: 0.375, costReserved: 100.625 });
+      // Drift from summing doubles does not leave a phantom reservation behind.
+      await jobs.settleBudget(job.id, 100.625 + 1e-13, 0);
+      expect((await jobs.budgetState(job.id))?.costReserved).toBe(0);
+      const after = await orm.em.fork().findOneOrFail(Job, job.id);
+      expect(after.costTotal).toBe(0.375);
+      expect(after.costReserved).toBe(0);
+
+      const missing = '00000000-0000-4000-8000-000000000000';
+      expect(await jobs.reserveBudget(missing, 0.1, null)).toBe(false);
+      expect(await jobs.settleBudget(missing, 0.1, 0.1)).toBeNull();
+      expect(await jobs.budgetState(missing)).toBeNull();
+      await expect(jobs.reserveBudget(job.id, -1, 1)).rejects.toThrow(/non-negative/);
+      await expect(jobs.reserveBudget(job.id, Number.NaN, 1)).rejects.toThrow(/non-negative/);
+    } finally {
+      await otherOrm.close(true);
+    }
+  });
+
+  it('counts the examples that failed with one reason code (JobRepository)', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, { project: em.create(Project, { name: 'reasons' }) });
+    const doc = em.create(RawDocument, { job, url: 'https://a.example/r' });
+    const chunk = em.create(Chunk, { document: doc, job, content: 'text', tokenCount: 1, chunkIndex: 0 });
+    const example = (status: 'ok' | 'failed', error: string | null) =>
+      em.create(TrainingExample, {
+        chunk,
+        job,
+        templateType: 'qa',
+        inputText: '',
+        outputText: '',
+        modelUsed: 'm',
+        status,
+        error,
+      });
+    example('ok', null);
+    example('failed', 'budget_exhausted: generation stopped');
+    example('failed', 'budget_exhausted: generation stopped');
+    example('failed', 'request_failed: 500 budget_exhausted: not this one');
+    await em.flush();
+    const jobs = new JobRepository(orm.em);
+    expect(await jobs.exampleFailuresWith(job.id, 'budget_exhausted')).toEqual({ failed: 2, examples: 4 });
+    await expect(jobs.exampleFailuresWith(job.id, "x' or 1=1")).rejects.toThrow(/reason code/);
+  });
+
   it('checkDatabase measures a round trip, and fails on a closed connection', async () => {
     // A measured round trip: a finite, non-negative number of milliseconds, rounded to 0.01 (how long it
     // took is the machine's business; that it answered before the timeout is what the call promises).

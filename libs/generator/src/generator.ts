@@ -4,6 +4,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { ExampleStatus } from '@datafactory/contracts';
 import { CALL_ID_HEADER, LlmClient } from './client.js';
 import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from './config.js';
+import { type BudgetReservation, type CallBudget, estimateCallCost, memoryCallBudget } from './budget.js';
 import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
 import { extractJson } from './parse.js';
 import { callTotals, withLineage } from './lineage.js';
@@ -125,8 +126,15 @@ export interface GeneratorOptions {
   connection: LlmConnection;
   /** Calls in flight at once for this generator (one generator per job). */
   maxConcurrent?: number;
-  /** Stop starting calls once this much (USD) is spent. */
+  /** Start no call whose estimated cost would take the spend past this (USD); kept in memory unless `budget` is given. */
   maxCostUsd?: number | null;
+  /**
+   * Where the budget is kept: every call reserves its estimated cost here
+   * before it starts and settles its real cost after. Default: this
+   * process's memory, limited by `maxCostUsd`. The pipeline passes the job
+   * row's (jobCallBudget), shared by every worker.
+   */
+  budget?: CallBudget;
   requestTimeoutMs?: number;
   maxRetries?: number;
   model: string;
@@ -149,11 +157,15 @@ interface CallContext {
   model: string;
   template: PromptTemplate;
   options: GenerateOptions;
+  /** Reply tokens reserved for a call sent without max_tokens: twice the template's typical reply. */
+  expectedOutputTokens: number;
 }
 
 interface CallOutcome {
   content: string | null;
   record: LlmCallRecord;
+  /** The budget had no room for this call: it was not made. */
+  refused?: boolean;
 }
 
 /**
@@ -168,7 +180,9 @@ export class Generator {
   private readonly pricing: PricingTable;
   private readonly support: StructuredOutputSupport;
   private readonly warnedPrices = new Set<string>();
+  private readonly budget: CallBudget;
   private spent = 0;
+  private refusedByBudget = false;
   private unpricedCalls = 0;
 
   constructor(private readonly options: GeneratorOptions) {
@@ -180,12 +194,13 @@ export class Generator {
     this.limit = pLimit(options.maxConcurrent ?? GENERATION_DEFAULTS.maxConcurrentLlm);
     this.pricing = options.pricing ?? DEFAULT_PRICING;
     this.support = options.structuredOutput ?? new StructuredOutputSupport();
+    this.budget = options.budget ?? memoryCallBudget(options.maxCostUsd ?? null);
   }
 
   /** A generator for a job's resolved `generation` settings. */
   static fromConfig(
     config: GenerationConfig,
-    deps: Pick<GeneratorOptions, 'pricing' | 'structuredOutput' | 'logger' | 'fetch'> = {},
+    deps: Pick<GeneratorOptions, 'pricing' | 'structuredOutput' | 'logger' | 'fetch' | 'budget'> = {},
   ): Generator {
     return new Generator({
       connection: config.connection,
@@ -211,9 +226,9 @@ export class Generator {
     return this.unpricedCalls;
   }
 
+  /** True once a call was refused because its estimate did not fit in what is left of the budget. */
   get budgetExhausted(): boolean {
-    const max = this.options.maxCostUsd;
-    return max !== null && max !== undefined && this.spent >= max;
+    return this.refusedByBudget;
   }
 
   /** Calls running now and waiting for a slot. */
@@ -223,14 +238,15 @@ export class Generator {
 
   /**
    * Generates a chunk's examples: one call (plus, for an invalid reply, one
-   * repair call). Returns ok and failed examples; never drops a reply. Throws
-   * GenerationAbortedError (signal), BudgetExhaustedError (max_cost_usd spent
-   * before the chunk started) and LlmFatalError (bad key, unknown model).
+   * repair call). Returns ok and failed examples; never drops a reply. When
+   * the budget has no room for the first call, every example fails with
+   * `budget_exhausted` and no call is made. Throws GenerationAbortedError
+   * (signal) and LlmFatalError (bad key, unknown model).
    */
   async generate(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
     this.checkCanStart(options.signal);
     return this.limit(() => {
-      // The budget or the signal may have changed while this chunk waited for a slot.
+      // The signal may have fired while this chunk waited for a slot.
       this.checkCanStart(options.signal);
       return this.run(chunk, options);
     });
@@ -238,7 +254,6 @@ export class Generator {
 
   private checkCanStart(signal: AbortSignal | undefined): void {
     if (signal?.aborted) throw new GenerationAbortedError(signal.reason);
-    if (this.budgetExhausted) throw new BudgetExhaustedError(this.options.maxCostUsd!, this.spent);
   }
 
   /** One chunk: render the prompt, call (and repair), account every example asked for, then cost and lineage. */
@@ -252,7 +267,12 @@ export class Generator {
       { role: 'system', content: prompt.system },
       { role: 'user', content: prompt.user },
     ];
-    const ctx = { model, template, options };
+    const ctx: CallContext = {
+      model,
+      template,
+      options,
+      expectedOutputTokens: 2 * count * template.spec.outputTokensPerExample,
+    };
     const calls: LlmCallRecord[] = [];
     const account = new ExampleAccount(count, template, vars, model);
     const repaired = await this.generateExamples(messages, ctx, calls, account);
@@ -316,6 +336,10 @@ export class Generator {
     account: ExampleAccount,
   ): Promise<boolean> {
     const first = await this.callWithRoom('generate', messages, ctx, calls);
+    if (first.refused) {
+      account.fillTo('budget_exhausted', first.record.error!, null);
+      return false;
+    }
     if (first.content === null) {
       account.fillTo('request_failed', `LLM request failed: ${first.record.error}`, null);
       return false;
@@ -353,7 +377,9 @@ export class Generator {
     let repaired = false;
     let used = read;
     let raw = reply;
-    let note = ` (the repair request failed: ${second.record.error})`;
+    let note = second.refused
+      ? ` (no repair request: ${second.record.error})`
+      : ` (the repair request failed: ${second.record.error})`;
     if (second.content !== null && second.record.finishReason !== 'length') {
       repaired = true;
       used = readReply(second.content, ctx.template);
@@ -381,6 +407,7 @@ export class Generator {
     calls: LlmCallRecord[],
   ): Promise<CallOutcome> {
     const outcome = await this.call(kind, messages, ctx);
+    if (outcome.refused) return outcome;
     calls.push(outcome.record);
     if (outcome.content === null || outcome.record.finishReason !== 'length') return outcome;
     const used = outcome.record.usage.completionTokens;
@@ -388,6 +415,8 @@ export class Generator {
     const maxTokens = Math.min(MAX_RETRY_TOKENS, Math.max(2 * limit, used + 2_048));
     this.options.logger?.debug?.('reply cut off at the token limit; asking again with more room', { maxTokens });
     const again = await this.call(kind, messages, { ...ctx, maxTokens });
+    // No room left in the budget for the longer call: the cut-off reply is what there is.
+    if (again.refused) return outcome;
     calls.push(again.record);
     return again;
   }
@@ -401,17 +430,22 @@ export class Generator {
     const { model, template, options } = ctx;
     const baseUrl = this.client.baseUrl;
     let mode: StructuredOutputMode | undefined = this.support.modeFor(baseUrl, model);
+    const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
+    const reservation = await this.reserve(kind, messages, ctx, maxTokens ?? ctx.expectedOutputTokens);
+    if ('refused' in reservation) return reservation.refused;
     const callId = randomUUID();
     const started = performance.now();
+    let cost: number | null = null;
     const record = (extra: Partial<LlmCallRecord>): LlmCallRecord => {
       const usage = extra.usage ?? { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 };
+      cost = this.priceOf(model, extra.responseModel ?? null, usage);
       return {
         kind,
         mode: mode ?? 'prompt',
         usage,
         usageSource: extra.usageSource ?? 'provider',
         countedPromptTokens: extra.usageSource === 'tiktoken' ? usage.promptTokens : null,
-        cost: this.priceOf(model, extra.responseModel ?? null, usage),
+        cost,
         latencyMs: Math.round(performance.now() - started),
         attempts: Math.max(1, this.client.attemptsOf(callId)),
         responseModel: extra.responseModel ?? null,
@@ -428,7 +462,6 @@ export class Generator {
           temperature: options.temperature ?? this.options.temperature ?? GENERATION_DEFAULTS.temperature,
           ...responseFormat(mode, template),
         };
-        const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
         if (maxTokens) body.max_tokens = maxTokens;
         let completion: OpenAI.Chat.ChatCompletion;
         try {
@@ -482,7 +515,46 @@ export class Generator {
       }
     } finally {
       this.client.forget(callId);
+      // A call that threw (cancelled, fatal) has no known cost: its reservation is released.
+      await reservation.reserved.settle(cost);
     }
+  }
+
+  /**
+   * Reserves the call's estimated cost (its prompt, with the longest
+   * structured-output instructions, plus `maxOutputTokens`) in the budget.
+   * An unpriced model reserves 0: max_cost_usd cannot limit it.
+   */
+  private async reserve(
+    kind: LlmCallRecord['kind'],
+    messages: ChatMessageText[],
+    ctx: CallContext,
+    maxOutputTokens: number,
+  ): Promise<{ reserved: BudgetReservation } | { refused: CallOutcome }> {
+    const prompt = withModeInstructions(messages, 'prompt', ctx.template);
+    const estimate = estimateCallCost(prompt, ctx.model, maxOutputTokens, this.pricing) ?? 0;
+    const reserved = await this.budget.reserve(estimate);
+    if (reserved) return { reserved };
+    this.refusedByBudget = true;
+    const state = await this.budget.state();
+    const error =
+      `${new BudgetExhaustedError(this.budget.maxCostUsd ?? 0, state.spentUsd).message}: ` +
+      `this call, estimated at ${estimate.toFixed(6)} USD, does not fit` +
+      (state.reservedUsd > 0 ? ` (${state.reservedUsd.toFixed(6)} USD reserved by calls in flight)` : '');
+    const record: LlmCallRecord = {
+      kind,
+      mode: this.support.modeFor(this.client.baseUrl, ctx.model) ?? 'prompt',
+      usage: { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 },
+      usageSource: 'provider',
+      countedPromptTokens: null,
+      cost: 0,
+      latencyMs: 0,
+      attempts: 0,
+      responseModel: null,
+      finishReason: null,
+      error,
+    };
+    return { refused: { content: null, record, refused: true } };
   }
 
   private priceOf(model: string, responseModel: string | null, usage: TokenUsage): number | null {

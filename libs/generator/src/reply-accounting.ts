@@ -6,10 +6,12 @@ import { countTokens } from './tokens.js';
 /**
  * Why an example asked for is not ok: the request failed, the reply was cut
  * off at the token limit, could not be read, held fewer examples than asked,
- * or this example broke the template's schema. Stored first in `error` and as
+ * this example broke the template's schema, or the job's max_cost_usd left
+ * no room for the call (`budget_exhausted`, no call made). Stored first in `error` and as
  * `lineage.failureReason`.
  */
-export type FailureReason = 'request_failed' | 'truncated' | 'unparseable' | 'too_few_examples' | 'invalid_example';
+export type FailureReason =
+  'request_failed' | 'truncated' | 'unparseable' | 'too_few_examples' | 'invalid_example' | 'budget_exhausted';
 
 /** An example before its cost and lineage are known. */
 export type Draft = Omit<GeneratedExample, 'cost' | 'lineage'> & {

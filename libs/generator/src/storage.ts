@@ -22,7 +22,9 @@ export interface StoredGeneration {
 /**
  * Writes a chunk's examples as TrainingExample rows and adds the chunk's cost
  * to the job's cost_total, in one transaction of a forked EntityManager (so
- * it is safe from concurrent queue jobs). Unknown cost (null) adds nothing.
+ * it is safe from concurrent queue jobs). Unknown cost (null) adds nothing;
+ * so does `costCounted` (the generator's job budget added each call's cost
+ * when it settled).
  */
 export async function storeChunkGeneration(
   em: EntityManager,
@@ -30,6 +32,7 @@ export async function storeChunkGeneration(
   generation: ChunkGeneration,
   /** Counters to add in the same transaction (the pipeline's: this item done, the next stage's total). */
   progress?: JobCountersDelta['progress'],
+  options: { costCounted?: boolean } = {},
 ): Promise<StoredGeneration> {
   const fork = em.fork();
   return fork.transactional(async (tx) => {
@@ -53,7 +56,10 @@ export async function storeChunkGeneration(
       }),
     );
     await tx.flush();
-    const counters = await addToJobCounters(tx, target.jobId, { cost: generation.cost ?? 0, progress });
+    const counters = await addToJobCounters(tx, target.jobId, {
+      cost: options.costCounted ? 0 : (generation.cost ?? 0),
+      progress,
+    });
     const ok = generation.examples.filter((e) => e.status === 'ok').length;
     return {
       exampleIds: rows.map((r) => r.id),

@@ -20,4 +20,11 @@ export {
   type ToxicityModelOptions,
   type ToxicityScores,
 } from './checks/toxicity.js';
-export { LlmJudge, judgeCost, type JudgeUsage, type LlmJudgeOptions } from './checks/judge.js';
+export {
+  JUDGE_REPLY_TOKENS,
+  LlmJudge,
+  judgeCost,
+  type JudgeCall,
+  type JudgeUsage,
+  type LlmJudgeOptions,
+} from './checks/judge.js';

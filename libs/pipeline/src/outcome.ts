@@ -15,7 +15,22 @@ const HINTS: Record<string, string> = {
   blocked_address:
     'private networks are not allowed on this install (CRAWL_ALLOW_PRIVATE_NETWORKS, CRAWL_TRUSTED_HOSTS)',
   robots: 'robots.txt disallows them (scraping.respect_robots_txt)',
+  budget_exhausted: 'the job reached generation.max_cost_usd before their calls',
 };
+
+/**
+ * For a job that exported something: one sentence when max_cost_usd stopped
+ * its generation ("generation stopped at max_cost_usd: 12 of 30 example(s)
+ * asked for were not generated (budget_exhausted); ..."); null when it did not.
+ */
+export async function explainBudgetStop(em: EntityManager, jobId: string): Promise<string | null> {
+  const { failed, examples } = await new JobRepository(em).exampleFailuresWith(jobId, 'budget_exhausted');
+  if (failed === 0) return null;
+  return (
+    `generation stopped at max_cost_usd: ${failed} of ${examples} example(s) asked for were not generated ` +
+    `(budget_exhausted); the dataset holds what was generated before`
+  );
+}
 
 /**
  * One sentence saying why a job exported nothing, from where its rows went:
@@ -37,7 +52,9 @@ export async function explainEmptyExport(em: EntityManager, jobId: string, templ
   if (template === NO_TEMPLATE) return `the ${c.refined} refined page(s) left no original chunk`;
   if (c.examples === 0) return `no example was generated from the ${c.refined} refined page(s)`;
   if (c.examplesOk === 0) {
-    return `none of the ${c.examples} example(s) asked for was generated: ${tally(c.exampleFailures)}`;
+    const top = [...c.exampleFailures.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const hint = top && HINTS[top] ? ` — ${HINTS[top]}` : '';
+    return `none of the ${c.examples} example(s) asked for was generated: ${tally(c.exampleFailures)}${hint}`;
   }
   const report = await loadQualityReport(em, jobId);
   const failing = Object.entries(report.checks)

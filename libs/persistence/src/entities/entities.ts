@@ -76,6 +76,11 @@ const JobSchema = defineEntity({
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
     error: p.text().nullable(),
     costTotal: p.double().default(0),
+    /**
+     * USD reserved by LLM calls in flight (their estimated cost): a call is started only when
+     * cost_total + cost_reserved + its estimate stays within max_cost_usd (JobRepository.reserveBudget).
+     */
+    costReserved: p.double().default(0),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),

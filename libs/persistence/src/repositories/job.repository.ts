@@ -1,6 +1,8 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus, ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
 import { Job, RawDocument, TrainingExample } from '../entities/entities.js';
+import { sqlTimestamp } from './sql-dialect.js';
 
 /** When a conditional stage change applies (all given conditions must hold). */
 export interface StageCondition {
@@ -40,6 +42,64 @@ export class JobRepository {
       .fork()
       .nativeUpdate(Job, { id: jobId, status: JobStatus.Running }, { status, error, completedAt: now, updatedAt: now });
     return changed > 0;
+  }
+
+  /**
+   * Reserves `estimateUsd` of the job's budget for one LLM call, in one
+   * conditional UPDATE: it applies only while cost_total + cost_reserved +
+   * the estimate stays within `maxCostUsd` (null: no limit, the call is still
+   * counted as in flight). True when reserved. However many workers race, the
+   * reservations granted never add up past the budget.
+   */
+  async reserveBudget(jobId: string, estimateUsd: number, maxCostUsd: number | null): Promise<boolean> {
+    if (!Number.isFinite(estimateUsd) || estimateUsd < 0) {
+      throw new Error(`estimateUsd must be a non-negative number (got ${estimateUsd})`);
+    }
+    if (maxCostUsd !== null && !Number.isFinite(maxCostUsd)) throw new Error(`maxCostUsd must be finite or null`);
+    const limit = maxCostUsd === null ? '' : ' and cost_total + cost_reserved + ? <= ?';
+    const params = maxCostUsd === null ? [estimateUsd, jobId] : [estimateUsd, jobId, estimateUsd, maxCostUsd];
+    const rows = await this.execute(
+      `update jobs set cost_reserved = cost_reserved + ? where id = ?${limit} returning id`,
+      params,
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * After the call: releases its reservation and adds what it really cost to
+   * cost_total, in one UPDATE. Returns the job's totals after it (null when
+   * the job is gone).
+   */
+  async settleBudget(jobId: string, reservedUsd: number, costUsd: number): Promise<BudgetTotals | null> {
+    if (!Number.isFinite(reservedUsd) || !Number.isFinite(costUsd)) throw new Error('amounts must be finite numbers');
+    // Sums of doubles drift: what is left of the reservations once all have settled is 0, not 1e-18.
+    const rows = await this.execute(
+      `update jobs set cost_reserved = case when cost_reserved - ? > 1e-12 then cost_reserved - ? else 0 end, ` +
+        `cost_total = cost_total + ?, updated_at = ? where id = ? returning cost_total, cost_reserved`,
+      [reservedUsd, reservedUsd, costUsd, sqlTimestamp(this.em, new Date()), jobId],
+    );
+    return rows[0] ? totals(rows[0]) : null;
+  }
+
+  /** The job's settled cost and what calls in flight have reserved (null when there is no such job). */
+  async budgetState(jobId: string): Promise<BudgetTotals | null> {
+    const rows = await this.execute(`select cost_total, cost_reserved from jobs where id = ?`, [jobId]);
+    return rows[0] ? totals(rows[0]) : null;
+  }
+
+  private async execute(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return (await (this.em.fork() as SqlEntityManager).execute(sql, params, 'all')) as Record<string, unknown>[];
+  }
+
+  /** The job's examples that failed with reason `code` (their error starts with `code: `), and all its examples. */
+  async exampleFailuresWith(jobId: string, code: string): Promise<{ failed: number; examples: number }> {
+    if (!/^[a-z_]+$/.test(code)) throw new Error(`a reason code is lowercase letters and _ (got "${code}")`);
+    const em = this.em.fork();
+    const [failed, examples] = await Promise.all([
+      em.count(TrainingExample, { job: jobId, status: ExampleStatus.Failed, error: { $like: `${code}: %` } }),
+      em.count(TrainingExample, { job: jobId }),
+    ]);
+    return { failed, examples };
   }
 
   /** How many of the job's documents are in each final fetch state. */
@@ -117,6 +177,17 @@ export class JobRepository {
     }
     return out;
   }
+}
+
+export interface BudgetTotals {
+  /** USD settled: what the job's calls cost. */
+  costTotal: number;
+  /** USD reserved by calls in flight. */
+  costReserved: number;
+}
+
+function totals(row: Record<string, unknown>): BudgetTotals {
+  return { costTotal: Number(row.cost_total), costReserved: Number(row.cost_reserved) };
 }
 
 export interface FailureCounts {

@@ -7,9 +7,9 @@ import {
   usesLlm,
 } from '@datafactory/contracts';
 import {
-  BudgetExhaustedError,
   GenerationConfigError,
   Generator,
+  jobCallBudget,
   LlmFatalError,
   resolveGenerationConfig,
   storeChunkGeneration,
@@ -25,12 +25,16 @@ import type { StageDeps } from './stage-deps.js';
  * One chunk: the job's template through the job's model, examples stored
  * with their lineage and cost in one transaction with the counters, then
  * handed to the inspector. One Generator per job per process holds the job's
- * concurrency limit and budget.
+ * concurrency limit; the budget is the job row's (jobCallBudget), shared by
+ * every worker: once it has no room left, the chunks still to come end with
+ * every example `budget_exhausted` and no call.
  */
 export class GenerateHandler implements StageHandler<GenerateItem> {
   readonly queue = QueueName.Generate;
   private readonly generators = new Map<string, { generator: Generator; examplesPerChunk: number | undefined }>();
   private readonly support = new StructuredOutputSupport();
+  /** Jobs whose budget stop this process has logged. */
+  private readonly budgetLogged = new Set<string>();
   private registry?: Promise<TemplateRegistry>;
 
   constructor(private readonly deps: StageDeps) {}
@@ -71,17 +75,31 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
         { template, examplesPerChunk, signal: ctx.signal },
       );
     } catch (e) {
-      // Neither a spent budget nor a rejected key gets better by retrying.
-      if (e instanceof BudgetExhaustedError || e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
+      // A rejected key does not get better by retrying.
+      if (e instanceof LlmFatalError) throw new UnrecoverableError(e.message);
       throw e;
     } finally {
       await release();
     }
-    const stored = await storeChunkGeneration(em, { jobId, chunkId }, generation, {
-      generator: { done: 1 },
-      inspector: { total: 1 },
-    });
-    if (stored.failed) {
+    const stored = await storeChunkGeneration(
+      em,
+      { jobId, chunkId },
+      generation,
+      { generator: { done: 1 }, inspector: { total: 1 } },
+      { costCounted: true },
+    );
+    const refusal = generation.examples.find((e) => e.lineage.failureReason === 'budget_exhausted');
+    if (refusal && !this.budgetLogged.has(jobId)) {
+      this.budgetLogged.add(jobId);
+      if (this.budgetLogged.size > 100) this.budgetLogged.delete(this.budgetLogged.values().next().value!);
+      await this.deps.logs.log(
+        jobId,
+        'warn',
+        `${refusal.error!.replace(/^budget_exhausted: /, '')}; the chunks still to generate end budget_exhausted`,
+        { stage: Stage.Generator, context: { maxCostUsd: settings.max_cost_usd } },
+      );
+    }
+    if (stored.failed && !refusal) {
       await this.deps.logs.log(
         jobId,
         'warn',
@@ -136,7 +154,10 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
         throw e;
       }
       entry = {
-        generator: Generator.fromConfig(config, { structuredOutput: this.support }),
+        generator: Generator.fromConfig(config, {
+          structuredOutput: this.support,
+          budget: jobCallBudget(this.deps.em, jobId, config.maxCostUsd),
+        }),
         examplesPerChunk: config.examplesPerChunk,
       };
       this.generators.set(jobId, entry);

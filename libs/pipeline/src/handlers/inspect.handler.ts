@@ -2,14 +2,15 @@ import { type InspectItem, QueueName, Stage, usesLlm } from '@datafactory/contra
 import {
   costOf,
   DEFAULT_PRICING,
+  estimateCallCost,
   findPrice,
+  jobCallBudget,
   LlmClient,
   resolveGenerationConfig,
   TemplateRegistry,
 } from '@datafactory/generator';
 import {
   Inspector,
-  judgeCost,
   LlmJudge,
   loadExamplesToInspect,
   modelCacheDir,
@@ -48,9 +49,8 @@ export class InspectHandler implements StageHandler<InspectItem> {
       ctx.signal.throwIfAborted();
       const results = examples.length ? await inspector.inspect(examples) : [];
       if (results.length) await saveInspectionResults(em, results);
-      // The judge's calls cost like generation's and count in the job's total.
-      const cost = judgeCost(results.map((r) => r.details.checks.judge)) ?? 0;
-      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } }, cost });
+      // The judge's calls cost like generation's: each settled its cost in the job's budget (and cost_total).
+      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } } });
     });
     await coordinator.afterItem(jobId, counters);
   }
@@ -94,12 +94,16 @@ export class InspectHandler implements StageHandler<InspectItem> {
         }
       },
       toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true },
-      judge: quality.checks.includes('judge') ? await this.judge(jobConfig, quality) : undefined,
+      judge: quality.checks.includes('judge') ? await this.judge(jobId, jobConfig, quality) : undefined,
     });
   }
 
   /** The optional LLM judge, on the job's endpoint; without one the check reports `unavailable`. */
-  private async judge(jobConfig: StoredJobConfig, quality: QualityConfig): Promise<LlmJudge | undefined> {
+  private async judge(
+    jobId: string,
+    jobConfig: StoredJobConfig,
+    quality: QualityConfig,
+  ): Promise<LlmJudge | undefined> {
     const key = this.deps.llmKey;
     const storedKey = { present: await key.present(), read: key.read };
     if (
@@ -117,11 +121,15 @@ export class InspectHandler implements StageHandler<InspectItem> {
       requestTimeoutMs: generation.requestTimeoutMs,
       maxRetries: generation.maxRetries,
     });
+    // The judge spends from the same budget as generation, on the job row.
+    const budget = jobCallBudget(this.deps.em, jobId, generation.maxCostUsd);
     return new LlmJudge({
       client: client.openai,
       model: quality.judge.model ?? generation.model,
       minScore: quality.judge.min_score,
       price: (model, usage) => costOf(findPrice(DEFAULT_PRICING, model), { ...usage, cachedPromptTokens: 0 }),
+      reserve: (call) =>
+        budget.reserve(estimateCallCost(call.messages, call.model, call.maxOutputTokens, DEFAULT_PRICING) ?? 0),
     });
   }
 }

@@ -2,8 +2,9 @@
 import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261125153040_initial } from './Migration20261125153040_initial.js';
 import { Migration20261125154132_stage_columns } from './Migration20261125154132_stage_columns.js';
+import { Migration20261201135832_job_cost_reserved } from './Migration20261201135832_job_cost_reserved.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
 /** PostgreSQL migrations in the order they run. */
-export const postgresqlMigrations: MigrationClass[] = [Migration20261125153040_initial, Migration20261125154132_stage_columns];
+export const postgresqlMigrations: MigrationClass[] = [Migration20261125153040_initial, Migration20261125154132_stage_columns, Migration20261201135832_job_cost_reserved];
