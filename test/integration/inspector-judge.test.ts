@@ -4,6 +4,7 @@
  * replaced. Ratings, reasons, failures, token usage and cost are checked.
  */
 import { Inspector, judgeCost, LlmJudge, resolveQualityConfig, buildQualityReport } from '@datafactory/inspector';
+import { memoryCallBudget } from '@datafactory/generator';
 import { FakeOpenAiServer } from '@datafactory/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +109,45 @@ describe('the LLM judge against the fake OpenAI-compatible server', () => {
     expect(r!.details.checks.judge).toMatchObject({ status: 'unavailable' });
     expect(r!.details.checks.judge!.reason).toMatch(/^LLM judge failed: .*500/);
     expect(r!.passed).toBe(false);
+  });
+
+  it('spends from the job budget: reserves before each call, settles its cost, and makes no call without room', async () => {
+    const budget = memoryCallBudget(0.0008);
+    const asked: number[] = [];
+    const client = new OpenAI({ apiKey: 'test-key', baseURL: server.baseUrl, maxRetries: 0 });
+    const budgeted = new LlmJudge({
+      client,
+      model: 'gpt-4o-mini',
+      minScore: 0.5,
+      price: (_model, u) => (u.promptTokens * 1 + u.completionTokens * 2) / 1e6,
+      // 0.0006 USD reserved a call: the first fits in 0.0008; after it spent 0.00034, a second does not.
+      reserve: async (call) => {
+        expect(call.model).toBe('gpt-4o-mini');
+        expect(call.messages.map((m) => m.role)).toEqual(['system', 'user']);
+        asked.push(call.maxOutputTokens);
+        return budget.reserve(0.0006);
+      },
+    });
+    const inspector = new Inspector({ config: resolveQualityConfig({ checks: ['judge'] }), judge: budgeted });
+    const example = { id: 'a', templateType: 'qa', inputText: 'Capital of France?', outputText: 'Paris.' };
+    const before = server.requests.length;
+    server.enqueue({ content: '{"faithfulness": 5, "usefulness": 5, "reason": "ok"}', usage: usage(300, 20) });
+    const [first] = await inspector.inspect([example]);
+    expect(first!.details.checks.judge).toMatchObject({ status: 'pass', data: { cost: 0.00034 } });
+    expect(await budget.state()).toEqual({ spentUsd: 0.00034, reservedUsd: 0 });
+
+    const [second] = await inspector.inspect([{ ...example, id: 'b' }]);
+    expect(second!.details.checks.judge).toMatchObject({ status: 'unavailable', codes: ['unavailable'] });
+    expect(second!.details.checks.judge!.reason).toMatch(/^budget_exhausted: /);
+    expect(server.requests.length - before).toBe(1);
+    expect(asked).toEqual([256, 256]);
+    expect(await budget.state()).toEqual({ spentUsd: 0.00034, reservedUsd: 0 });
+
+    // A call that fails releases its reservation and counts nothing.
+    const roomy = memoryCallBudget(null);
+    const failing = new LlmJudge({ client, model: 'gpt-4o-mini', minScore: 0.5, reserve: () => roomy.reserve(0.5) });
+    server.enqueue({ status: 500, error: { message: 'upstream exploded' } });
+    await new Inspector({ config: resolveQualityConfig({ checks: ['judge'] }), judge: failing }).inspect([example]);
+    expect(await roomy.state()).toEqual({ spentUsd: 0, reservedUsd: 0 });
   });
 });

@@ -21,8 +21,9 @@ export interface LlmJudgeOptions {
   /**
    * Reserves a call's cost in the job's budget before it is made (the
    * pipeline's job budget, shared with generation); null when there is no
-   * room left: the call is not made and the check is `unavailable` with code
-   * `budget_exhausted`. The reservation is settled with the call's cost.
+   * room left: the call is not made and the check is `unavailable`, its
+   * reason starting `budget_exhausted: `. The reservation is settled with the
+   * call's cost (or released, when the call fails).
    */
   reserve?: (call: JudgeCall) => Promise<{ settle(costUsd: number | null): Promise<void> } | null>;
 }
@@ -71,7 +72,7 @@ export class LlmJudge implements ExampleJudge {
         status: 'unavailable',
         score: null,
         reason: "budget_exhausted: the job's max_cost_usd has no room left for the judge's call; it was not made",
-        codes: ['budget_exhausted'],
+        codes: ['unavailable'],
         data: { model, usage: { promptTokens: 0, completionTokens: 0 }, cost: null },
       };
     }
