@@ -131,4 +131,32 @@ describe('a job budget shared by two workers on PostgreSQL', () => {
     expect(passed).toBeGreaterThan(0);
     expect(items[0].recordCount).toBe(passed);
   });
+
+  it('fails with one sentence when the budget has no room for even the first call', async () => {
+    const project = (await stack.json('POST', '/api/projects', { name: 'e2e no budget' })).body.id as string;
+    const before = llm.requests.length;
+    const created = await stack.json('POST', `/api/projects/${project}/jobs`, {
+      urls: [site.url('main', '/doc/201'), site.url('other', '/doc/202')],
+      config: {
+        generation: { template: 'qa', examples_per_chunk: EXAMPLES_PER_CHUNK, max_cost_usd: 1e-7 },
+        quality: { checks: ['format'] },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const jobId = created.body.id as string;
+    const sse = await SseClient.open(`${stack.base}/api/jobs/${jobId}/stream`);
+    const done = await sse.next((e) => e.event === 'done', 'the done event');
+    sse.close();
+    expect(done.data.status).toBe('failed');
+    const job = await orm.em.fork().findOneOrFail(Job, { id: jobId });
+    const asked = job.progress.generator.total * EXAMPLES_PER_CHUNK;
+    expect(asked).toBeGreaterThan(0);
+    expect(job.error).toBe(
+      `none of the ${asked} example(s) asked for was generated: budget_exhausted ×${asked} — ` +
+        'the job reached generation.max_cost_usd before their calls',
+    );
+    expect(llm.requests.length).toBe(before);
+    expect(job.costTotal).toBe(0);
+    expect(job.costReserved).toBe(0);
+  });
 });
