@@ -100,7 +100,7 @@ describe('a job budget shared by two workers on PostgreSQL', () => {
     // cost_total is what the calls cost (the examples' shares add up to it) and stays within the budget plus
     // what the calls in flight could cost beyond their reservation; never the 2× that two per-process budgets allow.
     const callCosts = made.map((e) => (e.lineage as { callsCost: number }).callsCost);
-    const costOfCalls = made.reduce((sum, e) => sum + (e.cost ?? 0), 0);
+    const costOfCalls = made.reduce((sum, e) => sum + Number(e.cost ?? 0), 0);
     expect(job.costTotal).toBeCloseTo(costOfCalls, 12);
     expect(llm.requests.length).toBe(made.length / EXAMPLES_PER_CHUNK);
     const inFlight = MAX_CONCURRENT_LLM * Math.max(...callCosts);
@@ -119,7 +119,7 @@ describe('a job budget shared by two workers on PostgreSQL', () => {
     );
 
     console.log(
-      `budget_max_usd=${maxCostUsd} budget_cost_total_usd=${job.costTotal.toFixed(6)} ` +
+      `budget_max_usd=${maxCostUsd} budget_cost_total_usd=${Number(job.costTotal).toFixed(6)} ` +
         `budget_calls=${llm.requests.length} budget_chunks_refused=${refused.length / EXAMPLES_PER_CHUNK} budget_stop_logs=${stops.length}`,
     );
 

@@ -138,7 +138,8 @@ export class JobRepository {
     for (;;) {
       const page = await em.find(
         RawDocument,
-        { job: jobId, id: { $gt: after } },
+        // No lower bound on the first page: '' is not a uuid to PostgreSQL.
+        { job: jobId, ...(after ? { id: { $gt: after } } : {}) },
         {
           fields: ['id', 'scrapeStatus', 'error', 'metadata', 'refineStatus', 'refineError'],
           orderBy: { id: 'asc' },
@@ -167,7 +168,7 @@ export class JobRepository {
       for (;;) {
         const page = await em.find(
           TrainingExample,
-          { job: jobId, status: ExampleStatus.Failed, id: { $gt: cursor } },
+          { job: jobId, status: ExampleStatus.Failed, ...(cursor ? { id: { $gt: cursor } } : {}) },
           { fields: ['id', 'error'], orderBy: { id: 'asc' }, limit: 1000 },
         );
         for (const e of page) add(out.exampleFailures, /^([a-z_]+): /.exec(e.error ?? '')?.[1] ?? 'failed');
