@@ -358,16 +358,17 @@ describe('generator against the fake OpenAI server', () => {
   it("reserves each call's estimated cost before it starts: a chunk that does not fit makes no call and fails budget_exhausted", async () => {
     // The estimate of one call, as the generator reserves it (a real budget that records what it is asked).
     const asked: number[] = [];
-    const unlimited = memoryCallBudget(null);
+    // A limit far away: without one, nothing is estimated (the call reserves 0).
+    const roomy = memoryCallBudget(1000);
     const probe = generator({
-      budget: { ...unlimited, reserve: (est) => (asked.push(est), unlimited.reserve(est)) },
+      budget: { ...roomy, reserve: (est) => (asked.push(est), roomy.reserve(est)) },
     });
     const one = await probe.generate(chunk(1), { template: qa });
     expect(asked).toHaveLength(1);
     // An upper bound: the prompt as sent plus more reply tokens than the reply used.
     expect(asked[0]!).toBeGreaterThanOrEqual(one.cost!);
-    expect((await unlimited.state()).spentUsd).toBeCloseTo(one.cost!, 12);
-    expect((await unlimited.state()).reservedUsd).toBe(0);
+    expect((await roomy.state()).spentUsd).toBeCloseTo(one.cost!, 12);
+    expect((await roomy.state()).reservedUsd).toBe(0);
     server.reset();
 
     const max = 2.5 * asked[0]!;

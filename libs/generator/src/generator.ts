@@ -523,7 +523,9 @@ export class Generator {
   /**
    * Reserves the call's estimated cost (its prompt, with the longest
    * structured-output instructions, plus `maxOutputTokens`) in the budget.
-   * An unpriced model reserves 0: max_cost_usd cannot limit it.
+   * An unpriced model reserves 0: max_cost_usd cannot limit it. Without a
+   * limit the call is reserved at 0 too, which spares counting its prompt
+   * (about 1 ms).
    */
   private async reserve(
     kind: LlmCallRecord['kind'],
@@ -532,7 +534,8 @@ export class Generator {
     maxOutputTokens: number,
   ): Promise<{ reserved: BudgetReservation } | { refused: CallOutcome }> {
     const prompt = withModeInstructions(messages, 'prompt', ctx.template);
-    const estimate = estimateCallCost(prompt, ctx.model, maxOutputTokens, this.pricing) ?? 0;
+    const estimate =
+      this.budget.maxCostUsd === null ? 0 : (estimateCallCost(prompt, ctx.model, maxOutputTokens, this.pricing) ?? 0);
     const reserved = await this.budget.reserve(estimate);
     if (reserved) return { reserved };
     this.refusedByBudget = true;
