@@ -30,6 +30,8 @@ describe('a job budget shared by two workers on PostgreSQL', () => {
     stack = await startStack({
       workers: 2,
       database: 'postgres',
+      // Three processes migrating and starting at once on a shared 2-core machine can take a minute.
+      timeoutMs: 90_000,
       env: {
         OPENAI_BASE_URL: llm.baseUrl,
         WORKER_CONCURRENCY: '4',
