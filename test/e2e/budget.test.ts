@@ -3,14 +3,15 @@
  * processes on PostgreSQL (a schema of its own), the machine's Redis (own
  * prefix), the fixture site and the fake OpenAI-compatible server (usage in
  * every reply). Both workers generate for one job with max_cost_usd set:
- * every call reserves its estimate on the job row first, so the job's
+ * every call is recorded in the job's ledger first, which reserves it on the
+ * job row (its estimate counted, the most it may cost held), so the job's
  * cost_total stays within the budget plus the calls in flight, never twice
  * it; the chunks that found no room end with every example
  * `budget_exhausted`, and the job exports what it has.
  */
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
-import { createOrmConfig, Job, JobLog, TrainingExample } from '@datafactory/persistence';
+import { createOrmConfig, Job, JobLog, LlmCall, TrainingExample } from '@datafactory/persistence';
 import { FakeOpenAiServer, FixtureSite, qaFromPrompt, SseClient, type Stack, startStack } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -108,8 +109,14 @@ describe('a job budget shared by two workers on PostgreSQL', () => {
     const inFlight = MAX_CONCURRENT_LLM * Math.max(...callCosts);
     expect(job.costTotal).toBeLessThanOrEqual(maxCostUsd + inFlight);
     expect(maxCostUsd + inFlight).toBeLessThan(2 * maxCostUsd);
-    // Every reservation was settled.
+    // Every call was recorded in the job's ledger before it was made (that record was its reservation) and
+    // settled after: no hold left, nothing estimated (the fake server reports usage).
     expect(job.costReserved).toBe(0);
+    expect(job.costEstimated).toBe(0);
+    const ledger = await em.find(LlmCall, { job: jobId });
+    expect(ledger).toHaveLength(llm.requests.length);
+    for (const c of ledger) expect(c).toMatchObject({ status: 'settled', estimated: false, reserved: 0 });
+    expect(ledger.reduce((sum, c) => sum + Number(c.cost), 0)).toBeCloseTo(Number(job.costTotal), 12);
     // The job says why: one line per worker that met the stop, and the final line with the loss.
     const logs = await em.find(JobLog, { job: jobId }, { orderBy: { id: 'asc' } });
     const stops = logs.filter((l) => /generation stopped: max_cost_usd 0\.0016 reached/.test(l.message));

@@ -137,6 +137,11 @@ describe('a job across the API and two workers', () => {
       expect(job.costTotal).toBeCloseTo(sum(calls), 9);
       expect(job.costEstimated).toBeGreaterThanOrEqual(sum(lost) - 1e-12);
       expect(job.costEstimated).toBeLessThan(job.costTotal);
+      // They keep their budget hold too (they may have cost up to it); every settled call gave its hold back.
+      expect(job.costReserved).toBeCloseTo(
+        lost.reduce((n, c) => n + Number(c.reserved), 0),
+        9,
+      );
       // Beyond what the stored examples account for: the lost calls' chunks were generated again.
       expect(job.costTotal - sum(examples)).toBeGreaterThanOrEqual(sum(lost) - 1e-9);
 
