@@ -547,8 +547,10 @@ describe('storing examples (real SQLite)', () => {
 
     // A call counted before the request: its row is there, estimated, while the server has not answered.
     server.enqueue({ content: VALID, delayMs: 400 });
+    // This describe's earlier tests made requests of their own: wait for this one.
+    const before = server.requests.length;
     const pending = run(0);
-    await server.waitForRequests(1);
+    await server.waitForRequests(before + 1);
     const inFlight = await orm.em.fork().findOneOrFail(LlmCall, { job: job.id });
     expect(inFlight).toMatchObject({ status: 'started', estimated: true, kind: 'generate', chunkId: rows[0]!.id });
     expect(inFlight.promptTokens).toBeGreaterThan(50);
