@@ -996,12 +996,14 @@ describe('same schema on both databases', () => {
       ['job_logs', 'level'],
       ['llm_calls', 'job_id'],
       ['crawl_urls', 'job_id'],
+      ['dedup_bands', 'job_id'],
     ] as const) {
       expect(pg.tables[table]!.indexes, `${table}.${column}`).toContain(`(${column})`);
     }
     expect(pg.tables.job_logs!.indexes).toContain('(job_id, created_at)');
     expect(pg.tables.crawl_urls!.indexes).toContain('(job_id, state)');
     expect(pg.tables.crawl_urls!.indexes).toContain('unique (job_id, kind, url_hash)');
+    expect(pg.tables.dedup_bands!.indexes).toContain('(scope, band, hash)');
   });
 
   it('has no difference from the entities on either database', async () => {

@@ -21,15 +21,30 @@ describe('job config form model', () => {
       'generation.max_concurrent_llm': 5,
       'quality.min_score': 0.7,
       'quality.checks': ['toxicity', 'readability', 'format'],
+      'quality.judge.model': '',
       'export.format': 'jsonl',
     });
-    expect(CONFIG_FIELDS).toHaveLength(12);
+    expect(CONFIG_FIELDS).toHaveLength(13);
   });
 
   it('sends nothing for the defaults and only the changed fields otherwise', () => {
     expect(toJobConfig(initialValues())).toEqual({});
     const values = { ...initialValues(), 'generation.examples_per_chunk': 2, 'quality.checks': ['format'] };
     expect(toJobConfig(values)).toEqual({ generation: { examples_per_chunk: 2 }, quality: { checks: ['format'] } });
+  });
+
+  it('nests a dotted key: the judge model is quality.judge.model, read back from a saved config', () => {
+    const values = { ...initialValues(), 'quality.checks': ['judge'], 'quality.judge.model': 'gpt-4o' };
+    expect(toJobConfig(values)).toEqual({ quality: { checks: ['judge'], judge: { model: 'gpt-4o' } } });
+    expect(initialValues({ quality: { judge: { model: 'gpt-4o' } } })['quality.judge.model']).toBe('gpt-4o');
+    expect(checkValues(values)).toEqual([]);
+  });
+
+  it('asks for a judge model when the judge check is on (the API answers 400 without one)', () => {
+    expect(checkValues({ ...initialValues(), 'quality.checks': ['judge'] })).toEqual([
+      'Judge model: required for the judge check',
+    ]);
+    expect(checkValues(initialValues())).toEqual([]);
   });
 
   it('starts from saved defaults where they name a known field of the right type', () => {

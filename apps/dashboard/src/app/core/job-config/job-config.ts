@@ -8,6 +8,7 @@ export type ConfigSection = 'scraping' | 'processing' | 'generation' | 'quality'
 
 interface FieldBase {
   readonly section: ConfigSection;
+  /** The field's name in its section; a dot nests it (`judge.model` is `quality.judge.model`). */
   readonly key: string;
   readonly label: string;
   readonly help: string;
@@ -21,7 +22,7 @@ export type ConfigField =
       readonly step: number;
     })
   | (FieldBase & { readonly kind: 'select'; readonly default: string; readonly options: readonly string[] })
-  | (FieldBase & { readonly kind: 'text'; readonly default: string })
+  | (FieldBase & { readonly kind: 'text'; readonly default: string; readonly optional?: boolean })
   | (FieldBase & { readonly kind: 'boolean'; readonly default: boolean })
   | (FieldBase & { readonly kind: 'multi'; readonly default: readonly string[]; readonly options: readonly string[] });
 
@@ -164,6 +165,15 @@ export const CONFIG_PANELS: readonly ConfigPanel[] = [
         default: ['toxicity', 'readability', 'format'],
         options: ['format', 'readability', 'toxicity', 'duplicates', 'judge'],
       },
+      {
+        section: 'quality',
+        key: 'judge.model',
+        label: 'Judge model',
+        help: 'Model that grades each example; needed for the judge check.',
+        kind: 'text',
+        default: '',
+        optional: true,
+      },
     ],
   },
   {
@@ -195,8 +205,12 @@ export function fieldId(field: Pick<ConfigField, 'section' | 'key'>): string {
 export function initialValues(saved: Record<string, unknown> = {}): ConfigValues {
   const values: Record<string, ConfigValue> = {};
   for (const field of CONFIG_FIELDS) {
-    const section = saved[field.section];
-    const given = section && typeof section === 'object' ? (section as Record<string, unknown>)[field.key] : undefined;
+    const given = field.key
+      .split('.')
+      .reduce<unknown>(
+        (at, name) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[name] : undefined),
+        saved[field.section],
+      );
     values[fieldId(field)] = acceptable(field, given) ? (given as ConfigValue) : field.default;
   }
   return values;
@@ -213,12 +227,15 @@ function acceptable(field: ConfigField, value: unknown): boolean {
  * The config to send: only the fields that differ from the built-in defaults,
  * grouped by section, so the project's own defaults still apply to the rest.
  */
-export function toJobConfig(values: ConfigValues): Record<string, Record<string, ConfigValue>> {
-  const config: Record<string, Record<string, ConfigValue>> = {};
+export function toJobConfig(values: ConfigValues): Record<string, Record<string, unknown>> {
+  const config: Record<string, Record<string, unknown>> = {};
   for (const field of CONFIG_FIELDS) {
     const value = values[fieldId(field)];
     if (value === undefined || sameValue(value, field.default)) continue;
-    (config[field.section] ??= {})[field.key] = value;
+    const path = field.key.split('.');
+    let at: Record<string, unknown> = (config[field.section] ??= {});
+    for (const name of path.slice(0, -1)) at = (at[name] ??= {}) as Record<string, unknown>;
+    at[path[path.length - 1]!] = value;
   }
   return config;
 }
@@ -239,8 +256,13 @@ export function checkValues(values: ConfigValues): string[] {
         problems.push(`${field.label}: between ${field.min} and ${field.max}`);
       }
     }
-    if (field.kind === 'text' && (typeof value !== 'string' || !value.trim()))
+    if (field.kind === 'text' && !field.optional && (typeof value !== 'string' || !value.trim()))
       problems.push(`${field.label}: required`);
   }
+  // The judge grades with a model of its own: the API refuses the check without one (a 400), so say it here first.
+  const checks = values['quality.checks'];
+  const judgeModel = values['quality.judge.model'];
+  if (Array.isArray(checks) && checks.includes('judge') && (typeof judgeModel !== 'string' || !judgeModel.trim()))
+    problems.push('Judge model: required for the judge check');
   return problems;
 }

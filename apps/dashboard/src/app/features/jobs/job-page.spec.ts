@@ -107,6 +107,7 @@ describe('JobPage', () => {
     TestBed.tick();
     http.expectOne('/api/jobs/j1').flush({ ...job, costTotal: 0.0042, costEstimated: 0.0012 });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+    http.expectOne('/api/jobs/j1/funnel').flush(funnel);
     await fixture.whenStable();
     const text = (fixture.nativeElement as HTMLElement).textContent ?? '';
     expect(text).toContain('Of which estimated');
