@@ -81,14 +81,15 @@ const CASES: Case[] = [
     pages: 16,
     generation: { request_timeout_ms: 1_500 },
   },
-  // The budget runs out after the first calls (each worker's generator stops at once): the chunks left are
-  // not generated, and their examples fail as such, not vanish.
+  // The budget has room for the first calls only (each call is held at its most, about 0.0003 USD with
+  // max_tokens 400, until it settles at about half that): the chunks left are not generated, and their
+  // examples fail as such, not vanish.
   {
     name: 'max_cost_usd spent part way',
     faults: {},
     reasons: ['budget_exhausted'],
     pages: 8,
-    generation: { max_cost_usd: 0.000001 },
+    generation: { max_cost_usd: 0.0006 },
   },
   // Nothing can be generated: the job must not say completed.
   { name: '500 on every call', faults: { server_error: 1 }, reasons: ['request_failed'], outcome: 'failed' },

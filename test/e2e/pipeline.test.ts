@@ -8,7 +8,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { STAGES } from '@datafactory/contracts';
-import { Chunk, createOrmConfig, LlmCall, TrainingExample } from '@datafactory/persistence';
+import { Chunk, createOrmConfig, Job, LlmCall, TrainingExample } from '@datafactory/persistence';
 import {
   type AppProcess,
   FakeOpenAiServer,
@@ -137,6 +137,14 @@ describe('a job across the API and two workers', () => {
       expect(job.costTotal).toBeCloseTo(sum(calls), 9);
       expect(job.costEstimated).toBeGreaterThanOrEqual(sum(lost) - 1e-12);
       expect(job.costEstimated).toBeLessThan(job.costTotal);
+      // They keep their budget hold too (they may have cost up to it); every settled call gave its hold back.
+      // (cost_reserved is not in the API's job: read from the row.)
+      const row = await em.findOneOrFail(Job, jobId);
+      expect(row.costReserved).toBeGreaterThan(0);
+      expect(row.costReserved).toBeCloseTo(
+        lost.reduce((n, c) => n + Number(c.reserved), 0),
+        9,
+      );
       // Beyond what the stored examples account for: the lost calls' chunks were generated again.
       expect(job.costTotal - sum(examples)).toBeGreaterThanOrEqual(sum(lost) - 1e-9);
 

@@ -16,12 +16,14 @@ import {
   type GeneratorOptions,
   LlmConnection,
   LlmFatalError,
+  memoryCallLedger,
   resolveGenerationConfig,
   jobCallLedger,
   storeChunkFailure,
   storeChunkGeneration,
   StructuredOutputSupport,
   TemplateRegistry,
+  type CallStart,
 } from '@datafactory/generator';
 import {
   createOrmConfig,
@@ -360,13 +362,45 @@ describe('generator against the fake OpenAI server', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('stops starting calls once max_cost_usd is spent', async () => {
-    const g = generator({ maxConcurrent: 1, maxCostUsd: 1e-9 });
-    const first = await g.generate(chunk(1), { template: qa });
-    expect(first.cost).toBeGreaterThan(0);
+  it("reserves each call's estimated cost before it starts: a chunk that does not fit makes no call and fails budget_exhausted", async () => {
+    // The most one call may cost, as the generator asks its ledger to hold it (a real ledger that records what
+    // it is asked).
+    const asked: number[] = [];
+    const roomy = memoryCallLedger(1000);
+    const probe = generator();
+    const ledger = { ...roomy, start: (call: CallStart) => (asked.push(call.maxCost!), roomy.start(call)) };
+    const one = await probe.generate(chunk(1), { template: qa, ledger });
+    expect(asked).toHaveLength(1);
+    // An upper bound: the prompt as sent plus more reply tokens than the reply used.
+    expect(asked[0]!).toBeGreaterThanOrEqual(one.cost!);
+    expect((await roomy.state()).spentUsd).toBeCloseTo(one.cost!, 12);
+    expect((await roomy.state()).reservedUsd).toBe(0);
+    server.reset();
+
+    const max = 2.5 * asked[0]!;
+    const g = generator({ maxConcurrent: 1, maxCostUsd: max });
+    const results = [];
+    for (let i = 1; i <= 8; i++) results.push(await g.generate(chunk(i), { template: qa }));
+    const refused = results.filter((r) => r.examples.every((e) => e.lineage.failureReason === 'budget_exhausted'));
+    const made = results.filter((r) => !refused.includes(r));
+    expect(made.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThan(0);
+    // Once one is refused, nothing is in flight and nothing more fits: every later chunk is refused too.
+    expect(results.slice(results.indexOf(refused[0]!))).toEqual(refused);
+    expect(server.requests).toHaveLength(made.length);
+    expect(g.spentUsd).toBeLessThanOrEqual(max);
     expect(g.budgetExhausted).toBe(true);
-    await expect(g.generate(chunk(2), { template: qa })).rejects.toThrow(BudgetExhaustedError);
-    expect(server.requests).toHaveLength(1);
+    for (const r of refused) {
+      expect(r.calls).toEqual([]);
+      expect(r.cost).toBe(0);
+      expect(r.examples).toHaveLength(qa.spec.examplesPerChunk);
+      for (const e of r.examples) {
+        expect(e.status).toBe('failed');
+        expect(e.error).toMatch(/^budget_exhausted: generation stopped: max_cost_usd .* does not fit/);
+        expect(e.lineage).toMatchObject({ calls: 0, cost: 0, failureReason: 'budget_exhausted' });
+      }
+    }
+    expect(new BudgetExhaustedError(max, g.spentUsd).message).toContain(`max_cost_usd ${max}`);
   });
 
   it('a wrong API key fails fast with a message that does not contain the key', async () => {
@@ -510,14 +544,16 @@ describe('storing examples (real SQLite)', () => {
       requestTimeoutMs: 1_000,
       maxRetries: 2,
     });
-    const ledger = jobCallLedger(orm.em, job.id);
+    const ledger = jobCallLedger(orm.em, job.id, null);
     const run = (i: number) =>
       g.generate({ ...chunk(i), id: rows[i]!.id }, { template: qa, examplesPerChunk: 2, ledger });
 
     // A call counted before the request: its row is there, estimated, while the server has not answered.
     server.enqueue({ content: VALID, delayMs: 400 });
+    // This describe's earlier tests made requests of their own: wait for this one.
+    const before = server.requests.length;
     const pending = run(0);
-    await server.waitForRequests(1);
+    await server.waitForRequests(before + 1);
     const inFlight = await orm.em.fork().findOneOrFail(LlmCall, { job: job.id });
     expect(inFlight).toMatchObject({ status: 'started', estimated: true, kind: 'generate', chunkId: rows[0]!.id });
     expect(inFlight.promptTokens).toBeGreaterThan(50);

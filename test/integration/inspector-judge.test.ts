@@ -4,6 +4,7 @@
  * replaced. Ratings, reasons, failures, token usage and cost are checked.
  */
 import { Inspector, judgeCost, LlmJudge, resolveQualityConfig, buildQualityReport } from '@datafactory/inspector';
+import { type CallLedger, memoryCallLedger, reserveThrough } from '@datafactory/generator';
 import { FakeOpenAiServer } from '@datafactory/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +109,58 @@ describe('the LLM judge against the fake OpenAI-compatible server', () => {
     expect(r!.details.checks.judge).toMatchObject({ status: 'unavailable' });
     expect(r!.details.checks.judge!.reason).toMatch(/^LLM judge failed: .*500/);
     expect(r!.passed).toBe(false);
+  });
+
+  it('spends from the job budget through its ledger: counted before each call, settled at its cost, no call without room', async () => {
+    const price = (_model: string, u: { promptTokens: number; completionTokens: number }) =>
+      (u.promptTokens * 1 + u.completionTokens * 2) / 1e6;
+    const example = { id: 'a', templateType: 'qa', inputText: 'Capital of France?', outputText: 'Paris.' };
+    // What one judge call of this example is counted at before it is made: its prompt, and a 256-token reply.
+    const probe = memoryCallLedger(null);
+    const estimates: number[] = [];
+    const client = new OpenAI({ apiKey: 'test-key', baseURL: server.baseUrl, maxRetries: 0 });
+    const judgeWith = (ledger: CallLedger) =>
+      new LlmJudge({
+        client,
+        model: 'gpt-4o-mini',
+        minScore: 0.5,
+        price,
+        reserve: reserveThrough(
+          { ...ledger, start: (call) => (estimates.push(call.cost!), ledger.start(call)) },
+          'judge',
+          price,
+        ),
+      });
+    const inspect = (ledger: CallLedger, id: string) =>
+      new Inspector({ config: resolveQualityConfig({ checks: ['judge'] }), judge: judgeWith(ledger) }).inspect([
+        { ...example, id },
+      ]);
+    server.enqueue({ content: '{"faithfulness": 5, "usefulness": 5, "reason": "ok"}', usage: usage(300, 20) });
+    await inspect(probe, 'probe');
+    const estimate = estimates[0]!;
+    expect(estimate).toBeGreaterThan(256 * 2e-6);
+
+    // Room for the first call's estimate and what it really costs (0.00034), not for a second estimate on top.
+    const budget = memoryCallLedger(estimate + 0.00034 / 2);
+    const before = server.requests.length;
+    server.enqueue({ content: '{"faithfulness": 5, "usefulness": 5, "reason": "ok"}', usage: usage(300, 20) });
+    const [first] = await inspect(budget, 'a');
+    expect(first!.details.checks.judge).toMatchObject({ status: 'pass', data: { cost: 0.00034 } });
+    expect((await budget.state()).spentUsd).toBeCloseTo(0.00034, 12);
+    expect((await budget.state()).reservedUsd).toBe(0);
+
+    const [second] = await inspect(budget, 'b');
+    expect(second!.details.checks.judge).toMatchObject({ status: 'unavailable', codes: ['unavailable'] });
+    expect(second!.details.checks.judge!.reason).toMatch(/^budget_exhausted: /);
+    expect(server.requests.length - before).toBe(1);
+    expect((await budget.state()).spentUsd).toBeCloseTo(0.00034, 12);
+    expect((await budget.state()).reservedUsd).toBe(0);
+
+    // A call that fails stays counted at its estimate (the provider may have billed it).
+    const roomy = memoryCallLedger(null);
+    server.enqueue({ status: 500, error: { message: 'upstream exploded' } });
+    await inspect(roomy, 'c');
+    expect((await roomy.state()).spentUsd).toBeCloseTo(estimate, 12);
+    expect((await roomy.state()).reservedUsd).toBe(0);
   });
 });

@@ -24,6 +24,8 @@ import {
   Export,
   Job,
   JobLog,
+  LlmCall,
+  LlmCallRepository,
   migrateDatabase,
   MIGRATIONS_SOURCE_DIR,
   pendingMigrations,
@@ -583,6 +585,106 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const totals = await new StatsRepository(orm.em).totals();
     expect(totals.totalJobs).toBeGreaterThanOrEqual(1);
     expect(await new StatsRepository(orm.em).costByDayAndModel(new Date(Date.now() + 86_400_000))).toEqual([]);
+  });
+
+  it('reserves LLM calls against max_cost_usd as it records them, in one conditional update racers cannot overrun (LlmCallRepository)', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, { project: em.create(Project, { name: 'budget' }), status: JobStatus.Running });
+    await em.flush();
+    const calls = new LlmCallRepository(orm.em);
+    // A second ORM: its own connections, as a second worker process has.
+    const otherOrm = await openOrm(db);
+    const other = new LlmCallRepository(otherOrm.em);
+    const call = (cost: number, reserve: number, maxCostUsd: number | null, jobId = job.id) => ({
+      jobId,
+      chunkId: null,
+      kind: 'generate',
+      model: 'm',
+      promptTokens: 10,
+      completionTokens: 20,
+      cost,
+      reserve,
+      maxCostUsd,
+    });
+    const state = () => calls.budgetState(job.id);
+    try {
+      // Amounts exact in binary, so that the sums compared are exact too. Each racer counts its estimate
+      // (0.125) and holds as much again for the longest reply: four of ten fit in 1.
+      const race = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : calls).start(call(0.125, 0.125, 1))),
+      );
+      const granted = race.filter((r) => r !== null);
+      expect(granted).toHaveLength(4);
+      expect(await state()).toEqual({ costTotal: 0.5, costReserved: 0.5 });
+      const free = await other.start(call(0, 0, 1)); // a free call still fits exactly
+      expect(free).not.toBeNull();
+      expect(await other.start(call(0.0625, 0, 1))).toBeNull();
+      // A refused call writes nothing.
+      expect(await orm.em.fork().count(LlmCall, { job: job.id })).toBe(5);
+
+      // A settled call counts what it cost instead of its estimate and gives back its hold.
+      const settled = await calls.settle(granted[0]!.id, {
+        promptTokens: 10,
+        completionTokens: 5,
+        cost: 0.0625,
+        costEstimated: 0,
+      });
+      expect(settled?.costTotal).toBe(0.4375);
+      expect(await state()).toEqual({ costTotal: 0.4375, costReserved: 0.375 });
+      expect(await other.start(call(0.125, 0.0625, 1))).not.toBeNull();
+      expect(await other.start(call(0, 0.0625, 1))).toBeNull();
+      // Settling twice changes nothing.
+      expect(
+        await calls.settle(granted[0]!.id, { promptTokens: 1, completionTokens: 1, cost: 1, costEstimated: 1 }),
+      ).toBeNull();
+      for (const g of granted.slice(1, 3)) {
+        await other.settle(g!.id, { promptTokens: 10, completionTokens: 20, cost: 0.125, costEstimated: 0 });
+      }
+      // granted[3] is never settled (its worker was killed): counted at its estimate, its hold kept.
+      expect(await state()).toEqual({ costTotal: 0.5625, costReserved: 0.1875 });
+      const after = await orm.em.fork().findOneOrFail(Job, job.id);
+      expect(after.costEstimated).toBe(0.25);
+      const lost = await orm.em.fork().findOneOrFail(LlmCall, granted[3]!.id);
+      expect(lost).toMatchObject({ status: 'started', estimated: true, cost: 0.125, reserved: 0.125 });
+
+      // No limit: counted all the same, never refused.
+      expect(await calls.start(call(100, 1, null))).not.toBeNull();
+      expect(await state()).toEqual({ costTotal: 100.5625, costReserved: 1.1875 });
+
+      const missing = '00000000-0000-4000-8000-000000000000';
+      expect(await calls.start(call(0.1, 0, null, missing))).toBeNull();
+      expect(await calls.budgetState(missing)).toBeNull();
+      await expect(calls.start(call(-1, 0, 1))).rejects.toThrow(/non-negative/);
+      await expect(calls.start(call(0.1, Number.NaN, 1))).rejects.toThrow(/non-negative/);
+    } finally {
+      await otherOrm.close(true);
+    }
+  });
+
+  it('counts the examples that failed with one reason code (JobRepository)', async () => {
+    const em = orm.em.fork();
+    const job = em.create(Job, { project: em.create(Project, { name: 'reasons' }) });
+    const doc = em.create(RawDocument, { job, url: 'https://a.example/r' });
+    const chunk = em.create(Chunk, { document: doc, job, content: 'text', tokenCount: 1, chunkIndex: 0 });
+    const example = (status: 'ok' | 'failed', error: string | null) =>
+      em.create(TrainingExample, {
+        chunk,
+        job,
+        templateType: 'qa',
+        inputText: '',
+        outputText: '',
+        modelUsed: 'm',
+        status,
+        error,
+      });
+    example('ok', null);
+    example('failed', 'budget_exhausted: generation stopped');
+    example('failed', 'budget_exhausted: generation stopped');
+    example('failed', 'request_failed: 500 budget_exhausted: not this one');
+    await em.flush();
+    const jobs = new JobRepository(orm.em);
+    expect(await jobs.exampleFailuresWith(job.id, 'budget_exhausted')).toEqual({ failed: 2, examples: 4 });
+    await expect(jobs.exampleFailuresWith(job.id, "x' or 1=1")).rejects.toThrow(/reason code/);
   });
 
   it('checkDatabase measures a round trip, and fails on a closed connection', async () => {

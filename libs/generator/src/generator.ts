@@ -4,6 +4,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { ExampleStatus } from '@datafactory/contracts';
 import { type AttemptOutcome, CALL_ID_HEADER, LlmClient } from './client.js';
 import { GENERATION_DEFAULTS, type GenerationConfig, type LlmConnection } from './config.js';
+import { memoryCallLedger } from './budget.js';
 import { BudgetExhaustedError, GenerationAbortedError, LlmFatalError } from './errors.js';
 import { extractJson } from './parse.js';
 import { callTotals, withLineage } from './lineage.js';
@@ -50,23 +51,32 @@ export interface GenerateOptions {
   templateParams?: Record<string, unknown>;
   signal?: AbortSignal;
   /**
-   * Where each call is recorded before it is made (with its estimated cost)
-   * and settled after: the job's cost then counts calls whose reply is lost
-   * with the process. With a ledger, ChunkGeneration.costCounted is true.
+   * Where each call is recorded before it is made (with its estimated cost,
+   * and only if the budget has room for the most it may cost) and settled
+   * after: the job's cost then counts calls whose reply is lost with the
+   * process, and the budget holds across workers. With a ledger,
+   * ChunkGeneration.costCounted is true. Without one, the generator's own
+   * (memoryCallLedger, limited by GeneratorOptions.maxCostUsd).
    */
   ledger?: CallLedger;
 }
 
 /** A call as the ledger records it before it is made. */
 export interface CallStart {
-  chunkId: string;
-  kind: LlmCallRecord['kind'];
+  chunkId: string | null;
+  kind: LlmCallRecord['kind'] | 'judge';
   model: string;
   /** Estimated: the prompt counted with tiktoken, the reply at the template's typical size. */
   promptTokens: number;
   completionTokens: number;
   /** USD; null when the model's price is unknown. */
   cost: number | null;
+  /**
+   * The most the call may cost (USD): its prompt plus its longest reply
+   * (max_tokens, else twice the template's typical reply). The budget holds
+   * this while the call runs. null when the price is unknown.
+   */
+  maxCost: number | null;
 }
 
 /** What a call cost once it ended. */
@@ -78,10 +88,20 @@ export interface CallSettlement {
   costEstimated: number;
 }
 
-/** Records calls before they are made and settles them after (libs/generator jobCallLedger over the database). */
+/**
+ * Records calls before they are made and settles them after; the record is
+ * the budget reservation too (jobCallLedger over the job row, shared by every
+ * worker; memoryCallLedger in this process).
+ */
 export interface CallLedger {
-  start(call: CallStart): Promise<string>;
+  /** The job's max_cost_usd (null: none). */
+  readonly maxCostUsd: number | null;
+  /** Records the call and counts its estimate; null when the budget has no room for `maxCost`: make no call. */
+  start(call: CallStart): Promise<string | null>;
+  /** Replaces the call's estimate with what it cost and releases its hold. Once per call. */
   settle(id: string, settlement: CallSettlement): Promise<void>;
+  /** USD counted (settled calls, and calls in flight at their estimate) and held beyond that by calls in flight. */
+  state(): Promise<{ spentUsd: number; reservedUsd: number }>;
 }
 
 /** One chat completion request (with the SDK's retries inside it). */
@@ -196,7 +216,7 @@ export interface GeneratorOptions {
   connection: LlmConnection;
   /** Calls in flight at once for this generator (one generator per job). */
   maxConcurrent?: number;
-  /** Stop starting calls once this much (USD) is spent. */
+  /** Start no call whose most cost would take the spend past this (USD), when no GenerateOptions.ledger is given. */
   maxCostUsd?: number | null;
   requestTimeoutMs?: number;
   maxRetries?: number;
@@ -232,6 +252,8 @@ interface CallEstimate {
 interface CallOutcome {
   content: string | null;
   record: LlmCallRecord;
+  /** The budget had no room for this call: it was not made. */
+  refused?: boolean;
 }
 
 /**
@@ -246,6 +268,9 @@ export class Generator {
   private readonly pricing: PricingTable;
   private readonly support: StructuredOutputSupport;
   private readonly warnedPrices = new Set<string>();
+  /** The budget of calls made without GenerateOptions.ledger. */
+  private readonly ownLedger: CallLedger;
+  private refusedByBudget = false;
   private spent = 0;
   private unpricedCalls = 0;
 
@@ -258,6 +283,7 @@ export class Generator {
     this.limit = pLimit(options.maxConcurrent ?? GENERATION_DEFAULTS.maxConcurrentLlm);
     this.pricing = options.pricing ?? DEFAULT_PRICING;
     this.support = options.structuredOutput ?? new StructuredOutputSupport();
+    this.ownLedger = memoryCallLedger(options.maxCostUsd ?? null);
   }
 
   /** A generator for a job's resolved `generation` settings. */
@@ -289,9 +315,9 @@ export class Generator {
     return this.unpricedCalls;
   }
 
+  /** True once a call was refused because the most it may cost did not fit in what is left of the budget. */
   get budgetExhausted(): boolean {
-    const max = this.options.maxCostUsd;
-    return max !== null && max !== undefined && this.spent >= max;
+    return this.refusedByBudget;
   }
 
   /** Calls running now and waiting for a slot. */
@@ -301,14 +327,15 @@ export class Generator {
 
   /**
    * Generates a chunk's examples: one call (plus, for an invalid reply, one
-   * repair call). Returns ok and failed examples; never drops a reply. Throws
-   * GenerationAbortedError (signal), BudgetExhaustedError (max_cost_usd spent
-   * before the chunk started) and LlmFatalError (bad key, unknown model).
+   * repair call). Returns ok and failed examples; never drops a reply. When
+   * the budget has no room for the first call, every example fails with
+   * `budget_exhausted` and no call is made. Throws GenerationAbortedError
+   * (signal) and LlmFatalError (bad key, unknown model).
    */
   async generate(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
     this.checkCanStart(options.signal);
     return this.limit(() => {
-      // The budget or the signal may have changed while this chunk waited for a slot.
+      // The signal may have fired while this chunk waited for a slot.
       this.checkCanStart(options.signal);
       return this.run(chunk, options);
     });
@@ -316,7 +343,6 @@ export class Generator {
 
   private checkCanStart(signal: AbortSignal | undefined): void {
     if (signal?.aborted) throw new GenerationAbortedError(signal.reason);
-    if (this.budgetExhausted) throw new BudgetExhaustedError(this.options.maxCostUsd!, this.spent);
   }
 
   /** One chunk: render the prompt, call (and repair), account every example asked for, then cost and lineage. */
@@ -398,6 +424,10 @@ export class Generator {
     account: ExampleAccount,
   ): Promise<boolean> {
     const first = await this.callWithRoom('generate', messages, ctx, calls);
+    if (first.refused) {
+      account.fillTo('budget_exhausted', first.record.error!, null);
+      return false;
+    }
     if (first.content === null) {
       account.fillTo('request_failed', `LLM request failed: ${first.record.error}`, null);
       return false;
@@ -435,7 +465,9 @@ export class Generator {
     let repaired = false;
     let used = read;
     let raw = reply;
-    let note = ` (the repair request failed: ${second.record.error})`;
+    let note = second.refused
+      ? ` (no repair request: ${second.record.error})`
+      : ` (the repair request failed: ${second.record.error})`;
     if (second.content !== null && second.record.finishReason !== 'length') {
       repaired = true;
       used = readReply(second.content, ctx.template, account.vars);
@@ -463,6 +495,7 @@ export class Generator {
     calls: LlmCallRecord[],
   ): Promise<CallOutcome> {
     const outcome = await this.call(kind, messages, ctx);
+    if (outcome.refused) return outcome;
     calls.push(outcome.record);
     if (outcome.content === null || outcome.record.finishReason !== 'length') return outcome;
     const used = outcome.record.usage.completionTokens;
@@ -470,13 +503,16 @@ export class Generator {
     const maxTokens = Math.min(MAX_RETRY_TOKENS, Math.max(2 * limit, used + 2_048));
     this.options.logger?.debug?.('reply cut off at the token limit; asking again with more room', { maxTokens });
     const again = await this.call(kind, messages, { ...ctx, maxTokens });
+    // No room left in the budget for the longer call: the cut-off reply is what there is.
+    if (again.refused) return outcome;
     calls.push(again.record);
     return again;
   }
 
   /**
-   * One chat completion, recorded in the ledger (when given) before it is
-   * made and settled after, whatever happens to it. Attempts whose reply was
+   * One chat completion, recorded in the ledger before it is made (the
+   * budget reservation: refused when the most it may cost does not fit) and
+   * settled after, whatever happens to it. Attempts whose reply was
    * lost are counted from the estimate: a timeout or dropped connection as a
    * whole call (the provider may have answered), a 5xx as its prompt, a 429
    * or other refusal as nothing.
@@ -488,18 +524,25 @@ export class Generator {
   ): Promise<CallOutcome> {
     const { model, options } = ctx;
     const callId = randomUUID();
-    const ledger = options.ledger;
+    const ledger = options.ledger ?? this.ownLedger;
     const estimate = this.estimateCall(messages, ctx);
     const price = this.priceFor(model, null);
-    const entry = ledger
-      ? await ledger.start({
-          chunkId: ctx.chunkId,
-          kind,
-          model,
-          ...estimate,
-          cost: costOf(price, { ...estimate, cachedPromptTokens: 0 }),
-        })
-      : undefined;
+    const estimatedCost = costOf(price, { ...estimate, cachedPromptTokens: 0 });
+    const maxCost = costOf(price, {
+      promptTokens: estimate.promptTokens,
+      cachedPromptTokens: 0,
+      completionTokens: Math.max(estimate.completionTokens, estimate.maxCompletionTokens),
+    });
+    const entry = await ledger.start({
+      chunkId: ctx.chunkId,
+      kind,
+      model,
+      promptTokens: estimate.promptTokens,
+      completionTokens: estimate.completionTokens,
+      cost: estimatedCost,
+      maxCost,
+    });
+    if (entry === null) return this.refused(kind, ctx, ledger, maxCost ?? 0);
     let outcome: CallOutcome | undefined;
     try {
       outcome = await this.request(kind, messages, ctx, callId);
@@ -516,32 +559,72 @@ export class Generator {
       }
       return outcome;
     } finally {
-      if (entry) {
-        // Thrown (cancelled, a refused key): what its attempts may have cost, all of it estimated.
-        const settlement = outcome
-          ? {
-              promptTokens: outcome.record.usage.promptTokens + outcome.record.lostUsage.promptTokens,
-              completionTokens: outcome.record.usage.completionTokens + outcome.record.lostUsage.completionTokens,
-              cost: outcome.record.cost,
-              costEstimated: outcome.record.costEstimated,
-            }
-          : this.thrownSettlement(this.client.outcomesOf(callId), estimate, price);
-        await ledger!.settle(entry, settlement);
-      }
+      // Thrown (cancelled, a refused key): what its attempts may have cost, all of it estimated.
+      const settlement = outcome
+        ? {
+            promptTokens: outcome.record.usage.promptTokens + outcome.record.lostUsage.promptTokens,
+            completionTokens: outcome.record.usage.completionTokens + outcome.record.lostUsage.completionTokens,
+            cost: outcome.record.cost,
+            costEstimated: outcome.record.costEstimated,
+          }
+        : this.thrownSettlement(this.client.outcomesOf(callId), estimate, price);
+      await ledger.settle(entry, settlement);
       this.client.forget(callId);
     }
   }
 
-  /** The prompt as it will be sent (first structured-output mode), counted; the reply at its typical size. */
-  private estimateCall(messages: ChatMessageText[], ctx: CallContext & { maxTokens?: number }): CallEstimate {
+  /**
+   * The prompt as it will be sent (first structured-output mode), counted;
+   * the reply at its typical size, and at its longest (max_tokens, else
+   * twice the typical size) for the budget's hold.
+   */
+  private estimateCall(
+    messages: ChatMessageText[],
+    ctx: CallContext & { maxTokens?: number },
+  ): CallEstimate & { maxCompletionTokens: number } {
     const { model, template, options } = ctx;
     const mode = this.support.modeFor(this.client.baseUrl, model);
     const count = options.examplesPerChunk ?? template.spec.examplesPerChunk;
-    const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens ?? Infinity;
+    const maxTokens = ctx.maxTokens ?? options.maxTokens ?? this.options.maxTokens;
+    const typical = count * template.spec.outputTokensPerExample;
     return {
       promptTokens: countChatTokens(withModeInstructions(messages, mode, template), model),
-      completionTokens: Math.min(maxTokens, count * template.spec.outputTokensPerExample),
+      completionTokens: Math.min(maxTokens ?? Infinity, typical),
+      maxCompletionTokens: maxTokens ?? 2 * typical,
     };
+  }
+
+  /** The outcome of a call the budget had no room for: not made, costing nothing, saying why. */
+  private async refused(
+    kind: LlmCallRecord['kind'],
+    ctx: CallContext,
+    ledger: CallLedger,
+    maxCost: number,
+  ): Promise<CallOutcome> {
+    this.refusedByBudget = true;
+    const state = await ledger.state();
+    const error =
+      `${new BudgetExhaustedError(ledger.maxCostUsd ?? 0, state.spentUsd).message}: ` +
+      `this call, at most ${maxCost.toFixed(6)} USD, does not fit` +
+      (state.reservedUsd > 0 ? ` (${state.reservedUsd.toFixed(6)} USD held by calls in flight)` : '');
+    const none: TokenUsage = { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0 };
+    const record: LlmCallRecord = {
+      kind,
+      mode: this.support.modeFor(this.client.baseUrl, ctx.model) ?? 'prompt',
+      usage: none,
+      usageSource: 'provider',
+      countedPromptTokens: null,
+      cost: 0,
+      latencyMs: 0,
+      attempts: 0,
+      lostAttempts: 0,
+      lostUsage: { ...none },
+      costEstimated: 0,
+      responseModel: null,
+      finishReason: null,
+      error,
+    };
+    return { content: null, record, refused: true };
   }
 
   /**

@@ -14,3 +14,4 @@ export * from './generator.js';
 export * from './storage.js';
 export * from './estimate.js';
 export { checkLlmEndpoint } from './endpoint-check.js';
+export * from './budget.js';

@@ -48,7 +48,8 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
   const { chunk, template, calls, totals } = source;
   const { usage, cost } = totals;
   const share = cost === null ? null : cost / drafts.length;
-  const last = calls[calls.length - 1]!;
+  // No call at all when the budget had no room for the first one.
+  const last = calls.at(-1);
   return drafts.map(({ fields, failureReason, ...e }, i) => ({
     ...e,
     cost: share,
@@ -59,7 +60,7 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       templateType: template.type,
       templateHash: template.hash,
       model: source.model,
-      responseModel: last.responseModel,
+      responseModel: last?.responseModel ?? null,
       baseUrl: source.baseUrl,
       requestTokens: usage.promptTokens,
       cachedRequestTokens: usage.cachedPromptTokens,
@@ -72,7 +73,7 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       attempts: totals.attempts,
       calls: calls.length,
       repaired: source.repaired,
-      structuredOutput: last.mode,
+      structuredOutput: last?.mode ?? 'prompt',
       exampleIndex: i,
       examplesInReply: drafts.length,
       extraInReply: source.extraInReply,

@@ -23,16 +23,28 @@ export interface StoredGeneration {
 }
 
 /**
- * The job's calls in the llm_calls table (LlmCallRepository): each is
- * written `started` with its estimated cost, counted into the job's
- * cost_total and cost_estimated, before the request, and settled with what
- * it cost after. A call whose process died stays counted at its estimate.
+ * The job's calls in the llm_calls table (LlmCallRepository), which is also
+ * the job's budget, shared by every worker: each call is written `started`
+ * before the request, its estimated cost counted into the job's cost_total
+ * and cost_estimated and the most it may cost beyond that held in
+ * cost_reserved, in one conditional UPDATE against `maxCostUsd` (refused:
+ * null, nothing written); it is settled with what it cost after. A call
+ * whose process died stays counted at its estimate. The generator's and the
+ * judge's calls go through it.
  */
-export function jobCallLedger(em: EntityManager, jobId: string): CallLedger {
+export function jobCallLedger(em: EntityManager, jobId: string, maxCostUsd: number | null): CallLedger {
   const calls = new LlmCallRepository(em);
   return {
-    start: async (call) => (await calls.start({ jobId, ...call })).id,
+    maxCostUsd,
+    async start({ maxCost, ...call }) {
+      const reserve = Math.max(0, (maxCost ?? call.cost ?? 0) - (call.cost ?? 0));
+      return (await calls.start({ jobId, ...call, reserve, maxCostUsd }))?.id ?? null;
+    },
     settle: async (id, settlement) => void (await calls.settle(id, settlement)),
+    async state() {
+      const s = await calls.budgetState(jobId);
+      return { spentUsd: s?.costTotal ?? 0, reservedUsd: s?.costReserved ?? 0 };
+    },
   };
 }
 

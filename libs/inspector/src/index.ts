@@ -24,5 +24,12 @@ export {
   type ToxicityModelOptions,
   type ToxicityScores,
 } from './checks/toxicity.js';
-export { LlmJudge, judgeCost, type JudgeUsage, type LlmJudgeOptions } from './checks/judge.js';
+export {
+  JUDGE_REPLY_TOKENS,
+  LlmJudge,
+  judgeCost,
+  type JudgeCall,
+  type JudgeUsage,
+  type LlmJudgeOptions,
+} from './checks/judge.js';
 export * from './model-install.js';

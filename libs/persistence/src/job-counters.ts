@@ -10,6 +10,8 @@ export interface JobCountersDelta {
   cost?: number;
   /** Amount to add to the job's cost_estimated (the estimated part of cost_total). */
   costEstimated?: number;
+  /** Amount to add to the job's cost_reserved (the budget held by calls in flight); it never goes below 0. */
+  costReserved?: number;
 }
 
 export interface JobCounters {
@@ -55,13 +57,22 @@ export async function addToJobCounters(
   const estimated = delta.costEstimated ?? 0;
   if (!Number.isFinite(cost)) throw new Error(`cost must be a finite number (got ${cost})`);
   if (!Number.isFinite(estimated)) throw new Error(`costEstimated must be a finite number (got ${estimated})`);
-  params.push(cost, estimated, sqlTimestamp(em, new Date()), jobId);
+  const reserved = delta.costReserved ?? 0;
+  if (!Number.isFinite(reserved)) throw new Error(`costReserved must be a finite number (got ${reserved})`);
+  params.push(cost, estimated);
+  // Holds are added and taken back in doubles: what is left once all have settled is 0, not 1e-18.
+  let hold = '';
+  if (reserved !== 0) {
+    hold = ', cost_reserved = case when cost_reserved + ? > 1e-12 then cost_reserved + ? else 0 end';
+    params.push(reserved, reserved);
+  }
+  params.push(sqlTimestamp(em, new Date()), jobId);
   const rows = (await (em as SqlEntityManager).execute(
     // cost_estimated goes up by an estimate and down by the same when the call settles: rounded to 1e-12 USD so
     // that it comes back to 0, not to a floating-point residue that would read as "some of it is estimated".
     `update jobs set progress = ${progress}, cost_total = cost_total + ?, cost_estimated = ${
       sqlite ? 'round(cost_estimated + ?, 12)' : 'round((cost_estimated + ?)::numeric, 12)::double precision'
-    }, updated_at = ? where id = ? returning progress, cost_total, cost_estimated`,
+    }${hold}, updated_at = ? where id = ? returning progress, cost_total, cost_estimated`,
     params,
     'all',
   )) as { progress: JobProgress | string; cost_total: number | string; cost_estimated: number | string }[];

@@ -91,14 +91,19 @@ export class PipelineCoordinator {
     return true;
   }
 
-  /** Marks a job final and says so (completed, failed); a cancelled job stays cancelled. */
+  /**
+   * Marks a job final and says so (completed, failed); a cancelled job stays
+   * cancelled. `note`: what a completed job lost on the way (its final log line).
+   */
   async finish(
     jobId: string,
     status: typeof JobStatus.Completed | typeof JobStatus.Failed,
     error: string | null = null,
+    note: string | null = null,
   ): Promise<void> {
     if (!(await this.jobs.finishRunning(jobId, status, error))) return;
-    await this.logs.log(jobId, status === JobStatus.Completed ? 'info' : 'error', error ?? `job ${status}`, {
+    const message = error ?? (note ? `job ${status}: ${note}` : `job ${status}`);
+    await this.logs.log(jobId, status === JobStatus.Completed ? (note ? 'warn' : 'info') : 'error', message, {
       stage: Stage.Exporter,
     });
     const at = new Date().toISOString();

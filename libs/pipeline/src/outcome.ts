@@ -9,7 +9,7 @@ import {
   NO_TEMPLATE,
 } from '@datafactory/contracts';
 import { loadQualityReport, type QualityReport } from '@datafactory/inspector';
-import { FunnelRepository } from '@datafactory/persistence';
+import { FunnelRepository, JobRepository } from '@datafactory/persistence';
 
 /** The reasons of several outcomes, merged, most frequent first. */
 function reasonsOf(outcomes: readonly FunnelOutcome[]): FunnelReason[] {
@@ -25,7 +25,22 @@ const HINTS: Record<string, string> = {
   blocked_address:
     'private networks are not allowed on this install (CRAWL_ALLOW_PRIVATE_NETWORKS, CRAWL_TRUSTED_HOSTS)',
   robots: 'robots.txt disallows them (scraping.respect_robots_txt)',
+  budget_exhausted: 'the job reached generation.max_cost_usd before their calls',
 };
+
+/**
+ * For a job that exported something: one sentence when max_cost_usd stopped
+ * its generation ("generation stopped at max_cost_usd: 12 of 30 example(s)
+ * asked for were not generated (budget_exhausted); ..."); null when it did not.
+ */
+export async function explainBudgetStop(em: EntityManager, jobId: string): Promise<string | null> {
+  const { failed, examples } = await new JobRepository(em).exampleFailuresWith(jobId, 'budget_exhausted');
+  if (failed === 0) return null;
+  return (
+    `generation stopped at max_cost_usd: ${failed} of ${examples} example(s) asked for were not generated ` +
+    `(budget_exhausted); the dataset holds what was generated before`
+  );
+}
 
 /**
  * One sentence saying why a job exported nothing, from where its rows went:
@@ -65,7 +80,11 @@ export async function explainFromFunnel(
   const asked = generate?.input ?? 0;
   if (asked === 0) return `no example was generated from the ${refined} refined page(s)`;
   const ok = funnelCount(funnel, FunnelStageName.Generate, 'ok');
-  if (ok === 0) return `none of the ${asked} example(s) asked for was generated: ${drops(FunnelStageName.Generate)}`;
+  if (ok === 0) {
+    const top = reasonsOf(generate!.outcomes.filter((o) => !o.next && o.outcome !== 'pending'))[0]?.code;
+    const hint = top && HINTS[top] ? ` — ${HINTS[top]}` : '';
+    return `none of the ${asked} example(s) asked for was generated: ${drops(FunnelStageName.Generate)}${hint}`;
+  }
   const report = await qualityReport();
   const failing = Object.entries(report.checks)
     .flatMap(([check, s]) => [

@@ -18,7 +18,28 @@ export interface LlmJudgeOptions {
   price?: (model: string, usage: JudgeUsage) => number | null;
   /** Characters of the source chunk put in the prompt. */
   maxChunkChars?: number;
+  /**
+   * Reserves a call's cost in the job's budget before it is made (the
+   * pipeline's job budget, shared with generation); null when there is no
+   * room left: the call is not made and the check is `unavailable`, its
+   * reason starting `budget_exhausted: `. The reservation is settled with the
+   * call's cost and usage (null when the call failed or its reply had no usage).
+   */
+  reserve?: (
+    call: JudgeCall,
+  ) => Promise<{ settle(costUsd: number | null, usage: JudgeUsage | null): Promise<void> } | null>;
 }
+
+/** A judge call as the budget sees it before it is made. */
+export interface JudgeCall {
+  model: string;
+  messages: { role: 'system' | 'user'; content: string }[];
+  /** Reply tokens to reserve: the judge sends no max_tokens, its reply is one short JSON object. */
+  maxOutputTokens: number;
+}
+
+/** Reply tokens a judge call reserves in the budget. */
+export const JUDGE_REPLY_TOKENS = 256;
 
 const SYSTEM = `You review training examples written by a language model from a source text.
 Rate the example on two scales from 1 (worst) to 5 (best):
@@ -38,23 +59,49 @@ export class LlmJudge implements ExampleJudge {
   async judge(example: InspectableExample): Promise<CheckResult> {
     const { client, model, minScore } = this.options;
     const source = (example.chunkText ?? '').slice(0, this.options.maxChunkChars ?? 8000);
-    const completion = await client.chat.completions.create({
-      model,
-      temperature: 0,
-      response_format: { type: 'json_object' },
-      messages: [
-        { role: 'system', content: SYSTEM },
-        {
-          role: 'user',
-          content: `Source text:\n"""\n${source || '(not available)'}\n"""\n\nExample (${example.templateType}):\nInput:\n"""\n${example.inputText}\n"""\nOutput:\n"""\n${example.outputText}\n"""`,
-        },
-      ],
-    });
+    const messages: JudgeCall['messages'] = [
+      { role: 'system', content: SYSTEM },
+      {
+        role: 'user',
+        content: `Source text:\n"""\n${source || '(not available)'}\n"""\n\nExample (${example.templateType}):\nInput:\n"""\n${example.inputText}\n"""\nOutput:\n"""\n${example.outputText}\n"""`,
+      },
+    ];
+    const reservation = this.options.reserve
+      ? await this.options.reserve({ model, messages, maxOutputTokens: JUDGE_REPLY_TOKENS })
+      : undefined;
+    if (reservation === null) {
+      return {
+        status: 'unavailable',
+        score: null,
+        reason: "budget_exhausted: the job's max_cost_usd has no room left for the judge's call; it was not made",
+        codes: ['unavailable'],
+        data: { model, usage: { promptTokens: 0, completionTokens: 0 }, cost: null },
+      };
+    }
+    let cost: number | null = null;
+    let reported: JudgeUsage | null = null;
+    let completion: OpenAI.Chat.ChatCompletion;
+    try {
+      completion = await client.chat.completions.create({
+        model,
+        temperature: 0,
+        response_format: { type: 'json_object' },
+        messages,
+      });
+      if (completion.usage) {
+        reported = {
+          promptTokens: completion.usage.prompt_tokens ?? 0,
+          completionTokens: completion.usage.completion_tokens ?? 0,
+        };
+        cost = this.options.price?.(model, reported) ?? null;
+      }
+    } finally {
+      await reservation?.settle(cost, reported);
+    }
     const usage: JudgeUsage = {
       promptTokens: completion.usage?.prompt_tokens ?? 0,
       completionTokens: completion.usage?.completion_tokens ?? 0,
     };
-    const cost = completion.usage ? (this.options.price?.(model, usage) ?? null) : null;
     const meta = { model, usage, cost };
     const content = completion.choices[0]?.message?.content ?? '';
     const verdict = parseVerdict(content);

@@ -83,6 +83,12 @@ const JobSchema = defineEntity({
     crawlPagesAdmitted: p.integer().default(0),
     /** Sitemaps admitted to the crawl frontier (at most 100 per job). */
     crawlSitemapsAdmitted: p.integer().default(0),
+    /**
+     * USD held for LLM calls in flight beyond the estimate they already count in cost_total: a call
+     * starts only while cost_total + cost_reserved + its most (prompt + max reply) fits max_cost_usd
+     * (LlmCallRepository.start). A call lost with its worker keeps its hold: it may have cost that much.
+     */
+    costReserved: p.double().default(0),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
@@ -228,10 +234,12 @@ export class JobLog extends JobLogSchema.class {}
 JobLogSchema.setClass(JobLog);
 
 /**
- * One LLM call of a job (libs/generator Generator, through LlmCallRepository):
- * written `started` with its estimated cost before the request, settled with
- * the provider's usage after. A call whose worker was killed stays `started`,
- * its estimate counted in the job's cost_total and cost_estimated.
+ * One LLM call of a job (the Generator's and the judge's, through
+ * LlmCallRepository): written `started` with its estimated cost before the
+ * request, only if the job's max_cost_usd has room for the most it may cost
+ * (that write is the budget reservation), settled with the provider's usage
+ * after. A call whose worker was killed stays `started`, its estimate counted
+ * in the job's cost_total and cost_estimated and its hold in cost_reserved.
  */
 const LlmCallSchema = defineEntity({
   name: 'LlmCall',
@@ -241,7 +249,7 @@ const LlmCallSchema = defineEntity({
     job: () => p.manyToOne(Job).deleteRule('cascade').index(),
     /** The chunk it was made for (null for calls of no chunk). */
     chunkId: p.string().nullable(),
-    /** generate, repair. */
+    /** generate, repair, judge. */
     kind: p.string(),
     model: p.string(),
     /** started, settled. */
@@ -254,6 +262,8 @@ const LlmCallSchema = defineEntity({
     cost: p.double().nullable(),
     /** The part of `cost` that is estimated. */
     costEstimated: p.double().default(0),
+    /** USD held in the job's cost_reserved while started: the most the call may cost beyond `cost`. */
+    reserved: p.double().default(0),
     createdAt: createdAt(),
     settledAt: p.datetime().nullable(),
   },

@@ -1,6 +1,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
-import { Job, RawDocument } from '../entities/entities.js';
+import { ExampleStatus, ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
+import { Job, RawDocument, TrainingExample } from '../entities/entities.js';
 
 /** When a conditional stage change applies (all given conditions must hold). */
 export interface StageCondition {
@@ -40,6 +40,17 @@ export class JobRepository {
       .fork()
       .nativeUpdate(Job, { id: jobId, status: JobStatus.Running }, { status, error, completedAt: now, updatedAt: now });
     return changed > 0;
+  }
+
+  /** The job's examples that failed with reason `code` (their error starts with `code: `), and all its examples. */
+  async exampleFailuresWith(jobId: string, code: string): Promise<{ failed: number; examples: number }> {
+    if (!/^[a-z_]+$/.test(code)) throw new Error(`a reason code is lowercase letters and _ (got "${code}")`);
+    const em = this.em.fork();
+    const [failed, examples] = await Promise.all([
+      em.count(TrainingExample, { job: jobId, status: ExampleStatus.Failed, error: { $like: `${code}: %` } }),
+      em.count(TrainingExample, { job: jobId }),
+    ]);
+    return { failed, examples };
   }
 
   /** How many of the job's documents are in each final fetch state. */

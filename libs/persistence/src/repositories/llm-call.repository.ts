@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { addToJobCounters, type JobCounters } from '../job-counters.js';
 import { Job, LlmCall } from '../entities/entities.js';
+import { isSqlite, sqlTimestamp } from './sql-dialect.js';
 
 /** A call about to be made, with what it is estimated to cost. */
 export interface LlmCallStart {
@@ -12,6 +15,13 @@ export interface LlmCallStart {
   completionTokens: number;
   /** USD; null when the model's price is unknown. */
   cost: number | null;
+  /**
+   * USD the job's budget holds for the call beyond `cost` while it runs (the
+   * most it may cost, prompt plus its longest reply, less the estimate); 0 by default.
+   */
+  reserve?: number;
+  /** The job's budget: the call is recorded only while cost_total + cost_reserved + cost + reserve fits it (null: no limit). */
+  maxCostUsd?: number | null;
 }
 
 /** What a call cost once it ended. */
@@ -24,21 +34,66 @@ export interface LlmCallSettlement {
   costEstimated: number;
 }
 
+/** The job's cost as the budget sees it. */
+export interface LlmBudgetState {
+  /** cost_total: settled calls at their cost, calls in flight (or lost) at their estimate. */
+  costTotal: number;
+  /** cost_reserved: what calls in flight may cost beyond their estimate. */
+  costReserved: number;
+}
+
 /**
  * The job's LLM calls, each counted into the job's cost_total before it is
- * made and corrected after: `start` writes the call with its estimate and adds
- * the estimate to cost_total and cost_estimated; `settle` replaces it with
- * what the call cost. A call that is never settled (its worker was killed)
- * stays counted at its estimate. Each step is one transaction.
+ * made and corrected after. `start` is also the budget reservation: one
+ * conditional UPDATE of the job row adds the call's estimate to cost_total
+ * and cost_estimated and its hold (the most it may cost beyond the estimate)
+ * to cost_reserved, only while that stays within max_cost_usd, and writes
+ * the call `started`; with several workers racing, the calls granted never
+ * add up past the budget. `settle` replaces the estimate with what the call
+ * cost and releases the hold, in one transaction. A call that is never
+ * settled (its worker was killed) stays counted at its estimate and keeps
+ * its hold.
  */
 export class LlmCallRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Records a call as started; returns its id and the job's counters after adding its estimate. */
-  async start(call: LlmCallStart): Promise<{ id: string; counters: JobCounters | null }> {
-    return this.em.fork().transactional(async (tx) => {
-      const row = tx.create(LlmCall, {
-        job: tx.getReference(Job, call.jobId),
+  /**
+   * Records a call as started and counts its estimate; null (nothing
+   * written) when the job's budget has no room for it or the job is gone.
+   */
+  async start(call: LlmCallStart): Promise<{ id: string; costTotal: number } | null> {
+    const cost = call.cost ?? 0;
+    const reserve = call.reserve ?? 0;
+    const max = call.maxCostUsd ?? null;
+    if (!Number.isFinite(cost) || cost < 0) throw new Error(`cost must be a non-negative number (got ${cost})`);
+    if (!Number.isFinite(reserve) || reserve < 0) {
+      throw new Error(`reserve must be a non-negative number (got ${reserve})`);
+    }
+    if (max !== null && !Number.isFinite(max)) throw new Error('maxCostUsd must be a finite number or null');
+    // The reservation is one statement, not a transaction around it and the insert: on SQLite a transaction
+    // open in one connection would make a second one (another ORM in the same process) busy-wait on the lock.
+    const fork = this.em.fork();
+    const sqlite = isSqlite(fork);
+    const estimated = sqlite
+      ? 'round(cost_estimated + ?, 12)'
+      : 'round((cost_estimated + ?)::numeric, 12)::double precision';
+    const params: unknown[] = [cost, cost, reserve, sqlTimestamp(fork, new Date()), call.jobId];
+    if (max !== null) params.push(cost + reserve, max);
+    const rows = (await (fork as SqlEntityManager).execute(
+      `update jobs set cost_total = cost_total + ?, cost_estimated = ${estimated}, ` +
+        `cost_reserved = cost_reserved + ?, updated_at = ? where id = ?` +
+        (max === null ? '' : ' and cost_total + cost_reserved + ? <= ?') +
+        ' returning cost_total',
+      params,
+      'all',
+    )) as { cost_total: number | string }[];
+    if (!rows[0]) return null;
+    const id = randomUUID();
+    try {
+      // A native insert (one statement, no unit of work to flush in a transaction of its own).
+      await fork.insert(LlmCall, {
+        id,
+        job: call.jobId,
         chunkId: call.chunkId,
         kind: call.kind,
         model: call.model,
@@ -47,21 +102,33 @@ export class LlmCallRepository {
         promptTokens: call.promptTokens,
         completionTokens: call.completionTokens,
         cost: call.cost,
-        costEstimated: call.cost ?? 0,
+        costEstimated: cost,
+        reserved: reserve,
+        createdAt: new Date(),
       });
-      await tx.flush();
-      const cost = call.cost ?? 0;
-      const counters = await addToJobCounters(tx, call.jobId, { cost, costEstimated: cost });
-      return { id: row.id, counters };
-    });
+    } catch (e) {
+      // No row to settle it by: give the reservation back. (A process killed right here leaves the call
+      // counted without its row: over-counted, never under.)
+      await addToJobCounters(this.em.fork(), call.jobId, {
+        cost: -cost,
+        costEstimated: -cost,
+        costReserved: -reserve,
+      });
+      throw e;
+    }
+    return { id, costTotal: Number(rows[0].cost_total) };
   }
 
-  /** Settles a started call with what it cost; a call settled already is left as it is. */
+  /** Settles a started call with what it cost and releases its hold; a call settled already is left as it is. */
   async settle(id: string, settlement: LlmCallSettlement): Promise<JobCounters | null> {
     return this.em.fork().transactional(async (tx) => {
       const row = await tx.findOne(LlmCall, { id, status: 'started' }, { populate: [] });
       if (!row) return null;
-      const before = { cost: Number(row.cost ?? 0), estimated: Number(row.costEstimated) };
+      const before = {
+        cost: Number(row.cost ?? 0),
+        estimated: Number(row.costEstimated),
+        reserved: Number(row.reserved),
+      };
       const cost = settlement.cost ?? 0;
       const estimated = Math.min(settlement.costEstimated, cost);
       row.status = 'settled';
@@ -70,12 +137,20 @@ export class LlmCallRepository {
       row.cost = settlement.cost;
       row.costEstimated = estimated;
       row.estimated = estimated > 0;
+      row.reserved = 0;
       row.settledAt = new Date();
       await tx.flush();
       return addToJobCounters(tx, row.job.id, {
         cost: cost - before.cost,
         costEstimated: estimated - before.estimated,
+        costReserved: -before.reserved,
       });
     });
+  }
+
+  /** The job's cost_total and cost_reserved (null when there is no such job). */
+  async budgetState(jobId: string): Promise<LlmBudgetState | null> {
+    const job = await this.em.fork().findOne(Job, { id: jobId }, { fields: ['costTotal', 'costReserved'] });
+    return job ? { costTotal: Number(job.costTotal), costReserved: Number(job.costReserved) } : null;
   }
 }

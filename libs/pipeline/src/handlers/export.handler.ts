@@ -1,7 +1,7 @@
 import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@datafactory/contracts';
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
-import { explainEmptyExport } from '../outcome.js';
+import { explainBudgetStop, explainEmptyExport } from '../outcome.js';
 import { examplesPerChunkOf } from '../funnel.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
@@ -38,7 +38,8 @@ export class ExportHandler implements StageHandler<ExportItem> {
       );
       return;
     }
-    await coordinator.finish(jobId, JobStatus.Completed);
+    // A job cut short by its budget is completed, with the loss said in its final log line.
+    await coordinator.finish(jobId, JobStatus.Completed, null, await explainBudgetStop(em, jobId));
   }
 
   async fail({ jobId }: ExportItem, error: Error): Promise<void> {

@@ -41,12 +41,17 @@ class ChunkNotGeneratedError extends UnrecoverableError {
  * One chunk: the job's template through the job's model, examples stored
  * with their lineage and cost in one transaction with the counters, then
  * handed to the inspector. One Generator per job per process holds the job's
- * concurrency limit and budget.
+ * concurrency limit; every call goes through the job's ledger
+ * (jobCallLedger), which is its budget too, shared by every worker: once it
+ * has no room left, the chunks still to come end with every example
+ * `budget_exhausted` and no call.
  */
 export class GenerateHandler implements StageHandler<GenerateItem> {
   readonly queue = QueueName.Generate;
   private readonly generators = new Map<string, { generator: Generator; examplesPerChunk: number | undefined }>();
   private readonly support = new StructuredOutputSupport();
+  /** Jobs whose budget stop this process has logged. */
+  private readonly budgetLogged = new Set<string>();
   private registry?: Promise<TemplateRegistry>;
 
   constructor(private readonly deps: StageDeps) {}
@@ -94,11 +99,18 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
           },
           distractors,
         },
-        // Every call is counted into the job's cost before it is made: one lost with this process still counts.
-        { template, examplesPerChunk, signal: ctx.signal, ledger: jobCallLedger(em, jobId) },
+        // Every call is counted into the job's cost before it is made (one lost with this process still counts),
+        // and only if the job's budget has room for it.
+        {
+          template,
+          examplesPerChunk,
+          signal: ctx.signal,
+          ledger: jobCallLedger(em, jobId, settings.max_cost_usd ?? null),
+        },
       );
     } catch (e) {
-      // Neither a spent budget nor a rejected key gets better by retrying.
+      // Neither a spent budget nor a rejected key gets better by retrying (a budget refusal is no error: the
+      // generation comes back with its examples budget_exhausted).
       if (e instanceof BudgetExhaustedError) throw new ChunkNotGeneratedError('budget_exhausted', e.message);
       if (e instanceof LlmFatalError) throw new ChunkNotGeneratedError('request_failed', e.message);
       throw e;
@@ -109,7 +121,18 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       generator: { done: 1 },
       inspector: { total: 1 },
     });
-    if (stored.failed) {
+    const refusal = generation.examples.find((e) => e.lineage.failureReason === 'budget_exhausted');
+    if (refusal && !this.budgetLogged.has(jobId)) {
+      this.budgetLogged.add(jobId);
+      if (this.budgetLogged.size > 100) this.budgetLogged.delete(this.budgetLogged.values().next().value!);
+      await this.deps.logs.log(
+        jobId,
+        'warn',
+        `${refusal.error!.replace(/^budget_exhausted: /, '')}; the chunks still to generate end budget_exhausted`,
+        { stage: Stage.Generator, context: { maxCostUsd: settings.max_cost_usd } },
+      );
+    }
+    if (stored.failed && !refusal) {
       await this.deps.logs.log(
         jobId,
         'warn',

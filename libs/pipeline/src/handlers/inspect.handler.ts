@@ -3,13 +3,14 @@ import {
   costOf,
   DEFAULT_PRICING,
   findPrice,
+  jobCallLedger,
   LlmClient,
+  reserveThrough,
   resolveGenerationConfig,
   TemplateRegistry,
 } from '@datafactory/generator';
 import {
   Inspector,
-  judgeCost,
   LlmJudge,
   loadExamplesToInspect,
   modelCacheDir,
@@ -47,9 +48,8 @@ export class InspectHandler implements StageHandler<InspectItem> {
       ctx.signal.throwIfAborted();
       const results = examples.length ? await inspector.inspect(examples) : [];
       if (results.length) await saveInspectionResults(em, results);
-      // The judge's calls cost like generation's and count in the job's total.
-      const cost = judgeCost(results.map((r) => r.details.checks.judge)) ?? 0;
-      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } }, cost });
+      // The judge's calls cost like generation's: each was counted in the job's cost through its ledger.
+      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } } });
     });
     await coordinator.afterItem(jobId, counters);
   }
@@ -93,12 +93,16 @@ export class InspectHandler implements StageHandler<InspectItem> {
         }
       },
       toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true, hubUrl: config.models.hubUrl },
-      judge: quality.checks.includes('judge') ? await this.judge(jobConfig, quality) : undefined,
+      judge: quality.checks.includes('judge') ? await this.judge(jobId, jobConfig, quality) : undefined,
     });
   }
 
   /** The optional LLM judge, on the job's endpoint; without one the check reports `unavailable`. */
-  private async judge(jobConfig: StoredJobConfig, quality: QualityConfig): Promise<LlmJudge | undefined> {
+  private async judge(
+    jobId: string,
+    jobConfig: StoredJobConfig,
+    quality: QualityConfig,
+  ): Promise<LlmJudge | undefined> {
     const key = this.deps.llmKey;
     const storedKey = { present: await key.present(), read: key.read };
     if (
@@ -116,11 +120,17 @@ export class InspectHandler implements StageHandler<InspectItem> {
       requestTimeoutMs: generation.requestTimeoutMs,
       maxRetries: generation.maxRetries,
     });
+    // The judge's calls go through the job's ledger like generation's: counted before they are made, and
+    // made only if the same budget has room.
+    const ledger = jobCallLedger(this.deps.em, jobId, generation.maxCostUsd);
+    const price = (model: string, usage: { promptTokens: number; completionTokens: number }) =>
+      costOf(findPrice(DEFAULT_PRICING, model), { ...usage, cachedPromptTokens: 0 });
     return new LlmJudge({
       client: client.openai,
       model: quality.judge.model ?? generation.model,
       minScore: quality.judge.min_score,
-      price: (model, usage) => costOf(findPrice(DEFAULT_PRICING, model), { ...usage, cachedPromptTokens: 0 }),
+      price,
+      reserve: reserveThrough(ledger, 'judge', price),
     });
   }
 }

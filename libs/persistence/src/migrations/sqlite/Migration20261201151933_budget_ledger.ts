@@ -1,0 +1,19 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261201151933_budget_ledger extends Migration {
+
+  override name = 'Migration20261201151933_budget_ledger';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table \`jobs\` add column \`cost_reserved\` double not null default 0;`);
+
+    this.addSql(`alter table \`llm_calls\` add column \`reserved\` double not null default 0;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table \`jobs\` drop column \`cost_reserved\`;`);
+
+    this.addSql(`alter table \`llm_calls\` drop column \`reserved\`;`);
+  }
+
+}
