@@ -32,6 +32,8 @@ export class RedisClient implements OnApplicationShutdown {
   readonly redis: Redis;
   readonly prefix: string;
   private lastError?: string;
+  private down = false;
+  private wasReady = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.prefix = config.redis.prefix;
@@ -43,14 +45,22 @@ export class RedisClient implements OnApplicationShutdown {
       retryStrategy: reconnectForever,
     });
     // ioredis emits an error on every reconnect attempt, and the message changes (refused, timed out, reset):
-    // one line when Redis goes away and one when it is back, whatever happens in between.
+    // one line when Redis goes away and one when it is back, whatever happens in between. A server that
+    // stops cleanly closes the connection without an error (and may be back before the first retry fails).
     const where = redactUrl(config.redis.url);
-    this.redis.on('error', (err: Error) => {
-      if (this.lastError === undefined) this.logger.warn(`redis down: ${where} is not reachable (${err.message})`);
-      this.lastError = err.message;
+    const down = (reason: string) => {
+      if (!this.down) this.logger.warn(`redis down: ${where} is not reachable (${reason})`);
+      this.down = true;
+      this.lastError = reason;
+    };
+    this.redis.on('error', (err: Error) => down(err.message));
+    this.redis.on('close', () => {
+      if (this.wasReady) down('connection closed');
     });
     this.redis.on('ready', () => {
-      if (this.lastError !== undefined) this.logger.log(`redis back up: ${where}`);
+      if (this.down) this.logger.log(`redis back up: ${where}`);
+      this.down = false;
+      this.wasReady = true;
       this.lastError = undefined;
     });
   }
