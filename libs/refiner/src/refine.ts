@@ -1,6 +1,7 @@
 import { chunk, type TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
+import type { ExtractionQuality } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
 import { detectLanguage } from '@datafactory/text';
 
@@ -29,6 +30,8 @@ export interface RefinedDocument {
   chunks: RefinedChunk[];
   /** How extraction found the text (`readability`, `body`), for the logs. */
   method: Extracted['method'] | null;
+  /** The extraction verdict (score 0..1 and its signals); null when nothing was extracted. */
+  quality: ExtractionQuality | null;
   elapsedMs: number;
 }
 
@@ -79,6 +82,7 @@ export class Refiner {
       text: '',
       chunks: [],
       method: null,
+      quality: null,
       elapsedMs: performance.now() - started,
     });
     const html = typeof input.html === 'string' ? input.html : decodeHtml(input.html);
@@ -87,6 +91,7 @@ export class Refiner {
         url: input.url ?? undefined,
         maxChars: Math.floor(this.config.max_html_mb * 1024 * 1024),
         minWords: this.config.min_words,
+        minQuality: this.config.min_extraction_quality,
       });
       const e = outcome.extracted;
       return {
@@ -100,6 +105,7 @@ export class Refiner {
         text: e?.text ?? '',
         chunks: [],
         method: e?.method ?? null,
+        quality: outcome.quality,
         elapsedMs: performance.now() - started,
       };
     } catch (err) {
