@@ -30,7 +30,11 @@ export function extractionQuality(e: Extracted): ExtractionQuality {
   const s = e.signals;
   let score = Math.min(1, e.words / 100);
   score *= 1 - 0.5 * s.boilerplateShare;
-  if (s.linkDensity > 0.5) score *= Math.max(0, 1 - 2 * (s.linkDensity - 0.5));
+  // A page made of links is a menu or a link farm when little text came out of it; a listing whose
+  // entries are links and descriptions gives hundreds of words, and is content.
+  // The body fallback (neither candidate found a main block) of a page of links is a link farm.
+  const shortness = e.method === 'body' ? 1 : Math.max(0, 1 - e.words / 300);
+  if (s.linkDensity > 0.5) score *= 1 - 2 * (s.linkDensity - 0.5) * shortness;
   score *= 0.8 + 0.2 * s.agreement;
   if (s.errorPage) score *= 0.1;
   return { score: Math.round(score * 1000) / 1000, words: e.words, method: e.method, ...s };
@@ -73,7 +77,9 @@ export function extractPage(html: string, options: PageOptions = {}): PageOutcom
   if (quality.score < minQuality) {
     const why = [
       quality.errorPage ? 'reads as an error page' : null,
-      quality.linkDensity > 0.5 ? `link density ${quality.linkDensity}` : null,
+      quality.linkDensity > 0.5 && (quality.words < 300 || quality.method === 'body')
+        ? `link density ${quality.linkDensity}`
+        : null,
       quality.boilerplateShare > 0.5 ? `boilerplate share ${quality.boilerplateShare}` : null,
       `${quality.words} word(s)`,
     ].filter(Boolean);
