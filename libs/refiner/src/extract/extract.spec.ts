@@ -111,3 +111,15 @@ describe('extraction verdict', () => {
     expect(() => resolveProcessingConfig({ min_extraction_quality: 1.5 })).toThrow(/min_extraction_quality/);
   });
 });
+
+describe('extract: related-links lines', () => {
+  it('a sentence starting with "More" is text, a bare "More stories" heading and its list go', () => {
+    const body = Array.from({ length: 5 }, (_, i) => `<p>${sentence(`para${i}k`, 30)}</p>`).join('');
+    const html = page(`<article>${body}
+      <p>More than forty people signed the petition before the council met on Tuesday evening.</p>
+      <h3>More stories</h3><ul><li>Another story title here</li><li>Yet another title</li></ul></article>`);
+    const out = extract(html);
+    expect(out.text).toContain('More than forty people signed the petition');
+    expect(out.text).not.toContain('Another story title');
+  });
+});

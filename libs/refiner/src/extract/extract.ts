@@ -83,7 +83,7 @@ const BOILERPLATE_LINE = new RegExp(
       'share(?: this(?: article| story| post)?)?(?: on \\w+)?',
       'tweet|email|print|comments?|post comment.*|caption|close|menu|search|sign in|log in|next|previous',
       'read more|continue reading|load more',
-      'click here.*',
+      'click here(?: to \\w+(?: \\w+){0,3})?\\W*',
       'subscribe(?: now)?|follow us.*',
       'skip to (?:main )?content',
       'loading\\W*',
@@ -97,9 +97,12 @@ const BOILERPLATE_LINE = new RegExp(
   'i',
 );
 
-/** A heading or line announcing links to other stories: it and the list after it go. */
+/**
+ * A heading or line announcing links to other stories: it and the list after it go. Anchored to the
+ * whole line: "More than 40 people were hurt" is a sentence, not a "More" heading.
+ */
 const RELATED_LINE =
-  /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)\b.*$/i;
+  /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)[\s:.!?…»›>|-]*$/i;
 
 /** Photo credits and captions that survive as loose lines. */
 const CREDIT_LINE =
