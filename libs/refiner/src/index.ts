@@ -1,5 +1,19 @@
-export { extract, countWords, UnusablePageError, type Extracted, type ExtractOptions } from './extract/extract.js';
-export { extractPage, type PageOptions, type PageOutcome } from './extract/page.js';
+export {
+  extract,
+  countWords,
+  UnusablePageError,
+  type Extracted,
+  type ExtractionSignals,
+  type ExtractOptions,
+} from './extract/extract.js';
+export {
+  extractPage,
+  extractionQuality,
+  LOW_QUALITY_EXTRACTION,
+  type ExtractionQuality,
+  type PageOptions,
+  type PageOutcome,
+} from './extract/page.js';
 export {
   ExtractionPool,
   ExtractionFailedError,

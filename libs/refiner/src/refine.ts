@@ -2,6 +2,7 @@ import type { TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
 import type { PageOutcome } from './extract/page.js';
+import type { ExtractionQuality } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
 
 export interface RefineInput {
@@ -29,6 +30,8 @@ export interface RefinedDocument {
   chunks: RefinedChunk[];
   /** How extraction found the text (`readability`, `body`), for the logs. */
   method: Extracted['method'] | null;
+  /** The extraction verdict (score 0..1 and its signals); null when nothing was extracted. */
+  quality: ExtractionQuality | null;
   elapsedMs: number;
 }
 
@@ -86,6 +89,7 @@ export class Refiner {
       text: '',
       chunks: [],
       method: null,
+      quality: null,
       elapsedMs: performance.now() - started,
     });
     const html = typeof input.html === 'string' ? input.html : decodeHtml(input.html);
@@ -104,6 +108,7 @@ export class Refiner {
               },
             }
           : {}),
+        minQuality: this.config.min_extraction_quality,
       });
       const e = outcome.extracted;
       const doc: RefinedDocument = {
@@ -117,6 +122,7 @@ export class Refiner {
         text: e?.text ?? '',
         chunks: [],
         method: e?.method ?? null,
+        quality: outcome.quality,
         elapsedMs: performance.now() - started,
       };
       return { doc, chunks: outcome.chunks, chunkingError: outcome.chunkingError };

@@ -46,6 +46,7 @@ export async function storeRefined(
       words: refined.words,
       byline: refined.byline,
       method: refined.method,
+      quality: refined.quality,
       elapsedMs: Math.round(refined.elapsedMs),
     },
   };

@@ -56,6 +56,7 @@ export class ExtractCommand extends CommandRunner {
           words: doc?.words ?? 0,
           status: doc?.status ?? 'failed',
           reason,
+          quality: doc?.quality ?? null,
         }),
       );
       return;
@@ -68,7 +69,10 @@ export class ExtractCommand extends CommandRunner {
     console.log();
   }
 
-  @Option({ flags: '--json', description: 'one JSON line per file: {"file","title","text","language","words"}' })
+  @Option({
+    flags: '--json',
+    description: 'one JSON line per file: {"file","title","text","language","words","status","reason","quality"}',
+  })
   parseJson(): boolean {
     return true;
   }

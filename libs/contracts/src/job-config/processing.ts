@@ -13,6 +13,7 @@ export const DEFAULT_PROCESSING_CONFIG = Object.freeze({
   min_words: 30,
   max_html_mb: 10,
   timeout_ms: 20_000,
+  min_extraction_quality: 0.25,
 } as const);
 
 /** The `processing` section of a job's config. An absent field is the default; null is refused, as it always was. */
@@ -33,6 +34,8 @@ export const ProcessingSection = section(
     max_html_mb: number(0, 1024, undefined, true).default(DEFAULT_PROCESSING_CONFIG.max_html_mb),
     /** Time limit for extracting one page. */
     timeout_ms: integer(100, 600_000).default(DEFAULT_PROCESSING_CONFIG.timeout_ms),
+    /** Pages whose extraction quality (0..1) is under this are skipped as low_quality_extraction; 0 keeps all. */
+    min_extraction_quality: number(0, 1).default(DEFAULT_PROCESSING_CONFIG.min_extraction_quality),
   },
   (known) => `is not a processing option (known: ${known})`,
 ).superRefine((c, ctx) => {

@@ -101,6 +101,8 @@ function collapse(text: string): string {
 export interface MarkdownOptions {
   /** Keep figure captions (on by default). */
   captions?: boolean;
+  /** Elements for which this returns true are left out with everything inside them. */
+  skip?: (node: DomNode) => boolean;
 }
 
 export function toMarkdown(root: DomNode, options: MarkdownOptions = {}): string {
@@ -125,7 +127,7 @@ export function toMarkdown(root: DomNode, options: MarkdownOptions = {}): string
         continue;
       }
       const name = node.nodeName.toUpperCase();
-      if (SKIP.has(name) || (!options.captions && name === 'FIGCAPTION')) {
+      if (SKIP.has(name) || (!options.captions && name === 'FIGCAPTION') || options.skip?.(node)) {
         stack.pop();
         closers.pop();
         continue;

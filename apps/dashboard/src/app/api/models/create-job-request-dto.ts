@@ -37,6 +37,7 @@ export interface CreateJobRequestDto {
       min_words?: number;
       max_html_mb?: number;
       timeout_ms?: number;
+      min_extraction_quality?: number;
     };
     generation?:
       | {

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { resolveProcessingConfig } from '../config.js';
+import { extract } from './extract.js';
+import { extractPage, LOW_QUALITY_EXTRACTION } from './page.js';
+
+/** A sentence of `n` distinct-looking words, so shingles and word counts are realistic. */
+const sentence = (seed: string, n = 24) =>
+  Array.from({ length: n }, (_, i) => `${seed}${String.fromCharCode(97 + (i % 26))}${i}`).join(' ') + '.';
+
+const page = (body: string, title = 'A test page') =>
+  `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
+
+describe('extract: noscript', () => {
+  it('unwraps a long <noscript> (the page a reader without scripts sees) and drops a short one', () => {
+    const posts = [1, 2, 3].map((i) => `<div class="post"><p>${sentence(`post${i}w`, 40)}</p></div>`).join('');
+    const html = page(`<noscript>Please enable JavaScript to use this site.</noscript><div id="app"></div>
+      <noscript><div class="topic">${posts}</div></noscript>`);
+    const out = extract(html);
+    expect(out.text).toContain('post1wa0');
+    expect(out.text).toContain('post3wa0');
+    expect(out.text).not.toMatch(/enable JavaScript/);
+  });
+});
+
+describe('extract: captions and credits', () => {
+  it('removes elements whose class names say caption or credit (Readability keeps the classes)', () => {
+    const html = page(`<article><h1>Title</h1>
+      <p>${sentence('body', 40)}</p>
+      <figure><img src="a.jpg"><div class="photo-credit">Jane Doe for the Example Times agency photo desk staff</div></figure>
+      <p>${sentence('more', 40)}</p><p>${sentence('end', 40)}</p></article>`);
+    const out = extract(html);
+    expect(out.text).toContain('bodya0');
+    expect(out.text).not.toContain('Jane Doe');
+  });
+});
+
+describe('extract: main container', () => {
+  it('keeps every post of a thread made of sibling blocks, not only the first one', () => {
+    const posts = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `<div class="reply"><div class="author">user${i}</div><p>${sentence(`reply${i}x`, i === 0 ? 60 : 30)}</p></div>`,
+    ).join('');
+    const html = page(`<nav><ul>${'<li><a href="/x">Section link</a></li>'.repeat(8)}</ul></nav>
+      <main><h1>Thread title</h1>${posts}</main>
+      <div class="sidebar"><p>${sentence('side', 30)}</p></div>
+      <footer><p>${sentence('foot', 20)}</p></footer>`);
+    const out = extract(html);
+    for (let i = 0; i < 6; i++) expect(out.text).toContain(`reply${i}xa0`);
+    expect(out.text).not.toContain('Section link');
+    expect(out.text).not.toContain('sidea0');
+    expect(out.text).not.toContain('foota0');
+  });
+
+  it('keeps Readability\u2019s article on a news page with a comment section beside it', () => {
+    const article = Array.from({ length: 8 }, (_, i) => `<p>${sentence(`art${i}y`, 40)}</p>`).join('');
+    const html = page(`<main><article><h1>Headline</h1>${article}</article>
+      <section class="comments"><p>${sentence('comment', 20)}</p></section></main>`);
+    const out = extract(html);
+    expect(out.method).toBe('readability');
+    expect(out.text).toContain('art7ya0');
+  });
+
+  it('drops link lists with no chrome name from the container', () => {
+    const entries = Array.from(
+      { length: 5 },
+      (_, i) => `<div class="entry"><p>${sentence(`entry${i}z`, 30)}</p></div>`,
+    );
+    const links = `<ul>${Array.from({ length: 10 }, (_, i) => `<li><a href="/t${i}">Tag number ${i}</a></li>`).join('')}</ul>`;
+    const out = extract(page(`<div>${entries.join('')}</div>${links}`));
+    expect(out.text).toContain('entry4za0');
+    expect(out.text).not.toContain('Tag number');
+  });
+});
+
+describe('extraction verdict', () => {
+  it('scores a real article high and passes it', () => {
+    const html = page(
+      `<article>${Array.from({ length: 6 }, (_, i) => `<p>${sentence(`ok${i}q`, 40)}</p>`).join('')}</article>`,
+    );
+    const out = extractPage(html, { minWords: 30, minQuality: 0.25 });
+    expect(out.status).toBe('ok');
+    expect(out.quality!.score).toBeGreaterThan(0.8);
+    expect(out.quality!.errorPage).toBe(false);
+  });
+
+  it('skips an error page as low_quality_extraction', () => {
+    const html = page(`<h1>404 - Page not found</h1><p>${sentence('sorry', 35)}</p>`, 'Page not found');
+    const out = extractPage(html, { minWords: 30, minQuality: 0.25 });
+    expect(out.quality!.errorPage).toBe(true);
+    expect(out.status).toBe('skipped');
+    expect(out.reason).toMatch(new RegExp(`^${LOW_QUALITY_EXTRACTION}: .*error page`));
+    // Threshold 0 keeps it.
+    expect(extractPage(html, { minWords: 30, minQuality: 0 }).status).toBe('ok');
+  });
+
+  it('scores a page made of links low', () => {
+    const links = Array.from(
+      { length: 60 },
+      (_, i) => `<p><a href="/p${i}">Product page link number ${i} here</a></p>`,
+    );
+    const html = page(`<div>${links.join('')}<p>${sentence('tiny', 12)}</p></div>`);
+    const out = extractPage(html, { minWords: 0, minQuality: 0.25 });
+    expect(out.quality!.linkDensity).toBeGreaterThan(0.8);
+    expect(out.status).toBe('skipped');
+  });
+
+  it('min_extraction_quality is a processing option from 0 to 1', () => {
+    expect(resolveProcessingConfig({}).min_extraction_quality).toBe(0.25);
+    expect(resolveProcessingConfig({ min_extraction_quality: 0 }).min_extraction_quality).toBe(0);
+    expect(() => resolveProcessingConfig({ min_extraction_quality: 1.5 })).toThrow(/min_extraction_quality/);
+  });
+});
+
+describe('extract: related-links lines', () => {
+  it('a sentence starting with "More" is text, a bare "More stories" heading and its list go', () => {
+    const body = Array.from({ length: 5 }, (_, i) => `<p>${sentence(`para${i}k`, 30)}</p>`).join('');
+    const html = page(`<article>${body}
+      <p>More than forty people signed the petition before the council met on Tuesday evening.</p>
+      <h3>More stories</h3><ul><li>Another story title here</li><li>Yet another title</li></ul></article>`);
+    const out = extract(html);
+    expect(out.text).toContain('More than forty people signed the petition');
+    expect(out.text).not.toContain('Another story title');
+  });
+});
