@@ -214,6 +214,8 @@ async function runOnce(pages: number, corpus: Corpus | null, cli: string) {
       CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
       // Node flags for the run (e.g. --max-old-space-size=256 to see what the heap holds when pressed).
       ...(process.env.SCALE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCALE_NODE_OPTIONS } : {}),
+      // glibc's malloc arenas (MALLOC_ARENA_MAX=2 to see how much of the RSS is fragmentation across threads).
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     };
     const started = performance.now();
     const child = spawn(
