@@ -54,6 +54,7 @@ function refined(contents: string[]): RefinedDocument {
     text: contents.join('\n\n'),
     method: 'readability',
     elapsedMs: 0,
+    pii: {},
     chunks: contents.map((content, index) => ({
       content,
       tokenCount: 100,

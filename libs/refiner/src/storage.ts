@@ -47,6 +47,7 @@ export async function storeRefined(
       byline: refined.byline,
       method: refined.method,
       elapsedMs: Math.round(refined.elapsedMs),
+      ...(Object.keys(refined.pii).length ? { pii: refined.pii } : {}),
     },
   };
   const repo = new NearDuplicateRepository(em);
@@ -75,6 +76,7 @@ export async function storeRefined(
         start: c.start,
         end: c.end,
         overlapChars: c.overlapChars,
+        ...(c.pii && Object.keys(c.pii).length ? { pii: c.pii } : {}),
         ...(verdict.kind ? { dedup: { kind: verdict.kind, similarity: Number(verdict.similarity.toFixed(3)) } } : {}),
       },
     });

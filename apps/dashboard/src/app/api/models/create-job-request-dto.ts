@@ -37,6 +37,14 @@ export interface CreateJobRequestDto {
       min_words?: number;
       max_html_mb?: number;
       timeout_ms?: number;
+      redact_pii?: {
+        email?: boolean;
+        phone?: boolean;
+        ip?: boolean;
+        credit_card?: boolean;
+        iban?: boolean;
+        secret?: boolean;
+      };
     };
     generation?:
       | {
