@@ -7,6 +7,8 @@
  * - dedup_chunks_per_s: Deduplicator.add on 10,000 chunks of ~512 tokens, of which 1,000
  *   are planted near-duplicates (2% of words replaced); dedup_recall counts the planted
  *   pairs whose true Jaccard is at or above the threshold that were found.
+ * - redact_mb_per_s: redactPii (every kind on) over the same texts; redact_found counts what it replaced
+ *   (real pages hold few values, so this is mostly the cost of scanning).
  * - peak_rss_mb: the process's peak resident memory.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '@datafactory/config';
-import { chunk, Deduplicator, getTokenizer, MinHasher, Refiner } from '@datafactory/refiner';
+import { chunk, Deduplicator, getTokenizer, MinHasher, redactPii, Refiner } from '@datafactory/refiner';
 
 const print = (name: string, value: number | string) =>
   console.log(`${name}=${typeof value === 'number' ? Number(value.toFixed(3)) : value}`);
@@ -24,6 +26,7 @@ export async function run(args: string[]): Promise<void> {
   const texts = existsSync(path.join(benchDir, 'html')) ? await extraction(benchDir) : [];
   if (!texts.length) console.error(`bench refine: no extraction bench at ${benchDir}; extraction figures skipped`);
   chunking(texts.length ? texts : [syntheticText(200_000, 7)]);
+  redaction(texts.length ? texts : [syntheticText(200_000, 7)]);
   dedup(texts.join(' ') || syntheticText(50_000, 9));
   print('peak_rss_mb', process.resourceUsage().maxRSS / 1024);
 }
@@ -93,6 +96,22 @@ function chunking(texts: string[]): void {
   const seconds = (performance.now() - started) / 1000;
   print('chunk_mb_per_s', chars / 1024 / 1024 / seconds);
   print('chunk_chunks', chunks);
+}
+
+function redaction(texts: string[]): void {
+  const rounds = Math.max(1, Math.ceil((4 * 1024 * 1024) / texts.reduce((n, t) => n + t.length, 1)));
+  let chars = 0;
+  let found = 0;
+  const started = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    for (const text of texts) {
+      chars += Buffer.byteLength(text);
+      for (const n of Object.values(redactPii(text).counts)) found += n;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  print('redact_mb_per_s', chars / 1024 / 1024 / seconds);
+  print('redact_found', found / rounds);
 }
 
 /** A deterministic pseudo-random generator (mulberry32). */

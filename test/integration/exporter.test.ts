@@ -20,7 +20,7 @@ import {
   type ExportManifest,
   type ExportResult,
 } from '@datafactory/exporter';
-import { Export, TrainingExample } from '@datafactory/persistence';
+import { Chunk, Export, ExportReadRepository, TrainingExample } from '@datafactory/persistence';
 import { tempDir } from '@datafactory/testing';
 import {
   type Driver,
@@ -407,5 +407,23 @@ describe.each(['sqlite', 'postgresql'] as Driver[])('exporter on %s', (driver) =
       recordCount: r.recordCount,
       card: 'README.md',
     });
+  });
+
+  // Last: it changes chunk metadata the other tests do not read.
+  it('sums the PII counts of the chunks (metadata.pii) into the card', async () => {
+    const fork = t.orm.em.fork();
+    const chunks = await fork.find(Chunk, { job: seeded.jobId }, { orderBy: { id: 'asc' }, limit: 3 });
+    chunks[0]!.metadata = { ...chunks[0]!.metadata, pii: { email: 2, iban: 1 } };
+    chunks[1]!.metadata = { ...chunks[1]!.metadata, pii: { email: 1, secret: 3 } };
+    chunks[2]!.metadata = { ...chunks[2]!.metadata, pii: { ip: 1 } };
+    await fork.flush();
+    expect(await new ExportReadRepository(t.orm.em.fork()).piiRedacted(seeded.jobId)).toEqual({
+      email: 3,
+      ip: 1,
+      iban: 1,
+      secret: 3,
+    });
+    const card = readFileSync((await run({ format: 'jsonl' })).cardPath, 'utf8');
+    expect(card).toContain('PII redacted: 3 email addresses, 1 IP address, 1 IBAN, 3 API keys or secrets.');
   });
 });

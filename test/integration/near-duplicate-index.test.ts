@@ -55,6 +55,7 @@ function refined(contents: string[]): RefinedDocument {
     method: 'readability',
     elapsedMs: 0,
     quality: null,
+    pii: {},
     chunks: contents.map((content, index) => ({
       content,
       tokenCount: 100,

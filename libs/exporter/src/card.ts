@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { formatReasons, type JobFunnel } from '@datafactory/contracts';
+import { formatReasons, type JobFunnel, PII_TYPES, type PiiType } from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
 import { type DatasetFormat, FORMAT_INFO } from './formats.js';
 import { byCount, type ExportStats } from './stats.js';
@@ -74,6 +74,10 @@ export interface DatasetCardInput {
   jobCost: number | null;
   /** Where the job's rows went (the card's "Where the rows went" section); absent: no section. */
   funnel?: JobFunnel | null;
+  /** Values the refiner replaced with placeholders in the job's chunks, per kind; absent: no line. */
+  piiRedacted?: Partial<Record<PiiType, number>> | null;
+  /** The kinds the job redacted (`processing.redact_pii`); absent: unknown. */
+  piiRedactedKinds?: PiiType[] | null;
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
@@ -161,6 +165,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
     ...funnelSection(c.funnel),
+    ...piiSection(c.piiRedacted, c.piiRedactedKinds),
     '## Token lengths',
     '',
     tokens
@@ -222,6 +227,37 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
   ];
   return lines.join('\n');
+}
+
+const PII_LABEL: Record<PiiType, [string, string]> = {
+  email: ['email address', 'email addresses'],
+  phone: ['phone number', 'phone numbers'],
+  ip: ['IP address', 'IP addresses'],
+  credit_card: ['credit-card number', 'credit-card numbers'],
+  iban: ['IBAN', 'IBANs'],
+  secret: ['API key or secret', 'API keys or secrets'],
+};
+
+/** "PII redacted: 12 email addresses, 3 phone numbers", and which kinds were left in. */
+export function piiSection(
+  counts: Partial<Record<PiiType, number>> | null | undefined,
+  kinds: PiiType[] | null | undefined,
+): string[] {
+  if (!counts && !kinds) return [];
+  const found = PII_TYPES.filter((t) => (counts?.[t] ?? 0) > 0).map((t) => {
+    const n = counts![t]!;
+    return `${n} ${PII_LABEL[t][n === 1 ? 0 : 1]}`;
+  });
+  const off = kinds ? PII_TYPES.filter((t) => !kinds.includes(t)) : [];
+  return [
+    '## Personal data',
+    '',
+    `PII redacted: ${found.length ? found.join(', ') : 'none found'}. Before generation, each value in the chunks was ` +
+      'replaced by a typed placeholder (`<EMAIL>`, `<PHONE>`, `<IP>`, `<CREDIT_CARD>`, `<IBAN>`, `<SECRET>`); ' +
+      'the rules are patterns with checksums, so some personal data (names, postal addresses) is not caught.' +
+      (off.length ? ` Not redacted in this job: ${off.map((t) => PII_LABEL[t][1]).join(', ')}.` : ''),
+    '',
+  ];
 }
 
 const STAGE_LABEL: Record<string, string> = {

@@ -4,10 +4,10 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import type { JobFunnel } from '@datafactory/contracts';
+import type { JobFunnel, PiiType } from '@datafactory/contracts';
 import { type ChunkExportRow, ExportReadRepository, FunnelRepository, MIN_UUID } from '@datafactory/persistence';
 import { stringify } from 'yaml';
-import { type ExportedFile, funnelSection, sizeCategory } from './card.js';
+import { type ExportedFile, funnelSection, piiSection, sizeCategory } from './card.js';
 import type { ExportConfig } from './config.js';
 import { FORMAT_INFO } from './formats.js';
 import { domainOf, type FlatColumn } from './shapes.js';
@@ -58,6 +58,8 @@ export interface CorpusExportInput {
   productVersion: string;
   /** Chunk settings shown in the card. */
   chunkSize: number | null;
+  /** The kinds of PII the job redacted (null: not known, a job from before `processing.redact_pii`). */
+  piiRedactedKinds?: PiiType[] | null;
 }
 
 export interface CorpusExport {
@@ -135,8 +137,21 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
     const sources = await writeChunkSources(reads, input, sourcesPath);
 
     const funnel = await new FunnelRepository(fork).funnel(input.jobId, { export: { records, leftOut: 0 } });
+    const piiRedacted = await reads.piiRedacted(input.jobId);
     const card = redactSecrets(
-      renderCorpusCard({ ...input, version, createdAt, records, tokens, languages, domains, sources, files, funnel }),
+      renderCorpusCard({
+        ...input,
+        version,
+        createdAt,
+        records,
+        tokens,
+        languages,
+        domains,
+        sources,
+        files,
+        funnel,
+        piiRedacted,
+      }),
       input.secrets ?? [],
     );
     const cardPath = path.join(dir, 'README.md');
@@ -218,6 +233,8 @@ export function renderCorpusCard(c: {
   chunkSize: number | null;
   productVersion: string;
   funnel?: JobFunnel | null;
+  piiRedacted?: Partial<Record<PiiType, number>> | null;
+  piiRedactedKinds?: PiiType[] | null;
 }): string {
   const languages = byCount(c.languages).map(([l]) => l);
   const domains = byCount(c.domains);
@@ -261,6 +278,7 @@ export function renderCorpusCard(c: {
     '| `content_hash` | hash of the normalised text (for deduplication against other data) |',
     '',
     ...funnelSection(c.funnel),
+    ...piiSection(c.piiRedacted, c.piiRedactedKinds),
     '## Sources',
     '',
     `${c.sources} page(s), listed in \`sources.txt\`; by domain: ` +

@@ -5,9 +5,9 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
-import { ExampleStatus, type JobConfig, NO_TEMPLATE, usesLlm } from '@datafactory/contracts';
+import { ExampleStatus, type JobConfig, NO_TEMPLATE, PII_TYPES, type PiiType, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
-import { FunnelRepository, Job, TrainingExample } from '@datafactory/persistence';
+import { ExportReadRepository, FunnelRepository, Job, TrainingExample } from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
@@ -137,6 +137,7 @@ export async function exportJob(
       secrets: options.secrets,
       productVersion: VERSION,
       chunkSize: typeof chunkSize === 'number' ? chunkSize : null,
+      piiRedactedKinds: redactedKinds(job.config),
     });
     return { ...corpus, format: resolved.format };
   }
@@ -239,6 +240,8 @@ export async function exportJob(
       settings,
       jobCost,
       funnel,
+      piiRedacted: await new ExportReadRepository(readFork).piiRedacted(jobId),
+      piiRedactedKinds: redactedKinds(job.config),
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
     };
@@ -336,6 +339,12 @@ async function writeSources(
 
 /** The settings the card shows, picked one by one from the job config (which may hold a key: never copied whole). */
 /** The settings the card shows; a row made without a config (tests, benchmarks) holds `{}`. */
+/** The kinds of PII the job redacted; null for a job stored before `processing.redact_pii` existed. */
+function redactedKinds(config: Partial<JobConfig>): PiiType[] | null {
+  const switches = config.processing?.redact_pii;
+  return switches ? PII_TYPES.filter((t) => switches[t]) : null;
+}
+
 function jobSettings(config: Partial<JobConfig>): DatasetCardInput['settings'] {
   const g = config.generation;
   return {

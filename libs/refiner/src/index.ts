@@ -52,4 +52,17 @@ export {
   type RefinedDocument,
   type RefinerOptions,
 } from './refine.js';
+export {
+  redactPii,
+  addPiiCounts,
+  luhnValid,
+  ibanValid,
+  ALL_PII,
+  PII_TYPES,
+  PII_PLACEHOLDER,
+  type PiiCounts,
+  type PiiSwitches,
+  type PiiType,
+  type Redacted,
+} from './pii.js';
 export { storeRefined, type ChunkDedup, type StoreResult } from './storage.js';

@@ -4,6 +4,8 @@ import type { Extracted } from './extract/extract.js';
 import type { PageOutcome } from './extract/page.js';
 import type { ExtractionQuality } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
+import { addPiiCounts, type PiiCounts, redactPii } from './pii.js';
+import { getTokenizer } from './tokenizer.js';
 
 export interface RefineInput {
   /** The page: a string, or bytes whose charset is read from the page (UTF-8 by default). */
@@ -15,6 +17,8 @@ export interface RefineInput {
 export interface RefinedChunk extends TextChunk {
   language: string | null;
   sourceUrl: string | null;
+  /** Values replaced by placeholders in the chunk's own text (the overlap is counted in the chunk it came from); absent: none. */
+  pii?: PiiCounts;
 }
 
 /** The outcome of refining one page. `failed` and `skipped` always carry a reason. */
@@ -28,6 +32,8 @@ export interface RefinedDocument {
   words: number;
   text: string;
   chunks: RefinedChunk[];
+  /** The chunks' PII counts summed (`processing.redact_pii`); `text` itself is not redacted. */
+  pii: PiiCounts;
   /** How extraction found the text (`readability`, `body`), for the logs. */
   method: Extracted['method'] | null;
   /** The extraction verdict (score 0..1 and its signals); null when nothing was extracted. */
@@ -88,6 +94,7 @@ export class Refiner {
       words: 0,
       text: '',
       chunks: [],
+      pii: {},
       method: null,
       quality: null,
       elapsedMs: performance.now() - started,
@@ -121,6 +128,7 @@ export class Refiner {
         words: e?.words ?? 0,
         text: e?.text ?? '',
         chunks: [],
+        pii: {},
         method: e?.method ?? null,
         quality: outcome.quality,
         elapsedMs: performance.now() - started,
@@ -139,8 +147,28 @@ export class Refiner {
     if (chunkingError !== undefined || !chunks) {
       return { ...doc, status: 'failed', reason: `chunking failed: ${chunkingError ?? 'no chunks'}`, chunks: [] };
     }
-    doc.chunks = chunks.map((c) => ({ ...c, sourceUrl: input.url ?? null }));
+    doc.chunks = chunks.map((c) => this.redact({ ...c, sourceUrl: input.url ?? null }));
+    for (const c of doc.chunks) addPiiCounts(doc.pii, c.pii ?? {});
     return doc;
+  }
+
+  /**
+   * Replaces the chunk's PII with placeholders before it is stored, sent to
+   * the model or exported. The overlap and the chunk's own text are redacted
+   * apart so that a value repeated in the overlap is counted once.
+   */
+  private redact(c: RefinedChunk): RefinedChunk {
+    const overlap = redactPii(c.content.slice(0, c.overlapChars), this.config.redact_pii);
+    const own = redactPii(c.content.slice(c.overlapChars), this.config.redact_pii);
+    if (!Object.keys(overlap.counts).length && !Object.keys(own.counts).length) return c;
+    const content = overlap.text + own.text;
+    return {
+      ...c,
+      content,
+      tokenCount: getTokenizer(this.model).count(content),
+      overlapChars: overlap.text.length,
+      pii: own.counts,
+    };
   }
 
   /** What the extraction pool did so far (threads started, time limits hit, threads discarded). */

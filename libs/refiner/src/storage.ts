@@ -48,6 +48,7 @@ export async function storeRefined(
       method: refined.method,
       quality: refined.quality,
       elapsedMs: Math.round(refined.elapsedMs),
+      ...(Object.keys(refined.pii).length ? { pii: refined.pii } : {}),
     },
   };
   const repo = new NearDuplicateRepository(em);
@@ -76,6 +77,7 @@ export async function storeRefined(
         start: c.start,
         end: c.end,
         overlapChars: c.overlapChars,
+        ...(c.pii && Object.keys(c.pii).length ? { pii: c.pii } : {}),
         ...(verdict.kind ? { dedup: { kind: verdict.kind, similarity: Number(verdict.similarity.toFixed(3)) } } : {}),
       },
     });

@@ -148,6 +148,26 @@ describe('the job config schema', () => {
     });
   });
 
+  it('redacts every kind of PII by default and names a bad redact_pii field', () => {
+    const ok = parseJobConfig({ processing: { redact_pii: { phone: false } } }, policy);
+    expect(ok.ok && ok.config.processing.redact_pii).toEqual({
+      email: true,
+      phone: false,
+      ip: true,
+      credit_card: true,
+      iban: true,
+      secret: true,
+    });
+    const bad = (redact_pii: unknown) => {
+      const r = parseJobConfig({ processing: { redact_pii } }, policy);
+      return r.ok ? [] : r.problems;
+    };
+    expect(bad({ emails: true })).toEqual([
+      'config.processing.redact_pii.emails is not a kind of PII (known: email, phone, ip, credit_card, iban, secret)',
+    ]);
+    expect(bad({ iban: 1 })).toEqual(['config.processing.redact_pii.iban must be true or false (got 1)']);
+  });
+
   it('names one problem per bad section, unknown sections first', () => {
     const r = parseJobConfig(
       {

@@ -1,8 +1,29 @@
 import { z } from 'zod';
-import { integer, number, oneOf, section } from './fields.js';
+import { boolean, integer, number, oneOf, section } from './fields.js';
 
 export const CHUNK_STRATEGIES = ['recursive', 'fixed', 'heading'] as const;
 export type ChunkStrategy = (typeof CHUNK_STRATEGIES)[number];
+
+/** The kinds of personal data and secrets the refiner redacts from chunks, each replaced by its placeholder. */
+export const PII_TYPES = ['email', 'phone', 'ip', 'credit_card', 'iban', 'secret'] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+export const PII_PLACEHOLDER: Readonly<Record<PiiType, string>> = {
+  email: '<EMAIL>',
+  phone: '<PHONE>',
+  ip: '<IP>',
+  credit_card: '<CREDIT_CARD>',
+  iban: '<IBAN>',
+  secret: '<SECRET>',
+};
+
+/** `processing.redact_pii`: one switch per kind, every one on unless turned off. */
+export const RedactPiiSection = section(
+  Object.fromEntries(PII_TYPES.map((t) => [t, boolean().default(true)])) as Record<
+    PiiType,
+    z.ZodDefault<ReturnType<typeof boolean>>
+  >,
+  (known) => `is not a kind of PII (known: ${known})`,
+);
 
 export const DEFAULT_PROCESSING_CONFIG = Object.freeze({
   chunk_size: 512,
@@ -14,6 +35,7 @@ export const DEFAULT_PROCESSING_CONFIG = Object.freeze({
   max_html_mb: 10,
   timeout_ms: 20_000,
   min_extraction_quality: 0.25,
+  redact_pii: Object.freeze(Object.fromEntries(PII_TYPES.map((t) => [t, true])) as Record<PiiType, true>),
 } as const);
 
 /** The `processing` section of a job's config. An absent field is the default; null is refused, as it always was. */
@@ -36,6 +58,8 @@ export const ProcessingSection = section(
     timeout_ms: integer(100, 600_000).default(DEFAULT_PROCESSING_CONFIG.timeout_ms),
     /** Pages whose extraction quality (0..1) is under this are skipped as low_quality_extraction; 0 keeps all. */
     min_extraction_quality: number(0, 1).default(DEFAULT_PROCESSING_CONFIG.min_extraction_quality),
+    /** Which kinds of PII are replaced by placeholders in the chunks (all by default; `{ "phone": false }` keeps phone numbers). */
+    redact_pii: RedactPiiSection.prefault({}),
   },
   (known) => `is not a processing option (known: ${known})`,
 ).superRefine((c, ctx) => {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { PII_TYPES, type PiiType } from '@datafactory/contracts';
 import { isSqlite } from './sql-dialect.js';
 
 /** One exported example with its chunk and document, as the database returns it. */
@@ -134,5 +135,22 @@ export class ExportReadRepository {
       url: string;
       final_url: string | null;
     }[];
+  }
+
+  /**
+   * The values the refiner replaced with placeholders in the job's chunks
+   * (`metadata.pii` of each chunk, duplicates included: their text was
+   * redacted too), per kind; kinds with none are left out. One aggregate.
+   */
+  async piiRedacted(jobId: string): Promise<Partial<Record<PiiType, number>>> {
+    const sqlite = isSqlite(this.em);
+    const field = (t: PiiType) => (sqlite ? `json_extract(metadata, '$.pii.${t}')` : `(metadata->'pii'->>'${t}')`);
+    const sums = PII_TYPES.map((t) => `coalesce(sum(cast(${field(t)} as integer)), 0) as ${t}`).join(', ');
+    const [row] = (await this.em
+      .getConnection()
+      .execute(`select ${sums} from chunks where job_id = ?`, [jobId], 'all')) as Record<PiiType, number | string>[];
+    const out: Partial<Record<PiiType, number>> = {};
+    for (const t of PII_TYPES) if (row && Number(row[t]) > 0) out[t] = Number(row[t]);
+    return out;
   }
 }

@@ -465,6 +465,9 @@ export class FixtureSite extends EventEmitter {
     if (p === '/binary-as-html') return this.send(res, 200, 'text/html', Buffer.concat([PNG, Buffer.alloc(2048, 0)]));
     if (p === '/plain') return this.send(res, 200, 'text/plain; charset=utf-8', 'Just some plain text.\nSecond line.');
 
+    // Planted personal data and secrets (PII redaction), with near misses that must stay.
+    if (p === '/pii') return html(piiArticle());
+
     // Metadata.
     if (p === '/meta') {
       return html(
@@ -530,6 +533,48 @@ const WORDS = (
   'lantern compiler forest bridge archive meadow sensor glacier harbor canyon tunnel beacon thunder valley ' +
   'crystal vessel furnace compass quarry prairie summit estuary lagoon plateau delta reef tundra savanna'
 ).split(' ');
+
+/** The values planted in `/pii`, by kind: none of them may reach the model or a chunk. */
+export const PLANTED_PII = {
+  email: ['maria.schmidt@example.org', 'support+billing@fixture-shop.test'],
+  phone: ['+49 30 1234 5678', '(415) 555-2671'],
+  ip: ['203.0.113.42', '2001:db8:85a3::8a2e:370:7334'],
+  credit_card: ['4111 1111 1111 1111'],
+  iban: ['DE89 3704 0044 0532 0130 00'],
+  secret: ['sk-proj-Zq8Lm3Xv0Tp7YwK2nBd5Rf9H', 'AKIAIOSFODNN7EXAMPLE'],
+} as const;
+
+/** Text in `/pii` that looks like PII but is not (a date, a version, a price, a card number failing Luhn). */
+export const PII_NEAR_MISSES = [
+  '2024-01-15',
+  '10:30:00',
+  'version 3.12.4',
+  '$1,299.99',
+  '4111 1111 1111 1112',
+  '1,234,567',
+];
+
+/** An article with PLANTED_PII and PII_NEAR_MISSES in running text. */
+export function piiArticle(): string {
+  const [email1, email2] = PLANTED_PII.email;
+  const [phone1, phone2] = PLANTED_PII.phone;
+  const [ip4, ip6] = PLANTED_PII.ip;
+  const paragraphs = [
+    `Our customer service team answers every message within two working days. Write to ${email1} for questions about ` +
+      `an order, or to ${email2} for invoices and refunds. The Berlin office takes calls on ${phone1} and the San ` +
+      `Francisco office on ${phone2} during business hours.`,
+    `On 2024-01-15 at 10:30:00 the shop moved to version 3.12.4 of its software. The old server at ${ip4} and the ` +
+      `new one at ${ip6} both answered during the move, which took about an hour and affected 1,234,567 page views.`,
+    `A customer paid $1,299.99 with the card ${PLANTED_PII.credit_card[0]} and asked for a refund to the account ` +
+      `${PLANTED_PII.iban[0]}. The order number 4111 1111 1111 1112 looks like a card number but fails the checksum.`,
+    `A developer pasted the configuration into the forum by mistake: api_key=${PLANTED_PII.secret[0]} and the ` +
+      `access key ${PLANTED_PII.secret[1]} were both revoked within minutes, and the post was edited afterwards.`,
+  ];
+  return page(
+    'Customer service notes',
+    `<article><h1>Customer service notes</h1>${paragraphs.map((t) => `<p>${t}</p>`).join('')}</article>`,
+  );
+}
 
 /**
  * An article whose text is its own (seeded by n): for pipeline tests, where

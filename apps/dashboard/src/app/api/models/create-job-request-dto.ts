@@ -38,6 +38,14 @@ export interface CreateJobRequestDto {
       max_html_mb?: number;
       timeout_ms?: number;
       min_extraction_quality?: number;
+      redact_pii?: {
+        email?: boolean;
+        phone?: boolean;
+        ip?: boolean;
+        credit_card?: boolean;
+        iban?: boolean;
+        secret?: boolean;
+      };
     };
     generation?:
       | {
