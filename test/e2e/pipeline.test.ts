@@ -38,6 +38,8 @@ describe('a job across the API and two workers', () => {
       env: {
         OPENAI_BASE_URL: llm.baseUrl,
         WORKER_CONCURRENCY: '4',
+        // Each worker logs the items it starts: the test kills one that has a call in flight.
+        LOG_LEVEL: 'debug',
         // The fixture site is on 127.0.0.1: the operator trusts its ports (and only those).
         CRAWL_TRUSTED_HOSTS: site.hostPorts().join(','),
       },
@@ -81,9 +83,27 @@ describe('a job across the API and two workers', () => {
     const jobId: string = created.body.id;
     const sse = await SseClient.open(`${base}/api/jobs/${jobId}/stream`);
 
-    // Kill one worker once generation is under way; its items go back to the queue.
+    // Kill one worker once generation is under way, while it has a call in flight (a started, unsettled row
+    // of llm_calls names the chunk; the workers' debug log says which of them runs that chunk's item); its
+    // items go back to the queue.
     await llm.waitForRequests(5);
-    workers[0]!.child.kill('SIGKILL');
+    const watch = await MikroORM.init(createOrmConfig(loadConfig(env).database) as Parameters<typeof MikroORM.init>[0]);
+    let victim = -1;
+    try {
+      for (let tries = 0; victim < 0 && tries < 500; tries++) {
+        const inFlight = await watch.em
+          .fork()
+          .find(LlmCall, { job: jobId, status: 'started' }, { fields: ['chunkId'] });
+        victim = workers.findIndex((w) =>
+          inFlight.some((c) => new RegExp(`start \\w+ job generate-${c.chunkId}\\b`).test(w.output())),
+        );
+        if (victim < 0) await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await watch.close(true);
+    }
+    expect(victim, 'a worker with a call in flight').toBeGreaterThanOrEqual(0);
+    workers[victim]!.child.kill('SIGKILL');
 
     const done = await sse.next((e) => e.event === 'done', 'the done event');
     expect(done.data.status).toBe('completed');
