@@ -32,7 +32,7 @@ describe('datafactory extract --json (built CLI)', () => {
   });
   afterAll(() => dir.remove());
 
-  // Fixture articles written to the temp folder (tests never read ../shared: a user's clone has none).
+  // Fixture articles written to the temp folder: a user's clone has no benchmark data beside it.
   it('prints one JSON line per page, in order, none empty', async () => {
     const files = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => {
       const file = path.join(dir.path, `doc-${n}.html`);

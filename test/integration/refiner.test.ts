@@ -50,7 +50,7 @@ describe('Refiner (worker thread, real tokenizer and detector)', () => {
     expect(doc.chunks[1]!.headingPath[0]).toMatch(/^Step/);
   });
 
-  // The fixture site's articles (tests never read ../shared: a user's clone has none; the bench does).
+  // The fixture site's articles: a user's clone has no benchmark data beside it (the bench reads that).
   it('extracts article pages with text in every page', async () => {
     for (const n of [1, 2, 3, 4, 5]) {
       const id = `doc-${n}`;
