@@ -169,7 +169,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       // One per persona when the job lists personas, as the generator asks.
       count = examplesAsked(settings.template_params ?? {}, settings.examples_per_chunk ?? undefined, templateDefault);
     }
-    const reason = error instanceof ChunkNotGeneratedError ? error.reason : chunkFailureReason(error);
+    const reason = error instanceof ChunkNotGeneratedError ? error.reason : 'generation_failed';
     const { counters } = await storeChunkFailure(
       em,
       { jobId, chunkId },
@@ -239,12 +239,4 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
 /** A final error that keeps what caused it, for the reason code of the chunk's failed examples. */
 function unrecoverable(cause: Error): UnrecoverableError {
   return Object.assign(new UnrecoverableError(cause.message), { cause });
-}
-
-/** The reason code of the examples of a chunk whose item failed for good without saying why. */
-function chunkFailureReason(error: Error): FailureReason {
-  const cause = error.cause ?? error;
-  if (cause instanceof BudgetExhaustedError) return 'budget_exhausted';
-  if (cause instanceof LlmFatalError) return 'request_failed';
-  return 'generation_failed';
 }
