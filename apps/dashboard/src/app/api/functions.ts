@@ -17,6 +17,8 @@ export type { QualityReport$Params as QualityReport$Params } from './fn/quality/
 export { qualityReport as qualityReport } from './fn/quality/quality-report';
 export type { QualityExamples$Params as QualityExamples$Params } from './fn/quality/quality-examples';
 export { qualityExamples as qualityExamples } from './fn/quality/quality-examples';
+export type { PagesList$Params as PagesList$Params } from './fn/jobs/pages-list';
+export { pagesList as pagesList } from './fn/jobs/pages-list';
 export type { EstimateEstimate$Params as EstimateEstimate$Params } from './fn/jobs/estimate-estimate';
 export { estimateEstimate as estimateEstimate } from './fn/jobs/estimate-estimate';
 export type { ProjectJobsList$Params as ProjectJobsList$Params } from './fn/jobs/project-jobs-list';

@@ -27,6 +27,9 @@ import { jobsLogs } from '../fn/jobs/jobs-logs';
 import { JobsLogs$Params } from '../fn/jobs/jobs-logs';
 import { jobsStream } from '../fn/jobs/jobs-stream';
 import { JobsStream$Params } from '../fn/jobs/jobs-stream';
+import { PagePageResponseDto } from '../models/page-page-response-dto';
+import { pagesList } from '../fn/jobs/pages-list';
+import { PagesList$Params } from '../fn/jobs/pages-list';
 import { projectJobsCreate } from '../fn/jobs/project-jobs-create';
 import { ProjectJobsCreate$Params } from '../fn/jobs/project-jobs-create';
 import { projectJobsList } from '../fn/jobs/project-jobs-list';
@@ -36,6 +39,42 @@ import { ProjectJobsList$Params } from '../fn/jobs/project-jobs-list';
 export class JobsService extends BaseService {
   constructor(config: ApiConfiguration, http: HttpClient) {
     super(config, http);
+  }
+
+  /** Path part for operation `pagesList()` */
+  static readonly PagesListPath = '/api/jobs/{id}/pages';
+
+  /**
+   * A job's pages with their fetch outcome and the refiner's extraction verdict.
+   *
+   * One row per stored document, in the order they were stored: fetch status and reason, HTTP status, extraction status and reason (e.g. low_quality_extraction), the extraction quality signals and the number of chunks. Filter with `fetch` and `refine`.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `pagesList()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  pagesList$Response(
+    params: PagesList$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<PagePageResponseDto>> {
+    const obs = pagesList(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * A job's pages with their fetch outcome and the refiner's extraction verdict.
+   *
+   * One row per stored document, in the order they were stored: fetch status and reason, HTTP status, extraction status and reason (e.g. low_quality_extraction), the extraction quality signals and the number of chunks. Filter with `fetch` and `refine`.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `pagesList$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  pagesList(params: PagesList$Params, context?: HttpContext): Observable<PagePageResponseDto> {
+    const resp = this.pagesList$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<PagePageResponseDto>): PagePageResponseDto => r.body));
   }
 
   /** Path part for operation `estimateEstimate()` */
