@@ -18,6 +18,7 @@ import type {
   JobFunnelResponseDto,
   JobLogPageResponseDto,
   JobPageResponseDto,
+  PagePageResponseDto,
   JobResponseDto,
   LogLevel,
   ProjectPageResponseDto,
@@ -49,6 +50,9 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = ['format', 'readability',
  * answer. Only what a browser fetches by itself (the job stream, download
  * links) is a URL rather than a request.
  */
+/** A page's fetch or extraction state. */
+export type PageState = 'pending' | 'ok' | 'failed' | 'skipped';
+
 @Injectable({ providedIn: 'root' })
 export class DataApi {
   private readonly projectsApi = inject(ProjectsService);
@@ -93,6 +97,13 @@ export class DataApi {
   /** Where every row of the job went (computed from its stored rows). */
   jobFunnel(id: string): Observable<JobFunnelResponseDto> {
     return this.jobsApi.jobsFunnel({ id });
+  }
+  /** The job's pages with their fetch outcome and the extraction verdict, filtered by either state. */
+  jobPages(
+    id: string,
+    filter: { fetch?: PageState; refine?: PageState; page?: number; pageSize?: number },
+  ): Observable<PagePageResponseDto> {
+    return this.jobsApi.pagesList({ id, pageSize: 20, ...filter });
   }
   cancelJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsCancel({ id });

@@ -90,6 +90,12 @@ const funnel = {
   ],
 };
 
+/** The pages panel reads its list whenever the funnel is read (pages-panel.spec.ts tests what it shows). */
+function flushPages(http: HttpTestingController): void {
+  for (const r of http.match((r) => r.url === '/api/jobs/j1/pages'))
+    r.flush({ page: 1, pageSize: 20, total: 0, items: [] });
+}
+
 describe('JobPage', () => {
   it('shows the estimated part of the cost only when there is one', async () => {
     TestBed.configureTestingModule({
@@ -108,6 +114,7 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush({ ...job, costTotal: 0.0042, costEstimated: 0.0012 });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     await fixture.whenStable();
     const text = (fixture.nativeElement as HTMLElement).textContent ?? '';
     expect(text).toContain('Of which estimated');
@@ -139,6 +146,7 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush(job);
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     await fixture.whenStable();
     expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('Of which estimated');
     const source = sources[0];
@@ -160,6 +168,7 @@ describe('JobPage', () => {
     // A new stage: the funnel is counted again.
     TestBed.tick();
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     const progress = emptyProgress();
     progress.crawler = { total: 2, done: 2, failed: 0 };
     progress.refiner = { total: 2, done: 1, failed: 0 };
@@ -200,10 +209,14 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush({ ...job, status: 'cancelled' });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush({ ...funnel, final: true });
+    flushPages(http);
     await fixture.whenStable();
     expect(page.querySelector('[data-testid="job-status"]')?.textContent?.trim()).toBe('cancelled');
     expect(page.querySelector('button.danger')).toBeNull();
     expect(source.closed).toBe(true);
+    // The pages panel reads its list at each stage change too (pages-panel.spec.ts tests it).
+    for (const r of http.match((r) => r.url === '/api/jobs/j1/pages'))
+      r.flush({ page: 1, pageSize: 20, total: 0, items: [] });
     http.verify();
   });
 });

@@ -19,6 +19,7 @@ import { STAGE_LABELS, stageRatio, stepStates } from '../../core/jobs/stages';
 import { BarChart } from '../../shared/charts/bar-chart';
 import { DonutChart } from '../../shared/charts/donut-chart';
 import { FunnelChart } from '../../shared/charts/funnel-chart';
+import { PagesPanel } from './pages-panel';
 import { PipelineSteps } from '../../shared/pipeline-steps/pipeline-steps';
 import { ProgressBar } from '../../shared/progress-bar/progress-bar';
 import { StateMessage } from '../../shared/state/state-message';
@@ -31,7 +32,17 @@ const LOG_LINES_SHOWN = 500;
 @Component({
   selector: 'app-job-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, PipelineSteps, ProgressBar, StateMessage, StatusChip, DonutChart, BarChart, FunnelChart],
+  imports: [
+    RouterLink,
+    PipelineSteps,
+    ProgressBar,
+    StateMessage,
+    StatusChip,
+    DonutChart,
+    BarChart,
+    FunnelChart,
+    PagesPanel,
+  ],
   templateUrl: './job-page.html',
   styleUrl: './job-page.css',
 })
@@ -55,7 +66,7 @@ export default class JobPage {
   });
   protected readonly stream = signal<JobStream | null>(null);
   /** The funnel is read again at every stage change and once the job is final (a string: equal keys, no request). */
-  private readonly funnelKey = computed(() => `${this.finalReads()}:${this.stream()?.stage() ?? ''}`);
+  protected readonly funnelKey = computed(() => `${this.finalReads()}:${this.stream()?.stage() ?? ''}`);
   protected readonly funnel = rxResource({
     params: () => ({ id: this.id(), key: this.funnelKey() }),
     stream: ({ params }) => this.api.jobFunnel(params.id),
