@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { QualityModule } from './quality/quality.module.js';
+import { WebhooksModule } from './webhooks/webhooks.controller.js';
 import { PagesModule } from './pages/pages.controller.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { StatsModule } from './stats/stats.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         ProjectsModule,
         QualityModule,
         PagesModule,
+        WebhooksModule,
         JobsApiModule,
         StatsModule,
         TemplatesModule,

@@ -2,6 +2,7 @@ import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@data
 import { exportJob } from '@datafactory/exporter';
 import { addToJobCounters, Job } from '@datafactory/persistence';
 import { explainBudgetStop, explainEmptyExport } from '../outcome.js';
+import { emitWebhookEvent } from '../webhook-emitter.js';
 import { examplesPerChunkOf } from '../funnel.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps } from './stage-deps.js';
@@ -29,6 +30,14 @@ export class ExportHandler implements StageHandler<ExportItem> {
       `exported ${result.recordCount} ${job.config.generation.template === NO_TEMPLATE ? 'chunk(s) as a text corpus' : 'example(s)'} as ${result.format}: ${result.relativeDirectory}`,
       { stage: Stage.Exporter, context: { exportId: result.exportId, version: result.version } },
     );
+    await emitWebhookEvent(em, this.deps.dispatcher, job.project.id, 'export.created', {
+      jobId,
+      exportId: result.exportId,
+      version: result.version,
+      format: result.format,
+      recordCount: result.recordCount,
+      links: { export: `/api/exports/${result.exportId}`, download: `/api/exports/${result.exportId}/download` },
+    });
     if (result.recordCount === 0) {
       // A job that exports nothing did not succeed: it says why in one sentence (its empty export is kept).
       await coordinator.finish(
