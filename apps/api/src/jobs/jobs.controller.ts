@@ -118,7 +118,7 @@ export class JobsController {
   })
   @ApiCreatedResponse({ type: JobResponseDto, description: 'The refresh job, running.' })
   @ApiError(409, 'The job has not completed (pending, running, failed or cancelled).')
-  @ApiErrors(429, 503)
+  @ApiErrors(413, 429, 503)
   refresh(@Param('id') id: string, @Body() body: RefreshJobRequestDto): Promise<JobResponseDto> {
     return this.jobs.refresh(id, body);
   }
