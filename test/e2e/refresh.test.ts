@@ -1,10 +1,10 @@
 /**
  * End-to-end: POST /api/jobs/{id}/refresh through the built API and a
- * worker (Redis, SQLite): the fixture site changes between the job and its
- * refresh; the refresh makes generation calls for the changed and the new
- * page only, sends conditional requests, and its export's card lists the
- * diff. The route's refusals: 404 unknown job, 409 a job not completed, 400 a
- * bad body naming the field.
+ * worker (Redis; SQLite, then PostgreSQL in a schema of its own): the
+ * fixture site changes between the job and its refresh; the refresh makes
+ * generation calls for the changed and the new page only, sends conditional
+ * requests, and its export's card lists the diff. The route's refusals: 404
+ * unknown job, 409 a job not completed, 400 a bad body naming the field.
  */
 import {
   distinctArticle,
@@ -29,7 +29,7 @@ const urlset = (urls: string[]) =>
     .join('')}</urlset>`;
 const article = (n: number) => distinctArticle(n, HOST).replace(/<header>.*?<\/header>/, '');
 
-describe('POST /api/jobs/{id}/refresh', () => {
+describe.each(['sqlite', 'postgres'] as const)('POST /api/jobs/{id}/refresh on %s', (database) => {
   let site: FixtureSite;
   let llm: FakeOpenAiServer;
   let stack: Stack;
@@ -47,6 +47,7 @@ describe('POST /api/jobs/{id}/refresh', () => {
     const holderPort = (holder.address() as AddressInfo).port;
     stack = await startStack({
       workers: 1,
+      database,
       env: {
         OPENAI_BASE_URL: llm.baseUrl,
         CRAWL_TRUSTED_HOSTS: [...site.hostPorts(), `127.0.0.1:${holderPort}`].join(','),
@@ -127,7 +128,16 @@ describe('POST /api/jobs/{id}/refresh', () => {
     expect(card).toContain('| unchanged | 1 |');
 
     const funnel = await stack.json('GET', `/api/jobs/${refresh.id}/funnel`);
-    expect((funnel.body as { holds: boolean }).holds).toBe(true);
+    const body = funnel.body as {
+      holds: boolean;
+      stages: { stage: string; outcomes: { outcome: string; count: number; reasons: { code: string }[] }[] }[];
+    };
+    expect(body.holds).toBe(true);
+    // The examples of a (one chunk, two asked) were carried over, read from lineage JSON on either database.
+    const carried = body.stages
+      .find((st) => st.stage === 'generate')!
+      .outcomes.find((o) => o.outcome === 'carried_over');
+    expect(carried).toMatchObject({ count: 2, reasons: [{ code: 'unchanged', count: 2 }] });
   });
 
   it('answers 404 for an unknown job, 409 for a job not completed, 400 for a bad body', async () => {
