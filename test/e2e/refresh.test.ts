@@ -48,6 +48,8 @@ describe.each(['sqlite', 'postgres'] as const)('POST /api/jobs/{id}/refresh on %
     stack = await startStack({
       workers: 1,
       database,
+      // A loaded machine can take long to start an API and a worker: fail on what the test checks, not on that.
+      timeoutMs: 90_000,
       env: {
         OPENAI_BASE_URL: llm.baseUrl,
         CRAWL_TRUSTED_HOSTS: [...site.hostPorts(), `127.0.0.1:${holderPort}`].join(','),
@@ -126,6 +128,8 @@ describe.each(['sqlite', 'postgres'] as const)('POST /api/jobs/{id}/refresh on %
     expect(card).toContain(`### Changed (1)\n\n- ${url('/b')}\n`);
     expect(card).toContain(`### Removed (1)\n\n- ${url('/c')} (HTTP 404)\n`);
     expect(card).toContain('| unchanged | 1 |');
+    // b and d: one chunk each, two examples asked; a's two examples carried over.
+    expect(card).toContain('Examples: 4 generated in this refresh, 2 carried over from the previous version.');
 
     const funnel = await stack.json('GET', `/api/jobs/${refresh.id}/funnel`);
     const body = funnel.body as {

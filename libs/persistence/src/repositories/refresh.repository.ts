@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus, ItemStatus } from '@datafactory/contracts';
 import { Chunk, Job, type JsonObject, RawDocument, TrainingExample } from '../entities/entities.js';
+import { isSqlite } from './sql-dialect.js';
 
 /**
  * What a refresh compares of a page: its content hash and the validators of
@@ -143,10 +145,16 @@ export class RefreshRepository {
     return 0;
   }
 
-  /** How many of the job's examples were carried over from its parent. */
-  async carriedCount(jobId: string): Promise<number> {
-    const rows = await this.em.fork().find(TrainingExample, { job: jobId }, { fields: ['lineage'] });
-    return rows.filter((r) => isCarried(r.lineage)).length;
+  /** How many of the job's examples were carried over from its parent (counted in SQL: a job has many). */
+  async carriedCount(jobId: string): Promise<{ carried: number; total: number }> {
+    const em = this.em.fork();
+    const carriedFrom = isSqlite(em) ? "json_extract(lineage, '$.carriedFrom')" : "(lineage->>'carriedFrom')";
+    const [row] = (await (em as SqlEntityManager).execute(
+      `select count(*) as total, count(${carriedFrom}) as carried from training_examples where job_id = ?`,
+      [jobId],
+      'all',
+    )) as { total: number | string; carried: number | string }[];
+    return { carried: Number(row?.carried ?? 0), total: Number(row?.total ?? 0) };
   }
 
   /** What the refresh `jobId` changed against its parent; null when the job is no refresh. */
@@ -196,11 +204,9 @@ export class RefreshRepository {
       if (!seen.has(url)) diff.removed.push({ url, reason: 'not fetched again' });
     }
     diff.removed.sort((a, b) => a.url.localeCompare(b.url));
-    const examples = await em.find(TrainingExample, { job: jobId }, { fields: ['lineage'] });
-    for (const e of examples) {
-      if (isCarried(e.lineage)) diff.examplesCarried++;
-      else diff.examplesGenerated++;
-    }
+    const { carried, total } = await this.carriedCount(jobId);
+    diff.examplesCarried = carried;
+    diff.examplesGenerated = total - carried;
     return diff;
   }
 }
@@ -214,9 +220,4 @@ function toParentPage(d: Pick<RawDocument, 'url' | 'htmlPath' | 'contentType' | 
     contentType: d.contentType ?? null,
     revision: documentRevision(d),
   };
-}
-
-/** Was the example copied from a parent job (`lineage.carriedFrom`)? */
-export function isCarried(lineage: unknown): boolean {
-  return typeof (lineage as { carriedFrom?: unknown } | null)?.carriedFrom === 'string';
 }

@@ -211,7 +211,8 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
         ? await new RefreshRepository(this.deps.em).parentPage(refreshOf, row.url)
         : null;
     let heldContent: string | undefined;
-    if (held?.htmlPath) {
+    // The copy is read only when it can be asked about (no validators: the page is fetched and its hash compared).
+    if (held?.htmlPath && (held.revision?.etag || held.revision?.lastModified)) {
       heldContent = await readFile(path.resolve(this.deps.config.dataDir, held.htmlPath), 'utf8').catch(
         () => undefined,
       );
