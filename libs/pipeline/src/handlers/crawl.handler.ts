@@ -256,6 +256,7 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
       doc = {
         ...doc,
         content: heldContent,
+        bytes: heldContent === undefined ? 0 : Buffer.byteLength(heldContent),
         contentType: held?.contentType ?? doc.contentType,
         etag: doc.etag ?? held?.revision?.etag,
         lastModified: doc.lastModified ?? held?.revision?.lastModified,
