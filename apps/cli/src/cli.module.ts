@@ -3,6 +3,7 @@ import { ConfigModule, type AppConfig } from '@datafactory/config';
 import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
 import { DoctorCommand } from './commands/doctor.command.js';
 import { RunCommand } from './commands/run.command.js';
+import { RefreshCommand } from './commands/refresh.command.js';
 import { ExtractCommand } from './commands/extract.command.js';
 import { ModelsCommand, ModelsPullCommand } from './commands/models.command.js';
 import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
@@ -16,6 +17,7 @@ export class CliModule {
       imports: [ConfigModule.forRoot(config)],
       providers: [
         RunCommand,
+        RefreshCommand,
         DbCommand,
         DbMigrateCommand,
         DoctorCommand,

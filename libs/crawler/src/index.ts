@@ -18,3 +18,4 @@ export { type LookupFunction, refusedAddressClass, BlockedAddressError } from '.
 export { normalizeUrl, tryNormalizeHttpUrl } from './urls.js';
 export * from './storage.js';
 export { HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
+export type { ConditionalRequest } from './frontier.js';

@@ -111,6 +111,38 @@ describe('dataset card', () => {
     expect(card).toContain('Split by source domain with seed 42');
   });
 
+  it("lists a refresh's changes with counts and URLs, capped per list, and nothing for a job that is no refresh", () => {
+    const many = Array.from({ length: 105 }, (_, i) => ({ url: `https://a.example/new/${i}` }));
+    const card = renderDatasetCard(
+      input({
+        changes: {
+          parentJobId: 'p1',
+          previousVersion: '20261201T100000000Z',
+          added: many,
+          changed: [{ url: 'https://a.example/b' }],
+          removed: [{ url: 'https://a.example/c', reason: 'HTTP 410' }],
+          unchanged: [{ url: 'https://a.example/a' }, { url: 'https://a.example/e' }],
+          notModified: 1,
+          examplesCarried: 4,
+          examplesGenerated: 2,
+        },
+      }),
+    );
+    const section = card.slice(card.indexOf('## Changes since the previous version'));
+    expect(section).toContain('A refresh of job `p1` (dataset version 20261201T100000000Z)');
+    expect(section).toContain('| added | 105 |\n| changed | 1 |\n| removed | 1 |\n| unchanged | 2 |');
+    expect(section).toContain('| of which answered 304 Not Modified | 1 |');
+    expect(section).toContain('Examples: 2 generated in this refresh, 4 carried over from the previous version.');
+    expect(section).toContain('### Added (105)\n\n- https://a.example/new/0\n');
+    expect(section).toContain('- https://a.example/new/99\n- ... and 5 more\n');
+    expect(section).not.toContain('https://a.example/new/100');
+    expect(section).toContain('### Changed (1)\n\n- https://a.example/b\n');
+    expect(section).toContain('### Removed (1)\n\n- https://a.example/c (HTTP 410)\n');
+    // Before the funnel; absent for a job that is no refresh.
+    expect(card.indexOf('## Changes since')).toBeLessThan(card.indexOf('## Token lengths'));
+    expect(renderDatasetCard(input())).not.toContain('## Changes since');
+  });
+
   it('buckets sizes as Hugging Face does', () => {
     expect(sizeCategory(0)).toBe('n<1K');
     expect(sizeCategory(999)).toBe('n<1K');

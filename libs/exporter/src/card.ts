@@ -81,6 +81,22 @@ export interface DatasetCardInput {
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
+  /** For a refresh: what changed since the parent job's dataset (the card's "Changes" section); absent: none. */
+  changes?: CardChanges | null;
+}
+
+/** A refresh's changes against its parent (libs/persistence RefreshDiff) and the parent's latest version. */
+export interface CardChanges {
+  parentJobId: string;
+  /** The parent's latest export version, null when it had none. */
+  previousVersion: string | null;
+  added: { url: string }[];
+  changed: { url: string }[];
+  removed: { url: string; reason?: string }[];
+  unchanged: { url: string }[];
+  notModified: number;
+  examplesCarried: number;
+  examplesGenerated: number;
 }
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -164,6 +180,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
+    ...changesSection(c.changes),
     ...funnelSection(c.funnel),
     ...piiSection(c.piiRedacted, c.piiRedactedKinds),
     '## Token lengths',
@@ -327,4 +344,44 @@ function describeFormat(format: DatasetFormat): string {
     default:
       return `JSON Lines, one record per ${FORMAT_INFO[format].extension === 'jsonl' ? 'line' : 'row'} with source, model and scores`;
   }
+}
+
+/** URLs listed per kind of change in the card at most (the counts are always whole). */
+const CHANGES_LISTED = 100;
+
+/** "Changes since the previous version": a refresh's pages added, changed, removed and unchanged, with URLs. */
+export function changesSection(ch: CardChanges | null | undefined): string[] {
+  if (!ch) return [];
+  const list = (title: string, pages: { url: string; reason?: string }[]) =>
+    pages.length
+      ? [
+          `### ${title} (${pages.length})`,
+          '',
+          ...pages.slice(0, CHANGES_LISTED).map((p) => `- ${p.url}${p.reason ? ` (${p.reason})` : ''}`),
+          ...(pages.length > CHANGES_LISTED ? [`- ... and ${pages.length - CHANGES_LISTED} more`] : []),
+          '',
+        ]
+      : [];
+  return [
+    '## Changes since the previous version',
+    '',
+    `A refresh of job \`${ch.parentJobId}\`` +
+      (ch.previousVersion ? ` (dataset version ${ch.previousVersion})` : '') +
+      ': its pages were fetched again with conditional requests; only the chunks that are new or changed were ' +
+      'generated and inspected again, the examples of unchanged chunks were carried over as they were.',
+    '',
+    '| pages | count |',
+    '| --- | ---: |',
+    `| added | ${ch.added.length} |`,
+    `| changed | ${ch.changed.length} |`,
+    `| removed | ${ch.removed.length} |`,
+    `| unchanged | ${ch.unchanged.length} |`,
+    `| of which answered 304 Not Modified | ${ch.notModified} |`,
+    '',
+    `Examples: ${ch.examplesGenerated} generated in this refresh, ${ch.examplesCarried} carried over from the previous version.`,
+    '',
+    ...list('Added', ch.added),
+    ...list('Changed', ch.changed),
+    ...list('Removed', ch.removed),
+  ];
 }

@@ -7,8 +7,15 @@ import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
 import { ExampleStatus, type JobConfig, NO_TEMPLATE, PII_TYPES, type PiiType, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
-import { ExportReadRepository, FunnelRepository, Job, TrainingExample } from '@datafactory/persistence';
-import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
+import {
+  Export,
+  ExportReadRepository,
+  FunnelRepository,
+  Job,
+  RefreshRepository,
+  TrainingExample,
+} from '@datafactory/persistence';
+import { type CardChanges, type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
 import { DEFAULT_PAGE_SIZE, streamExamples, streamSourceUrls } from './source.js';
@@ -244,6 +251,7 @@ export async function exportJob(
       piiRedactedKinds: redactedKinds(job.config),
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
+      changes: await refreshChanges(readFork, jobId),
     };
     const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);
     const cardPath = path.join(dir, CARD_FILE);
@@ -355,4 +363,12 @@ function jobSettings(config: Partial<JobConfig>): DatasetCardInput['settings'] {
     minScore: config.quality?.min_score ?? null,
     checks: config.quality?.checks ?? null,
   };
+}
+
+/** A refresh's changes for its card (null for a job that is no refresh). */
+async function refreshChanges(em: EntityManager, jobId: string): Promise<CardChanges | null> {
+  const diff = await new RefreshRepository(em).diff(jobId);
+  if (!diff) return null;
+  const previous = await em.fork().findOne(Export, { job: diff.parentJobId }, { orderBy: { createdAt: 'desc' } });
+  return { ...diff, previousVersion: previous?.version ?? null };
 }

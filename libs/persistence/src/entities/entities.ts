@@ -89,6 +89,11 @@ const JobSchema = defineEntity({
      * (LlmCallRepository.start). A call lost with its worker keeps its hold: it may have cost that much.
      */
     costReserved: p.double().default(0),
+    /**
+     * Set on a refresh (JobsService.refresh): the finished job this one fetched again. A plain id, no
+     * foreign key: a refresh copies what it keeps (pages, chunks, examples), so it outlives its parent.
+     */
+    refreshOf: p.uuid().nullable().index(),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),

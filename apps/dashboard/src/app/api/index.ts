@@ -53,6 +53,7 @@ export type { ProjectResponseDto } from './models/project-response-dto';
 export type { QualityReportResponseDto } from './models/quality-report-response-dto';
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
+export type { RefreshJobRequestDto } from './models/refresh-job-request-dto';
 export type { SettingsResponseDto } from './models/settings-response-dto';
 export type { SplitRatiosDto } from './models/split-ratios-dto';
 export type { StageCountersDto } from './models/stage-counters-dto';
@@ -115,6 +116,8 @@ export type { JobsFunnel$Params as JobsFunnel$Params } from './fn/jobs/jobs-funn
 export { jobsFunnel as jobsFunnel } from './fn/jobs/jobs-funnel';
 export type { JobsCancel$Params as JobsCancel$Params } from './fn/jobs/jobs-cancel';
 export { jobsCancel as jobsCancel } from './fn/jobs/jobs-cancel';
+export type { JobsRefresh$Params as JobsRefresh$Params } from './fn/jobs/jobs-refresh';
+export { jobsRefresh as jobsRefresh } from './fn/jobs/jobs-refresh';
 export type { JobsLogs$Params as JobsLogs$Params } from './fn/jobs/jobs-logs';
 export { jobsLogs as jobsLogs } from './fn/jobs/jobs-logs';
 export type { JobsStream$Params as JobsStream$Params } from './fn/jobs/jobs-stream';

@@ -47,6 +47,7 @@ export type { ProjectResponseDto } from './models/project-response-dto';
 export type { QualityReportResponseDto } from './models/quality-report-response-dto';
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
+export type { RefreshJobRequestDto } from './models/refresh-job-request-dto';
 export type { SettingsResponseDto } from './models/settings-response-dto';
 export type { SplitRatiosDto } from './models/split-ratios-dto';
 export type { StageCountersDto } from './models/stage-counters-dto';

@@ -25,6 +25,8 @@ import { jobsGet } from '../fn/jobs/jobs-get';
 import { JobsGet$Params } from '../fn/jobs/jobs-get';
 import { jobsLogs } from '../fn/jobs/jobs-logs';
 import { JobsLogs$Params } from '../fn/jobs/jobs-logs';
+import { jobsRefresh } from '../fn/jobs/jobs-refresh';
+import { JobsRefresh$Params } from '../fn/jobs/jobs-refresh';
 import { jobsStream } from '../fn/jobs/jobs-stream';
 import { JobsStream$Params } from '../fn/jobs/jobs-stream';
 import { PagePageResponseDto } from '../models/page-page-response-dto';
@@ -287,6 +289,42 @@ export class JobsService extends BaseService {
    */
   jobsCancel(params: JobsCancel$Params, context?: HttpContext): Observable<JobResponseDto> {
     const resp = this.jobsCancel$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
+  }
+
+  /** Path part for operation `jobsRefresh()` */
+  static readonly JobsRefreshPath = '/api/jobs/{id}/refresh';
+
+  /**
+   * Refresh a completed job.
+   *
+   * Starts a new job (`refreshOf` = this one) with the same config that fetches every page of this job again with conditional requests (If-None-Match / If-Modified-Since from the stored ETag and Last-Modified), and in site mode the sitemaps and links too. Only new or changed chunks are generated and inspected; the examples of unchanged chunks are carried over; pages gone (404, 410) drop theirs. Its export is a new dataset version whose card lists the pages added, changed and removed.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `jobsRefresh()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  jobsRefresh$Response(
+    params: JobsRefresh$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<JobResponseDto>> {
+    const obs = jobsRefresh(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Refresh a completed job.
+   *
+   * Starts a new job (`refreshOf` = this one) with the same config that fetches every page of this job again with conditional requests (If-None-Match / If-Modified-Since from the stored ETag and Last-Modified), and in site mode the sitemaps and links too. Only new or changed chunks are generated and inspected; the examples of unchanged chunks are carried over; pages gone (404, 410) drop theirs. Its export is a new dataset version whose card lists the pages added, changed and removed.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `jobsRefresh$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  jobsRefresh(params: JobsRefresh$Params, context?: HttpContext): Observable<JobResponseDto> {
+    const resp = this.jobsRefresh$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
   }
 

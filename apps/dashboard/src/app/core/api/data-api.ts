@@ -108,6 +108,10 @@ export class DataApi {
   cancelJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsCancel({ id });
   }
+  /** Starts a refresh of a completed job: a new job that fetches its pages again and regenerates what changed. */
+  refreshJob(id: string): Observable<JobResponseDto> {
+    return this.jobsApi.jobsRefresh({ id, body: {} });
+  }
   jobLogs(id: string, level?: LogLevel, after?: number): Observable<JobLogPageResponseDto> {
     return this.jobsApi.jobsLogs({ id, level, after, pageSize: 200 });
   }

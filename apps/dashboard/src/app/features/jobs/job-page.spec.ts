@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { Router, provideRouter } from '@angular/router';
 import { emptyProgress } from '@datafactory/contracts';
 
 import { EVENT_SOURCE_FACTORY, type EventSourceLike } from '../../core/jobs/job-stream';
@@ -218,5 +218,63 @@ describe('JobPage', () => {
     for (const r of http.match((r) => r.url === '/api/jobs/j1/pages'))
       r.flush({ page: 1, pageSize: 20, total: 0, items: [] });
     http.verify();
+  });
+
+  it('offers Refresh on a completed job only, starts it and opens the new job; a refusal is shown', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: EVENT_SOURCE_FACTORY, useValue: () => new FakeSource() },
+      ],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const open = async (status: string, refreshOf: string | null = null) => {
+      const fixture = TestBed.createComponent(JobPage);
+      fixture.componentRef.setInput('id', 'j1');
+      fixture.autoDetectChanges();
+      TestBed.tick();
+      http.expectOne('/api/jobs/j1').flush({ ...job, status, stage: null, refreshOf });
+      http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+      http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+      await fixture.whenStable();
+      return fixture;
+    };
+    const button = (el: HTMLElement) => el.querySelector<HTMLButtonElement>('[data-testid="refresh-job"]');
+
+    // Running, failed, cancelled: nothing to refresh.
+    for (const status of ['running', 'failed', 'cancelled']) {
+      const fixture = await open(status);
+      expect(button(fixture.nativeElement as HTMLElement), status).toBeNull();
+      fixture.destroy();
+    }
+
+    const fixture = await open('completed', 'j0');
+    const page = fixture.nativeElement as HTMLElement;
+    expect(page.querySelector('[data-testid="refresh-of"]')?.getAttribute('href')).toBe('/jobs/j0');
+    expect(button(page)?.textContent?.trim()).toBe('Refresh');
+    button(page)!.click();
+    await fixture.whenStable();
+    expect(button(page)?.disabled).toBe(true);
+    const request = http.expectOne({ method: 'POST', url: '/api/jobs/j1/refresh' });
+    expect(request.request.body).toEqual({});
+    request.flush(
+      { message: 'job j1 is running: only a completed job can be refreshed' },
+      { status: 409, statusText: 'Conflict' },
+    );
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid="refresh-error"]')?.textContent).toContain('only a completed job');
+    expect(navigate).not.toHaveBeenCalled();
+
+    button(page)!.click();
+    await fixture.whenStable();
+    http
+      .expectOne({ method: 'POST', url: '/api/jobs/j1/refresh' })
+      .flush({ ...job, id: 'j2', status: 'running', refreshOf: 'j1' });
+    await fixture.whenStable();
+    expect(navigate).toHaveBeenCalledWith(['/jobs', 'j2']);
+    expect(page.querySelector('[data-testid="refresh-error"]')).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { rxResource } from '@angular/core/rxjs-interop';
-import { RouterLink } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import { type JobProgress, type LogLevel, STAGES, emptyProgress } from '@datafactory/contracts';
 
 import type { JobStatus } from '../../api/models';
@@ -50,6 +50,7 @@ export default class JobPage {
   readonly id = input.required<string>();
   private readonly api = inject(DataApi);
   private readonly streams = inject(JobStreamService);
+  private readonly router = inject(Router);
 
   /**
    * Bumped when the job turns final: new params always start a fresh request,
@@ -76,6 +77,8 @@ export default class JobPage {
   private readonly cancelled = signal<JobStatus | null>(null);
   protected readonly cancelling = signal(false);
   protected readonly cancelError = signal<string | null>(null);
+  protected readonly refreshing = signal(false);
+  protected readonly refreshError = signal<string | null>(null);
 
   protected readonly status = computed<JobStatus | null>(
     () =>
@@ -177,6 +180,22 @@ export default class JobPage {
       if (next.has(level)) next.delete(level);
       else next.add(level);
       return next;
+    });
+  }
+
+  /** Starts a refresh of this (completed) job and opens the new job's page. */
+  protected refresh(): void {
+    this.refreshing.set(true);
+    this.refreshError.set(null);
+    this.api.refreshJob(this.id()).subscribe({
+      next: (job) => {
+        this.refreshing.set(false);
+        void this.router.navigate(['/jobs', job.id]);
+      },
+      error: (error: unknown) => {
+        this.refreshing.set(false);
+        this.refreshError.set(describeError(error).message);
+      },
     });
   }
 
