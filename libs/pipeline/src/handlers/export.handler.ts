@@ -50,10 +50,10 @@ export class ExportHandler implements StageHandler<ExportItem> {
    */
   private async completeDistractors(jobId: string, template: string): Promise<void> {
     if (template === NO_TEMPLATE) return;
-    let retrieval = false;
+    let retrieval: boolean;
     try {
-      retrieval =
-        (await TemplateRegistry.load({ dataDir: this.deps.config.dataDir })).get(template).spec.retrieval === true;
+      const registry = await TemplateRegistry.load({ dataDir: this.deps.config.dataDir });
+      retrieval = registry.get(template).spec.retrieval === true;
     } catch {
       return; // a template that cannot be read generated nothing to complete
     }
