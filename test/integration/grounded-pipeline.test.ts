@@ -119,7 +119,7 @@ describe('the grounded check in a job', () => {
       const card = readFileSync(path.join(path.resolve(dir.path, exported!.filePath), 'README.md'), 'utf8');
       const pct = ((100 * clean.length) / examples.length).toFixed(1);
       expect(card).toContain(
-        `- Grounded rate: ${pct}% (${clean.length} of ${examples.length} inspected examples have every sentence supported by their source chunk; the ${planted.length} others were rejected by the \`grounded\` check)`,
+        `- Grounded rate: ${pct}% (${clean.length} of ${examples.length} inspected examples have every sentence supported by their source chunk; ${planted.length} rejected by the \`grounded\` check)`,
       );
       expect(exported!.recordCount).toBe(clean.length);
     } finally {

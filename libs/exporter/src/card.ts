@@ -247,7 +247,7 @@ export function groundedLines(outcomes: Record<string, number> | null | undefine
   ];
   return [
     `- Grounded rate: ${pct(pass, pass + fail)} (${pass} of ${pass + fail} inspected examples have every sentence ` +
-      `supported by their source chunk; the ${fail} others were rejected by the \`grounded\` check)` +
+      `supported by their source chunk; ${fail} rejected by the \`grounded\` check)` +
       (other.length ? `; ${other.join(', ')}` : ''),
   ];
 }
