@@ -236,6 +236,56 @@ describe('rag distractors', () => {
   });
 });
 
+describe('the grounded check on each template', () => {
+  let site: FixtureSite;
+  let llm: FakeOpenAiServer;
+  let dir: { path: string; remove: () => Promise<void> };
+
+  beforeAll(async () => {
+    site = await FixtureSite.start({ hosts: ['main'] });
+    llm = await new FakeOpenAiServer({ content: templateExamplesFromPrompt }).start();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await site?.close();
+    await llm?.stop();
+    await dir?.remove();
+  });
+
+  // The fake writes each template's claims from the chunk's sentences (and a preference's rejected answer with a
+  // claim the text does not make, which is not what the check reads).
+  it.each(['conversation', 'preference', 'rag', 'reasoning'])(
+    '%s: the claims the template makes are read from its fields and found supported',
+    async (template) => {
+      const config = loadConfig({
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: llm.baseUrl,
+        LOG_LEVEL: 'silent',
+        CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      });
+      const { job } = await runJobLocally(config, {
+        urls: [site.url('main', '/doc/121'), site.url('main', '/doc/122')],
+        jobConfig: { generation: { template, examples_per_chunk: 2 }, quality: { checks: ['grounded'] } },
+      });
+      expect(job.status, job.error ?? '').toBe('completed');
+      const orm = await openOrm(config);
+      try {
+        const examples = await orm.em.fork().find(TrainingExample, { job: job.id, status: ExampleStatus.Ok });
+        expect(examples.length).toBeGreaterThan(0);
+        for (const e of examples) {
+          const g = (e.qualityDetails as { checks: { grounded: { status: string; reason: string; data: object } } })
+            .checks.grounded;
+          expect(g.status, g.reason).toBe('pass');
+          expect(g.data).toMatchObject({ level: 'local' });
+          expect((g.data as { sentences: number }).sentences).toBeGreaterThan(template === 'reasoning' ? 2 : 0);
+        }
+      } finally {
+        await orm.close(true);
+      }
+    },
+  );
+});
+
 describe('completing the distractors of examples generated early', () => {
   let db: TestDatabase;
   beforeAll(async () => {

@@ -95,6 +95,8 @@ describe('grounded check (local)', () => {
 
     const reasoning = (steps: string[], answer: string) => example('reasoning', { question: 'q?', steps, answer });
     expect(checkGrounded(reasoning([fine, 'It spans 412 metres.'], 'In 1932.'), options).status).toBe('pass');
+    // A connective step makes no claim of its own.
+    expect(checkGrounded(reasoning([fine, 'Taken together, both hold.'], 'In 1932.'), options).status).toBe('pass');
     expect(checkGrounded(reasoning([fine, 'It spans 512 metres.'], 'In 1932.'), options).status).toBe('fail');
     expect(checkGrounded(reasoning([fine], 'In 1936.'), options).reason).toContain('"In 1936."');
 

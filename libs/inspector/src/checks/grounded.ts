@@ -43,7 +43,10 @@ const STOP = new Set(
     // Words an answer uses to refer to its source, not claims about the world.
     'text texts article passage source document page says say said states stated stating mentions mentioned ' +
     'according explains explained describes described notes noted writes written author reports reported ' +
-    'answer question yes'
+    'answer question yes ' +
+    // Reasoning connectives: how steps are joined, not claims of their own.
+    'therefore thus hence together taken follows follow conclude conclusion combining combined holds hold true ' +
+    'means implies consequently overall finally next step steps'
   ).split(' '),
 );
 
