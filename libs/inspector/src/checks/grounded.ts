@@ -149,6 +149,18 @@ function numberValue(t: Token): string | null {
 
 /** A light suffix-stripping stemmer: enough that "built"/"builds"/"building" and "closure"/"closed" meet. */
 export function stem(word: string): string {
+  const known = stems.get(word);
+  if (known !== undefined) return known;
+  const out = stemOf(word);
+  if (stems.size >= 50_000) stems.clear();
+  stems.set(word, out);
+  return out;
+}
+
+/** Stems already computed, by word (bounded). */
+const stems = new Map<string, string>();
+
+function stemOf(word: string): string {
   let w = word.toLowerCase().replace(/['’]/g, '');
   if (w.length <= 3) return w;
   const rules: [RegExp, string][] = [
@@ -234,6 +246,21 @@ function scaledNumbers(text: string): string[] {
   );
 }
 
+/** Indexed chunks, most recent last: the examples of a chunk are checked one after another. */
+const sources = new Map<string, Source>();
+
+function sourceOf(text: string): Source {
+  let source = sources.get(text);
+  if (source) {
+    sources.delete(text);
+  } else {
+    source = new Source(text);
+    if (sources.size >= 32) sources.delete(sources.keys().next().value!);
+  }
+  sources.set(text, source);
+  return source;
+}
+
 /** Stems of the words a negation applies to: the first content word within three words after the cue. */
 function negatedStems(toks: Token[]): Set<string> {
   const out = new Set<string>();
@@ -306,7 +333,7 @@ export function groundedness(
   sourceText: string,
   options: GroundedOptions,
 ): { score: number | null; coverage: number | null; sentences: number; unsupported: UnsupportedSentence[] } {
-  const source = new Source(sourceText);
+  const source = sourceOf(sourceText);
   const unsupported: UnsupportedSentence[] = [];
   let lowest: number | null = null;
   let found = 0;
