@@ -137,6 +137,8 @@ describe('grounded check (local)', () => {
     expect(g('In 2020 the city had 2.5 million inhabitants.')).toBe('fail');
     expect(g('In 2020 the city had four times as many inhabitants as in 1950.')).toBe('fail');
     expect(g('Thirteen percent of the inhabitants were over 80.')).toBe('fail');
+    // "one" and "first" are mostly not numbers in prose.
+    expect(g('In 2020 it was one of the cities with 1.5 million inhabitants.')).toBe('pass');
   });
 
   it('catches a negation added or dropped, but not one the source has too', () => {

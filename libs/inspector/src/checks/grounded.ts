@@ -72,9 +72,9 @@ const SCOPE_SKIP = new Set([
 
 const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nor', 'neither', 'cannot', 'nothing', 'nobody', 'nowhere']);
 
+/** Number words and their values (not "one", "first", "second": mostly not numbers in prose). */
 const NUMBER_WORDS: Record<string, number> = {
   zero: 0,
-  one: 1,
   two: 2,
   three: 3,
   four: 4,
@@ -102,8 +102,6 @@ const NUMBER_WORDS: Record<string, number> = {
   eighty: 80,
   ninety: 90,
   hundred: 100,
-  first: 1,
-  second: 2,
   third: 3,
   fourth: 4,
   fifth: 5,
