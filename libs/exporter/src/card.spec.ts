@@ -201,4 +201,53 @@ describe('the card’s "Where the rows went"', () => {
   it('has no such section without a funnel', () => {
     expect(renderDatasetCard(input())).not.toContain('Where the rows went');
   });
+
+  it('shows the grounded rate when the check ran, with what it could not score', () => {
+    expect(renderDatasetCard(input())).not.toContain('Grounded rate');
+    const card = renderDatasetCard(input({ grounded: { pass: 3, fail: 1, skipped: 2 } }));
+    expect(card).toContain(
+      '- Grounded rate: 75.0% (3 of 4 inspected examples have every sentence supported by their source chunk; ' +
+        '1 rejected by the `grounded` check); 2 with no claim to check\n',
+    );
+  });
+
+  it('flags rag records with fewer distractor chunks than asked', () => {
+    const stats = new ExportStats();
+    const rag = (found: number | null) =>
+      stats.add({
+        split: 'train',
+        domain: 'example.com',
+        language: 'en',
+        model: 'm',
+        template: 'rag',
+        templateHash: 'h',
+        tokenCount: 10,
+        cost: null,
+        qualityScore: 1,
+        distractors: { wanted: found === null ? null : 3, found },
+      });
+    rag(3);
+    rag(3);
+    rag(1);
+    rag(2);
+    rag(null); // an example generated before the counts were recorded: not judged
+    const card = renderDatasetCard(input({ stats }));
+    expect(card).toContain(
+      '- Distractors: 2 of 5 rag records have fewer than the 3 distractor chunks asked (as few as 1): the job has too few chunks of other documents.',
+    );
+    const full = new ExportStats();
+    full.add({
+      split: 'train',
+      domain: 'x',
+      language: 'en',
+      model: 'm',
+      template: 'rag',
+      templateHash: 'h',
+      tokenCount: 1,
+      cost: null,
+      qualityScore: 1,
+      distractors: { wanted: 3, found: 3 },
+    });
+    expect(renderDatasetCard(input({ stats: full }))).not.toContain('- Distractors:');
+  });
 });

@@ -78,6 +78,11 @@ export interface DatasetCardInput {
   piiRedacted?: Partial<Record<PiiType, number>> | null;
   /** The kinds the job redacted (`processing.redact_pii`); absent: unknown. */
   piiRedactedKinds?: PiiType[] | null;
+  /**
+   * How the grounded check ended over the job's inspected examples (`pass`, `fail`, `skipped`, `unavailable`
+   * counts); absent or null: the check was off.
+   */
+  grounded?: Record<string, number> | null;
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
@@ -210,6 +215,8 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `- Checks: ${c.settings.checks?.length ? c.settings.checks.map((x) => `\`${x}\``).join(', ') : 'default'}`,
     `- Mean quality score of the exported examples: ${s.meanQualityScore === null ? 'n/a' : s.meanQualityScore.toFixed(3)}`,
     `- Passed: ${t.passed} of ${t.examples} (${pct(t.passed, t.examples)})`,
+    ...groundedLines(c.grounded),
+    ...distractorLines(s),
     '',
     '## Cost',
     '',
@@ -244,6 +251,32 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The grounded rate: examples whose every sentence the check found supported by its chunk, of those it scored. */
+export function groundedLines(outcomes: Record<string, number> | null | undefined): string[] {
+  if (!outcomes) return [];
+  const pass = outcomes.pass ?? 0;
+  const fail = outcomes.fail ?? 0;
+  const other = [
+    ...(outcomes.skipped ? [`${outcomes.skipped} with no claim to check`] : []),
+    ...(outcomes.unavailable ? [`${outcomes.unavailable} not checked (no source chunk)`] : []),
+  ];
+  return [
+    `- Grounded rate: ${pct(pass, pass + fail)} (${pass} of ${pass + fail} inspected examples have every sentence ` +
+      `supported by their source chunk; ${fail} rejected by the \`grounded\` check)` +
+      (other.length ? `; ${other.join(', ')}` : ''),
+  ];
+}
+
+/** rag records with fewer distractor chunks than asked: flagged, never silently short. */
+export function distractorLines(s: ExportStats): string[] {
+  if (s.ragShort === 0) return [];
+  return [
+    `- Distractors: ${s.ragShort} of ${s.ragRecords} rag record${s.ragRecords === 1 ? '' : 's'} have fewer than the ` +
+      `${s.ragDistractorsWanted} distractor chunks asked (as few as ${s.ragFewestDistractors}): the job has too few ` +
+      "chunks of other documents. Each record's lineage says how many it got (`retrieval.distractorsFound`).",
+  ];
 }
 
 const PII_LABEL: Record<PiiType, [string, string]> = {

@@ -198,6 +198,9 @@ export async function exportJob(
           tokenCount: row.tokenCount,
           cost: row.cost,
           qualityScore: row.qualityScore,
+          distractors: row.retrieval
+            ? { wanted: row.retrieval.distractorsWanted ?? null, found: row.retrieval.distractorsFound ?? null }
+            : null,
         });
       }
       options.onProgress?.({ written: stats.records, total });
@@ -248,6 +251,9 @@ export async function exportJob(
       jobCost,
       funnel,
       piiRedacted: await new ExportReadRepository(readFork).piiRedacted(jobId),
+      grounded: settings.checks?.includes('grounded')
+        ? await new ExportReadRepository(readFork).checkOutcomes(jobId, 'grounded')
+        : null,
       piiRedactedKinds: redactedKinds(job.config),
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,

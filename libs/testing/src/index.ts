@@ -11,3 +11,4 @@ export * from './job-config.js';
 export * from './stack.js';
 export * from './ci.js';
 export * from './pipeline-stack.js';
+export * from './grounded-cases.js';

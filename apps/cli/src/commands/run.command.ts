@@ -153,7 +153,7 @@ export class RunCommand extends CommandRunner {
   }
   @Option({
     flags: '--checks <list>',
-    description: 'quality checks, comma-separated: format, readability, duplicates, toxicity, judge',
+    description: 'quality checks, comma-separated: format, readability, duplicates, toxicity, judge, grounded',
   })
   parseChecks(v: string): string[] {
     return v

@@ -40,8 +40,15 @@ import {
 } from '../../api/services';
 import { ApiTokenService } from '../auth/api-token';
 
-export type QualityCheck = 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge';
-export const QUALITY_CHECKS: readonly QualityCheck[] = ['format', 'readability', 'duplicates', 'toxicity', 'judge'];
+export type QualityCheck = 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded';
+export const QUALITY_CHECKS: readonly QualityCheck[] = [
+  'format',
+  'readability',
+  'duplicates',
+  'toxicity',
+  'judge',
+  'grounded',
+];
 
 /**
  * The dashboard's one entry point to the REST API: a thin facade over the

@@ -29,6 +29,7 @@ const report = {
   histogram: [],
   tokenLength: null,
   judgeCost: null,
+  groundedRate: null,
 };
 
 const failedExample = {
