@@ -31,3 +31,4 @@ export { streamExamples, streamSourceUrls, exportedExamplesWhere, DEFAULT_PAGE_S
 export * from './exporter.js';
 export * from './files.js';
 export { exportCorpus, CorpusFormatError, CORPUS_FORMATS, CORPUS_COLUMNS, renderCorpusCard } from './corpus.js';
+export * from './publish.js';

@@ -11,3 +11,11 @@ export * from './job-config.js';
 export * from './stack.js';
 export * from './ci.js';
 export * from './pipeline-stack.js';
+export {
+  FakeHubServer,
+  type FakeHubOptions,
+  type HubCall,
+  type HubCommit,
+  type HubRepo,
+  type HubRequest,
+} from './fake-hub/fake-hub-server.js';

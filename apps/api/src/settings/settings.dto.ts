@@ -14,6 +14,11 @@ export class ApiKeyStatusDto {
 export class ApiKeysStatusDto {
   @ApiProperty({ type: ApiKeyStatusDto, description: 'Key for OpenAI or the OpenAI-compatible server.' })
   openai!: ApiKeyStatusDto;
+  @ApiProperty({
+    type: ApiKeyStatusDto,
+    description: 'Hugging Face write token, for publishing exports to the Hub (overrides HF_TOKEN).',
+  })
+  huggingface!: ApiKeyStatusDto;
 }
 
 /** What the operator's environment allows; read-only here (set in the server's environment, see README "Security"). */
@@ -42,6 +47,11 @@ export class OperatorSettingsDto {
     description: 'Which key the default LLM endpoint gets: the one saved here, OPENAI_API_KEY, or none.',
   })
   llmKeySource!: 'settings' | 'environment' | 'none';
+  @ApiProperty({
+    enum: ['settings', 'environment', 'none'],
+    description: 'Which token publishing to the Hugging Face Hub uses: the one saved here, HF_TOKEN, or none.',
+  })
+  hubTokenSource!: 'settings' | 'environment' | 'none';
 }
 
 export class SettingsResponseDto {
@@ -73,6 +83,20 @@ export class UpdateApiKeysDto {
   @MinLength(8)
   @MaxLength(500)
   openai?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 8,
+    maxLength: 500,
+    description: 'A Hugging Face write token (write-only, starts with hf_), or null to remove the stored one.',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MinLength(8)
+  @MaxLength(500)
+  huggingface?: string | null;
 }
 
 export class UpdateSettingsRequestDto {
