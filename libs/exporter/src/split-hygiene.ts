@@ -25,7 +25,21 @@ export interface SplitHygieneReport {
   wouldHaveCrossed: number;
   /** Pairs on two sides after grouping (0: checked after the assignment, not assumed). */
   crossing: number;
+  /**
+   * Candidate pairs not compared: between domains already kept together (so
+   * they change no split), past the first MAX_COMPARISONS comparisons. Only
+   * data with masses of near-duplicates gets here; the pair counts are then lower bounds.
+   */
+  unchecked: number;
 }
+
+/** Index of the high and the low 32-bit half of a 64-bit word in a Uint32Array view (byte order of the machine). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+
+/** Candidate pairs compared in full; past this, only pairs that would link two groups of domains. */
+export const MAX_COMPARISONS = 5_000;
 
 /** In a run of examples sharing a band hash, each is compared with at most this many earlier ones of other domains. */
 const PER_BUCKET = 4;
@@ -84,27 +98,33 @@ export class SplitGrouper {
       bigger.set(this.words);
       this.words = bigger;
     }
+    // Written through 32-bit halves (no BigInt per band): the high half the hash, the low one band and number.
+    const halves = new Uint32Array(this.words.buffer);
     hashes.forEach((h, band) => {
-      this.words[this.used++] = (BigInt(h >>> 0) << 32n) | (BigInt(band) << 26n) | BigInt(me);
+      halves[2 * this.used + HI] = h >>> 0;
+      halves[2 * this.used + LO] = ((band << 26) | me) >>> 0;
+      this.used++;
     });
   }
 
   /** Pairs of examples of different domains sharing a band hash (numbers, earlier first). */
   private candidatePairs(): [number, number][] {
-    const words = this.words.subarray(0, this.used).sort();
-    const pairs = new Map<string, [number, number]>();
-    const LOW = (1n << 26n) - 1n;
+    this.words.subarray(0, this.used).sort();
+    const halves = new Uint32Array(this.words.buffer, 0, 2 * this.used);
+    // other · 2^26 + me: exact in a double (both < 2^26), and far smaller than a string key.
+    const pairs = new Set<number>();
+    const bucketEquals = (i: number, j: number) =>
+      halves[2 * i + HI] === halves[2 * j + HI] && halves[2 * i + LO]! >>> 26 === halves[2 * j + LO]! >>> 26;
     let start = 0;
-    while (start < words.length) {
-      const bucket = words[start]! >> 26n;
+    while (start < this.used) {
       let end = start + 1;
-      while (end < words.length && words[end]! >> 26n === bucket) end++;
+      while (end < this.used && bucketEquals(start, end)) end++;
       if (end - start > 1) {
         const kept: number[] = [];
         for (let i = start; i < end; i++) {
-          const me = Number(words[i]! & LOW);
+          const me = halves[2 * i + LO]! & ((1 << 26) - 1);
           const d = this.domainOf[me];
-          for (const other of kept) if (this.domainOf[other] !== d) pairs.set(`${other}:${me}`, [other, me]);
+          for (const other of kept) if (this.domainOf[other] !== d) pairs.add(other * 2 ** 26 + me);
           if (kept.length < PER_BUCKET && kept.every((o) => this.domainOf[o] !== d)) kept.push(me);
         }
       }
@@ -112,7 +132,9 @@ export class SplitGrouper {
     }
     this.words = new BigUint64Array(0);
     this.used = 0;
-    return [...pairs.values()];
+    return Array.from(pairs, (key): [number, number] => [Math.floor(key / 2 ** 26), key % 2 ** 26]).sort(
+      (x, y) => x[0] - y[0] || x[1] - y[1],
+    );
   }
 
   /**
@@ -125,10 +147,33 @@ export class SplitGrouper {
     seed: number,
     texts: (ids: string[]) => Promise<Map<string, string>>,
   ): Promise<{ splitOf: (domain: string) => SplitName; report: SplitHygieneReport }> {
+    const parent = this.domains.map((_, i) => i);
+    const find = (x: number): number => {
+      while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+      return x;
+    };
+    const union = (x: number, y: number) => {
+      const [rx, ry] = [find(x), find(y)];
+      // The root is the domain first by name, so a group's split depends on its members only.
+      if (rx !== ry) {
+        if (this.domains[rx]! < this.domains[ry]!) parent[ry] = rx;
+        else parent[rx] = ry;
+      }
+    };
     const pairs: [number, number][] = [];
+    let unchecked = 0;
+    let compared = 0;
     const all = this.candidatePairs();
     for (let i = 0; i < all.length; i += 200) {
-      const batch = all.slice(i, i + 200);
+      // A pair between domains kept together already changes no split: compared while the budget lasts
+      // (for the counts), skipped and counted after that.
+      const batch = all.slice(i, i + 200).filter(([a, b]) => {
+        const needed = compared < MAX_COMPARISONS || find(this.domainOf[a]!) !== find(this.domainOf[b]!);
+        if (needed) compared++;
+        else unchecked++;
+        return needed;
+      });
+      if (batch.length === 0) continue;
       const wanted = [...new Set(batch.flat())].map((n) => this.ids[n]!);
       const byId = await texts(wanted);
       const vectors = new Map<string, SparseVector>();
@@ -138,21 +183,10 @@ export class SplitGrouper {
         if (!v) vectors.set(id, (v = charNgramVector(byId.get(id) ?? '', 3)));
         return v;
       };
-      for (const [a, b] of batch) if (cosine(vector(a), vector(b)) >= this.threshold) pairs.push([a, b]);
-    }
-
-    const parent = this.domains.map((_, i) => i);
-    const find = (x: number): number => {
-      while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
-      return x;
-    };
-    for (const [a, b] of pairs) {
-      const ra = find(this.domainOf[a]!);
-      const rb = find(this.domainOf[b]!);
-      // The root is the domain first by name, so a group's split depends on its members only.
-      if (ra !== rb) {
-        if (this.domains[ra]! < this.domains[rb]!) parent[rb] = ra;
-        else parent[ra] = rb;
+      for (const [a, b] of batch) {
+        if (cosine(vector(a), vector(b)) < this.threshold) continue;
+        pairs.push([a, b]);
+        union(this.domainOf[a]!, this.domainOf[b]!);
       }
     }
     const splitOfIndex = (d: number) => assignSplit(this.domains[find(d)]!, ratios, seed);
@@ -185,6 +219,7 @@ export class SplitGrouper {
         .sort((x, y) => y.pairs - x.pairs || x.domains[0]!.localeCompare(y.domains[0]!)),
       wouldHaveCrossed,
       crossing,
+      unchecked,
     };
     return { splitOf, report };
   }
