@@ -85,7 +85,12 @@ export class ExportsService {
     try {
       const result = await exportJob(this.em, jobId, dto, {
         dataDir: this.config.dataDir,
-        secrets: [this.config.llm.apiKey, await StoredLlmKey.inDataDir(this.config.dataDir).read()],
+        secrets: [
+          this.config.llm.apiKey,
+          await StoredLlmKey.inDataDir(this.config.dataDir).read(),
+          this.config.hub.token,
+          await StoredHubToken.inDataDir(this.config.dataDir).read(),
+        ],
       });
       return await this.get(result.exportId);
     } catch (e) {
