@@ -66,6 +66,10 @@ describe('publishing to the Hugging Face Hub over HTTP and from the CLI', () => 
   });
 
   it('publishes with the token saved in Settings; a second publish is a 409, with update a new commit', async () => {
+    const notHub = await saveToken('sk-not-a-hub-token-0123');
+    expect(notHub.status).toBe(400);
+    expect(JSON.stringify(notHub.body.message)).toContain('apiKeys.huggingface must be a Hugging Face access token');
+    expect(JSON.stringify(notHub.body)).not.toContain('sk-not-a-hub-token-0123');
     expect((await saveToken(TOKEN)).status).toBe(200);
     const r = await publish({ repo: 'alice/rust-qa', private: true });
     expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -1,7 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptionalNotNull } from '../common/optional.js';
-import { IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 /** What the API says about a stored key: never the key itself. */
 export class ApiKeyStatusDto {
@@ -89,6 +98,7 @@ export class UpdateApiKeysDto {
     nullable: true,
     minLength: 8,
     maxLength: 500,
+    pattern: '^\\s*hf_\\S+\\s*$',
     description: 'A Hugging Face write token (write-only, starts with hf_), or null to remove the stored one.',
   })
   @IsOptional()
@@ -96,6 +106,7 @@ export class UpdateApiKeysDto {
   @IsString()
   @MinLength(8)
   @MaxLength(500)
+  @Matches(/^\s*hf_\S+\s*$/, { message: 'huggingface must be a Hugging Face access token (it starts with "hf_")' })
   huggingface?: string | null;
 }
 
