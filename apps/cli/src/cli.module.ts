@@ -6,6 +6,7 @@ import { RunCommand } from './commands/run.command.js';
 import { RefreshCommand } from './commands/refresh.command.js';
 import { ExtractCommand } from './commands/extract.command.js';
 import { ModelsCommand, ModelsPullCommand } from './commands/models.command.js';
+import { PublishCommand } from './commands/publish.command.js';
 import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
 
 /** The `datafactory` CLI. Commands open what they need themselves (a migration needs no running ORM). */
@@ -28,6 +29,7 @@ export class CliModule {
         JobsCancelCommand,
         ModelsCommand,
         ModelsPullCommand,
+        PublishCommand,
       ],
     };
   }

@@ -251,3 +251,42 @@ describe('the card’s "Where the rows went"', () => {
     expect(renderDatasetCard(input({ stats: full }))).not.toContain('- Distractors:');
   });
 });
+
+describe('dataset card: split hygiene', () => {
+  const report = {
+    threshold: 0.9,
+    examples: 3,
+    pairs: 24,
+    groups: Array.from({ length: 22 }, (_, i) => ({
+      domains: Array.from({ length: i === 0 ? 10 : 2 }, (_, k) => `g${i}-d${k}.example`),
+      pairs: i === 0 ? 3 : 1,
+      split: 'train' as const,
+    })),
+    wouldHaveCrossed: 7,
+    crossing: 0,
+    unchecked: 0,
+  };
+
+  it('has no section without a split check, and the counts and groups with one', () => {
+    expect(renderDatasetCard(input())).not.toContain('Split hygiene');
+    const card = renderDatasetCard(input({ splitHygiene: report }));
+    expect(card).toContain('### Split hygiene');
+    expect(card).toContain('All 3 exported examples were compared');
+    expect(card).toContain('cosine similarity of at least 0.9');
+    expect(card).toContain('| near-duplicate pairs across domains | 24 |');
+    expect(card).toContain('| groups of domains kept together | 22 |');
+    expect(card).toContain('| pairs that would have crossed a split (by domain alone) | 7 |');
+    expect(card).toContain('| pairs crossing a split now | 0 |');
+    // A group of many domains names 8 and counts the rest; past 20 groups, the rest are counted.
+    expect(card).toContain('g0-d7.example and 2 more | 3 |');
+    expect(card).not.toContain('g0-d8.example');
+    expect(card).toContain('| | and 2 more groups | |');
+    expect(card).not.toContain('lower bounds');
+  });
+
+  it('says the counts are lower bounds when candidate pairs went uncompared', () => {
+    const card = renderDatasetCard(input({ splitHygiene: { ...report, unchecked: 1234 } }));
+    expect(card).toContain('1234 further candidate pairs between domains already kept together were not compared');
+    expect(card).toContain('lower bounds');
+  });
+});

@@ -1,3 +1,4 @@
+import type { SplitHygieneReport } from './split-hygiene.js';
 import { stringify } from 'yaml';
 import { formatReasons, type JobFunnel, PII_TYPES, type PiiType } from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
@@ -83,6 +84,8 @@ export interface DatasetCardInput {
    * counts); absent or null: the check was off.
    */
   grounded?: Record<string, number> | null;
+  /** The near-duplicate check of a split export (SplitGrouper); absent or null: no split, no section. */
+  splitHygiene?: SplitHygieneReport | null;
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
@@ -170,6 +173,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
         `validation ${c.config.split.validation}, test ${c.config.split.test}): every example of a domain is in one ` +
         'split, so no page leaks from one split into another; the actual shares follow the domains.',
     '',
+    ...splitHygieneLines(c.splitHygiene),
     '## Counts',
     '',
     '| | examples |',
@@ -277,6 +281,48 @@ export function distractorLines(s: ExportStats): string[] {
       `${s.ragDistractorsWanted} distractor chunks asked (as few as ${s.ragFewestDistractors}): the job has too few ` +
       "chunks of other documents. Each record's lineage says how many it got (`retrieval.distractorsFound`).",
   ];
+}
+
+/** The "Split hygiene" section: near-duplicates across domains, kept on one side of every split. */
+function splitHygieneLines(h: SplitHygieneReport | null | undefined): string[] {
+  if (!h) return [];
+  const lines = [
+    '### Split hygiene',
+    '',
+    `Near-duplicate examples never sit on two sides of a split. All ${h.examples} exported examples were compared ` +
+      `(MinHash over character 3-grams, confirmed by a cosine similarity of at least ${h.threshold}); near-duplicates ` +
+      'from one domain share its split already, and domains linked by near-duplicates are kept in one split together.',
+    '',
+    '| check | count |',
+    '| --- | ---: |',
+    `| near-duplicate pairs across domains | ${h.pairs} |`,
+    `| groups of domains kept together | ${h.groups.length} |`,
+    `| pairs that would have crossed a split (by domain alone) | ${h.wouldHaveCrossed} |`,
+    `| pairs crossing a split now | ${h.crossing} |`,
+    '',
+    ...(h.unchecked > 0
+      ? [
+          `${h.unchecked} further candidate pairs between domains already kept together were not compared ` +
+            '(they change no split); the pair counts above are lower bounds.',
+          '',
+        ]
+      : []),
+  ];
+  if (h.groups.length > 0) {
+    const shown = h.groups.slice(0, 20);
+    lines.push(
+      '| split | domains kept together | pairs |',
+      '| --- | --- | ---: |',
+      ...shown.map((g) => {
+        const names = g.domains.slice(0, 8).map(cell).join(', ');
+        const more = g.domains.length > 8 ? ` and ${g.domains.length - 8} more` : '';
+        return `| ${g.split} | ${names}${more} | ${g.pairs} |`;
+      }),
+      ...(h.groups.length > shown.length ? [`| | and ${h.groups.length - shown.length} more groups | |`] : []),
+      '',
+    );
+  }
+  return lines;
 }
 
 const PII_LABEL: Record<PiiType, [string, string]> = {

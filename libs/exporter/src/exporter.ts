@@ -30,7 +30,7 @@ import {
   type ExampleRow,
 } from './shapes.js';
 import { DATASET_INFO_FILE, datasetInfo, datasetName } from './dataset-info.js';
-import { assignSplit } from './splits.js';
+import { SplitGrouper, type SplitHygieneReport } from './split-hygiene.js';
 import { ExportStats } from './stats.js';
 import { reserveVersionDir } from './versioning.js';
 import { recordExport } from './export-row.js';
@@ -161,6 +161,10 @@ export async function exportJob(
   const toRecord = recordMapper(resolved);
   const readFork = fork.fork({ clear: true });
   try {
+    const { splitOf, report: splitHygiene } =
+      resolved.split === 'none'
+        ? { splitOf: () => 'train' as const, report: null }
+        : await planSplits(readFork, jobId, resolved, toRecord, duplicateThreshold(job.config), options);
     for await (const page of streamExamples(readFork, jobId, {
       includeFailed: resolved.include_failed,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
@@ -172,8 +176,7 @@ export async function exportJob(
           stats.skipped++;
           continue;
         }
-        const split: SplitName =
-          resolved.split === 'none' ? 'train' : assignSplit(row.domain, resolved.split, resolved.seed);
+        const split = splitOf(row.domain);
         let target = writers.get(split);
         if (!target) {
           const file = path.join(dir, dataFileName(resolved, split));
@@ -255,6 +258,7 @@ export async function exportJob(
         ? await new ExportReadRepository(readFork).checkOutcomes(jobId, 'grounded')
         : null,
       piiRedactedKinds: redactedKinds(job.config),
+      splitHygiene,
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
       changes: await refreshChanges(readFork, jobId),
@@ -297,6 +301,42 @@ export async function exportJob(
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * The split of every domain for a split export: a first pass over the
+ * exported examples (SplitGrouper: near-duplicates across domains), so that
+ * the domains they link share a split. Returns the report for the card.
+ */
+async function planSplits(
+  em: EntityManager,
+  jobId: string,
+  config: ExportConfig,
+  toRecord: (row: ExampleRow) => object | undefined,
+  threshold: number,
+  options: ExportJobOptions,
+): Promise<{ splitOf: (domain: string) => SplitName; report: SplitHygieneReport }> {
+  if (config.split === 'none') throw new Error('planSplits needs split ratios');
+  const grouper = new SplitGrouper(threshold);
+  for await (const page of streamExamples(em, jobId, {
+    includeFailed: config.include_failed,
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    signal: options.signal,
+  })) {
+    for (const row of page) {
+      if (toRecord(row) !== undefined) grouper.add(row.id, row.domain, `${row.inputText}\n${row.outputText}`);
+    }
+  }
+  return grouper.plan(config.split, config.seed, async (ids) => {
+    const rows = await em.find(TrainingExample, { id: { $in: ids } }, { fields: ['id', 'inputText', 'outputText'] });
+    return new Map(rows.map((r) => [r.id, `${r.inputText}\n${r.outputText}`]));
+  });
+}
+
+/** The job's near-duplicate threshold (quality.duplicates.threshold), else the inspector's default 0.9. */
+function duplicateThreshold(config: Partial<JobConfig>): number {
+  const t = (config.quality as { duplicates?: { threshold?: unknown } } | undefined)?.duplicates?.threshold;
+  return typeof t === 'number' && t > 0 && t <= 1 ? t : 0.9;
 }
 
 function recordMapper(config: ExportConfig): (row: ExampleRow) => object | undefined {

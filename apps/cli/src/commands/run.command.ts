@@ -279,6 +279,7 @@ export async function printResult(result: LocalRunResult, dataDir: string, out: 
     dir = path.resolve(out);
   }
   console.log(`dataset: ${dir} (${exported.recordCount} record(s), ${exported.format}, version ${exported.version})`);
+  console.log(`export ${exported.id} (to the Hugging Face Hub: datafactory publish ${exported.id} --repo user/name)`);
   if (exported.recordCount === 0 && job.progress.generator.done > 0) {
     console.log(
       'no example passed quality control: the card and GET /api/jobs/<id>/quality say why; a check that cannot ' +

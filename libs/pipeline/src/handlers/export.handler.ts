@@ -1,7 +1,7 @@
 import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@datafactory/contracts';
 import { exportJob } from '@datafactory/exporter';
 import { completeRagDistractors, TemplateRegistry } from '@datafactory/generator';
-import { addToJobCounters, Job } from '@datafactory/persistence';
+import { addToJobCounters, Job, StoredHubToken } from '@datafactory/persistence';
 import { explainBudgetStop, explainEmptyExport } from '../outcome.js';
 import { emitWebhookEvent } from '../webhook-emitter.js';
 import { examplesPerChunkOf } from '../funnel.js';
@@ -22,7 +22,12 @@ export class ExportHandler implements StageHandler<ExportItem> {
     const result = await exportJob(em, jobId, job.config.export, {
       dataDir: config.dataDir,
       signal: ctx.signal,
-      secrets: [config.llm.apiKey, await this.deps.llmKey.read()],
+      secrets: [
+        config.llm.apiKey,
+        await this.deps.llmKey.read(),
+        config.hub.token,
+        await StoredHubToken.inDataDir(config.dataDir).read(),
+      ],
       examplesPerChunk: await examplesPerChunkOf(em, jobId, config.dataDir),
     });
     await addToJobCounters(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });

@@ -67,6 +67,8 @@ export type { ExportsDownload$Csv$Params as ExportsDownload$Csv$Params } from '.
 export { exportsDownload$Csv as exportsDownload$Csv } from './fn/exports/exports-download-csv';
 export type { ExportsDownload$VndApacheParquet$Params as ExportsDownload$VndApacheParquet$Params } from './fn/exports/exports-download-vnd-apache-parquet';
 export { exportsDownload$VndApacheParquet as exportsDownload$VndApacheParquet } from './fn/exports/exports-download-vnd-apache-parquet';
+export type { ExportsPublish$Params as ExportsPublish$Params } from './fn/exports/exports-publish';
+export { exportsPublish as exportsPublish } from './fn/exports/exports-publish';
 export type { ExportsCard$Params as ExportsCard$Params } from './fn/exports/exports-card';
 export { exportsCard as exportsCard } from './fn/exports/exports-card';
 export type { SettingsGet$Params as SettingsGet$Params } from './fn/settings/settings-get';

@@ -50,6 +50,9 @@ export type { PagePageResponseDto } from './models/page-page-response-dto';
 export type { PageResponseDto } from './models/page-response-dto';
 export type { ProjectPageResponseDto } from './models/project-page-response-dto';
 export type { ProjectResponseDto } from './models/project-response-dto';
+export type { PublishCommitDto } from './models/publish-commit-dto';
+export type { PublishExportRequestDto } from './models/publish-export-request-dto';
+export type { PublishExportResponseDto } from './models/publish-export-response-dto';
 export type { QualityReportResponseDto } from './models/quality-report-response-dto';
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
@@ -152,6 +155,8 @@ export type { ExportsDownload$Csv$Params as ExportsDownload$Csv$Params } from '.
 export { exportsDownload$Csv as exportsDownload$Csv } from './fn/exports/exports-download-csv';
 export type { ExportsDownload$VndApacheParquet$Params as ExportsDownload$VndApacheParquet$Params } from './fn/exports/exports-download-vnd-apache-parquet';
 export { exportsDownload$VndApacheParquet as exportsDownload$VndApacheParquet } from './fn/exports/exports-download-vnd-apache-parquet';
+export type { ExportsPublish$Params as ExportsPublish$Params } from './fn/exports/exports-publish';
+export { exportsPublish as exportsPublish } from './fn/exports/exports-publish';
 export type { ExportsCard$Params as ExportsCard$Params } from './fn/exports/exports-card';
 export { exportsCard as exportsCard } from './fn/exports/exports-card';
 export type { SettingsGet$Params as SettingsGet$Params } from './fn/settings/settings-get';
