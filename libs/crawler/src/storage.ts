@@ -100,6 +100,9 @@ export function documentMetadata(doc: CrawledDocument): Record<string, unknown> 
     browserError: doc.browserError,
     linksFound: doc.linksFound,
     privateNetworksAllowed: doc.privateNetworksAllowed || undefined,
+    etag: doc.etag,
+    lastModified: doc.lastModified,
+    terms: doc.terms,
   };
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
 }
