@@ -11,7 +11,7 @@ import path from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@datafactory/config';
-import { Chunk, createOrmConfig, RawDocument } from '@datafactory/persistence';
+import { Chunk, createOrmConfig, RawDocument, TrainingExample } from '@datafactory/persistence';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import { Refiner } from '@datafactory/refiner';
 import {
@@ -80,6 +80,7 @@ describe('provenance and rights in the pipeline', () => {
       return {
         documents: await em.find(RawDocument, { job: jobId }),
         chunks: await em.find(Chunk, { job: jobId }, { populate: ['document'] }),
+        examples: await em.find(TrainingExample, { job: jobId }, { populate: ['chunk'] }),
       };
     } finally {
       await orm.close();
@@ -105,7 +106,13 @@ describe('provenance and rights in the pipeline', () => {
     expect(job.status, job.error ?? '').toBe('completed');
     expect(site.requestsTo('main', TDMREP_PATH).length - before).toBe(1);
 
-    const { documents, chunks } = await rowsOf(job.id);
+    const { documents, chunks, examples } = await rowsOf(job.id);
+    // Each example's lineage says where its chunk sits in the page's extracted text.
+    expect(examples.length).toBeGreaterThan(0);
+    for (const e of examples) {
+      const span = e.chunk.metadata as { start: number; end: number };
+      expect(e.lineage).toMatchObject({ chunkStart: span.start, chunkEnd: span.end });
+    }
     for (const kind of KINDS) {
       const doc = documents.find((d) => d.url === site.url('main', `/rights/${kind}`))!;
       expect(doc.scrapeStatus, kind).toBe(RIGHTS_PAGES[kind].reserved ? 'skipped' : 'ok');
