@@ -105,8 +105,8 @@ describe('datafactory run', () => {
     const records = readFileSync(path.join(dir.path, 'kept', 'data.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { source_url: string; provenance: { terms: { robotsMeta: string[] } } });
+      .map((l) => JSON.parse(l) as { source_url: string; provenance: { terms: { robots_meta: string[] } } });
     const noai = records.find((r) => r.source_url.endsWith('/rights/meta-noai'))!;
-    expect(noai.provenance.terms.robotsMeta).toEqual(['noai', 'noimageai']);
+    expect(noai.provenance.terms.robots_meta).toEqual(['noai', 'noimageai']);
   });
 });

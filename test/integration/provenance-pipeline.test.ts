@@ -45,7 +45,12 @@ interface ExportedRecord {
     license: string | null;
     tdm_reservation: 0 | 1 | null;
     tdm_policy: string | null;
-    terms: { robotsMeta: string[]; xRobotsTag: string[]; tdm: object; license: { id: string | null } | null } | null;
+    terms: {
+      robots_meta: string[];
+      x_robots_tag: string[];
+      tdm: Record<'tdmrep_json' | 'http_header' | 'html_meta', { reservation: 0 | 1; policy: string | null } | null>;
+      license: { id: string | null } | null;
+    } | null;
   };
 }
 
@@ -165,10 +170,20 @@ describe('provenance and rights in the pipeline', () => {
     const cc = records.find((r) => r.source_url.endsWith('/rights/cc-by'))!;
     expect(cc.license).toBe('CC-BY-4.0');
     expect(cc.provenance).toMatchObject({ license: 'CC-BY-4.0', tdm_reservation: 0, tdm_policy: null });
-    expect(cc.provenance.terms).toMatchObject({ robotsMeta: ['noindex'], license: { id: 'CC-BY-4.0' } });
+    expect(cc.provenance.terms).toMatchObject({
+      robots_meta: ['noindex'],
+      tdm: { tdmrep_json: { reservation: 0, policy: null }, http_header: null, html_meta: null },
+      license: { id: 'CC-BY-4.0' },
+    });
     const none = records.find((r) => r.source_url.endsWith('/rights/none'))!;
     expect(none.provenance).toMatchObject({ license: null, tdm_reservation: null });
-    expect(none.provenance.terms).toEqual({ robotsMeta: [], xRobotsTag: [], tdm: {}, license: null });
+    // Every record has every field (a schema reader never meets an empty struct).
+    expect(none.provenance.terms).toEqual({
+      robots_meta: [],
+      x_robots_tag: [],
+      tdm: { tdmrep_json: null, http_header: null, html_meta: null },
+      license: null,
+    });
 
     const card = readFileSync(path.join(dir.path, exported!.filePath, 'README.md'), 'utf8');
     expect(card).toContain('## Sources and their terms');
@@ -203,10 +218,12 @@ describe('provenance and rights in the pipeline', () => {
       tdm_policy: 'https://fixture.example/tdm-policy.json',
     });
     expect(byPage.get('tdm-header')?.terms?.tdm).toEqual({
-      header: { reservation: 1, policy: 'https://fixture.example/tdm-policy.json' },
+      tdmrep_json: null,
+      http_header: { reservation: 1, policy: 'https://fixture.example/tdm-policy.json' },
+      html_meta: null,
     });
-    expect(byPage.get('meta-noai')?.terms?.robotsMeta).toEqual(['noai', 'noimageai']);
-    expect(byPage.get('x-robots')?.terms?.xRobotsTag).toEqual(['noai']);
+    expect(byPage.get('meta-noai')?.terms?.robots_meta).toEqual(['noai', 'noimageai']);
+    expect(byPage.get('x-robots')?.terms?.x_robots_tag).toEqual(['noai']);
     for (const p of byPage.values()) expect(p.text_sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const card = readFileSync(path.join(folder, 'README.md'), 'utf8');

@@ -9,7 +9,7 @@ import {
 } from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
 import { type DatasetFormat, FORMAT_INFO } from './formats.js';
-import type { Provenance } from './provenance.js';
+import { pageTermsOf, type Provenance } from './provenance.js';
 import { withoutCredentials } from './text-safety.js';
 import { byCount, type ExportStats } from './stats.js';
 
@@ -119,7 +119,7 @@ export class SourceTerms {
     if (this.rows.length < TERMS_TABLE_ROWS) this.rows.push(p);
     if (!p.terms) return void this.unknown++;
     if (p.license) this.licenses.set(p.license, (this.licenses.get(p.license) ?? 0) + 1);
-    if (aiReservation(p.terms)) this.reserved++;
+    if (aiReservation(pageTermsOf(p.terms))) this.reserved++;
     else if (p.tdm_reservation === 0) this.tdmOpen++;
     if (describeRobots(p) === '—' && p.tdm_reservation === null && !p.license) this.silent++;
   }
@@ -128,8 +128,8 @@ export class SourceTerms {
 function describeRobots(p: Provenance): string {
   if (!p.terms) return '—';
   const shown = ['noai', 'noimageai', 'noindex', 'none'];
-  const meta = p.terms.robotsMeta.filter((d) => shown.includes(d));
-  const header = p.terms.xRobotsTag.filter((d) => shown.includes(d));
+  const meta = p.terms.robots_meta.filter((d) => shown.includes(d));
+  const header = p.terms.x_robots_tag.filter((d) => shown.includes(d));
   const parts = [
     ...(meta.length ? [`${meta.join(', ')} (meta)`] : []),
     ...(header.length ? [`${header.join(', ')} (X-Robots-Tag)`] : []),
@@ -140,7 +140,8 @@ function describeRobots(p: Provenance): string {
 function describeTdm(p: Provenance): string {
   if (!p.terms) return 'unknown';
   if (p.tdm_reservation === null) return '—';
-  const channels = TDM_CHANNELS.filter((c) => p.terms!.tdm[c]?.reservation === p.tdm_reservation);
+  const terms = pageTermsOf(p.terms);
+  const channels = TDM_CHANNELS.filter((c) => terms.tdm[c]?.reservation === p.tdm_reservation);
   return `${p.tdm_reservation === 1 ? 'reserved' : 'not reserved'} (${channels.join(', ')})${p.tdm_policy ? `, policy ${p.tdm_policy}` : ''}`;
 }
 

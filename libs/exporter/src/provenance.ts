@@ -1,4 +1,4 @@
-import { type PageTerms, tdmSummary } from '@datafactory/contracts';
+import { type PageTerms, type TdmChannel, type TdmStatement, tdmSummary } from '@datafactory/contracts';
 import { withoutCredentials } from './text-safety.js';
 
 /**
@@ -26,7 +26,44 @@ export interface Provenance {
   tdm_reservation: 0 | 1 | null;
   tdm_policy: string | null;
   /** Every statement as read, per channel (null for a page crawled before terms were recorded). */
-  terms: PageTerms | null;
+  terms: ExportedTerms | null;
+}
+
+/**
+ * A page's terms as exported: snake_case, and every TDMRep channel present
+ * (null when it said nothing), so that each record has the same fields and
+ * a reader inferring a schema (Arrow, `datasets`) never meets an empty struct.
+ */
+export interface ExportedTerms {
+  robots_meta: string[];
+  x_robots_tag: string[];
+  tdm: { tdmrep_json: TdmStatement | null; http_header: TdmStatement | null; html_meta: TdmStatement | null };
+  license: { url: string; id: string | null } | null;
+}
+
+const CHANNEL_FIELD: Record<TdmChannel, keyof ExportedTerms['tdm']> = {
+  'tdmrep.json': 'tdmrep_json',
+  header: 'http_header',
+  meta: 'html_meta',
+};
+
+export function exportedTerms(t: PageTerms): ExportedTerms {
+  const tdm = { tdmrep_json: null, http_header: null, html_meta: null } as ExportedTerms['tdm'];
+  for (const [channel, field] of Object.entries(CHANNEL_FIELD) as [TdmChannel, keyof ExportedTerms['tdm']][]) {
+    const st = t.tdm[channel];
+    if (st) tdm[field] = { reservation: st.reservation, policy: st.policy ?? null };
+  }
+  return { robots_meta: t.robotsMeta, x_robots_tag: t.xRobotsTag, tdm, license: t.license };
+}
+
+/** The terms of an exported record back in the crawler's shape (for aiReservation and describeTerms). */
+export function pageTermsOf(t: ExportedTerms): PageTerms {
+  const tdm: PageTerms['tdm'] = {};
+  for (const [channel, field] of Object.entries(CHANNEL_FIELD) as [TdmChannel, keyof ExportedTerms['tdm']][]) {
+    const st = t.tdm[field];
+    if (st) tdm[channel] = st;
+  }
+  return { robotsMeta: t.robots_meta, xRobotsTag: t.x_robots_tag, tdm, license: t.license };
 }
 
 /** JSON columns come back as text (SQLite) or parsed (PostgreSQL). */
@@ -96,6 +133,6 @@ export function provenanceOf(doc: {
     license: terms?.license ? (terms.license.id ?? terms.license.url) : null,
     tdm_reservation: tdm?.reservation ?? null,
     tdm_policy: tdm?.policy ?? null,
-    terms,
+    terms: terms ? exportedTerms(terms) : null,
   };
 }

@@ -177,6 +177,12 @@ describe('flat records', () => {
       chunk_end: 250,
       license: 'CC-BY-4.0',
       tdm_reservation: 0,
+      terms: {
+        robots_meta: ['noimageai'],
+        x_robots_tag: [],
+        tdm: { tdmrep_json: null, http_header: { reservation: 0, policy: null }, html_meta: null },
+        license: { url: 'https://creativecommons.org/licenses/by/4.0/', id: 'CC-BY-4.0' },
+      },
     });
     const withSource = { ...qa, provenance };
     expect(toFlatRecord(withSource, false)).toMatchObject({
