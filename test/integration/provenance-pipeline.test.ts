@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@datafactory/config';
@@ -225,6 +226,27 @@ describe('provenance and rights in the pipeline', () => {
     expect(byPage.get('meta-noai')?.terms?.robots_meta).toEqual(['noai', 'noimageai']);
     expect(byPage.get('x-robots')?.terms?.x_robots_tag).toEqual(['noai']);
     for (const p of byPage.values()) expect(p.text_sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // A schema-inferring reader takes the nested provenance as typed structs, the same fields on every row.
+    const duck = await DuckDBInstance.create(':memory:');
+    const connection = await duck.connect();
+    try {
+      const file = path.join(folder, 'data.jsonl').replace(/'/g, "''");
+      const rows = (
+        await connection.runAndReadAll(
+          `select source_url, provenance.terms.tdm.http_header.reservation as header, provenance.chunk_end as chunk_end,
+             provenance.terms.license.id as license from read_json_auto('${file}')`,
+        )
+      ).getRowObjectsJS() as { source_url: string; header: number | null; chunk_end: number; license: string | null }[];
+      expect(rows).toHaveLength(records.length);
+      const header = rows.find((r) => r.source_url.endsWith('/rights/tdm-header'))!;
+      expect(Number(header.header)).toBe(1);
+      expect(rows.find((r) => r.source_url.endsWith('/rights/cc-by'))!.license).toBe('CC-BY-4.0');
+      expect(rows.every((r) => Number(r.chunk_end) > 0)).toBe(true);
+    } finally {
+      connection.closeSync();
+      duck.closeSync();
+    }
 
     const card = readFileSync(path.join(folder, 'README.md'), 'utf8');
     expect(card).toContain('## Sources and their terms');
