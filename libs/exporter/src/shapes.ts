@@ -1,3 +1,5 @@
+import type { Provenance } from './provenance.js';
+
 /*
  * How a training example becomes a record of each format: the one place
  * where templates meet output shapes (docs/exporter.md shows the same table).
@@ -59,6 +61,8 @@ export interface ExampleRow {
   sourceTitle: string | null;
   /** Source host without `www.` ("" when unknown): the unit of the train/validation/test split. */
   domain: string;
+  /** Where the example's text came from and on what terms (absent in rows built by hand). */
+  provenance?: Provenance | null;
 }
 
 export interface AlpacaRecord {
@@ -359,6 +363,8 @@ export const FLAT_COLUMNS: readonly FlatColumn[] = [
   { name: 'cost', type: 'DOUBLE' },
   { name: 'quality_score', type: 'DOUBLE' },
   { name: 'passed_qc', type: 'BOOLEAN' },
+  { name: 'license', type: 'STRING' },
+  { name: 'provenance', type: 'STRING' },
   { name: 'status', type: 'STRING', analysisOnly: true },
   { name: 'error', type: 'STRING', analysisOnly: true },
   { name: 'quality_details', type: 'STRING', analysisOnly: true },
@@ -368,10 +374,14 @@ export function flatColumns(includeFailed: boolean): FlatColumn[] {
   return FLAT_COLUMNS.filter((c) => includeFailed || !c.analysisOnly);
 }
 
-export type FlatRecord = Record<string, string | number | boolean | null>;
+export type FlatRecord = Record<string, string | number | boolean | null | Provenance>;
 
-/** The flat record of an example; `quality_details` is a JSON string (CSV and Parquet have no objects). */
-export function toFlatRecord(row: ExampleRow, includeFailed: boolean): FlatRecord {
+/**
+ * The flat record of an example; `quality_details` is a JSON string (CSV and
+ * Parquet have no objects), and so is `provenance` unless `nested` (JSON
+ * Lines and JSON keep it an object).
+ */
+export function toFlatRecord(row: ExampleRow, includeFailed: boolean, nested = false): FlatRecord {
   const record: FlatRecord = {
     id: row.id,
     template: row.templateType,
@@ -387,6 +397,8 @@ export function toFlatRecord(row: ExampleRow, includeFailed: boolean): FlatRecor
     cost: row.cost,
     quality_score: row.qualityScore,
     passed_qc: row.passedQc,
+    license: row.provenance?.license ?? null,
+    provenance: row.provenance ? (nested ? row.provenance : JSON.stringify(row.provenance)) : null,
   };
   if (includeFailed) {
     record.status = row.status;

@@ -1,6 +1,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { ExampleStatus } from '@datafactory/contracts';
 import { type ExampleExportRow, ExportReadRepository, MIN_UUID, type TrainingExample } from '@datafactory/persistence';
+import { type Provenance, provenanceOf } from './provenance.js';
 import { domainOf, type ExampleRow } from './shapes.js';
 
 /** Rows per database page. */
@@ -85,6 +86,14 @@ function toRow(r: ExampleExportRow): ExampleRow {
     sourceUrl,
     sourceTitle: r.title ?? null,
     domain: domainOf(sourceUrl),
+    provenance: provenanceOf({
+      url: r.url,
+      finalUrl: r.final_url ?? null,
+      httpStatus: r.http_status,
+      fetchedAt: r.fetched_at,
+      metadata: r.document_metadata,
+      chunkMetadata: r.chunk_metadata,
+    }),
   };
 }
 
@@ -93,7 +102,7 @@ export async function* streamSourceUrls(
   em: EntityManager,
   jobId: string,
   options: { includeFailed: boolean; pageSize?: number; signal?: AbortSignal },
-): AsyncGenerator<{ url: string; finalUrl: string | null }[]> {
+): AsyncGenerator<{ url: string; finalUrl: string | null; provenance: Provenance }[]> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const reads = new ExportReadRepository(em);
   let after = MIN_UUID;
@@ -102,7 +111,17 @@ export async function* streamSourceUrls(
     const rows = await reads.sourcePage(jobId, after, pageSize, options.includeFailed);
     if (rows.length === 0) return;
     after = rows.at(-1)!.id;
-    yield rows.map((r) => ({ url: r.url, finalUrl: r.final_url }));
+    yield rows.map((r) => ({
+      url: r.url,
+      finalUrl: r.final_url,
+      provenance: provenanceOf({
+        url: r.url,
+        finalUrl: r.final_url,
+        httpStatus: r.http_status,
+        fetchedAt: r.fetched_at,
+        metadata: r.metadata,
+      }),
+    }));
     if (rows.length < pageSize) return;
   }
 }
