@@ -57,6 +57,8 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       chunkId: chunk.id,
       documentId: chunk.document?.id ?? null,
       sourceUrl: chunk.document?.url ?? null,
+      // An uploaded file's document has an `upload:` URL (libs/pipeline uploads.ts); anything else was crawled.
+      source: chunk.document?.url?.startsWith('upload:') ? 'upload' : 'web',
       templateType: template.type,
       templateHash: template.hash,
       model: source.model,

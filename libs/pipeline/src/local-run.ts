@@ -8,9 +8,12 @@ import { IN_PROCESS_CONCURRENCY, LocalDispatcher } from './local-dispatcher.js';
 import { LocalJobEventsPublisher } from './job-events.js';
 import { createJobRow } from './jobs.service.js';
 import { loadJobFunnel } from './funnel.js';
+import type { UploadedFile } from './uploads.js';
 
 export interface LocalRunOptions {
   urls: string[];
+  /** Local files (read already) that enter at the refiner, with or without URLs. */
+  files?: UploadedFile[];
   /** The job config as a user gives it (any subset). */
   jobConfig?: Record<string, unknown>;
   /** Project name the job is filed under (created when missing). */
@@ -50,7 +53,11 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
       (await em.findOne(Project, { name })) ??
       em.create(Project, { name, description: 'Jobs started by `datafactory run`' });
     await em.flush();
-    const job = await createJobRow(orm.em, config, project.id, { urls: options.urls, config: options.jobConfig ?? {} });
+    const job = await createJobRow(orm.em, config, project.id, {
+      urls: options.urls,
+      config: options.jobConfig ?? {},
+      files: options.files,
+    });
     await dispatcher.enqueue(QueueName.Crawl, { jobId: job.id } satisfies CrawlItem, `crawl-${job.id}`);
     await dispatcher.idle();
     if (options.signal?.aborted) {
