@@ -8,7 +8,7 @@
 import { type EntityManager, MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { Chunk, createOrmConfig, RawDocument, TrainingExample } from '@datafactory/persistence';
-import { JobInputError, readLocalUploads, validateUploads } from '@datafactory/pipeline';
+import { estimateJob, JobInputError, readLocalUploads, validateUploads } from '@datafactory/pipeline';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import {
   distinctArticle,
@@ -107,6 +107,22 @@ describe('PDFs and uploaded files through the pipeline', () => {
       expect(examples.every((e) => (e.lineage as { source: string }).source === 'web')).toBe(true);
     });
   }, 120_000);
+
+  it('estimates PDFs from their text, and a scan as no_text_layer', async () => {
+    const estimate = await estimateJob(config(), {
+      urls: [site.url('main', '/files/report.pdf'), site.url('main', '/files/scan.pdf')],
+      config: {
+        scraping: { requests_per_second: 50 },
+        processing: { chunk_size: 60, chunk_overlap: 0, min_words: 5 },
+        generation: { template: 'qa', examples_per_chunk: 1 },
+      },
+    });
+    const [report, scan] = estimate.sample;
+    expect(report).toMatchObject({ url: site.url('main', '/files/report.pdf'), status: 'ok' });
+    expect(report!.chunks).toBeGreaterThan(1);
+    expect(scan).toMatchObject({ status: 'skipped', chunks: 0 });
+    expect(scan!.reason).toMatch(/^no_text_layer: /);
+  });
 
   it('takes local files and folders at the refiner with source upload, alone or with URLs', async () => {
     const folder = path.join(dir.path, 'notes');
