@@ -64,7 +64,7 @@ describe('uploaded files and PDFs through the API and the CLI', () => {
         quality: { checks: ['format'] },
       }),
     );
-    file(form, 'guide.md', `# Guide\n\n${paragraphs('guide')}\n`, 'text/markdown');
+    file(form, 'guide-übersicht.md', `# Guide\n\n${paragraphs('guide')}\n`, 'text/markdown');
     file(
       form,
       'minutes.pdf',
@@ -113,7 +113,7 @@ describe('uploaded files and PDFs through the API and the CLI', () => {
     expect(docs.map((d) => d.url)).toEqual([
       p.site.url('main', '/files/report.pdf'),
       p.site.url('main', '/files/scan.pdf'),
-      'upload:guide.md',
+      'upload:guide-übersicht.md',
       'upload:minutes.pdf',
       'upload:plan.docx',
     ]);
@@ -123,7 +123,7 @@ describe('uploaded files and PDFs through the API and the CLI', () => {
     const sources = new Map(
       examples.map((e) => [(e.lineage as { sourceUrl: string }).sourceUrl, (e.lineage as { source: string }).source]),
     );
-    expect(sources.get('upload:guide.md')).toBe('upload');
+    expect(sources.get('upload:guide-übersicht.md')).toBe('upload');
     expect(sources.get('upload:minutes.pdf')).toBe('upload');
     expect(sources.get('upload:plan.docx')).toBe('upload');
     expect(sources.get(p.site.url('main', '/files/report.pdf'))).toBe('web');

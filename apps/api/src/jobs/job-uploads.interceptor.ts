@@ -80,6 +80,8 @@ export class JobUploadsInterceptor implements NestInterceptor {
     const limits = config.uploads;
     this.parse = multer({
       storage: new LimitedMemoryStorage(limits),
+      // Browsers and curl send file names as UTF-8 (multer's default would read them as Latin-1).
+      defParamCharset: 'utf8',
       limits: {
         files: limits.maxFiles,
         fields: FIELDS.length * 10,
@@ -100,10 +102,7 @@ export class JobUploadsInterceptor implements NestInterceptor {
       ),
     );
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-    req.jobFiles = files.map((f) => ({
-      name: Buffer.from(f.originalname, 'latin1').toString('utf8'),
-      bytes: f.buffer,
-    }));
+    req.jobFiles = files.map((f) => ({ name: f.originalname, bytes: f.buffer }));
     req.body = multipartBody((req.body ?? {}) as Record<string, unknown>);
     return next.handle();
   }
