@@ -11,5 +11,5 @@ export * from './job-config.js';
 export * from './stack.js';
 export * from './ci.js';
 export * from './pipeline-stack.js';
-export * from './pdf/tiny-pdf.js';
-export * from './pdf/tiny-docx.js';
+export * from './documents/tiny-pdf.js';
+export * from './documents/tiny-docx.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
-import { tinyPdf } from '../pdf/tiny-pdf.js';
+import { tinyPdf } from '../documents/tiny-pdf.js';
 
 /*
  * The fixture web site of the crawler tests (issue 3): several hosts on
