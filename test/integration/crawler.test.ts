@@ -1,4 +1,7 @@
 import dns from 'node:dns';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CrawledDocument,
@@ -8,8 +11,9 @@ import {
   type RobotsStore,
   type ScrapingConfig,
   type StoredRobots,
+  writeCrawledContent,
 } from '@datafactory/crawler';
-import { FixtureSite, type FixtureRequest } from '@datafactory/testing';
+import { FIXTURE_REPORT_PDF, FIXTURE_SCAN_PDF, FixtureSite, type FixtureRequest } from '@datafactory/testing';
 
 /*
  * The crawler against the fixture site (real HTTP on 127.0.0.1, real robots.txt,
@@ -101,15 +105,52 @@ describe('crawler: decoding', () => {
   });
 
   it('skips binary content served as HTML and types it does not process', async () => {
-    const docs = await crawlAll(['/binary-as-html', '/files/report.pdf'].map((p) => site.url('main', p)));
+    const docs = await crawlAll(['/binary-as-html', '/files/not-a.pdf', '/img/x.png'].map((p) => site.url('main', p)));
     const binary = docs.get(site.url('main', '/binary-as-html'))!;
     expect(binary).toMatchObject({ status: 'skipped', reasonCode: 'content_type' });
     expect(binary.reason).toContain('image/png');
-    expect(docs.get(site.url('main', '/files/report.pdf'))).toMatchObject({
+    // Served as application/pdf without the PDF signature: not a PDF, and not a type the crawler keeps.
+    expect(docs.get(site.url('main', '/files/not-a.pdf'))).toMatchObject({
       status: 'skipped',
       reasonCode: 'content_type',
       contentType: 'application/pdf',
     });
+    expect(docs.get(site.url('main', '/img/x.png'))).toMatchObject({ status: 'skipped', reasonCode: 'content_type' });
+  });
+
+  it('keeps PDFs as bytes (served as application/pdf, or as octet-stream with the signature), under the body limit', async () => {
+    const docs = await crawlAll(
+      ['/files/report.pdf', '/files/report.bin', '/files/scan.pdf'].map((p) => site.url('main', p)),
+    );
+    for (const p of ['/files/report.pdf', '/files/report.bin']) {
+      const doc = docs.get(site.url('main', p))!;
+      expect(doc).toMatchObject({ status: 'ok', contentType: 'application/pdf', fetchMethod: 'http' });
+      expect(doc.content).toBeUndefined();
+      expect(Buffer.from(doc.binary!).equals(FIXTURE_REPORT_PDF)).toBe(true);
+    }
+    // A scan is fetched like any PDF; the refiner finds it has no text layer.
+    expect(docs.get(site.url('main', '/files/scan.pdf'))).toMatchObject({
+      status: 'ok',
+      bytes: FIXTURE_SCAN_PDF.length,
+    });
+    const small = await crawlAll([site.url('main', '/files/report.pdf')], { max_body_bytes: 1000 });
+    expect(small.get(site.url('main', '/files/report.pdf'))).toMatchObject({
+      status: 'failed',
+      reasonCode: 'too_large',
+    });
+  });
+
+  it('stores a PDF as its bytes in a .pdf file under DATA_DIR', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'df-pdf-'));
+    try {
+      const docs = await crawlAll([site.url('main', '/files/report.pdf')]);
+      const doc = docs.get(site.url('main', '/files/report.pdf'))!;
+      const stored = await writeCrawledContent({ jobId: 'j1', dataDir, document: doc });
+      expect(stored).toMatch(/^raw\/j1\/[0-9a-f]{32}\.pdf$/);
+      expect((await readFile(path.resolve(dataDir, stored!))).equals(FIXTURE_REPORT_PDF)).toBe(true);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -301,8 +342,10 @@ describe('crawler: site mode', () => {
         '/sm/2',
         '/sm/3',
         '/sm/4',
+        '/files/report.pdf',
       ]),
     );
+    expect(docs.get(site.url('main', '/files/report.pdf'))).toMatchObject({ status: 'ok', depth: 1 });
     expect(paths).not.toContain('/chain/3');
     expect(paths).not.toContain('/nofollowed');
     expect(paths.filter((p) => p === '/articles/2')).toHaveLength(1);

@@ -96,6 +96,7 @@ describe('generator against the fake OpenAI server', () => {
         expect(e.lineage).toMatchObject({
           chunkId: 'chunk-1',
           sourceUrl: 'https://fixture.test/rust/ownership',
+          source: 'web',
           templateType: template.type,
           templateHash: template.hash,
           model: 'gpt-4o-mini',

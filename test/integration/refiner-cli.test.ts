@@ -6,7 +6,16 @@
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { builtApp, distinctArticle, runNode, tempDir } from '@datafactory/testing';
+import {
+  builtApp,
+  distinctArticle,
+  FIXTURE_REPORT_PDF,
+  FIXTURE_SCAN_PDF,
+  PDF_SENTENCES,
+  runNode,
+  tempDir,
+  tinyDocx,
+} from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface Line {
@@ -76,5 +85,29 @@ describe('datafactory extract --json (built CLI)', () => {
     expect(m!.status).toBe('failed');
     expect(m!.reason).toMatch(/cannot read .*ENOENT/);
     expect(g).toMatchObject({ status: 'ok', title: 'Notes', language: 'en' });
+  });
+
+  it('reads PDFs (a scan is skipped as no_text_layer) and Word files by their extension', async () => {
+    const pdf = path.join(dir.path, 'report.pdf');
+    const scan = path.join(dir.path, 'scan.pdf');
+    const docx = path.join(dir.path, 'plan.docx');
+    await writeFile(pdf, FIXTURE_REPORT_PDF);
+    await writeFile(scan, FIXTURE_SCAN_PDF);
+    await writeFile(
+      docx,
+      tinyDocx([{ text: 'Plan', heading: 1 }, ...PDF_SENTENCES.slice(0, 3).map((text) => ({ text }))]),
+    );
+    const { code, output } = await runNode(builtApp('cli'), ['extract', '--json', pdf, scan, docx], {
+      DATA_DIR: dir.path,
+    });
+    expect(code, output).toBe(0);
+    const [p, s, d] = jsonLines(output);
+    expect(p).toMatchObject({ status: 'ok', title: 'River Delta Report' });
+    expect(p!.text).toContain('# River Delta Report');
+    expect(p!.text).toContain(PDF_SENTENCES[5]);
+    expect(s!.status).toBe('skipped');
+    expect(s!.reason).toMatch(/^no_text_layer: /);
+    expect(d).toMatchObject({ status: 'ok' });
+    expect(d!.text).toContain(PDF_SENTENCES[2]);
   });
 });

@@ -217,6 +217,16 @@ describe('refreshing a job (datafactory refresh)', () => {
     await em.nativeUpdate(Job, { id: done.id }, { status: 'running' });
     await expect(refreshJobLocally(config, { jobId: done.id })).rejects.toThrow(ConflictError);
     await em.nativeUpdate(Job, { id: done.id }, { status: 'completed' });
+    // A job with uploaded files: nothing to fetch again for them, so the refresh is refused with why.
+    const withUpload = await em.findOneOrFail(Job, { id: done.id });
+    const urls = withUpload.config.urls;
+    await em.nativeUpdate(
+      Job,
+      { id: done.id },
+      { config: { ...withUpload.config, urls: [...urls, 'upload:notes.md'] } },
+    );
+    await expect(refreshJobLocally(config, { jobId: done.id })).rejects.toThrow(/1 uploaded file\(s\)/);
+    await em.nativeUpdate(Job, { id: done.id }, { config: { ...withUpload.config, urls } });
     expect(site.requests.length).toBe(before);
   });
 });

@@ -94,10 +94,30 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       QUERY_TOKEN_SCHEME,
     )
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  // The multipart form of job creation has fields of its own (JobUploadsInterceptor), not the JSON DTO's.
+  const createJob = document.paths['/api/projects/{id}/jobs']?.post?.requestBody as
+    { content: Record<string, unknown> } | undefined;
+  if (createJob?.content['multipart/form-data']) {
+    createJob.content['multipart/form-data'] = {
+      schema: {
+        type: 'object',
+        properties: {
+          files: {
+            type: 'array',
+            items: { type: 'string', format: 'binary' },
+            description: 'Files (.html, .md, .txt, .pdf, .docx) that enter the pipeline at the refiner.',
+          },
+          urls: { type: 'string', description: 'A JSON array of URLs, or one URL per line (optional with files).' },
+          config: { type: 'string', description: 'The job config as a JSON object.' },
+        },
+      },
+    };
+  }
+  return document;
 }
 
 function takeAccessTokenFromUrl(req: Request & { accessToken?: string }, _res: unknown, next: () => void): void {

@@ -65,6 +65,11 @@ export interface AppConfig {
   apiUrl: string;
   /** Access control of the HTTP API. */
   api: { token?: string; corsOrigins: string[]; rateLimitPerMinute: number };
+  /**
+   * Files a job may bring instead of (or with) URLs (`POST /api/projects/{id}/jobs` as multipart,
+   * `datafactory run FILE...`): at most `maxFiles` files, each at most `maxFileBytes`, `maxTotalBytes` in all.
+   */
+  uploads: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -222,6 +227,9 @@ const EnvSchema = z.object({
     'must be origins like https://host:port, comma-separated',
   ),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
+  UPLOAD_MAX_FILES: int(1, 10_000, 100),
+  UPLOAD_MAX_FILE_MB: int(1, 1024, 20),
+  UPLOAD_MAX_TOTAL_MB: int(1, 10_240, 200),
 });
 
 /**
@@ -272,6 +280,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       token: e.API_TOKEN,
       corsOrigins: e.CORS_ORIGIN ? e.CORS_ORIGIN.split(',').map((o) => o.trim()) : [],
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    uploads: {
+      maxFiles: e.UPLOAD_MAX_FILES,
+      maxFileBytes: e.UPLOAD_MAX_FILE_MB * 1024 * 1024,
+      maxTotalBytes: e.UPLOAD_MAX_TOTAL_MB * 1024 * 1024,
     },
   };
 }

@@ -40,6 +40,24 @@ export type ExampleStatus = (typeof ExampleStatus)[keyof typeof ExampleStatus];
 export const FetchMethod = { Http: 'http', Browser: 'browser' } as const;
 export type FetchMethod = (typeof FetchMethod)[keyof typeof FetchMethod];
 
+/** What a stored document's file (raw_documents.html_path) holds. */
+export type RawDocumentKind = 'html' | 'txt' | 'pdf' | 'docx';
+
+/** Content type of an uploaded `.docx` file. */
+export const DOCX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+/**
+ * What a stored document's file holds, from its content type: a page (HTML, UTF-8), plain text or
+ * Markdown (UTF-8), or the bytes of a PDF or a Word file, which the refiner converts.
+ */
+export function rawDocumentKind(contentType: string | null | undefined): RawDocumentKind {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/pdf') return 'pdf';
+  if (type === DOCX_CONTENT_TYPE) return 'docx';
+  if (type === 'text/plain' || type === 'text/markdown') return 'txt';
+  return 'html';
+}
+
 export const LogLevel = {
   Debug: 'debug',
   Info: 'info',

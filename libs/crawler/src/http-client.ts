@@ -173,6 +173,8 @@ export class HttpClient {
     }
     const declared = Number(headers['content-length']);
     if (!headers['content-encoding'] && Number.isFinite(declared) && declared > req.maxBytes) {
+      // Destroying an unread body makes undici emit an abort error on it: ours is the error that counts.
+      body.on('error', () => undefined);
       body.destroy();
       throw new FetchError(
         FailureCode.TooLarge,

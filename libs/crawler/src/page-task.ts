@@ -12,6 +12,14 @@ import type { CrawledDocument } from './types.js';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 const PROCESSED_TYPES = new Set([...HTML_TYPES, 'text/plain']);
+/** Types a PDF is also served as: with the `%PDF-` signature, such a body is read as a PDF. */
+const GENERIC_BINARY_TYPES = new Set(['application/octet-stream', 'binary/octet-stream', 'application/x-pdf']);
+
+/** The body is a PDF: served as one (and starting with `%PDF-`), or under a generic type with the signature. */
+function isPdf(type: string | undefined, body: Uint8Array): boolean {
+  const signed = Buffer.from(body.subarray(0, 1024)).includes('%PDF-');
+  return signed && (type === 'application/pdf' || type === undefined || GENERIC_BINARY_TYPES.has(type));
+}
 
 function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
@@ -148,6 +156,22 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
     fetchedAt: new Date(),
     ...validators(response.headers),
   };
+  if (isPdf(type, response.body)) {
+    const timings = {
+      ttfbMs: Math.round(response.timings.ttfbMs),
+      fetchMs: Math.round(performance.now() - started),
+      totalMs: Math.round(performance.now() - task.enqueuedAt),
+    };
+    // The refiner extracts the text (in its extraction thread); the crawler only keeps the bytes.
+    return {
+      ...common,
+      contentType: 'application/pdf',
+      status: 'ok',
+      fetchMethod: 'http',
+      binary: response.body,
+      timings,
+    };
+  }
   const binary = sniffBinary(response.body);
   if (type && !PROCESSED_TYPES.has(type)) {
     return { ...common, status: 'skipped', reasonCode: FailureCode.ContentType, reason: `content type ${type}` };

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
+import { rawDocumentKind } from '@datafactory/contracts';
 import { type DocumentRevision, Job, RawDocument } from '@datafactory/persistence';
 import type { CrawledDocument } from './types.js';
 
@@ -12,13 +13,12 @@ export function rawDocumentDir(jobId: string): string {
 
 /**
  * The stored file of a document, relative to DATA_DIR (`raw/<jobId>/<sha256 of the URL>.html`, `.txt` for
- * plain text). The row keeps this relative path: `path.resolve(dataDir, htmlPath)` opens it on any machine
- * that mounts DATA_DIR.
+ * plain text, `.pdf` for a PDF: its bytes as received). The row keeps this relative path:
+ * `path.resolve(dataDir, htmlPath)` opens it on any machine that mounts DATA_DIR.
  */
 export function rawDocumentPath(jobId: string, doc: Pick<CrawledDocument, 'url' | 'contentType'>): string {
   const hash = createHash('sha256').update(doc.url).digest('hex').slice(0, 32);
-  const ext = doc.contentType?.toLowerCase().startsWith('text/plain') ? 'txt' : 'html';
-  return path.join(rawDocumentDir(jobId), `${hash}.${ext}`);
+  return path.join(rawDocumentDir(jobId), `${hash}.${rawDocumentKind(doc.contentType)}`);
 }
 
 /**
@@ -37,19 +37,23 @@ export async function storeCrawledDocument(
   return row;
 }
 
-/** Writes an ok document's content under DATA_DIR (tmp file, then rename); its path relative to DATA_DIR, or null. */
+/**
+ * Writes an ok document's content under DATA_DIR (tmp file, then rename): text as UTF-8, a PDF's bytes as
+ * they are. Its path relative to DATA_DIR, or null.
+ */
 export async function writeCrawledContent(args: {
   jobId: string;
   dataDir: string;
   document: CrawledDocument;
 }): Promise<string | null> {
   const { jobId, dataDir, document: doc } = args;
-  if (doc.status !== 'ok' || doc.content === undefined) return null;
+  const data = doc.binary ?? doc.content;
+  if (doc.status !== 'ok' || data === undefined) return null;
   const htmlPath = rawDocumentPath(jobId, doc);
   const file = path.resolve(dataDir, htmlPath);
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, doc.content, 'utf8');
+  await (typeof data === 'string' ? writeFile(tmp, data, 'utf8') : writeFile(tmp, data));
   await rename(tmp, file);
   return htmlPath;
 }

@@ -31,8 +31,10 @@ export interface CrawledDocument {
   publishedAt?: Date;
   /** Charset the body was decoded from. */
   charset?: string;
-  /** The page as UTF-8 text (HTML, or plain text for text/plain), for `ok` documents. */
+  /** The page as UTF-8 text (HTML, or plain text for text/plain), for `ok` documents other than PDFs. */
   content?: string;
+  /** A PDF's bytes as received (`contentType` application/pdf), for `ok` documents; the refiner extracts its text. */
+  binary?: Uint8Array;
   /** Size of the decoded body as received, in bytes. */
   bytes?: number;
   fetchedAt?: Date;

@@ -68,6 +68,8 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       documentId: chunk.document?.id ?? null,
       sourceUrl: chunk.document?.url ?? null,
       ...chunkSpan(chunk),
+      // An uploaded file's document has an `upload:` URL (libs/pipeline uploads.ts); anything else was crawled.
+      source: chunk.document?.url?.startsWith('upload:') ? 'upload' : 'web',
       templateType: template.type,
       templateHash: template.hash,
       model: source.model,

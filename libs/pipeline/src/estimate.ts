@@ -51,14 +51,22 @@ export async function estimateJob(
   const sample: JobEstimate['sample'] = [];
   const chunkTexts: string[] = [];
   const chunksPerDocument: number[] = [];
+  let notFetched = 0;
   try {
     // Only the sampled pages: site-mode discovery is left to the job itself.
     for await (const doc of crawler.crawl(picked, { ...crawl.scraping, mode: 'pages' }, { signal: options.signal })) {
-      if (doc.status !== 'ok' || doc.content === undefined) {
+      const body = doc.binary ?? doc.content;
+      if (doc.status !== 'ok' || body === undefined) {
         sample.push({ url: doc.url, status: doc.status, chunks: 0, reason: doc.reason });
+        notFetched++;
         continue;
       }
-      const refined = await refiner.refine({ html: doc.content, url: doc.finalUrl ?? doc.url });
+      // A PDF comes as bytes (the crawler keeps them; the refiner reads the text).
+      const refined = await refiner.refine({
+        html: body,
+        kind: doc.binary ? 'pdf' : 'html',
+        url: doc.finalUrl ?? doc.url,
+      });
       sample.push({
         url: doc.url,
         status: refined.status,
@@ -84,10 +92,8 @@ export async function estimateJob(
   // Pages that fail to fetch are part of the job too; the sample's failure rate is kept in the extrapolation.
   const generation = estimateGeneration({
     sampleChunkTexts: chunkTexts,
-    chunksPerSampledDocument: [
-      ...chunksPerDocument,
-      ...sample.filter((s) => s.chunks === 0 && s.status !== 'ok').map(() => 0),
-    ],
+    // A page the refiner skipped is in chunksPerDocument already (with 0); add the ones never fetched.
+    chunksPerSampledDocument: [...chunksPerDocument, ...Array.from({ length: notFetched }, () => 0)],
     totalDocuments: Math.max(urls.length, sample.length),
     template: registry.get(llm.template),
     model: llm.model,

@@ -13,3 +13,4 @@ export * from './cancellations.js';
 export * from './estimate.js';
 export * from './operator-policy.js';
 export * from './funnel.js';
+export * from './uploads.js';

@@ -20,6 +20,15 @@ import { JobLogService } from './job-log.service.js';
 import { operatorPolicy } from './operator-policy.js';
 import { preflightJob } from './preflight.js';
 import { withTimeout } from './redis.js';
+import { isUploadUrl, storeUploads, type UploadedFile, validateUploads } from './uploads.js';
+
+/** A job request: URLs and/or files, and the job config. */
+export interface JobRequest {
+  urls?: unknown;
+  config?: unknown;
+  /** Files that enter the pipeline at the refiner (multipart uploads, `datafactory run FILE...`). */
+  files?: UploadedFile[];
+}
 
 /** The queue (Redis) cannot take the job now (the API answers 503); no job is left running. */
 export class QueueUnavailableError extends Error {
@@ -63,11 +72,17 @@ export class JobsService {
   ) {}
 
   /** Validates the request, stores the job and dispatches its URLs; throws JobInputError or NotFoundError. */
-  async create(projectId: string, body: { urls: unknown; config?: unknown }): Promise<Job> {
+  async create(projectId: string, body: JobRequest): Promise<Job> {
     const job = await createJobRow(this.em, this.config, projectId, body);
     await this.enqueueOrFail(job);
     const urls = (job.config as { urls: string[] }).urls;
-    await this.logs.log(job.id, 'info', `job started with ${urls.length} URL(s)`, { stage: Stage.Crawler });
+    const files = urls.filter(isUploadUrl).length;
+    await this.logs.log(
+      job.id,
+      'info',
+      `job started with ${urls.length - files} URL(s)${files ? ` and ${files} uploaded file(s)` : ''}`,
+      { stage: Stage.Crawler },
+    );
     this.events.publish({
       type: 'stage',
       jobId: job.id,
@@ -163,25 +178,32 @@ export async function createJobRow(
   rootEm: EntityManager,
   app: AppConfig,
   projectId: string,
-  body: { urls: unknown; config?: unknown },
+  body: JobRequest,
 ): Promise<Job> {
   const em = rootEm.fork();
   const project = isUuid(projectId) ? await em.findOne(Project, { id: projectId }) : null;
   if (!project) throw new NotFoundError(`project ${projectId} not found`);
-  const urls = [...new Set(validateUrls(body.urls))];
+  const uploads = body.files?.length ? validateUploads(body.files, app.uploads) : [];
+  // With files, URLs are optional.
+  const noUrls = body.urls === undefined || (Array.isArray(body.urls) && body.urls.length === 0);
+  const urls = uploads.length && noUrls ? [] : [...new Set(validateUrls(body.urls))];
   const config = resolveJobConfig(body.config ?? project.config, await operatorPolicy(app));
   // Checked before anything is fetched or paid for: a job whose every chunk would fail is refused now.
   await preflightJob(app.dataDir, config);
   const progress = emptyProgress();
-  progress[Stage.Crawler].total = urls.length;
+  // An uploaded file counts as a URL fetched (its `upload:` URL is in the job's list) and a page to refine.
+  progress[Stage.Crawler].total = urls.length + uploads.length;
+  progress[Stage.Crawler].done = uploads.length;
+  progress[Stage.Refiner].total = uploads.length;
   const job = em.create(Job, {
     project,
     status: JobStatus.Running,
     stage: Stage.Crawler,
-    config: { ...config, urls },
+    config: { ...config, urls: [...urls, ...uploads.map((u) => u.url)] },
     progress,
     startedAt: new Date(),
   });
+  await storeUploads(em, app.dataDir, job, uploads);
   await em.flush();
   return job;
 }
@@ -210,6 +232,14 @@ export async function createRefreshRow(
     throw new ConflictError(`job ${parentId} is ${parent.status}: only a completed job can be refreshed`);
   }
   const stored = parent.config;
+  // A refresh fetches its pages again; an uploaded file has nothing to fetch (decision: refused, not half-done).
+  const uploaded = stored.urls.filter((u) => isUploadUrl(u)).length;
+  if (uploaded > 0) {
+    throw new ConflictError(
+      `job ${parentId} has ${uploaded} uploaded file(s): a refresh fetches web pages again and cannot refresh ` +
+        'uploads; start a new job with the new files instead',
+    );
+  }
   const generation =
     options.maxCostUsd !== undefined && usesLlm(stored.generation)
       ? { ...stored.generation, max_cost_usd: options.maxCostUsd }

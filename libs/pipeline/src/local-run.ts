@@ -8,9 +8,12 @@ import { IN_PROCESS_CONCURRENCY, LocalDispatcher } from './local-dispatcher.js';
 import { LocalJobEventsPublisher } from './job-events.js';
 import { createJobRow, createRefreshRow } from './jobs.service.js';
 import { loadJobFunnel } from './funnel.js';
+import type { UploadedFile } from './uploads.js';
 
 export interface LocalRunOptions {
   urls: string[];
+  /** Local files (read already) that enter at the refiner, with or without URLs. */
+  files?: UploadedFile[];
   /** The job config as a user gives it (any subset). */
   jobConfig?: Record<string, unknown>;
   /** Project name the job is filed under (created when missing). */
@@ -41,11 +44,15 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
       (await em.findOne(Project, { name })) ??
       em.create(Project, { name, description: 'Jobs started by `datafactory run`' });
     await em.flush();
-    return createJobRow(rootEm, config, project.id, { urls: options.urls, config: options.jobConfig ?? {} });
+    return createJobRow(rootEm, config, project.id, {
+      urls: options.urls,
+      config: options.jobConfig ?? {},
+      files: options.files,
+    });
   });
 }
 
-export interface LocalRefreshOptions extends Omit<LocalRunOptions, 'urls' | 'jobConfig' | 'projectName'> {
+export interface LocalRefreshOptions extends Omit<LocalRunOptions, 'urls' | 'jobConfig' | 'projectName' | 'files'> {
   /** The completed job to refresh (in the configured database). */
   jobId: string;
   /** The refresh's own budget (USD); the parent's otherwise. */

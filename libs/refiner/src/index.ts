@@ -8,6 +8,11 @@ export {
 } from './extract/extract.js';
 export {
   extractPage,
+  extractPdfPage,
+  extractTextPage,
+  extractDocxPage,
+  extractSource,
+  type SourceInput,
   extractionQuality,
   LOW_QUALITY_EXTRACTION,
   type ExtractionQuality,
@@ -22,6 +27,15 @@ export {
   type PageTimer,
 } from './extract/pool.js';
 export { toMarkdown } from './extract/markdown.js';
+export {
+  extractPdf,
+  pagesOf,
+  NO_TEXT_LAYER,
+  PdfError,
+  DEFAULT_MAX_PDF_PAGES,
+  type PdfExtracted,
+  type PdfPageSpan,
+} from './extract/pdf.js';
 export { detectLanguage } from '@datafactory/text';
 export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from './tokenizer.js';
 export { chunk, CHUNK_STRATEGIES, type ChunkOptions, type ChunkStrategy, type TextChunk } from './chunk.js';

@@ -1,7 +1,7 @@
 import type { TextChunk } from './chunk.js';
 import { type ProcessingConfig, resolveProcessingConfig } from './config.js';
 import type { Extracted } from './extract/extract.js';
-import type { PageOutcome } from './extract/page.js';
+import type { PageOutcome, SourceInput } from './extract/page.js';
 import type { ExtractionQuality } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
 import { addPiiCounts, type PiiCounts, redactPii } from './pii.js';
@@ -12,6 +12,11 @@ export interface RefineInput {
   html: string | Uint8Array;
   /** The page's URL (final URL after redirects), kept on every chunk. */
   url?: string | null;
+  /**
+   * What `html` holds: `html` (default), a page (or a crawled text/plain body, read as a page); `text`,
+   * Markdown or plain text taken as it is (uploaded files); `pdf` / `docx`, a file's bytes.
+   */
+  kind?: 'html' | 'text' | 'pdf' | 'docx';
 }
 
 export interface RefinedChunk extends TextChunk {
@@ -19,6 +24,8 @@ export interface RefinedChunk extends TextChunk {
   sourceUrl: string | null;
   /** Values replaced by placeholders in the chunk's own text (the overlap is counted in the chunk it came from); absent: none. */
   pii?: PiiCounts;
+  /** PDFs: the 1-based pages the chunk's own text comes from. */
+  pages?: number[];
 }
 
 /** The outcome of refining one page. `failed` and `skipped` always carry a reason. */
@@ -38,6 +45,8 @@ export interface RefinedDocument {
   method: Extracted['method'] | null;
   /** The extraction verdict (score 0..1 and its signals); null when nothing was extracted. */
   quality: ExtractionQuality | null;
+  /** PDFs: the file's pages, and how many had text. */
+  pdf?: { pageCount: number; pagesWithText: number };
   elapsedMs: number;
 }
 
@@ -99,9 +108,8 @@ export class Refiner {
       quality: null,
       elapsedMs: performance.now() - started,
     });
-    const html = typeof input.html === 'string' ? input.html : decodeHtml(input.html);
     try {
-      const outcome = await this.pool.run(html, {
+      const options = {
         url: input.url ?? undefined,
         maxChars: Math.floor(this.config.max_html_mb * 1024 * 1024),
         minWords: this.config.min_words,
@@ -116,7 +124,8 @@ export class Refiner {
             }
           : {}),
         minQuality: this.config.min_extraction_quality,
-      });
+      };
+      const outcome = await this.pool.runSource(sourceOf(input), options);
       const e = outcome.extracted;
       const doc: RefinedDocument = {
         status: outcome.status,
@@ -131,6 +140,7 @@ export class Refiner {
         pii: {},
         method: e?.method ?? null,
         quality: outcome.quality,
+        ...(outcome.pdf ? { pdf: outcome.pdf } : {}),
         elapsedMs: performance.now() - started,
       };
       return { doc, chunks: outcome.chunks, chunkingError: outcome.chunkingError };
@@ -193,6 +203,17 @@ export async function refineDocument(
   } finally {
     await refiner.close();
   }
+}
+
+function sourceOf(input: RefineInput): SourceInput {
+  const kind = input.kind ?? 'html';
+  if (kind === 'pdf' || kind === 'docx') {
+    return { kind, bytes: typeof input.html === 'string' ? Buffer.from(input.html, 'latin1') : input.html };
+  }
+  if (kind === 'text') {
+    return { kind, text: typeof input.html === 'string' ? input.html : new TextDecoder('utf-8').decode(input.html) };
+  }
+  return { kind, html: typeof input.html === 'string' ? input.html : decodeHtml(input.html) };
 }
 
 /** Decodes page bytes with the charset the page declares (BOM, then <meta>), UTF-8 otherwise. */

@@ -47,6 +47,7 @@ export async function storeRefined(
       byline: refined.byline,
       method: refined.method,
       quality: refined.quality,
+      ...(refined.pdf ? { pdf: refined.pdf } : {}),
       elapsedMs: Math.round(refined.elapsedMs),
       // The extracted text the chunks' start/end offsets point into (before PII redaction), for provenance.
       ...(refined.text
@@ -81,6 +82,7 @@ export async function storeRefined(
         start: c.start,
         end: c.end,
         overlapChars: c.overlapChars,
+        ...(c.pages ? { pages: c.pages } : {}),
         ...(c.pii && Object.keys(c.pii).length ? { pii: c.pii } : {}),
         ...(verdict.kind ? { dedup: { kind: verdict.kind, similarity: Number(verdict.similarity.toFixed(3)) } } : {}),
       },

@@ -20,3 +20,5 @@ export {
   type HubRepo,
   type HubRequest,
 } from './fake-hub/fake-hub-server.js';
+export * from './documents/tiny-pdf.js';
+export * from './documents/tiny-docx.js';

@@ -30,7 +30,11 @@ export class EstimateController {
     const onClose = () => gone.abort(new Error('the client went away'));
     req.socket.once('close', onClose);
     try {
-      return (await estimateJob(this.config, body, { signal: gone.signal })) as JobEstimateResponseDto;
+      return (await estimateJob(
+        this.config,
+        { urls: body.urls, config: body.config },
+        { signal: gone.signal },
+      )) as JobEstimateResponseDto;
     } finally {
       req.socket.off('close', onClose);
     }

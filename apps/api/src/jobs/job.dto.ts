@@ -14,10 +14,13 @@ export class CreateJobRequestDto {
   @ApiProperty({
     type: [String],
     example: ['https://doc.rust-lang.org/book/ch01-00-getting-started.html'],
-    description: 'Pages to fetch (http or https), 1 to 10,000; duplicates are dropped.',
+    description:
+      'Pages to fetch (http or https), 1 to 10,000; duplicates are dropped. Optional only in a multipart ' +
+      'request that carries files.',
   })
+  @IsOptional()
   @IsArray()
-  urls!: unknown[];
+  urls?: unknown[];
 
   @ApiPropertyOptional({
     // Drawn from the zod schema the pipeline validates with (libs/contracts job-config).

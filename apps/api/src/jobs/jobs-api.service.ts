@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { LOG_LEVELS, type LogLevel } from '@datafactory/contracts';
 import { Job, JobLog, Project } from '@datafactory/persistence';
-import { isUuid, JobsService, loadJobFunnel, NotFoundError } from '@datafactory/pipeline';
+import { isUuid, JobsService, loadJobFunnel, NotFoundError, type UploadedFile } from '@datafactory/pipeline';
 import type { JobFunnelResponseDto } from './funnel.dto.js';
 import type {
   CreateJobRequestDto,
@@ -28,8 +28,8 @@ export class JobsApiService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(projectId: string, body: CreateJobRequestDto): Promise<JobResponseDto> {
-    const job = await this.jobs.create(projectId, body);
+  async create(projectId: string, body: CreateJobRequestDto, files?: UploadedFile[]): Promise<JobResponseDto> {
+    const job = await this.jobs.create(projectId, { ...body, files });
     return toJobResponse(job);
   }
 

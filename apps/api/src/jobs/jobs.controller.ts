@@ -1,6 +1,20 @@
 import { SkipThrottle } from '@nestjs/throttler';
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
@@ -25,6 +39,7 @@ import {
 import { JobFunnelResponseDto } from './funnel.dto.js';
 import { JobStreamService } from './job-stream.service.js';
 import { JobsApiService } from './jobs-api.service.js';
+import { JobUploadsInterceptor, type RequestWithUploads } from './job-uploads.interceptor.js';
 
 @ApiTags('jobs')
 @ApiTokenRequired()
@@ -40,12 +55,23 @@ export class ProjectJobsController {
     summary: 'Start a job',
     description:
       'Validates every URL and config field (the 400 lists each bad URL with its index and each bad config ' +
-      'field by name), stores the job as `running` and dispatches its URLs to the crawler.',
+      'field by name), stores the job as `running` and dispatches its URLs to the crawler. As ' +
+      '`multipart/form-data` it also takes files (`.html`, `.md`, `.txt`, `.pdf`, `.docx`; any field name, ' +
+      '`files` by convention) beside the text fields `urls` (a JSON array, or one URL per line; optional with ' +
+      'files) and `config` (a JSON object): they enter the pipeline at the refiner as `upload:<name>` ' +
+      "documents. Count and sizes are the operator's (UPLOAD_MAX_FILES, UPLOAD_MAX_FILE_MB, " +
+      'UPLOAD_MAX_TOTAL_MB); a 400 names each bad file.',
   })
   @ApiCreatedResponse({ type: JobResponseDto, description: 'The job, running.' })
   @ApiErrors(413, 503)
-  create(@Param('id') projectId: string, @Body() body: CreateJobRequestDto): Promise<JobResponseDto> {
-    return this.jobs.create(projectId, body);
+  @UseInterceptors(JobUploadsInterceptor)
+  @ApiConsumes('application/json', 'multipart/form-data')
+  create(
+    @Param('id') projectId: string,
+    @Body() body: CreateJobRequestDto,
+    @Req() req: RequestWithUploads,
+  ): Promise<JobResponseDto> {
+    return this.jobs.create(projectId, body, req.jobFiles);
   }
 
   @Get()

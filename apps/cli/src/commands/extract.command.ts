@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ProcessingConfigError, type RefinedDocument, Refiner } from '@datafactory/refiner';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
@@ -32,7 +33,7 @@ export class ExtractCommand extends CommandRunner {
       for (const file of files) {
         let doc: RefinedDocument;
         try {
-          doc = await refiner.extract({ html: await readFile(file), url: options.url });
+          doc = await refiner.extract({ html: await readFile(file), url: options.url, kind: kindOf(file) });
         } catch (e) {
           process.exitCode = 1;
           this.print(file, null, `cannot read ${file}: ${(e as Error).message}`, options);
@@ -86,4 +87,13 @@ export class ExtractCommand extends CommandRunner {
   parseTimeout(value: string): number {
     return Number(value);
   }
+}
+
+/** How a file is read, from its extension: PDFs and Word files by their bytes, Markdown as text, the rest as a page. */
+function kindOf(file: string): 'html' | 'text' | 'pdf' | 'docx' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.pdf') return 'pdf';
+  if (ext === '.docx') return 'docx';
+  if (ext === '.md' || ext === '.markdown') return 'text';
+  return 'html';
 }

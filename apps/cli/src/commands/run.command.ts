@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { formatFunnel, type JobEvent, type JobProgress, STAGES } from '@datafactory/contracts';
+import { looksLikeUrl, readLocalUploads } from '@datafactory/pipeline';
 import { type LocalRunResult, runJobLocally } from '@datafactory/pipeline/worker';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { cp, mkdir, readFile } from 'node:fs/promises';
@@ -37,7 +38,7 @@ const LABELS: Record<string, string> = {
 
 @Command({
   name: 'run',
-  arguments: '[urls...]',
+  arguments: '[urls-or-files...]',
   description: 'run the whole pipeline in this process (no Redis needed) and write the dataset',
 })
 export class RunCommand extends CommandRunner {
@@ -46,8 +47,18 @@ export class RunCommand extends CommandRunner {
   }
 
   async run(args: string[], o: RunOptions): Promise<void> {
-    const urls = [...args, ...(o.urls ? await readUrlFile(o.urls) : [])];
-    if (!urls.length) throw new Error('give URLs as arguments or with --urls FILE');
+    // Arguments with a scheme are URLs; the others are local files and folders (entering at the refiner).
+    const urls = [...args.filter(looksLikeUrl), ...(o.urls ? await readUrlFile(o.urls) : [])];
+    const paths = args.filter((a) => !looksLikeUrl(a));
+    const { files, leftOut } = paths.length
+      ? await readLocalUploads(paths, this.config.uploads)
+      : { files: [], leftOut: [] };
+    if (leftOut.length) {
+      console.log(
+        `left out ${leftOut.length} file(s) of other types (${leftOut.slice(0, 3).join(', ')}${leftOut.length > 3 ? ', ...' : ''})`,
+      );
+    }
+    if (!urls.length && !files.length) throw new Error('give URLs or files as arguments, or URLs with --urls FILE');
     const jobConfig = o.config
       ? (JSON.parse(await readFile(o.config, 'utf8')) as Record<string, Record<string, unknown>>)
       : {};
@@ -83,6 +94,7 @@ export class RunCommand extends CommandRunner {
         : this.config;
       result = await runJobLocally(config, {
         urls,
+        files,
         jobConfig,
         signal: controller.signal,
         onEvent: (e) => view.onEvent(e),

@@ -25,6 +25,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ITEM_ATTEMPTS } from '../dispatcher.js';
 import { operatorCrawl } from '../operator-policy.js';
+import { isUploadUrl } from '../uploads.js';
 import { checksThatCannotRun, llmEndpointProblem } from './checks-preflight.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { CrawlHosts } from '../crawl-hosts.js';
@@ -167,6 +168,8 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     const candidates: FrontierCandidate[] = [];
     const seen = new Set<string>();
     job.config.urls.forEach((raw, i) => {
+      // Uploaded files are stored documents already (see storeUploads): they go to the refiner below.
+      if (isUploadUrl(raw)) return;
       const url = tryNormalizeHttpUrl(raw);
       const noted = (note: SeedNote, u: string) =>
         candidates.push({ kind: 'page', url: u, depth: 0, note, key: `seed ${i} ${u}` });
@@ -191,6 +194,15 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     }
     // Everything still queued, not only what this attempt added: a retry after a crash enqueues what was lost.
     for (const id of await frontier.queuedIds(jobId)) await this.enqueue(jobId, id);
+    // The job's uploaded files enter at the refiner (an item already refined returns at once).
+    if (job.config.urls.some(isUploadUrl)) {
+      const uploads = await em
+        .fork()
+        .find(RawDocument, { job: jobId, refineStatus: ItemStatus.Pending }, { fields: ['id', 'metadata'] });
+      for (const doc of uploads) {
+        if ((doc.metadata as { source?: unknown }).source === 'upload') await this.handOn(jobId, doc.id);
+      }
+    }
     await coordinator.crawlFinished(jobId);
   }
 

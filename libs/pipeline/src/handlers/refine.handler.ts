@@ -1,4 +1,12 @@
-import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage, usesLlm } from '@datafactory/contracts';
+import {
+  type GenerateItem,
+  ItemStatus,
+  QueueName,
+  rawDocumentKind,
+  type RefineItem,
+  Stage,
+  usesLlm,
+} from '@datafactory/contracts';
 import {
   addToJobCounters,
   Chunk,
@@ -14,6 +22,17 @@ import path from 'node:path';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
+
+/**
+ * How the refiner reads a document's file: PDFs and Word files by their bytes, uploaded texts as they are,
+ * everything else (crawled HTML and text/plain) as a page.
+ */
+function refineKind(doc: RawDocument): 'html' | 'text' | 'pdf' | 'docx' {
+  const kind = rawDocumentKind(doc.contentType);
+  if (kind === 'pdf' || kind === 'docx') return kind;
+  if (kind === 'txt' && (doc.metadata as { source?: unknown }).source === 'upload') return 'text';
+  return 'html';
+}
 
 /**
  * One document: extract, chunk, deduplicate against the scope's original
@@ -40,9 +59,13 @@ export class RefineHandler implements StageHandler<RefineItem> {
       await this.handOn(jobId, documentId, jobConfig, job.refreshOf); // a retry after the write: only the hand-over may be missing
       return;
     }
-    const html = await readFile(path.resolve(config.dataDir, doc.htmlPath!), 'utf8');
+    const file = path.resolve(config.dataDir, doc.htmlPath!);
+    const kind = refineKind(doc);
+    // A PDF's or a Word file's file holds its bytes; pages and texts are UTF-8.
+    const html =
+      kind === 'pdf' || kind === 'docx' ? new Uint8Array(await readFile(file)) : await readFile(file, 'utf8');
     ctx.signal.throwIfAborted();
-    const refined = await this.refiner(jobConfig).refine({ html, url: doc.finalUrl ?? doc.url });
+    const refined = await this.refiner(jobConfig).refine({ html, kind, url: doc.finalUrl ?? doc.url });
     const processing = jobConfig.processing;
     const generate = usesLlm(jobConfig.generation);
 

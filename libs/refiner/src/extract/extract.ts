@@ -13,7 +13,7 @@ export interface Extracted {
   /** Words in `text` (runs of letters and digits). */
   words: number;
   /** Which path produced the text: Readability's article, or the page body when Readability found none. */
-  method: 'readability' | 'container' | 'body' | 'none';
+  method: 'readability' | 'container' | 'body' | 'none' | 'pdf' | 'text';
   /** Signals of how trustworthy the extraction is; page.ts turns them into the verdict. */
   signals: ExtractionSignals;
   /** Both candidate texts, when `candidates` was asked for (diagnostics and the benchmark's analysis). */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { extractPage, type PageOptions, type PageOutcome } from './page.js';
+import { extractSource, type PageOptions, type PageOutcome, type SourceInput } from './page.js';
 import type { ExtractRequest, ExtractResponse } from './worker-entry.js';
 
 export interface ExtractionPoolOptions {
@@ -97,9 +97,14 @@ export class ExtractionPool {
   }
 
   run(html: string, page: PageOptions): Promise<PageOutcome> {
+    return this.runSource({ kind: 'html', html }, page);
+  }
+
+  /** Any source (a page, a text, a PDF's or a Word file's bytes: see extractSource), same thread and time limit. */
+  runSource(input: SourceInput, page: PageOptions): Promise<PageOutcome> {
     if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
-    if (this.options.isolate === false) return Promise.resolve().then(() => extractPage(html, page));
-    const task = this.queue.then(() => this.runOne(html, page));
+    if (this.options.isolate === false) return Promise.resolve().then(() => extractSource(input, page));
+    const task = this.queue.then(() => this.runOne(input, page));
     this.queue = task.catch(() => undefined);
     return task;
   }
@@ -157,7 +162,7 @@ export class ExtractionPool {
     return worker;
   }
 
-  private async runOne(html: string, page: PageOptions): Promise<PageOutcome> {
+  private async runOne(input: SourceInput, page: PageOptions): Promise<PageOutcome> {
     if (this.closed) throw new Error('extraction pool is closed');
     const worker = await this.readyWorker();
     const id = this.nextId++;
@@ -210,7 +215,12 @@ export class ExtractionPool {
       worker.on('error', onError);
       worker.on('exit', onExit);
       worker.ref();
-      worker.postMessage({ id, html, options: page } satisfies ExtractRequest);
+      if ('bytes' in input) {
+        // A copy of its own to transfer: the caller's buffer stays usable.
+        const bytes = new Uint8Array(input.bytes);
+        const message: ExtractRequest = { id, input: { kind: input.kind, bytes }, options: page };
+        worker.postMessage(message, [bytes.buffer]);
+      } else worker.postMessage({ id, input, options: page } satisfies ExtractRequest);
     });
   }
 }

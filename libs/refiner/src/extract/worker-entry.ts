@@ -1,12 +1,13 @@
 import { parentPort } from 'node:worker_threads';
 import { detectLanguage } from '@datafactory/text';
 import { getTokenizer } from '../tokenizer.js';
-import { extractPage, type PageOptions, type PageOutcome } from './page.js';
+import { extractSource, type PageOptions, type PageOutcome, type SourceInput } from './page.js';
 
 /** Messages between the extraction pool and this worker thread. */
 export interface ExtractRequest {
   id: number;
-  html: string;
+  /** A page or text, or a file's bytes (transferred, not copied). */
+  input: SourceInput;
   options: PageOptions;
 }
 export type ExtractResponse =
@@ -14,10 +15,11 @@ export type ExtractResponse =
   | { id: number; ok: true; outcome: PageOutcome }
   | { id: number; ok: false; error: { name: string; message: string } };
 
-parentPort?.on('message', (request: ExtractRequest) => {
+parentPort?.on('message', async (request: ExtractRequest) => {
   let response: ExtractResponse;
   try {
-    response = { id: request.id, ok: true, outcome: extractPage(request.html, request.options) };
+    const outcome = await extractSource(request.input, request.options);
+    response = { id: request.id, ok: true, outcome };
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     response = { id: request.id, ok: false, error: { name: err.name, message: err.message } };

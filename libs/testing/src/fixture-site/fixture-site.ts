@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
+import { tinyPdf } from '../documents/tiny-pdf.js';
 
 /*
  * The fixture web site of the crawler tests (issue 3): several hosts on
@@ -40,6 +41,45 @@ export interface FixtureSiteOptions {
   /** Crawl-delay (seconds) that the `delay` host's robots.txt asks for. */
   crawlDelaySeconds?: number;
 }
+
+/** Sentences of the fixture PDFs' paragraphs (distinct, so their chunks are not near duplicates of each other). */
+export const PDF_SENTENCES = [
+  'The report measures how quickly the river delta rebuilt its sand banks after the spring floods of the decade.',
+  'Survey teams walked the eastern channels every month and logged the depth of water at each marked station.',
+  'Sediment samples showed that fine clay settled first while coarse gravel stayed near the mouth of the river.',
+  'The second part compares the findings with older maps drawn by the harbour authority a century earlier.',
+  'Old charts placed the main channel two kilometres further north than where the boats find it today.',
+  'Fishermen interviewed for the study described how their routes changed as the banks moved each season.',
+];
+
+/** A two-page report with a text layer: a title, section headings in a larger font, paragraphs. */
+export const FIXTURE_REPORT_PDF = tinyPdf(
+  [
+    {
+      lines: [
+        { text: 'River Delta Report', size: 22 },
+        { text: 'Field survey', size: 15, gapBefore: 6 },
+        { text: PDF_SENTENCES[0]! },
+        { text: PDF_SENTENCES[1]!, gapBefore: 14 },
+        { text: PDF_SENTENCES[2]!, gapBefore: 14 },
+        { text: '1' },
+      ],
+    },
+    {
+      lines: [
+        { text: 'Historical maps', size: 15 },
+        { text: PDF_SENTENCES[3]! },
+        { text: PDF_SENTENCES[4]!, gapBefore: 14 },
+        { text: PDF_SENTENCES[5]!, gapBefore: 14 },
+        { text: '2' },
+      ],
+    },
+  ],
+  { title: 'River Delta Report' },
+);
+
+/** A scan: two pages of images (drawings here) and no text layer. */
+export const FIXTURE_SCAN_PDF = tinyPdf([{ drawingOnly: true }, { drawingOnly: true }]);
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const TEXT =
@@ -373,7 +413,11 @@ export class FixtureSite extends EventEmitter {
     if (p.startsWith('/private/') || p === '/bot-forbidden' || p === '/nofollowed' || p.startsWith('/sm/')) {
       return html(page(`Page ${p}`, `<p>${TEXT}</p>`));
     }
-    if (p === '/files/report.pdf') return this.send(res, 200, 'application/pdf', Buffer.from('%PDF-1.4\n%fixture\n'));
+    if (p === '/files/report.pdf') return this.send(res, 200, 'application/pdf', FIXTURE_REPORT_PDF);
+    if (p === '/files/scan.pdf') return this.send(res, 200, 'application/pdf', FIXTURE_SCAN_PDF);
+    // A PDF under a generic type (the signature says what it is), and a "PDF" that is not one.
+    if (p === '/files/report.bin') return this.send(res, 200, 'application/octet-stream', FIXTURE_REPORT_PDF);
+    if (p === '/files/not-a.pdf') return this.send(res, 200, 'application/pdf', PNG);
 
     // Sitemaps: an index pointing at a plain and a gzipped urlset; robots.txt names one more.
     if (p === '/sitemap.xml') {

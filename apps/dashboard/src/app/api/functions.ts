@@ -23,8 +23,10 @@ export type { EstimateEstimate$Params as EstimateEstimate$Params } from './fn/jo
 export { estimateEstimate as estimateEstimate } from './fn/jobs/estimate-estimate';
 export type { ProjectJobsList$Params as ProjectJobsList$Params } from './fn/jobs/project-jobs-list';
 export { projectJobsList as projectJobsList } from './fn/jobs/project-jobs-list';
-export type { ProjectJobsCreate$Params as ProjectJobsCreate$Params } from './fn/jobs/project-jobs-create';
-export { projectJobsCreate as projectJobsCreate } from './fn/jobs/project-jobs-create';
+export type { ProjectJobsCreate$Json$Params as ProjectJobsCreate$Json$Params } from './fn/jobs/project-jobs-create-json';
+export { projectJobsCreate$Json as projectJobsCreate$Json } from './fn/jobs/project-jobs-create-json';
+export type { ProjectJobsCreate$FormData$Params as ProjectJobsCreate$FormData$Params } from './fn/jobs/project-jobs-create-form-data';
+export { projectJobsCreate$FormData as projectJobsCreate$FormData } from './fn/jobs/project-jobs-create-form-data';
 export type { JobsGet$Params as JobsGet$Params } from './fn/jobs/jobs-get';
 export { jobsGet as jobsGet } from './fn/jobs/jobs-get';
 export type { JobsFunnel$Params as JobsFunnel$Params } from './fn/jobs/jobs-funnel';

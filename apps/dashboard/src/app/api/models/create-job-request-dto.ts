@@ -120,7 +120,7 @@ export interface CreateJobRequestDto {
   };
 
   /**
-   * Pages to fetch (http or https), 1 to 10,000; duplicates are dropped.
+   * Pages to fetch (http or https), 1 to 10,000; duplicates are dropped. Optional only in a multipart request that carries files.
    */
   urls: Array<string>;
 }

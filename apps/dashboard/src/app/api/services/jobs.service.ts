@@ -32,8 +32,10 @@ import { JobsStream$Params } from '../fn/jobs/jobs-stream';
 import { PagePageResponseDto } from '../models/page-page-response-dto';
 import { pagesList } from '../fn/jobs/pages-list';
 import { PagesList$Params } from '../fn/jobs/pages-list';
-import { projectJobsCreate } from '../fn/jobs/project-jobs-create';
-import { ProjectJobsCreate$Params } from '../fn/jobs/project-jobs-create';
+import { projectJobsCreate$FormData } from '../fn/jobs/project-jobs-create-form-data';
+import { ProjectJobsCreate$FormData$Params } from '../fn/jobs/project-jobs-create-form-data';
+import { projectJobsCreate$Json } from '../fn/jobs/project-jobs-create-json';
+import { ProjectJobsCreate$Json$Params } from '../fn/jobs/project-jobs-create-json';
 import { projectJobsList } from '../fn/jobs/project-jobs-list';
 import { ProjectJobsList$Params } from '../fn/jobs/project-jobs-list';
 
@@ -157,33 +159,69 @@ export class JobsService extends BaseService {
   /**
    * Start a job.
    *
-   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler.
+   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler. As `multipart/form-data` it also takes files (`.html`, `.md`, `.txt`, `.pdf`, `.docx`; any field name, `files` by convention) beside the text fields `urls` (a JSON array, or one URL per line; optional with files) and `config` (a JSON object): they enter the pipeline at the refiner as `upload:<name>` documents. Count and sizes are the operator's (UPLOAD_MAX_FILES, UPLOAD_MAX_FILE_MB, UPLOAD_MAX_TOTAL_MB); a 400 names each bad file.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
-   * To access only the response body, use `projectJobsCreate()` instead.
+   * To access only the response body, use `projectJobsCreate$Json()` instead.
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectJobsCreate$Response(
-    params: ProjectJobsCreate$Params,
+  projectJobsCreate$Json$Response(
+    params: ProjectJobsCreate$Json$Params,
     context?: HttpContext,
   ): Observable<StrictHttpResponse<JobResponseDto>> {
-    const obs = projectJobsCreate(this.http, this.rootUrl, params, context);
+    const obs = projectJobsCreate$Json(this.http, this.rootUrl, params, context);
     return obs;
   }
 
   /**
    * Start a job.
    *
-   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler.
+   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler. As `multipart/form-data` it also takes files (`.html`, `.md`, `.txt`, `.pdf`, `.docx`; any field name, `files` by convention) beside the text fields `urls` (a JSON array, or one URL per line; optional with files) and `config` (a JSON object): they enter the pipeline at the refiner as `upload:<name>` documents. Count and sizes are the operator's (UPLOAD_MAX_FILES, UPLOAD_MAX_FILE_MB, UPLOAD_MAX_TOTAL_MB); a 400 names each bad file.
    *
    * This method provides access only to the response body.
-   * To access the full response (for headers, for example), `projectJobsCreate$Response()` instead.
+   * To access the full response (for headers, for example), `projectJobsCreate$Json$Response()` instead.
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  projectJobsCreate(params: ProjectJobsCreate$Params, context?: HttpContext): Observable<JobResponseDto> {
-    const resp = this.projectJobsCreate$Response(params, context);
+  projectJobsCreate$Json(params: ProjectJobsCreate$Json$Params, context?: HttpContext): Observable<JobResponseDto> {
+    const resp = this.projectJobsCreate$Json$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
+  }
+
+  /**
+   * Start a job.
+   *
+   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler. As `multipart/form-data` it also takes files (`.html`, `.md`, `.txt`, `.pdf`, `.docx`; any field name, `files` by convention) beside the text fields `urls` (a JSON array, or one URL per line; optional with files) and `config` (a JSON object): they enter the pipeline at the refiner as `upload:<name>` documents. Count and sizes are the operator's (UPLOAD_MAX_FILES, UPLOAD_MAX_FILE_MB, UPLOAD_MAX_TOTAL_MB); a 400 names each bad file.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `projectJobsCreate$FormData()` instead.
+   *
+   * This method sends `multipart/form-data` and handles request body of type `multipart/form-data`.
+   */
+  projectJobsCreate$FormData$Response(
+    params: ProjectJobsCreate$FormData$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<JobResponseDto>> {
+    const obs = projectJobsCreate$FormData(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Start a job.
+   *
+   * Validates every URL and config field (the 400 lists each bad URL with its index and each bad config field by name), stores the job as `running` and dispatches its URLs to the crawler. As `multipart/form-data` it also takes files (`.html`, `.md`, `.txt`, `.pdf`, `.docx`; any field name, `files` by convention) beside the text fields `urls` (a JSON array, or one URL per line; optional with files) and `config` (a JSON object): they enter the pipeline at the refiner as `upload:<name>` documents. Count and sizes are the operator's (UPLOAD_MAX_FILES, UPLOAD_MAX_FILE_MB, UPLOAD_MAX_TOTAL_MB); a 400 names each bad file.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `projectJobsCreate$FormData$Response()` instead.
+   *
+   * This method sends `multipart/form-data` and handles request body of type `multipart/form-data`.
+   */
+  projectJobsCreate$FormData(
+    params: ProjectJobsCreate$FormData$Params,
+    context?: HttpContext,
+  ): Observable<JobResponseDto> {
+    const resp = this.projectJobsCreate$FormData$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
   }
 

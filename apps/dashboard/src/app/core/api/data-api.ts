@@ -92,7 +92,18 @@ export class DataApi {
     return this.jobsApi.projectJobsList({ id: projectId, page, pageSize });
   }
   startJob(projectId: string, body: CreateJobRequestDto): Observable<JobResponseDto> {
-    return this.jobsApi.projectJobsCreate({ id: projectId, body });
+    return this.jobsApi.projectJobsCreate$Json({ id: projectId, body });
+  }
+  /** A job with files (multipart/form-data): they enter the pipeline at the refiner; URLs are optional. */
+  startJobWithFiles(projectId: string, body: CreateJobRequestDto, files: File[]): Observable<JobResponseDto> {
+    return this.jobsApi.projectJobsCreate$FormData({
+      id: projectId,
+      body: {
+        files,
+        ...(body.urls?.length ? { urls: JSON.stringify(body.urls) } : {}),
+        ...(body.config ? { config: JSON.stringify(body.config) } : {}),
+      },
+    });
   }
   /** Fetches and refines a sample of the URLs on the server: takes a few seconds. */
   estimateJob(body: CreateJobRequestDto): Observable<JobEstimateResponseDto> {

@@ -146,4 +146,42 @@ describe('NewJobPage', () => {
     await fixture.whenStable();
     expect(fixture.nativeElement.querySelector('.submit-error').textContent).toContain('no LLM endpoint');
   });
+
+  it('takes dropped documents, leaves out other types, and sends them as multipart with the URLs and config', async () => {
+    const fixture = await render();
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    expect(submit(fixture).disabled).toBe(true);
+    const drop = fixture.nativeElement.querySelector('[data-testid="drop-zone"]') as HTMLElement;
+    // jsdom has no DataTransfer: a drop event carrying the files is what the page reads.
+    const files = [
+      new File(['%PDF-1.4 report'], 'report.pdf', { type: 'application/pdf' }),
+      new File(['# Notes'], 'notes.md', { type: 'text/markdown' }),
+      new File(['MZ'], 'tool.exe'),
+    ];
+    const event = new Event('drop', { cancelable: true });
+    Object.defineProperty(event, 'dataTransfer', { value: { files } });
+    drop.dispatchEvent(event);
+    await fixture.whenStable();
+    expect(event.defaultPrevented).toBe(true);
+    const listed = [...fixture.nativeElement.querySelectorAll('.document-list li .mono')].map((e) => e.textContent);
+    expect(listed).toEqual(['report.pdf', 'notes.md']);
+    expect(fixture.nativeElement.textContent).toContain('Left out tool.exe');
+    // Files alone are enough to start a job; the estimate, which samples URLs, still needs some.
+    expect(submit(fixture).disabled).toBe(false);
+    expect((fixture.nativeElement.querySelector('[data-testid="estimate"]') as HTMLButtonElement).disabled).toBe(true);
+
+    // Removing one, then starting with a URL as well.
+    (fixture.nativeElement.querySelectorAll('.document-list button')[1] as HTMLButtonElement).click();
+    type(fixture, 'https://a.test/1');
+    await fixture.whenStable();
+    submit(fixture).click();
+    const start = http.expectOne({ method: 'POST', url: '/api/projects/p1/jobs' });
+    const body = start.request.body as FormData;
+    expect(body).toBeInstanceOf(FormData);
+    expect((body.getAll('files') as File[]).map((f) => f.name)).toEqual(['report.pdf']);
+    expect(JSON.parse(body.get('urls') as string)).toEqual(['https://a.test/1']);
+    expect(JSON.parse(body.get('config') as string)).toEqual({ export: { format: 'csv' } });
+    start.flush({ id: 'j2', status: 'running' });
+    expect(navigate).toHaveBeenCalledWith(['/jobs', 'j2']);
+  });
 });

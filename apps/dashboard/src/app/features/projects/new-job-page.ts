@@ -23,6 +23,13 @@ import { StateMessage } from '../../shared/state/state-message';
 
 type Preset = 'quick' | 'custom';
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** The document types a job takes as files (the API checks them again, with the operator's limits). */
+export const DOCUMENT_EXTENSIONS = ['.html', '.htm', '.md', '.markdown', '.txt', '.pdf', '.docx'];
+
+const extensionOf = (name: string) => {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot).toLowerCase();
+};
 
 /** Start a job: URLs typed, pasted or uploaded, checked line by line before anything is sent. */
 @Component({
@@ -82,14 +89,21 @@ export default class NewJobPage {
   protected readonly estimateError = signal<ErrorView | null>(null);
   protected readonly submitting = signal(false);
   protected readonly submitError = signal<ErrorView | null>(null);
+  /** Documents dropped or chosen: they go with the job as files and enter the pipeline at the refiner. */
+  protected readonly documents = signal<File[]>([]);
+  protected readonly documentNote = signal<string | null>(null);
+  protected readonly dragging = signal(false);
+  protected readonly documentAccept = DOCUMENT_EXTENSIONS.join(',');
   protected readonly canSubmit = computed(
     () =>
       !this.submitting() &&
-      this.parsed().urls.length > 0 &&
+      (this.parsed().urls.length > 0 || this.documents().length > 0) &&
       this.parsed().invalid.length === 0 &&
       !this.tooMany() &&
       this.configProblems().length === 0,
   );
+  /** The estimate samples URLs: it needs some. */
+  protected readonly canEstimate = computed(() => this.canSubmit() && this.parsed().urls.length > 0);
 
   protected readonly describe = describeError;
   protected readonly count = formatCount;
@@ -128,9 +142,50 @@ export default class NewJobPage {
     input.value = '';
   }
 
+  protected onDragOver(event: DragEvent): void {
+    event.preventDefault();
+    this.dragging.set(true);
+  }
+
+  protected onDrop(event: DragEvent): void {
+    event.preventDefault();
+    this.dragging.set(false);
+    this.addDocuments([...(event.dataTransfer?.files ?? [])]);
+  }
+
+  protected chooseDocuments(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    this.addDocuments([...(input.files ?? [])]);
+    input.value = '';
+  }
+
+  /** Keeps the files of the accepted types (a file of the same name replaces the earlier one), says which were left out. */
+  protected addDocuments(files: File[]): void {
+    const accepted = files.filter((f) => DOCUMENT_EXTENSIONS.includes(extensionOf(f.name)));
+    const refused = files.filter((f) => !accepted.includes(f));
+    this.documents.update((list) => [...list.filter((d) => !accepted.some((a) => a.name === d.name)), ...accepted]);
+    this.documentNote.set(
+      refused.length
+        ? `Left out ${refused.map((f) => f.name).join(', ')}: send ${DOCUMENT_EXTENSIONS.join(', ')}.`
+        : accepted.length
+          ? `Added ${accepted.length} file(s).`
+          : null,
+    );
+  }
+
+  protected removeDocument(file: File): void {
+    this.documents.update((list) => list.filter((d) => d !== file));
+  }
+
+  protected size(bytes: number): string {
+    return bytes < 1024 * 1024
+      ? `${Math.max(1, Math.round(bytes / 1024))} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+
   /** On demand: the estimate fetches a sample of the pages, so it is not run on every keystroke. */
   protected runEstimate(): void {
-    if (!this.canSubmit() || this.estimating()) return;
+    if (!this.canEstimate() || this.estimating()) return;
     this.estimating.set(true);
     this.estimate.set(null);
     this.estimateError.set(null);
@@ -154,7 +209,11 @@ export default class NewJobPage {
     this.submitError.set(null);
     const config = toJobConfig(this.values());
     const body = { urls: [...this.parsed().urls], ...(Object.keys(config).length ? { config } : {}) };
-    this.api.startJob(this.id(), body).subscribe({
+    const files = this.documents();
+    const start = files.length
+      ? this.api.startJobWithFiles(this.id(), body, files)
+      : this.api.startJob(this.id(), body);
+    start.subscribe({
       next: (job) => void this.router.navigate(['/jobs', job.id]),
       error: (error: unknown) => {
         this.submitting.set(false);

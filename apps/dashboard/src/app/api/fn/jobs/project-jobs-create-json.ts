@@ -10,18 +10,18 @@ import { RequestBuilder } from '../../request-builder';
 import { CreateJobRequestDto } from '../../models/create-job-request-dto';
 import { JobResponseDto } from '../../models/job-response-dto';
 
-export interface ProjectJobsCreate$Params {
+export interface ProjectJobsCreate$Json$Params {
   id: string;
   body: CreateJobRequestDto;
 }
 
-export function projectJobsCreate(
+export function projectJobsCreate$Json(
   http: HttpClient,
   rootUrl: string,
-  params: ProjectJobsCreate$Params,
+  params: ProjectJobsCreate$Json$Params,
   context?: HttpContext,
 ): Observable<StrictHttpResponse<JobResponseDto>> {
-  const rb = new RequestBuilder(rootUrl, projectJobsCreate.PATH, 'post');
+  const rb = new RequestBuilder(rootUrl, projectJobsCreate$Json.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
     rb.body(params.body, 'application/json');
@@ -35,4 +35,4 @@ export function projectJobsCreate(
   );
 }
 
-projectJobsCreate.PATH = '/api/projects/{id}/jobs';
+projectJobsCreate$Json.PATH = '/api/projects/{id}/jobs';
