@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { QualityModule } from './quality/quality.module.js';
+import { SchedulesModule } from './schedules/schedules.controller.js';
 import { WebhooksModule } from './webhooks/webhooks.controller.js';
 import { PagesModule } from './pages/pages.controller.js';
 import { SettingsModule } from './settings/settings.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         QualityModule,
         PagesModule,
         WebhooksModule,
+        SchedulesModule,
         JobsApiModule,
         StatsModule,
         TemplatesModule,

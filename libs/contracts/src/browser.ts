@@ -10,3 +10,4 @@ export * from './health.js';
 export * from './events.js';
 export * from './funnel.js';
 export * from './webhooks.js';
+export * from './schedules.js';

@@ -7,3 +7,4 @@ export * from './job-config/index.js';
 export * from './funnel.js';
 export * from './webhooks.js';
 export * from './provenance.js';
+export * from './schedules.js';

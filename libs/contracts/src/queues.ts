@@ -10,6 +10,8 @@ export const QueueName = {
   Export: 'export',
   /** Not a stage: one item per webhook delivery (docs/development.md "Webhooks"). */
   Webhook: 'webhook',
+  /** Not a stage: one item per tick of a project's schedule (BullMQ job schedulers). */
+  Schedule: 'schedule',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -57,6 +59,10 @@ export interface GenerateItem {
 export interface InspectItem {
   jobId: string;
   chunkId: string;
+}
+/** One tick of a project's schedule: start a refresh or a new job of that project. */
+export interface ScheduleItem {
+  projectId: string;
 }
 /** One POST of one event to one registered webhook (a `webhook_deliveries` row). */
 export interface WebhookItem {

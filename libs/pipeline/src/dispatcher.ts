@@ -15,6 +15,29 @@ export abstract class Dispatcher {
   abstract isReady(): boolean;
   /** Tells every process working on the job to abort its in-flight items (they also check the job's status). */
   abstract cancel(jobId: string): Promise<void>;
+  /**
+   * Creates or replaces a repeating item: `data` on `queue` at every tick of `cron` in `timezone`, once per
+   * tick however many processes run (BullMQ job schedulers). Returns the next tick (ms since the epoch).
+   */
+  abstract upsertSchedule(
+    queue: QueueName,
+    id: string,
+    cron: string,
+    timezone: string,
+    data: object,
+  ): Promise<number | null>;
+  /** Removes a repeating item; false when there was none. */
+  abstract removeSchedule(queue: QueueName, id: string): Promise<boolean>;
+  /** The next tick of a repeating item, null when there is none. */
+  abstract nextScheduled(queue: QueueName, id: string): Promise<number | null>;
+}
+
+/** Schedules need the queues in Redis: a process with in-memory queues refuses them with this. */
+export class SchedulesUnavailableError extends Error {
+  constructor() {
+    super('schedules need Redis (the distributed mode): this install runs with in-memory queues');
+    this.name = 'SchedulesUnavailableError';
+  }
 }
 
 /** Retries of a per-item queue job before its item is recorded as failed. */
@@ -37,10 +60,11 @@ export class BullDispatcher extends Dispatcher {
     @InjectQueue(QueueName.Inspect) inspect: Queue,
     @InjectQueue(QueueName.Export) exportQueue: Queue,
     @InjectQueue(QueueName.Webhook) webhook: Queue,
+    @InjectQueue(QueueName.Schedule) schedule: Queue,
     private readonly redis: RedisClient,
   ) {
     super();
-    this.queues = { crawl, refine, generate, inspect, export: exportQueue, webhook };
+    this.queues = { crawl, refine, generate, inspect, export: exportQueue, webhook, schedule };
     // BullMQ prints a multi-line stack for every failed reconnect of a queue with no 'error' listener;
     // RedisClient already logs one line per outage transition (down, back up).
     for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
@@ -56,6 +80,34 @@ export class BullDispatcher extends Dispatcher {
 
   isReady(): boolean {
     return this.redis.redis.status === 'ready';
+  }
+
+  async upsertSchedule(
+    queue: QueueName,
+    id: string,
+    cron: string,
+    timezone: string,
+    data: object,
+  ): Promise<number | null> {
+    // One attempt per tick: a tick that failed is recorded on the project, and the next tick runs anew.
+    await this.queues[queue].upsertJobScheduler(
+      id,
+      { pattern: cron, tz: timezone },
+      {
+        name: queue,
+        data,
+        opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
+      },
+    );
+    return this.nextScheduled(queue, id);
+  }
+
+  async removeSchedule(queue: QueueName, id: string): Promise<boolean> {
+    return this.queues[queue].removeJobScheduler(id);
+  }
+
+  async nextScheduled(queue: QueueName, id: string): Promise<number | null> {
+    return (await this.queues[queue].getJobScheduler(id))?.next ?? null;
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { QueueName } from '@datafactory/contracts';
-import { Dispatcher, ITEM_ATTEMPTS, type RetryPolicy } from './dispatcher.js';
+import { Dispatcher, ITEM_ATTEMPTS, type RetryPolicy, SchedulesUnavailableError } from './dispatcher.js';
 import type { StageHandler } from './stage-handlers.js';
 
 /** Items in flight per queue in one process (`datafactory run`, embedded `npm start`). */
@@ -12,6 +12,7 @@ export const IN_PROCESS_CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Inspect]: 4,
   [QueueName.Export]: 1,
   [QueueName.Webhook]: 4,
+  [QueueName.Schedule]: 1,
 };
 
 interface Item {
@@ -61,6 +62,18 @@ export class LocalDispatcher extends Dispatcher {
 
   async cancel(jobId: string): Promise<void> {
     this.controllerFor(jobId).abort(new Error(`job ${jobId} was cancelled`));
+  }
+
+  upsertSchedule(): Promise<number | null> {
+    return Promise.reject(new SchedulesUnavailableError());
+  }
+
+  removeSchedule(): Promise<boolean> {
+    return Promise.reject(new SchedulesUnavailableError());
+  }
+
+  nextScheduled(): Promise<number | null> {
+    return Promise.resolve(null);
   }
 
   /** The job ids with items queued or running (what a stopping process leaves unfinished). */

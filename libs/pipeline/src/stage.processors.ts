@@ -104,6 +104,11 @@ export class WebhookProcessor extends StageProcessor {
   protected readonly queue = QueueName.Webhook;
 }
 
+@Processor(QueueName.Schedule)
+export class ScheduleProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Schedule;
+}
+
 export const STAGE_PROCESSORS = [
   CrawlProcessor,
   RefineProcessor,
@@ -111,4 +116,5 @@ export const STAGE_PROCESSORS = [
   InspectProcessor,
   ExportProcessor,
   WebhookProcessor,
+  ScheduleProcessor,
 ];

@@ -9,6 +9,7 @@ import {
   type JobProgress,
   JobStatus,
   LogLevel,
+  type ProjectSchedule,
   ScrapeStatus,
   Stage,
   type StoredJobConfig,
@@ -47,6 +48,8 @@ const ProjectSchema = defineEntity({
     name: p.string(),
     description: p.text().nullable(),
     config: p.json<JsonObject>().onCreate(() => ({})),
+    /** The project's schedule (libs/contracts ProjectSchedule), null when it has none. */
+    schedule: p.json<ProjectSchedule>().nullable(),
     createdAt: createdAt(),
     updatedAt: p
       .datetime()

@@ -15,6 +15,7 @@ import { GenerateHandler } from './generate.handler.js';
 import { InspectHandler } from './inspect.handler.js';
 import { RefineHandler } from './refine.handler.js';
 import { WebhookHandler, webhookSignature } from './webhook.handler.js';
+import { ScheduleHandler } from './schedule.handler.js';
 
 export {
   CrawlHandler,
@@ -67,6 +68,7 @@ export function createStageHandlers(args: {
     new InspectHandler(deps),
     new ExportHandler(deps),
     webhooks,
+    new ScheduleHandler(deps),
   ];
   return {
     handlers,

@@ -47,6 +47,12 @@ export type { WebhooksRemove$Params as WebhooksRemove$Params } from './fn/webhoo
 export { webhooksRemove as webhooksRemove } from './fn/webhooks/webhooks-remove';
 export type { WebhooksDeliveries$Params as WebhooksDeliveries$Params } from './fn/webhooks/webhooks-deliveries';
 export { webhooksDeliveries as webhooksDeliveries } from './fn/webhooks/webhooks-deliveries';
+export type { SchedulesGet$Params as SchedulesGet$Params } from './fn/schedules/schedules-get';
+export { schedulesGet as schedulesGet } from './fn/schedules/schedules-get';
+export type { SchedulesPut$Params as SchedulesPut$Params } from './fn/schedules/schedules-put';
+export { schedulesPut as schedulesPut } from './fn/schedules/schedules-put';
+export type { SchedulesRemove$Params as SchedulesRemove$Params } from './fn/schedules/schedules-remove';
+export { schedulesRemove as schedulesRemove } from './fn/schedules/schedules-remove';
 export type { StatsOverview$Params as StatsOverview$Params } from './fn/stats/stats-overview';
 export { statsOverview as statsOverview } from './fn/stats/stats-overview';
 export type { StatsCosts$Params as StatsCosts$Params } from './fn/stats/stats-costs';
