@@ -60,6 +60,17 @@ export interface DatasetCardInput {
   stats: ExportStats;
   /** Counts over every example of the job, whatever the export takes. */
   totals: { examples: number; ok: number; failed: number; passed: number; rejected: number; unscored: number };
+  /**
+   * People's decisions on the examples that passed quality control (absent: no review section).
+   * Rejected ones are never exported; unreviewed ones only with includeUnreviewed.
+   */
+  review?: {
+    accepted: number;
+    edited: number;
+    rejected: number;
+    unreviewed: number;
+    includeUnreviewed: boolean;
+  } | null;
   /** Source documents with an exported example. */
   sourceDocuments: number;
   settings: {
@@ -162,6 +173,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `| in this export | ${s.records} |`,
     ...(s.skipped ? [`| left out (an empty prompt or answer) | ${s.skipped} |`] : []),
     '',
+    ...reviewSection(c.review),
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
     ...funnelSection(c.funnel),
@@ -274,6 +286,25 @@ const STAGE_LABEL: Record<string, string> = {
  * came in, what went on, and every drop with its reasons; then whether every
  * stage adds up. Empty when there is no funnel.
  */
+export /** The "Human review" lines: how many passed examples people accepted, edited, rejected or left unreviewed. */
+function reviewSection(r: DatasetCardInput['review']): string[] {
+  if (!r) return [];
+  const reviewed = r.accepted + r.edited + r.rejected;
+  return [
+    '### Human review',
+    '',
+    '| review | examples |',
+    '| --- | ---: |',
+    `| accepted | ${r.accepted} |`,
+    `| edited (exported with the reviewer's output) | ${r.edited} |`,
+    `| rejected (never exported) | ${r.rejected} |`,
+    `| unreviewed (${r.includeUnreviewed ? 'exported' : 'left out of this export'}) | ${r.unreviewed} |`,
+    '',
+    `${reviewed} of ${reviewed + r.unreviewed} examples that passed quality control were reviewed by a person.`,
+    '',
+  ];
+}
+
 export function funnelSection(funnel: JobFunnel | null | undefined): string[] {
   if (!funnel) return [];
   const rows = funnel.stages.map((s) => {

@@ -7,11 +7,17 @@ import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
 import { ExampleStatus, type JobConfig, NO_TEMPLATE, PII_TYPES, type PiiType, usesLlm } from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
-import { ExportReadRepository, FunnelRepository, Job, TrainingExample } from '@datafactory/persistence';
+import {
+  type ExampleSelection,
+  ExportReadRepository,
+  FunnelRepository,
+  Job,
+  TrainingExample,
+} from '@datafactory/persistence';
 import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
-import { DEFAULT_PAGE_SIZE, streamExamples, streamSourceUrls } from './source.js';
+import { DEFAULT_PAGE_SIZE, exportedExamplesWhere, streamExamples, streamSourceUrls } from './source.js';
 import {
   flatColumns,
   isTrainable,
@@ -96,7 +102,7 @@ export function dataFileName(config: ExportConfig, split: SplitName): string {
   return config.split === 'none' ? `data.${ext}` : `${split}.${ext}`;
 }
 
-const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'split', 'seed', 'license', 'reasoning'];
+const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'include_unreviewed', 'split', 'seed', 'license', 'reasoning'];
 
 /**
  * Exports a job's examples as a new version: reads them page by page through
@@ -144,7 +150,9 @@ export async function exportJob(
   const jobCost = job.costTotal === null || job.costTotal === undefined ? null : Number(job.costTotal);
 
   const totals = await countExamples(fork, jobId);
-  const total = resolved.include_failed ? totals.examples : totals.passed;
+  const selection = { includeFailed: resolved.include_failed, includeUnreviewed: resolved.include_unreviewed };
+  const reviews = await new ExportReadRepository(fork).reviewCounts(jobId);
+  const total = await fork.count(TrainingExample, exportedExamplesWhere(jobId, selection));
   const createdAt = options.now?.() ?? new Date();
   const { version, dir, relativeDir } = await reserveVersionDir(options.dataDir, projectId, jobId, createdAt);
 
@@ -155,7 +163,7 @@ export async function exportJob(
   const readFork = fork.fork({ clear: true });
   try {
     for await (const page of streamExamples(readFork, jobId, {
-      includeFailed: resolved.include_failed,
+      ...selection,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
       signal: options.signal,
     })) {
@@ -218,12 +226,12 @@ export async function exportJob(
     if (info) await writeFile(path.join(dir, DATASET_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`, { flag: 'wx' });
 
     const sourcesPath = path.join(dir, SOURCES_FILE);
-    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, options);
+    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, selection, options);
 
     const settings = jobSettings(job.config);
     const funnel = await new FunnelRepository(readFork).funnel(jobId, {
       examplesPerChunk: options.examplesPerChunk,
-      export: { records: stats.records, leftOut: stats.skipped },
+      export: { records: stats.records, leftOut: stats.skipped, includeUnreviewed: resolved.include_unreviewed },
     });
     const cardInput: DatasetCardInput = {
       projectName,
@@ -236,6 +244,13 @@ export async function exportJob(
       sourcesFile: SOURCES_FILE,
       stats,
       totals,
+      review: {
+        accepted: reviews.accepted ?? 0,
+        edited: reviews.edited ?? 0,
+        rejected: reviews.rejected ?? 0,
+        unreviewed: reviews.unreviewed ?? 0,
+        includeUnreviewed: resolved.include_unreviewed,
+      },
       sourceDocuments,
       settings,
       jobCost,
@@ -317,13 +332,13 @@ async function writeSources(
   em: EntityManager,
   jobId: string,
   file: string,
-  includeFailed: boolean,
+  selection: ExampleSelection,
   options: ExportJobOptions,
 ): Promise<number> {
   const out = createWriteStream(file, { flags: 'wx', encoding: 'utf8' });
   let count = 0;
   try {
-    for await (const page of streamSourceUrls(em, jobId, { includeFailed, signal: options.signal })) {
+    for await (const page of streamSourceUrls(em, jobId, { ...selection, signal: options.signal })) {
       const text = page.map((d) => `${withoutCredentials(d.finalUrl ?? d.url)}\n`).join('');
       count += page.length;
       if (!out.write(text)) await once(out, 'drain');

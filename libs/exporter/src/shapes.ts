@@ -1,3 +1,5 @@
+import type { ReviewState } from '@datafactory/contracts';
+
 /*
  * How a training example becomes a record of each format: the one place
  * where templates meet output shapes (docs/exporter.md shows the same table).
@@ -32,7 +34,12 @@ export interface ExampleRow {
   id: string;
   templateType: string;
   inputText: string;
+  /** The answer exported: the reviewer's when the example was edited. */
   outputText: string;
+  /** The reviewer's decision (an export never holds a rejected one). */
+  review: ReviewState;
+  /** The generated output of an edited example (null otherwise). */
+  originalOutput: string | null;
   modelUsed: string;
   status: string;
   error: string | null;
@@ -353,6 +360,8 @@ export const FLAT_COLUMNS: readonly FlatColumn[] = [
   { name: 'cost', type: 'DOUBLE' },
   { name: 'quality_score', type: 'DOUBLE' },
   { name: 'passed_qc', type: 'BOOLEAN' },
+  { name: 'review', type: 'STRING' },
+  { name: 'original_output', type: 'STRING' },
   { name: 'status', type: 'STRING', analysisOnly: true },
   { name: 'error', type: 'STRING', analysisOnly: true },
   { name: 'quality_details', type: 'STRING', analysisOnly: true },
@@ -381,6 +390,8 @@ export function toFlatRecord(row: ExampleRow, includeFailed: boolean): FlatRecor
     cost: row.cost,
     quality_score: row.qualityScore,
     passed_qc: row.passedQc,
+    review: row.review,
+    original_output: row.originalOutput,
   };
   if (includeFailed) {
     record.status = row.status;
