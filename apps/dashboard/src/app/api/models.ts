@@ -3,6 +3,8 @@
 
 export type { ApiKeysStatusDto } from './models/api-keys-status-dto';
 export type { ApiKeyStatusDto } from './models/api-key-status-dto';
+export type { BulkReviewRequestDto } from './models/bulk-review-request-dto';
+export type { BulkReviewResponseDto } from './models/bulk-review-response-dto';
 export type { CheckSummaryDto } from './models/check-summary-dto';
 export type { ComponentHealthDto } from './models/component-health-dto';
 export type { CostsResponseDto } from './models/costs-response-dto';
@@ -41,6 +43,9 @@ export type { ProjectResponseDto } from './models/project-response-dto';
 export type { QualityReportResponseDto } from './models/quality-report-response-dto';
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
+export type { ReviewCountsDto } from './models/review-counts-dto';
+export type { ReviewExampleRequestDto } from './models/review-example-request-dto';
+export type { ReviewFilterDto } from './models/review-filter-dto';
 export type { SettingsResponseDto } from './models/settings-response-dto';
 export type { SplitRatiosDto } from './models/split-ratios-dto';
 export type { StageCountersDto } from './models/stage-counters-dto';
