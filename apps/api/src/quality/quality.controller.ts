@@ -45,6 +45,7 @@ export class QualityController {
       '`{"review": "rejected", "reason": "not grounded", "filter": {"check": "grounded"}}`. Edits are one at a time.',
   })
   @ApiOkResponse({ type: BulkReviewResponseDto })
+  @ApiErrors(413)
   reviewMatching(@Param('id') id: string, @Body() body: BulkReviewRequestDto): Promise<BulkReviewResponseDto> {
     return this.quality.reviewMatching(id, body);
   }
@@ -68,6 +69,7 @@ export class ExamplesController {
       "never exported, edited ones are exported with the reviewer's output.",
   })
   @ApiOkResponse({ type: ExampleResponseDto, description: 'The example with its review.' })
+  @ApiErrors(413)
   review(@Param('id') id: string, @Body() body: ReviewExampleRequestDto): Promise<ExampleResponseDto> {
     return this.quality.review(id, body);
   }
