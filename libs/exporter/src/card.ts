@@ -148,7 +148,12 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `Format: \`${c.config.format}\` (${formatLine}).` +
       (c.config.include_failed
         ? ' This export includes every example, failed ones too, with its scores: it is meant for analysis, not training.'
-        : ' Only examples that were generated without error and passed quality control are included.'),
+        : ' Only examples that were generated without error and passed quality control are included.') +
+      (c.review
+        ? c.review.includeUnreviewed
+          ? ' Examples a reviewer rejected are left out; edited ones carry the reviewer’s output.'
+          : ' Only examples a reviewer accepted or edited are included (edited ones with the reviewer’s output).'
+        : ''),
     '',
     '| split | file | examples | bytes |',
     '| --- | --- | ---: | ---: |',

@@ -1,7 +1,9 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ReviewState } from '@datafactory/contracts';
 import { type JsonObject, TrainingExample } from '../entities/entities.js';
 import { MIN_UUID } from './export-read.repository.js';
+import { isSqlite } from './sql-dialect.js';
 
 /** A person's decision on one example. `output` is the edited answer (only with `edited`). */
 export interface ReviewDecision {
@@ -114,22 +116,21 @@ export class ReviewRepository {
       after = rows.at(-1)!.id;
     }
     const set = { ...columns(decision, now) };
+    // A bulk decision has no edit, so every row gets the same lineage.review: one statement per batch.
+    const review = JSON.stringify(reviewLineage(decision, '', now));
+    const sqlite = isSqlite(this.em);
+    const setLineage = sqlite
+      ? `lineage = json_set(coalesce(lineage, '{}'), '$.review', json(?))`
+      : `lineage = jsonb_set(coalesce(lineage, '{}'::jsonb), '{review}', ?::jsonb)`;
     await fork.transactional(async (tx) => {
       for (let i = 0; i < ids.length; i += BATCH) {
         const batch = ids.slice(i, i + BATCH);
         await tx.nativeUpdate(TrainingExample, { id: { $in: batch } }, set);
-        // The lineage of each: the same record as a one-off review.
-        const rows = await tx.find(
-          TrainingExample,
-          { id: { $in: batch } },
-          { fields: ['id', 'lineage', 'outputText'] },
+        await (tx as SqlEntityManager).execute(
+          `update training_examples set ${setLineage} where id in (${batch.map(() => '?').join(', ')})`,
+          [review, ...batch],
+          'run',
         );
-        for (const row of rows) {
-          const lineage: JsonObject = { ...(row.lineage ?? {}) };
-          lineage.review = reviewLineage(decision, row.outputText, now);
-          await tx.nativeUpdate(TrainingExample, { id: row.id }, { lineage });
-        }
-        tx.clear();
       }
     });
     return { updated: ids.length };
