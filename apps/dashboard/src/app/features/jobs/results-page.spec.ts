@@ -156,7 +156,7 @@ describe('ResultsPage', () => {
     http.expectNone('/api/examples/e2');
     reason.value = 'off topic';
     reason.dispatchEvent(new Event('input'));
-    (reason.form as HTMLFormElement).requestSubmit();
+    press('Enter', {}, reason);
     const reject = http.expectOne('/api/examples/e2');
     expect(reject.request.body).toEqual({ review: 'rejected', reason: 'off topic' });
     reject.flush(reviewed({ ...examples[1], review: 'rejected', reviewReason: 'off topic' }));
@@ -198,6 +198,49 @@ describe('ResultsPage', () => {
     http.verify({ ignoreCancelled: true });
   });
 
+  it('moves on to the next page after the last example with j, and back to its last with k', async () => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(ResultsPage);
+    fixture.componentRef.setInput('id', 'j1');
+    fixture.autoDetectChanges();
+    TestBed.tick();
+    http.expectOne('/api/jobs/j1/quality').flush(report);
+    const pageOf = (n: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ ...examples[0], id: `p${n}-${i}` }));
+    http
+      .expectOne((r) => r.url === '/api/jobs/j1/examples' && r.params.get('page') === '1')
+      .flush({ page: 1, pageSize: 20, total: 23, items: pageOf(1, 20) });
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+    const current = () => page.querySelector('.example.current')?.getAttribute('data-id');
+    for (let i = 0; i < 19; i++) press('j');
+    await fixture.whenStable();
+    expect(current()).toBe('p1-19');
+    press('j');
+    TestBed.tick();
+    http
+      .expectOne((r) => r.url === '/api/jobs/j1/examples' && r.params.get('page') === '2')
+      .flush({ page: 2, pageSize: 20, total: 23, items: pageOf(2, 3) });
+    await fixture.whenStable();
+    expect(current()).toBe('p2-0');
+    press('j');
+    press('j');
+    press('j'); // the last example of the last page
+    await fixture.whenStable();
+    expect(current()).toBe('p2-2');
+    press('k');
+    press('k');
+    press('k');
+    TestBed.tick();
+    http
+      .expectOne((r) => r.url === '/api/jobs/j1/examples' && r.params.get('page') === '1')
+      .flush({ page: 1, pageSize: 20, total: 23, items: pageOf(1, 20) });
+    await fixture.whenStable();
+    expect(current()).toBe('p1-19');
+    http.verify();
+  });
+
   it('shows the API’s 400 on a bad review, and keeps the bar open', async () => {
     const { http, fixture, page } = await open();
     press('r');
@@ -205,7 +248,7 @@ describe('ResultsPage', () => {
     const reason = page.querySelector('#review-reason') as HTMLInputElement;
     reason.value = 'x';
     reason.dispatchEvent(new Event('input'));
-    (reason.form as HTMLFormElement).requestSubmit();
+    press('Enter', {}, reason);
     http
       .expectOne('/api/examples/e1')
       .flush(
@@ -239,6 +282,11 @@ describe('ResultsPage', () => {
     reason.dispatchEvent(new Event('input'));
     const apply = [...page.querySelectorAll('button')].find((b) => b.textContent?.includes('Apply to 7 matching'))!;
     apply.click();
+    await fixture.whenStable();
+    // Nothing is sent before the second click.
+    http.expectNone('/api/jobs/j1/examples/review');
+    const confirm = [...page.querySelectorAll('button')].find((b) => b.textContent?.includes('Confirm: Reject 7'))!;
+    confirm.click();
     const bulk = http.expectOne('/api/jobs/j1/examples/review');
     expect(bulk.request.body).toEqual({
       review: 'rejected',

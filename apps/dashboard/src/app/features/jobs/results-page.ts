@@ -66,6 +66,8 @@ export default class ResultsPage {
 
   protected readonly bulkDecision = signal<BulkDecision>('rejected');
   protected readonly bulkReason = signal('');
+  /** The bulk decision waits for a second click (it may touch every example of the job). */
+  protected readonly bulkConfirm = signal(false);
   protected readonly bulkResult = signal<string | null>(null);
   protected readonly bulkError = signal<ErrorView | null>(null);
 
@@ -121,6 +123,11 @@ export default class ResultsPage {
   constructor() {
     // The reason or edit field takes the focus as soon as it appears.
     effect(() => this.reviewInput()?.nativeElement.focus());
+    // A page shorter than the cursor (the last one, or k from the next page): the cursor stays on it.
+    effect(() => {
+      const count = this.items().length;
+      if (count > 0 && this.cursor() > count - 1) this.cursor.set(count - 1);
+    });
     // The current example stays in view as j/k move through the page.
     effect(() => {
       const index = this.cursor();
@@ -145,15 +152,28 @@ export default class ResultsPage {
     this.resetPage();
   }
 
-  protected setPage(page: number): void {
+  protected setPage(page: number, cursor = 0): void {
     this.page.set(page);
-    this.cursor.set(0);
+    this.cursor.set(cursor);
     this.mode.set('none');
   }
 
   private resetPage(): void {
     this.setPage(1);
     this.bulkResult.set(null);
+    this.bulkConfirm.set(false);
+  }
+
+  /** j: the next example, on the next page after the last one. */
+  private next(count: number): void {
+    if (this.cursor() < count - 1) this.select(this.cursor() + 1);
+    else if (this.page() < this.pages()) this.setPage(this.page() + 1);
+  }
+
+  /** k: the previous example, the last of the previous page before the first one. */
+  private previous(): void {
+    if (this.cursor() > 0) this.select(this.cursor() - 1);
+    else if (this.page() > 1) this.setPage(this.page() - 1, PAGE_SIZE - 1);
   }
 
   /** j/k move, a accepts, r asks for a reason, e opens the editor, u undoes; Escape closes the bar. */
@@ -168,10 +188,10 @@ export default class ResultsPage {
     const handled = (() => {
       switch (event.key) {
         case 'j':
-          this.select(Math.min(count - 1, this.cursor() + 1));
+          this.next(count);
           return true;
         case 'k':
-          this.select(Math.max(0, this.cursor() - 1));
+          this.previous();
           return true;
         case 'a':
           this.decide('accepted');
@@ -217,7 +237,11 @@ export default class ResultsPage {
     this.reviewError.set(null);
   }
 
-  /** Sends the open reject or edit. */
+  /**
+   * Sends the open reject or edit (Enter, Ctrl+Enter or the button: never blocked by a button state
+   * that change detection has not caught up with yet). An empty reason or output goes to the API,
+   * whose 400 names the field.
+   */
   protected submit(): void {
     if (this.mode() === 'reject') this.decide('rejected', { reason: this.draft() });
     else if (this.mode() === 'edit') this.decide('edited', { output: this.draft() });
@@ -252,6 +276,11 @@ export default class ResultsPage {
     const decision = this.bulkDecision();
     this.bulkResult.set(null);
     this.bulkError.set(null);
+    if (!this.bulkConfirm()) {
+      this.bulkConfirm.set(true);
+      return;
+    }
+    this.bulkConfirm.set(false);
     const filter = {
       ...(this.passed() === 'all' ? {} : { passed: this.passed() === 'passed' }),
       ...(this.check() ? { check: this.check() as QualityCheck } : {}),
@@ -270,7 +299,12 @@ export default class ResultsPage {
 
   protected setBulkDecision(value: string): void {
     this.bulkDecision.set(value === 'accepted' || value === 'unreviewed' ? value : 'rejected');
+    this.bulkConfirm.set(false);
   }
+
+  protected readonly bulkVerb = computed(() =>
+    this.bulkDecision() === 'rejected' ? 'Reject' : this.bulkDecision() === 'accepted' ? 'Accept' : 'Mark unreviewed',
+  );
 
   protected setExportFormat(value: string): void {
     this.exportFormat.set((EXPORT_FORMATS as readonly string[]).includes(value) ? (value as ExportFormat) : 'jsonl');
