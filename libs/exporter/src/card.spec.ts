@@ -73,6 +73,12 @@ describe('dataset card', () => {
     expect(withUnreviewed).toContain('| unreviewed (exported) | 5 |');
     expect(withUnreviewed).toContain('Examples a reviewer rejected are left out');
     expect(renderDatasetCard(input())).not.toContain('Human review');
+    const none = renderDatasetCard(
+      input({ review: { accepted: 0, edited: 0, rejected: 0, unreviewed: 5, includeUnreviewed: true } }),
+    );
+    expect(none).toContain('No example was reviewed by a person.');
+    expect(none).not.toContain('Human review');
+    expect(none).not.toContain('reviewer');
   });
 
   it('says how much of the job cost is estimated, and nothing when none is', () => {

@@ -149,7 +149,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
       (c.config.include_failed
         ? ' This export includes every example, failed ones too, with its scores: it is meant for analysis, not training.'
         : ' Only examples that were generated without error and passed quality control are included.') +
-      (c.review
+      (c.review && (!c.review.includeUnreviewed || c.review.accepted + c.review.edited + c.review.rejected > 0)
         ? c.review.includeUnreviewed
           ? ' Examples a reviewer rejected are left out; edited ones carry the reviewer’s output.'
           : ' Only examples a reviewer accepted or edited are included (edited ones with the reviewer’s output).'
@@ -295,6 +295,7 @@ export /** The "Human review" lines: how many passed examples people accepted, e
 function reviewSection(r: DatasetCardInput['review']): string[] {
   if (!r) return [];
   const reviewed = r.accepted + r.edited + r.rejected;
+  if (reviewed === 0 && r.includeUnreviewed) return ['No example was reviewed by a person.', ''];
   return [
     '### Human review',
     '',
