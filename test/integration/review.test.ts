@@ -7,8 +7,17 @@
  * The time a bulk review takes (2,500 and 7,500 of a job's 10,000 examples) is printed, never asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReviewDecisionError, ReviewRepository, TrainingExample } from '@datafactory/persistence';
-import { exportedExamplesWhere } from '@datafactory/exporter';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  FunnelRepository,
+  Job,
+  ReviewDecisionError,
+  ReviewRepository,
+  TrainingExample,
+} from '@datafactory/persistence';
+import { exportedExamplesWhere, exportJob } from '@datafactory/exporter';
 import { bulkInsertExamples, type Driver, openTestDatabase, type TestDatabase } from './exporter-helpers.js';
 
 const COUNT = 10_000;
@@ -16,6 +25,7 @@ const COUNT = 10_000;
 describe.each(['sqlite', 'postgresql'] as Driver[])('ReviewRepository on %s', (driver) => {
   let t: TestDatabase;
   let jobId: string;
+  let dataDir: string;
 
   beforeAll(async () => {
     t = await openTestDatabase(driver);
@@ -33,9 +43,17 @@ describe.each(['sqlite', 'postgresql'] as Driver[])('ReviewRepository on %s', (d
         { qualityDetails: { checks: { format: { status: 'fail' } } } },
       );
     }
+    // A qa job (a job without a template exports its chunks), and its own export, made when its run
+    // ended: before anyone reviewed.
+    await em.nativeUpdate(Job, { id: jobId }, { config: { generation: { template: 'qa' } } as Job['config'] });
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'df-review-'));
+    await exportJob(t.orm.em, jobId, { format: 'jsonl' }, { dataDir });
   });
 
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('rejects every example failing a check in batches, keeping each lineage, and the export leaves them out', async () => {
     const repo = new ReviewRepository(t.orm.em);
@@ -69,6 +87,20 @@ describe.each(['sqlite', 'postgresql'] as Driver[])('ReviewRepository on %s', (d
     });
     const where = exportedExamplesWhere(jobId, { includeFailed: false, includeUnreviewed: true });
     expect(await em.count(TrainingExample, where)).toBe((COUNT * 3) / 4);
+    // The funnel of the job's own export still adds up: it was made before these rejections.
+    const funnel = await new FunnelRepository(t.orm.em).funnel(jobId);
+    const exported = funnel!.stages.find((s) => s.stage === 'export')!;
+    expect(exported).toMatchObject({ input: COUNT, holds: true });
+    expect(exported.outcomes.map((o) => [o.outcome, o.count])).toEqual([
+      ['exported', COUNT],
+      ['left_out', 0],
+    ]);
+    // A new export's card counts them.
+    const next = await exportJob(t.orm.em, jobId, { format: 'jsonl' }, { dataDir });
+    expect(next.recordCount).toBe((COUNT * 3) / 4);
+    const card = readFileSync(next.cardPath, 'utf8');
+    expect(card).toContain(`| rejected (never exported) | ${COUNT / 4} |`);
+    expect(card).toContain(`rejected by review ${COUNT / 4} (format ×${COUNT / 4})`);
 
     // Only the examples in a given state: accepting the unreviewed ones leaves the rejected alone.
     const again = performance.now();

@@ -83,8 +83,14 @@ export class FunnelRepository {
       [jobId, ExampleStatus.Ok],
     );
     const includeFailed = config.export?.include_failed === true;
+    // The job's own export saw the reviews made before it: a decision made later counts as unreviewed there
+    // (the card of a new export passes its own numbers and takes every decision as it is now).
+    const state = options.export
+      ? 'review_state'
+      : `case when reviewed_at > (select min(x.created_at) from exports x where x.job_id = training_examples.job_id)
+              then 'unreviewed' else review_state end`;
     const reviews = await this.sql<{ state: string; reason: string | null; n: number | string }>(
-      `select review_state as state,
+      `select ${state} as state,
               case when review_state = 'rejected' then substr(review_reason, 1, 40) else null end as reason,
               count(*) as n
          from training_examples where job_id = ?${includeFailed ? '' : " and status = 'ok' and passed_qc = true"}
