@@ -61,28 +61,29 @@ export async function run(args: string[]): Promise<void> {
     print('database', driver);
     print('insert_s', (performance.now() - started) / 1000);
 
-    for (const format of ['jsonl', 'parquet'] as const) {
+    const runs = [
+      ['jsonl', { format: 'jsonl' }],
+      ['parquet', { format: 'parquet' }],
+      // A split export first compares every example for near-duplicates across domains (split hygiene).
+      ['jsonl_split', { format: 'jsonl', split: { train: 0.8, validation: 0.1, test: 0.1 } }],
+    ] as const;
+    for (const [format, config] of runs) {
       const before = process.memoryUsage();
       let peakHeap = before.heapUsed;
       let peakRss = before.rss;
       const t0 = performance.now();
-      const result = await exportJob(
-        orm.em,
-        jobId,
-        { format },
-        {
-          dataDir: tmp,
-          onProgress: () => {
-            const m = process.memoryUsage();
-            peakHeap = Math.max(peakHeap, m.heapUsed);
-            peakRss = Math.max(peakRss, m.rss);
-          },
+      const result = await exportJob(orm.em, jobId, config, {
+        dataDir: tmp,
+        onProgress: () => {
+          const m = process.memoryUsage();
+          peakHeap = Math.max(peakHeap, m.heapUsed);
+          peakRss = Math.max(peakRss, m.rss);
         },
-      );
+      });
       const seconds = (performance.now() - t0) / 1000;
       print(`${format}_examples_per_s`, result.recordCount / seconds);
       print(`${format}_seconds`, seconds);
-      print(`${format}_file_mb`, statSync(result.files[0]!.path).size / MB);
+      print(`${format}_file_mb`, result.files.reduce((n, f) => n + statSync(f.path).size, 0) / MB);
       print(`${format}_peak_heap_mb`, peakHeap / MB);
       print(`${format}_heap_growth_mb`, (peakHeap - before.heapUsed) / MB);
       print(`${format}_peak_rss_mb`, peakRss / MB);

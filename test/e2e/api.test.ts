@@ -177,6 +177,7 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/exports',
         'GET /api/exports/{id}/download',
         'GET /api/exports/{id}/card',
+        'POST /api/exports/{id}/publish',
         'GET /api/settings',
         'PUT /api/settings',
       ].sort(),

@@ -20,6 +20,8 @@ describe('datafactory run', () => {
   let site: FixtureSite;
   let llm: FakeOpenAiServer;
   let dir: { path: string; remove: () => Promise<void> };
+  /** The job the first test ran, which the second refreshes. */
+  let jobId: string | undefined;
 
   beforeAll(async () => {
     site = await FixtureSite.start({ hosts: ['main'] });
@@ -81,5 +83,33 @@ describe('datafactory run', () => {
       expect(messages.every((m) => m.content.trim().length > 0)).toBe(true);
     }
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['README.md', 'sources.txt', 'data.jsonl']));
+    jobId = /job ([0-9a-f-]{36}): completed/.exec(r.output)![1]!;
+  });
+
+  it('refreshes that job: nothing changed, so no LLM call, every example carried over, a card with the diff', async () => {
+    expect(jobId).toBeDefined();
+    const env = {
+      DATA_DIR: path.join(dir.path, 'data'),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      OPENAI_BASE_URL: llm.baseUrl,
+      LOG_LEVEL: 'error',
+    };
+    llm.reset();
+    const out = path.join(dir.path, 'refreshed');
+    const r = await runNode(builtApp('cli'), ['refresh', jobId!, '--out', out, '--allow-private-networks'], env);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`refresh of job ${jobId}`);
+    expect(r.output).toMatch(/job [0-9a-f-]{36}: completed/);
+    expect(r.output).toMatch(/generate +\d+ examples → ok 0 · carried over \d+ \(unchanged ×\d+\)/);
+    expect(r.output).toContain('every row is accounted for');
+    expect(llm.requests).toHaveLength(0);
+    const card = readFileSync(path.join(out, 'README.md'), 'utf8');
+    expect(card).toContain(`A refresh of job \`${jobId}\``);
+    expect(card).toContain('| unchanged | 3 |');
+    expect(card).toContain('| changed | 0 |');
+
+    const unknown = await runNode(builtApp('cli'), ['refresh', '00000000-0000-4000-8000-000000000000'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.output).toContain('job 00000000-0000-4000-8000-000000000000 not found');
   });
 });

@@ -74,6 +74,28 @@ describe('the funnel of a job that loses rows at every stage', () => {
 
     const unknown = await stack.json('GET', '/api/jobs/00000000-0000-4000-8000-000000000000/funnel');
     expect(unknown.status).toBe(404);
+
+    // The same rows page by page: what the fetch and the extraction made of each URL.
+    const pages = await stack.json('GET', `/api/jobs/${id}/pages?pageSize=50`);
+    expect(pages.status).toBe(200);
+    expect(pages.body.total).toBe(6);
+    const failed = await stack.json('GET', `/api/jobs/${id}/pages?fetch=failed`);
+    expect(failed.body.items).toHaveLength(2);
+    for (const p of failed.body.items) {
+      expect(p.fetchError).toMatch(/^blocked address: /);
+      expect(p.extraction).toBeNull();
+    }
+    const refined = await stack.json('GET', `/api/jobs/${id}/pages?refine=ok`);
+    expect(refined.body.items).toHaveLength(4);
+    for (const p of refined.body.items) {
+      expect(p.fetchStatus).toBe('ok');
+      expect(p.httpStatus).toBe(200);
+      expect(p.extraction.score).toBeGreaterThan(0.5);
+      expect(p.extraction.words).toBeGreaterThan(0);
+    }
+    expect(refined.body.items.reduce((n: number, p: { chunks: number }) => n + p.chunks, 0)).toBe(4);
+    expect((await stack.json('GET', `/api/jobs/${id}/pages?refine=bogus`)).status).toBe(400);
+    expect((await stack.json('GET', '/api/jobs/00000000-0000-4000-8000-000000000000/pages')).status).toBe(404);
   });
 
   it('datafactory run prints the same funnel as its summary', async () => {

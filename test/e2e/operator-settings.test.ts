@@ -167,6 +167,7 @@ describe('operator settings against a job', () => {
       trustedHosts: site.hostPorts(),
       llmBaseUrls: [home.baseUrl, extra.baseUrl],
       llmKeySource: 'settings',
+      hubTokenSource: 'none',
     });
     expect(JSON.stringify(settings.body)).not.toContain(SECOND_KEY);
     // The operator block is not a setting a caller can change.

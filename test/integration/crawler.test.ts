@@ -434,4 +434,42 @@ describe('crawler: one item of a shared frontier (fetchOne)', () => {
     });
     expect(site.requestsTo('other', '/never-fetched')).toHaveLength(0);
   });
+
+  it('records validators, asks conditionally with them, and turns a 304 into an ok page with no content', async () => {
+    const { state } = shared();
+    const modified = 'Tue, 01 Dec 2026 10:00:00 GMT';
+    site.setPage('other', '/validated', { body: '<p>validated page</p>', etag: '"v1"', lastModified: modified });
+    const first = await crawler.fetchOne({ kind: 'page', url: site.url('other', '/validated'), depth: 0 }, fast, {
+      shared: state,
+    });
+    expect(first.document).toMatchObject({ status: 'ok', httpStatus: 200, etag: '"v1"', lastModified: modified });
+    expect(first.document?.notModified).toBeUndefined();
+    expect(site.requestsTo('other', '/validated')[0]!.headers['if-none-match']).toBeUndefined();
+
+    const conditional = { etag: '"v1"', lastModified: modified };
+    const again = await crawler.fetchOne(
+      { kind: 'page', url: site.url('other', '/validated'), depth: 0, conditional },
+      fast,
+      { shared: state },
+    );
+    const sent = site.requestsTo('other', '/validated')[1]!;
+    expect([sent.headers['if-none-match'], sent.headers['if-modified-since'], sent.status]).toEqual([
+      '"v1"',
+      modified,
+      304,
+    ]);
+    expect(again.document).toMatchObject({ status: 'ok', httpStatus: 304, notModified: true, etag: '"v1"' });
+    expect(again.document?.content).toBeUndefined();
+
+    // Changed since: the new page, with its new validator.
+    site.setPage('other', '/validated', { body: '<p>validated page, edited</p>', etag: '"v2"' });
+    const changed = await crawler.fetchOne(
+      { kind: 'page', url: site.url('other', '/validated'), depth: 0, conditional },
+      fast,
+      { shared: state },
+    );
+    expect(changed.document).toMatchObject({ status: 'ok', httpStatus: 200, etag: '"v2"' });
+    expect(changed.document?.content).toContain('edited');
+    expect(changed.document?.notModified).toBeUndefined();
+  });
 });

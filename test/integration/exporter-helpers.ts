@@ -102,12 +102,37 @@ export interface SeededJob {
 
 const TEMPLATES = ['qa', 'summarization', 'classification', 'instruction'] as const;
 
+const VOCABULARY = (
+  'ownership borrowing lifetimes traits closures iterators macros modules crates cargo testing errors vectors ' +
+  'strings hashmaps generics patterns enums structs slices threads channels mutex futures unsafe pointers boxes ' +
+  'references drop clone copy match loops ranges tuples arrays options results rivers mountains harbours lanterns ' +
+  'orchards meadows glaciers volcanoes deserts islands canyons forests bridges castles markets gardens'
+).split(' ');
+
+/**
+ * `count` words picked from a fixed pseudo-random sequence seeded by `n`: what
+ * makes examples of different pages differ as real ones do (the split check
+ * links domains whose examples are near-duplicates).
+ */
+export function distinctWords(n: number, count = 10): string {
+  let x = (n + 1) * 2654435761;
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out.push(VOCABULARY[(x >>> 8) % VOCABULARY.length]!);
+  }
+  return out.join(' ');
+}
+
 /** Example texts as libs/generator renders the built-in templates, with the fields the model wrote. */
 function render(template: (typeof TEMPLATES)[number], chunk: string, i: number) {
-  const t = TRICKY[i % TRICKY.length]!;
+  const t = `${TRICKY[i % TRICKY.length]!} ${distinctWords(i)}`;
   switch (template) {
     case 'qa': {
-      const f = { question: `Question ${i}: ${t}?`, answer: `Answer ${i}: ${TRICKY[(i + 1) % TRICKY.length]}` };
+      const f = {
+        question: `Question ${i}: ${t}?`,
+        answer: `Answer ${i}: ${TRICKY[(i + 1) % TRICKY.length]} ${distinctWords(i + 100_000)}`,
+      };
       return { fields: f, inputText: f.question, outputText: f.answer };
     }
     case 'summarization': {
@@ -168,7 +193,7 @@ export async function seedJob(
         language: d % 3 === 2 ? 'he' : 'en',
         scrapeStatus: ScrapeStatus.Ok,
       });
-      const content = `Chunk of ${host}/${p}: ${TRICKY.join(' | ')}`;
+      const content = `Chunk of ${host}/${p}: ${distinctWords(d * 1000 + p, 40)} ${TRICKY.join(' | ')}`;
       const chunk = fork.create(Chunk, {
         document: doc,
         job,

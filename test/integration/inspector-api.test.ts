@@ -120,7 +120,12 @@ describe('quality API', () => {
       passRate: 0.5,
       unavailableChecks: [],
       tokenLength: { min: 20, max: 23 },
+      // The grounded check did not run on this job.
+      groundedRate: null,
     });
+    // `grounded` is a check the examples can be filtered by.
+    const grounded = await get(`/api/jobs/${jobId}/examples?check=grounded`);
+    expect(grounded.status).toBe(200);
     expect(body.checks.duplicates.reasons).toEqual([{ code: 'near_duplicate', count: 1 }]);
     expect(body.checks.format.reasons).toEqual([
       { code: 'not_a_question', count: 1 },

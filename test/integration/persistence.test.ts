@@ -194,6 +194,8 @@ describe.each(TARGETS)('persistence on $name', (target) => {
       'projects',
       'raw_documents',
       'training_examples',
+      'webhook_deliveries',
+      'webhooks',
     ];
     const names =
       db.driver === 'sqlite'
@@ -1009,7 +1011,7 @@ describe('same schema on both databases', () => {
     const pg = await postgresPicture(postgresOrm.em, (postgres.db as { schema: string }).schema);
 
     expect(Object.keys(lite.tables).sort()).toEqual(Object.keys(pg.tables).sort());
-    expect(Object.keys(pg.tables)).toHaveLength(11);
+    expect(Object.keys(pg.tables)).toHaveLength(13);
     for (const [table, pgTable] of Object.entries(pg.tables)) {
       const liteTable = lite.tables[table]!;
       expect(Object.keys(liteTable.columns).sort(), table).toEqual(Object.keys(pgTable.columns).sort());
@@ -1048,6 +1050,8 @@ describe('same schema on both databases', () => {
       ['llm_calls', 'job_id'],
       ['crawl_urls', 'job_id'],
       ['dedup_bands', 'job_id'],
+      ['webhooks', 'project_id'],
+      ['webhook_deliveries', 'webhook_id'],
     ] as const) {
       expect(pg.tables[table]!.indexes, `${table}.${column}`).toContain(`(${column})`);
     }

@@ -16,6 +16,8 @@ import { HealthModule } from './health/health.module.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { QualityModule } from './quality/quality.module.js';
+import { WebhooksModule } from './webhooks/webhooks.controller.js';
+import { PagesModule } from './pages/pages.controller.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
@@ -50,6 +52,8 @@ export class AppModule {
         HealthModule,
         ProjectsModule,
         QualityModule,
+        PagesModule,
+        WebhooksModule,
         JobsApiModule,
         StatsModule,
         TemplatesModule,

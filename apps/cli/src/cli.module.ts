@@ -3,8 +3,10 @@ import { ConfigModule, type AppConfig } from '@datafactory/config';
 import { DbCommand, DbMigrateCommand } from './commands/db.command.js';
 import { DoctorCommand } from './commands/doctor.command.js';
 import { RunCommand } from './commands/run.command.js';
+import { RefreshCommand } from './commands/refresh.command.js';
 import { ExtractCommand } from './commands/extract.command.js';
 import { ModelsCommand, ModelsPullCommand } from './commands/models.command.js';
+import { PublishCommand } from './commands/publish.command.js';
 import { JobsCancelCommand, JobsCommand, JobsListCommand, JobsShowCommand } from './commands/jobs.command.js';
 
 /** The `datafactory` CLI. Commands open what they need themselves (a migration needs no running ORM). */
@@ -16,6 +18,7 @@ export class CliModule {
       imports: [ConfigModule.forRoot(config)],
       providers: [
         RunCommand,
+        RefreshCommand,
         DbCommand,
         DbMigrateCommand,
         DoctorCommand,
@@ -26,6 +29,7 @@ export class CliModule {
         JobsCancelCommand,
         ModelsCommand,
         ModelsPullCommand,
+        PublishCommand,
       ],
     };
   }

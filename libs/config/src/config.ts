@@ -52,6 +52,13 @@ export interface AppConfig {
   chromePath: string;
   /** Where hub models (the toxicity check's) are downloaded from: a Hugging Face mirror, or the hub when unset. */
   models: { hubUrl?: string };
+  /**
+   * Publishing exports to the Hugging Face Hub: the write token (HF_TOKEN; a
+   * token saved in Settings takes precedence) and the Hub it goes to
+   * (HF_ENDPOINT, the same as for model pulls; https://huggingface.co when
+   * unset). A request never names the endpoint.
+   */
+  hub: { token?: string; endpoint?: string };
   worker: { concurrency: number; shutdownTimeoutMs: number };
   dashboardDir: string;
   /** Where the CLI's `jobs` commands find a running API. */
@@ -204,6 +211,7 @@ const EnvSchema = z.object({
   LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   CHROME_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
   HF_ENDPOINT: url(['http:', 'https:']),
+  HF_TOKEN: optionalString,
   WORKER_CONCURRENCY: int(1, 256, 4),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
   DASHBOARD_DIR: optionalString,
@@ -254,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     crawl: { allowPrivateNetworks: e.CRAWL_ALLOW_PRIVATE_NETWORKS, trustedHosts: e.CRAWL_TRUSTED_HOSTS },
     chromePath: e.CHROME_PATH,
     models: { hubUrl: e.HF_ENDPOINT },
+    hub: { token: e.HF_TOKEN, endpoint: e.HF_ENDPOINT },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(e.DASHBOARD_DIR)

@@ -17,6 +17,7 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.token',
   '*.OPENAI_API_KEY',
+  '*.HF_TOKEN',
   'config.llm.apiKey',
 ];
 

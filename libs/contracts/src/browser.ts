@@ -9,3 +9,4 @@ export * from './jobs.js';
 export * from './health.js';
 export * from './events.js';
 export * from './funnel.js';
+export * from './webhooks.js';

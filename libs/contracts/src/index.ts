@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './delay.js';
 export * from './job-config/index.js';
 export * from './funnel.js';
+export * from './webhooks.js';

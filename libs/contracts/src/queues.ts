@@ -8,6 +8,8 @@ export const QueueName = {
   Generate: 'generate',
   Inspect: 'inspect',
   Export: 'export',
+  /** Not a stage: one item per webhook delivery (docs/development.md "Webhooks"). */
+  Webhook: 'webhook',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -55,6 +57,10 @@ export interface GenerateItem {
 export interface InspectItem {
   jobId: string;
   chunkId: string;
+}
+/** One POST of one event to one registered webhook (a `webhook_deliveries` row). */
+export interface WebhookItem {
+  deliveryId: string;
 }
 export interface ExportItem {
   jobId: string;

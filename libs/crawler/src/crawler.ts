@@ -3,7 +3,7 @@ import { BrowserPool } from './browser-pool.js';
 import { failedDoc } from './documents.js';
 import { classifyNetworkError, FailureCode, FetchError } from './errors.js';
 import { type Fetched, fetchFollowing, type RequestFn } from './fetch-following.js';
-import { Frontier, hostKey, type Task } from './frontier.js';
+import { type ConditionalRequest, Frontier, hostKey, type Task } from './frontier.js';
 import { HttpClient } from './http-client.js';
 import { OutputChannel } from './output-channel.js';
 import { pageDocument, type PageTaskContext } from './page-task.js';
@@ -53,6 +53,8 @@ export interface FrontierTask {
   depth: number;
   discoveredFrom?: string;
   note?: SeedNote;
+  /** The validators of the copy held (a refresh): the page may come back `notModified`. */
+  conditional?: ConditionalRequest;
 }
 
 /** A URL an item found (site mode), within depth, same site and the patterns; the frontier dedups and caps it. */
@@ -248,7 +250,7 @@ class CrawlRun {
     this.pageContext = {
       config,
       signal: this.signal,
-      fetch: (url) => this.fetchDocument(url),
+      fetch: (url, headers) => this.fetchDocument(url, headers),
       browser: () => ({
         pool: this.crawler.browserPool(),
         userAgent: config.user_agent,
@@ -314,6 +316,7 @@ class CrawlRun {
         attempt: 1,
         discoveredFrom: t.discoveredFrom,
         enqueuedAt: performance.now(),
+        ...(t.kind === 'page' && t.conditional ? { conditional: t.conditional } : {}),
       };
       for (;;) {
         this.retryWait = undefined;
@@ -486,8 +489,9 @@ class CrawlRun {
   };
 
   /** A page or sitemap GET: redirects followed, robots.txt checked on every hop. */
-  private fetchDocument(url: string): Promise<Fetched> {
+  private fetchDocument(url: string, headers?: Record<string, string>): Promise<Fetched> {
     return fetchFollowing(this.request, url, {
+      headers,
       maxBytes: this.config.max_body_bytes,
       maxRedirects: this.config.max_redirects,
       checkHop: (hop) => this.robots.check(hop),

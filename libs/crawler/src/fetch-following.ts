@@ -21,13 +21,22 @@ export interface Fetched {
 export async function fetchFollowing(
   request: RequestFn,
   url: string,
-  opts: { maxBytes: number; maxRedirects: number; checkHop?: (url: string) => Promise<void> },
+  opts: {
+    maxBytes: number;
+    maxRedirects: number;
+    checkHop?: (url: string) => Promise<void>;
+    /** Extra request headers for every hop (a refresh's conditional headers). */
+    headers?: Record<string, string>;
+  },
 ): Promise<Fetched> {
   const redirects: string[] = [];
   let current = url;
   for (;;) {
     if (opts.checkHop) await opts.checkHop(current);
-    const response = await request(current, { maxBytes: opts.maxBytes });
+    const response = await request(current, {
+      maxBytes: opts.maxBytes,
+      ...(opts.headers ? { headers: opts.headers } : {}),
+    });
     const location = response.headers.location;
     if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
       const next = tryNormalizeHttpUrl(location, current);

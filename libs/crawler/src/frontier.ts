@@ -3,8 +3,16 @@ import { sameSite, UrlFilter } from './urls.js';
 
 const MAX_SITEMAPS = 100;
 
+/** The validators of a copy already held: a page fetched with them may come back `304 Not Modified`. */
+export interface ConditionalRequest {
+  etag?: string;
+  lastModified?: string;
+}
+
 /** One unit of work: a page or a sitemap to fetch. */
 export interface Task {
+  /** Set for a page fetched again (a refresh): sent as If-None-Match / If-Modified-Since. */
+  conditional?: ConditionalRequest;
   kind: 'page' | 'sitemap';
   url: string;
   depth: number;

@@ -17,3 +17,5 @@ export { BrowserPool, type BrowserPoolOptions, type BrowserRefusal, CHROMIUM_ARG
 export { type LookupFunction, refusedAddressClass, BlockedAddressError } from './address-guard.js';
 export { normalizeUrl, tryNormalizeHttpUrl } from './urls.js';
 export * from './storage.js';
+export { HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
+export type { ConditionalRequest } from './frontier.js';

@@ -22,8 +22,8 @@ export interface PageTaskContext {
     'use_playwright' | 'mode' | 'max_depth' | 'respect_robots_txt' | 'allow_private_networks'
   >;
   signal: AbortSignal;
-  /** GET with redirects, robots.txt checked on every hop. */
-  fetch: (url: string) => Promise<Fetched>;
+  /** GET with redirects, robots.txt checked on every hop; `headers` added to each request. */
+  fetch: (url: string, headers?: Record<string, string>) => Promise<Fetched>;
   /** The browser and what rendering needs (asked for only when a page is rendered). */
   browser: () => BrowserRenderContext;
   /** Another attempt later (true), or none (false). */
@@ -51,8 +51,27 @@ export async function pageDocument(ctx: PageTaskContext, task: Task): Promise<Cr
 
 async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocument> {
   const started = performance.now();
-  const fetched = await ctx.fetch(task.url);
+  const fetched = await ctx.fetch(task.url, conditionalHeaders(task));
   const { response, finalUrl, redirects } = fetched;
+  const validators = {
+    ...(response.headers.etag ? { etag: response.headers.etag } : {}),
+    ...(response.headers['last-modified'] ? { lastModified: response.headers['last-modified'] } : {}),
+  };
+  if (response.status === 304 && task.conditional) {
+    // The copy the caller holds is current: an ok page without content (the caller fills it in).
+    return {
+      ...docBase(task, ctx.config),
+      ...validators,
+      status: 'ok',
+      notModified: true,
+      httpStatus: 304,
+      finalUrl,
+      redirects,
+      fetchMethod: 'http',
+      bytes: 0,
+      fetchedAt: new Date(),
+    };
+  }
   if (response.status < 200 || response.status >= 300) {
     const err = httpError(response);
     if (err.retryable) throw err;
@@ -68,6 +87,7 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
     redirects,
     bytes: response.body.length,
     fetchedAt: new Date(),
+    ...validators,
   };
   const binary = sniffBinary(response.body);
   if (type && !PROCESSED_TYPES.has(type)) {
@@ -115,6 +135,16 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
   }
   follow(ctx, task, finalUrl, info);
   return doc;
+}
+
+/** If-None-Match / If-Modified-Since from the validators of the copy held (none for a first fetch). */
+function conditionalHeaders(task: Task): Record<string, string> | undefined {
+  const c = task.conditional;
+  if (!c?.etag && !c?.lastModified) return undefined;
+  return {
+    ...(c.etag ? { 'if-none-match': c.etag } : {}),
+    ...(c.lastModified ? { 'if-modified-since': c.lastModified } : {}),
+  };
 }
 
 function fromInfo(info: PageInfo, contentLanguage: string | undefined): Partial<CrawledDocument> {

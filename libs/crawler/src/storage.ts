@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import { Job, RawDocument } from '@datafactory/persistence';
+import { type DocumentRevision, Job, RawDocument } from '@datafactory/persistence';
 import type { CrawledDocument } from './types.js';
 
 /** Where a job's raw pages live, relative to DATA_DIR. */
@@ -86,6 +86,17 @@ export function createCrawledDocumentRow(
   });
 }
 
+/** The page's validators and content hash (`metadata.revision`), what a refresh compares; none for a page not ok. */
+function documentRevisionOf(doc: CrawledDocument): DocumentRevision | undefined {
+  if (doc.status !== 'ok' || doc.content === undefined) return undefined;
+  return {
+    contentHash: createHash('sha256').update(doc.content).digest('hex'),
+    ...(doc.etag ? { etag: doc.etag } : {}),
+    ...(doc.lastModified ? { lastModified: doc.lastModified } : {}),
+    ...(doc.notModified ? { notModified: true } : {}),
+  };
+}
+
 /** What has no column of its own goes to `raw_documents.metadata`. */
 export function documentMetadata(doc: CrawledDocument): Record<string, unknown> {
   const meta: Record<string, unknown> = {
@@ -100,6 +111,7 @@ export function documentMetadata(doc: CrawledDocument): Record<string, unknown> 
     browserError: doc.browserError,
     linksFound: doc.linksFound,
     privateNetworksAllowed: doc.privateNetworksAllowed || undefined,
+    revision: documentRevisionOf(doc),
   };
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
 }

@@ -39,6 +39,14 @@ export interface CrawledDocument {
   attempts: number;
   /** Milliseconds: time to first byte and whole fetch of the last attempt, browser rendering, time queued. */
   timings: { ttfbMs?: number; fetchMs?: number; browserMs?: number; totalMs: number };
+  /** The response's validators (`ETag`, `Last-Modified`), for a later conditional request (a refresh). */
+  etag?: string;
+  lastModified?: string;
+  /**
+   * True when a conditional request was answered `304 Not Modified`: the page is `ok` with no
+   * `content` (the caller holds the copy it asked about).
+   */
+  notModified?: boolean;
   /** Same-site links found on the page (site mode follows those within the limits). */
   linksFound?: number;
   robotsIgnored: boolean;

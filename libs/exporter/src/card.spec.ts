@@ -135,6 +135,38 @@ describe('dataset card', () => {
     expect(card).toContain('Split by source domain with seed 42');
   });
 
+  it("lists a refresh's changes with counts and URLs, capped per list, and nothing for a job that is no refresh", () => {
+    const many = Array.from({ length: 105 }, (_, i) => ({ url: `https://a.example/new/${i}` }));
+    const card = renderDatasetCard(
+      input({
+        changes: {
+          parentJobId: 'p1',
+          previousVersion: '20261201T100000000Z',
+          added: many,
+          changed: [{ url: 'https://a.example/b' }],
+          removed: [{ url: 'https://a.example/c', reason: 'HTTP 410' }],
+          unchanged: [{ url: 'https://a.example/a' }, { url: 'https://a.example/e' }],
+          notModified: 1,
+          examplesCarried: 4,
+          examplesGenerated: 2,
+        },
+      }),
+    );
+    const section = card.slice(card.indexOf('## Changes since the previous version'));
+    expect(section).toContain('A refresh of job `p1` (dataset version 20261201T100000000Z)');
+    expect(section).toContain('| added | 105 |\n| changed | 1 |\n| removed | 1 |\n| unchanged | 2 |');
+    expect(section).toContain('| of which answered 304 Not Modified | 1 |');
+    expect(section).toContain('Examples: 2 generated in this refresh, 4 carried over from the previous version.');
+    expect(section).toContain('### Added (105)\n\n- https://a.example/new/0\n');
+    expect(section).toContain('- https://a.example/new/99\n- ... and 5 more\n');
+    expect(section).not.toContain('https://a.example/new/100');
+    expect(section).toContain('### Changed (1)\n\n- https://a.example/b\n');
+    expect(section).toContain('### Removed (1)\n\n- https://a.example/c (HTTP 410)\n');
+    // Before the funnel; absent for a job that is no refresh.
+    expect(card.indexOf('## Changes since')).toBeLessThan(card.indexOf('## Token lengths'));
+    expect(renderDatasetCard(input())).not.toContain('## Changes since');
+  });
+
   it('buckets sizes as Hugging Face does', () => {
     expect(sizeCategory(0)).toBe('n<1K');
     expect(sizeCategory(999)).toBe('n<1K');
@@ -192,5 +224,93 @@ describe('the card’s "Where the rows went"', () => {
 
   it('has no such section without a funnel', () => {
     expect(renderDatasetCard(input())).not.toContain('Where the rows went');
+  });
+
+  it('shows the grounded rate when the check ran, with what it could not score', () => {
+    expect(renderDatasetCard(input())).not.toContain('Grounded rate');
+    const card = renderDatasetCard(input({ grounded: { pass: 3, fail: 1, skipped: 2 } }));
+    expect(card).toContain(
+      '- Grounded rate: 75.0% (3 of 4 inspected examples have every sentence supported by their source chunk; ' +
+        '1 rejected by the `grounded` check); 2 with no claim to check\n',
+    );
+  });
+
+  it('flags rag records with fewer distractor chunks than asked', () => {
+    const stats = new ExportStats();
+    const rag = (found: number | null) =>
+      stats.add({
+        split: 'train',
+        domain: 'example.com',
+        language: 'en',
+        model: 'm',
+        template: 'rag',
+        templateHash: 'h',
+        tokenCount: 10,
+        cost: null,
+        qualityScore: 1,
+        distractors: { wanted: found === null ? null : 3, found },
+      });
+    rag(3);
+    rag(3);
+    rag(1);
+    rag(2);
+    rag(null); // an example generated before the counts were recorded: not judged
+    const card = renderDatasetCard(input({ stats }));
+    expect(card).toContain(
+      '- Distractors: 2 of 5 rag records have fewer than the 3 distractor chunks asked (as few as 1): the job has too few chunks of other documents.',
+    );
+    const full = new ExportStats();
+    full.add({
+      split: 'train',
+      domain: 'x',
+      language: 'en',
+      model: 'm',
+      template: 'rag',
+      templateHash: 'h',
+      tokenCount: 1,
+      cost: null,
+      qualityScore: 1,
+      distractors: { wanted: 3, found: 3 },
+    });
+    expect(renderDatasetCard(input({ stats: full }))).not.toContain('- Distractors:');
+  });
+});
+
+describe('dataset card: split hygiene', () => {
+  const report = {
+    threshold: 0.9,
+    examples: 3,
+    pairs: 24,
+    groups: Array.from({ length: 22 }, (_, i) => ({
+      domains: Array.from({ length: i === 0 ? 10 : 2 }, (_, k) => `g${i}-d${k}.example`),
+      pairs: i === 0 ? 3 : 1,
+      split: 'train' as const,
+    })),
+    wouldHaveCrossed: 7,
+    crossing: 0,
+    unchecked: 0,
+  };
+
+  it('has no section without a split check, and the counts and groups with one', () => {
+    expect(renderDatasetCard(input())).not.toContain('Split hygiene');
+    const card = renderDatasetCard(input({ splitHygiene: report }));
+    expect(card).toContain('### Split hygiene');
+    expect(card).toContain('All 3 exported examples were compared');
+    expect(card).toContain('cosine similarity of at least 0.9');
+    expect(card).toContain('| near-duplicate pairs across domains | 24 |');
+    expect(card).toContain('| groups of domains kept together | 22 |');
+    expect(card).toContain('| pairs that would have crossed a split (by domain alone) | 7 |');
+    expect(card).toContain('| pairs crossing a split now | 0 |');
+    // A group of many domains names 8 and counts the rest; past 20 groups, the rest are counted.
+    expect(card).toContain('g0-d7.example and 2 more | 3 |');
+    expect(card).not.toContain('g0-d8.example');
+    expect(card).toContain('| | and 2 more groups | |');
+    expect(card).not.toContain('lower bounds');
+  });
+
+  it('says the counts are lower bounds when candidate pairs went uncompared', () => {
+    const card = renderDatasetCard(input({ splitHygiene: { ...report, unchecked: 1234 } }));
+    expect(card).toContain('1234 further candidate pairs between domains already kept together were not compared');
+    expect(card).toContain('lower bounds');
   });
 });

@@ -1,3 +1,4 @@
+import type { SplitHygieneReport } from './split-hygiene.js';
 import { stringify } from 'yaml';
 import { formatReasons, type JobFunnel, PII_TYPES, type PiiType } from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
@@ -89,9 +90,32 @@ export interface DatasetCardInput {
   piiRedacted?: Partial<Record<PiiType, number>> | null;
   /** The kinds the job redacted (`processing.redact_pii`); absent: unknown. */
   piiRedactedKinds?: PiiType[] | null;
+  /**
+   * How the grounded check ended over the job's inspected examples (`pass`, `fail`, `skipped`, `unavailable`
+   * counts); absent or null: the check was off.
+   */
+  grounded?: Record<string, number> | null;
+  /** The near-duplicate check of a split export (SplitGrouper); absent or null: no split, no section. */
+  splitHygiene?: SplitHygieneReport | null;
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
+  /** For a refresh: what changed since the parent job's dataset (the card's "Changes" section); absent: none. */
+  changes?: CardChanges | null;
+}
+
+/** A refresh's changes against its parent (libs/persistence RefreshDiff) and the parent's latest version. */
+export interface CardChanges {
+  parentJobId: string;
+  /** The parent's latest export version, null when it had none. */
+  previousVersion: string | null;
+  added: { url: string }[];
+  changed: { url: string }[];
+  removed: { url: string; reason?: string }[];
+  unchanged: { url: string }[];
+  notModified: number;
+  examplesCarried: number;
+  examplesGenerated: number;
 }
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -165,6 +189,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
         `validation ${c.config.split.validation}, test ${c.config.split.test}): every example of a domain is in one ` +
         'split, so no page leaks from one split into another; the actual shares follow the domains.',
     '',
+    ...splitHygieneLines(c.splitHygiene),
     '## Counts',
     '',
     '| | examples |',
@@ -181,6 +206,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     ...reviewSection(c.review),
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
+    ...changesSection(c.changes),
     ...funnelSection(c.funnel),
     ...piiSection(c.piiRedacted, c.piiRedactedKinds),
     '## Token lengths',
@@ -210,6 +236,8 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `- Checks: ${c.settings.checks?.length ? c.settings.checks.map((x) => `\`${x}\``).join(', ') : 'default'}`,
     `- Mean quality score of the exported examples: ${s.meanQualityScore === null ? 'n/a' : s.meanQualityScore.toFixed(3)}`,
     `- Passed: ${t.passed} of ${t.examples} (${pct(t.passed, t.examples)})`,
+    ...groundedLines(c.grounded),
+    ...distractorLines(s),
     '',
     '## Cost',
     '',
@@ -244,6 +272,74 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The grounded rate: examples whose every sentence the check found supported by its chunk, of those it scored. */
+export function groundedLines(outcomes: Record<string, number> | null | undefined): string[] {
+  if (!outcomes) return [];
+  const pass = outcomes.pass ?? 0;
+  const fail = outcomes.fail ?? 0;
+  const other = [
+    ...(outcomes.skipped ? [`${outcomes.skipped} with no claim to check`] : []),
+    ...(outcomes.unavailable ? [`${outcomes.unavailable} not checked (no source chunk)`] : []),
+  ];
+  return [
+    `- Grounded rate: ${pct(pass, pass + fail)} (${pass} of ${pass + fail} inspected examples have every sentence ` +
+      `supported by their source chunk; ${fail} rejected by the \`grounded\` check)` +
+      (other.length ? `; ${other.join(', ')}` : ''),
+  ];
+}
+
+/** rag records with fewer distractor chunks than asked: flagged, never silently short. */
+export function distractorLines(s: ExportStats): string[] {
+  if (s.ragShort === 0) return [];
+  return [
+    `- Distractors: ${s.ragShort} of ${s.ragRecords} rag record${s.ragRecords === 1 ? '' : 's'} have fewer than the ` +
+      `${s.ragDistractorsWanted} distractor chunks asked (as few as ${s.ragFewestDistractors}): the job has too few ` +
+      "chunks of other documents. Each record's lineage says how many it got (`retrieval.distractorsFound`).",
+  ];
+}
+
+/** The "Split hygiene" section: near-duplicates across domains, kept on one side of every split. */
+function splitHygieneLines(h: SplitHygieneReport | null | undefined): string[] {
+  if (!h) return [];
+  const lines = [
+    '### Split hygiene',
+    '',
+    `Near-duplicate examples never sit on two sides of a split. All ${h.examples} exported examples were compared ` +
+      `(MinHash over character 3-grams, confirmed by a cosine similarity of at least ${h.threshold}); near-duplicates ` +
+      'from one domain share its split already, and domains linked by near-duplicates are kept in one split together.',
+    '',
+    '| check | count |',
+    '| --- | ---: |',
+    `| near-duplicate pairs across domains | ${h.pairs} |`,
+    `| groups of domains kept together | ${h.groups.length} |`,
+    `| pairs that would have crossed a split (by domain alone) | ${h.wouldHaveCrossed} |`,
+    `| pairs crossing a split now | ${h.crossing} |`,
+    '',
+    ...(h.unchecked > 0
+      ? [
+          `${h.unchecked} further candidate pairs between domains already kept together were not compared ` +
+            '(they change no split); the pair counts above are lower bounds.',
+          '',
+        ]
+      : []),
+  ];
+  if (h.groups.length > 0) {
+    const shown = h.groups.slice(0, 20);
+    lines.push(
+      '| split | domains kept together | pairs |',
+      '| --- | --- | ---: |',
+      ...shown.map((g) => {
+        const names = g.domains.slice(0, 8).map(cell).join(', ');
+        const more = g.domains.length > 8 ? ` and ${g.domains.length - 8} more` : '';
+        return `| ${g.split} | ${names}${more} | ${g.pairs} |`;
+      }),
+      ...(h.groups.length > shown.length ? [`| | and ${h.groups.length - shown.length} more groups | |`] : []),
+      '',
+    );
+  }
+  return lines;
 }
 
 const PII_LABEL: Record<PiiType, [string, string]> = {
@@ -364,4 +460,44 @@ function describeFormat(format: DatasetFormat): string {
     default:
       return `JSON Lines, one record per ${FORMAT_INFO[format].extension === 'jsonl' ? 'line' : 'row'} with source, model and scores`;
   }
+}
+
+/** URLs listed per kind of change in the card at most (the counts are always whole). */
+const CHANGES_LISTED = 100;
+
+/** "Changes since the previous version": a refresh's pages added, changed, removed and unchanged, with URLs. */
+export function changesSection(ch: CardChanges | null | undefined): string[] {
+  if (!ch) return [];
+  const list = (title: string, pages: { url: string; reason?: string }[]) =>
+    pages.length
+      ? [
+          `### ${title} (${pages.length})`,
+          '',
+          ...pages.slice(0, CHANGES_LISTED).map((p) => `- ${p.url}${p.reason ? ` (${p.reason})` : ''}`),
+          ...(pages.length > CHANGES_LISTED ? [`- ... and ${pages.length - CHANGES_LISTED} more`] : []),
+          '',
+        ]
+      : [];
+  return [
+    '## Changes since the previous version',
+    '',
+    `A refresh of job \`${ch.parentJobId}\`` +
+      (ch.previousVersion ? ` (dataset version ${ch.previousVersion})` : '') +
+      ': its pages were fetched again with conditional requests; only the chunks that are new or changed were ' +
+      'generated and inspected again, the examples of unchanged chunks were carried over as they were.',
+    '',
+    '| pages | count |',
+    '| --- | ---: |',
+    `| added | ${ch.added.length} |`,
+    `| changed | ${ch.changed.length} |`,
+    `| removed | ${ch.removed.length} |`,
+    `| unchanged | ${ch.unchanged.length} |`,
+    `| of which answered 304 Not Modified | ${ch.notModified} |`,
+    '',
+    `Examples: ${ch.examplesGenerated} generated in this refresh, ${ch.examplesCarried} carried over from the previous version.`,
+    '',
+    ...list('Added', ch.added),
+    ...list('Changed', ch.changed),
+    ...list('Removed', ch.removed),
+  ];
 }

@@ -5,16 +5,26 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
-import { ExampleStatus, type JobConfig, NO_TEMPLATE, PII_TYPES, type PiiType, usesLlm } from '@datafactory/contracts';
+import {
+  ExampleStatus,
+  type JobConfig,
+  NO_TEMPLATE,
+  PII_TYPES,
+  type PiiType,
+  ReviewState,
+  usesLlm,
+} from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
 import {
   type ExampleSelection,
+  Export,
   ExportReadRepository,
   FunnelRepository,
   Job,
+  RefreshRepository,
   TrainingExample,
 } from '@datafactory/persistence';
-import { type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
+import { type CardChanges, type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
 import { DEFAULT_PAGE_SIZE, exportedExamplesWhere, streamExamples, streamSourceUrls } from './source.js';
@@ -29,7 +39,7 @@ import {
   type ExampleRow,
 } from './shapes.js';
 import { DATASET_INFO_FILE, datasetInfo, datasetName } from './dataset-info.js';
-import { assignSplit } from './splits.js';
+import { SplitGrouper, type SplitHygieneReport } from './split-hygiene.js';
 import { ExportStats } from './stats.js';
 import { reserveVersionDir } from './versioning.js';
 import { recordExport } from './export-row.js';
@@ -162,6 +172,10 @@ export async function exportJob(
   const toRecord = recordMapper(resolved);
   const readFork = fork.fork({ clear: true });
   try {
+    const { splitOf, report: splitHygiene } =
+      resolved.split === 'none'
+        ? { splitOf: () => 'train' as const, report: null }
+        : await planSplits(readFork, jobId, resolved, toRecord, duplicateThreshold(job.config), options);
     for await (const page of streamExamples(readFork, jobId, {
       ...selection,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
@@ -173,8 +187,7 @@ export async function exportJob(
           stats.skipped++;
           continue;
         }
-        const split: SplitName =
-          resolved.split === 'none' ? 'train' : assignSplit(row.domain, resolved.split, resolved.seed);
+        const split = splitOf(row.domain);
         let target = writers.get(split);
         if (!target) {
           const file = path.join(dir, dataFileName(resolved, split));
@@ -199,6 +212,9 @@ export async function exportJob(
           tokenCount: row.tokenCount,
           cost: row.cost,
           qualityScore: row.qualityScore,
+          distractors: row.retrieval
+            ? { wanted: row.retrieval.distractorsWanted ?? null, found: row.retrieval.distractorsFound ?? null }
+            : null,
         });
       }
       options.onProgress?.({ written: stats.records, total });
@@ -256,9 +272,14 @@ export async function exportJob(
       jobCost,
       funnel,
       piiRedacted: await new ExportReadRepository(readFork).piiRedacted(jobId),
+      grounded: settings.checks?.includes('grounded')
+        ? await new ExportReadRepository(readFork).checkOutcomes(jobId, 'grounded')
+        : null,
       piiRedactedKinds: redactedKinds(job.config),
+      splitHygiene,
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
+      changes: await refreshChanges(readFork, jobId),
     };
     const card = redactSecrets(renderDatasetCard(cardInput), options.secrets ?? []);
     const cardPath = path.join(dir, CARD_FILE);
@@ -298,6 +319,50 @@ export async function exportJob(
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * The split of every domain for a split export: a first pass over the
+ * exported examples (SplitGrouper: near-duplicates across domains), so that
+ * the domains they link share a split. Returns the report for the card.
+ */
+async function planSplits(
+  em: EntityManager,
+  jobId: string,
+  config: ExportConfig,
+  toRecord: (row: ExampleRow) => object | undefined,
+  threshold: number,
+  options: ExportJobOptions,
+): Promise<{ splitOf: (domain: string) => SplitName; report: SplitHygieneReport }> {
+  if (config.split === 'none') throw new Error('planSplits needs split ratios');
+  const grouper = new SplitGrouper(threshold);
+  for await (const page of streamExamples(em, jobId, {
+    includeFailed: config.include_failed,
+    includeUnreviewed: config.include_unreviewed,
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    signal: options.signal,
+  })) {
+    for (const row of page) {
+      if (toRecord(row) !== undefined) grouper.add(row.id, row.domain, `${row.inputText}\n${row.outputText}`);
+    }
+  }
+  return grouper.plan(config.split, config.seed, async (ids) => {
+    const rows = await em.find(
+      TrainingExample,
+      { id: { $in: ids } },
+      { fields: ['id', 'inputText', 'outputText', 'reviewState', 'editedOutput'] },
+    );
+    // The text exported: an edited example's is the reviewer's output.
+    const output = (r: Pick<TrainingExample, 'outputText' | 'reviewState' | 'editedOutput'>) =>
+      r.reviewState === ReviewState.Edited && r.editedOutput != null ? r.editedOutput : r.outputText;
+    return new Map(rows.map((r) => [r.id, `${r.inputText}\n${output(r)}`]));
+  });
+}
+
+/** The job's near-duplicate threshold (quality.duplicates.threshold), else the inspector's default 0.9. */
+function duplicateThreshold(config: Partial<JobConfig>): number {
+  const t = (config.quality as { duplicates?: { threshold?: unknown } } | undefined)?.duplicates?.threshold;
+  return typeof t === 'number' && t > 0 && t <= 1 ? t : 0.9;
 }
 
 function recordMapper(config: ExportConfig): (row: ExampleRow) => object | undefined {
@@ -370,4 +435,12 @@ function jobSettings(config: Partial<JobConfig>): DatasetCardInput['settings'] {
     minScore: config.quality?.min_score ?? null,
     checks: config.quality?.checks ?? null,
   };
+}
+
+/** A refresh's changes for its card (null for a job that is no refresh). */
+async function refreshChanges(em: EntityManager, jobId: string): Promise<CardChanges | null> {
+  const diff = await new RefreshRepository(em).diff(jobId);
+  if (!diff) return null;
+  const previous = await em.fork().findOne(Export, { job: diff.parentJobId }, { orderBy: { createdAt: 'desc' } });
+  return { ...diff, previousVersion: previous?.version ?? null };
 }

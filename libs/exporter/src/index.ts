@@ -23,6 +23,7 @@ export {
 } from './shapes.js';
 export { DATASET_INFO_FILE, datasetInfo, datasetName } from './dataset-info.js';
 export { assignSplit, domainPoint } from './splits.js';
+export { SplitGrouper, type SplitHygieneReport } from './split-hygiene.js';
 export { renderDatasetCard, sizeCategory, TASK_CATEGORIES, type DatasetCardInput, type ExportedFile } from './card.js';
 export { ExportStats } from './stats.js';
 export { reserveVersionDir, timestampVersion, exportsRelativeDir } from './versioning.js';
@@ -31,3 +32,4 @@ export { streamExamples, streamSourceUrls, exportedExamplesWhere, DEFAULT_PAGE_S
 export * from './exporter.js';
 export * from './files.js';
 export { exportCorpus, CorpusFormatError, CORPUS_FORMATS, CORPUS_COLUMNS, renderCorpusCard } from './corpus.js';
+export * from './publish.js';

@@ -47,7 +47,13 @@ export interface ExampleRow {
   /** The fields the model wrote (lineage.fields), when known. */
   fields: Record<string, unknown> | null;
   /** rag: the documents of the user turn (lineage.retrieval), when known. */
-  retrieval?: { documents: { chunkId: string; text: string }[]; oracleIndex: number | null } | null;
+  retrieval?: {
+    documents: { chunkId: string; text: string }[];
+    oracleIndex: number | null;
+    /** Distractors asked and found (lineage of examples generated before they were recorded: null). */
+    distractorsWanted?: number | null;
+    distractorsFound?: number | null;
+  } | null;
   tokenCount: number;
   cost: number | null;
   qualityScore: number | null;

@@ -69,7 +69,13 @@ function retrievalOf(value: unknown): ExampleRow['retrieval'] {
     chunkId: String(d.chunkId ?? ''),
     text: String(d.text ?? ''),
   }));
-  return { documents, oracleIndex: typeof r.oracleIndex === 'number' ? r.oracleIndex : null };
+  const count = (v: unknown) => (typeof v === 'number' ? v : null);
+  return {
+    documents,
+    oracleIndex: typeof r.oracleIndex === 'number' ? r.oracleIndex : null,
+    distractorsWanted: count(r.distractorsWanted),
+    distractorsFound: count(r.distractorsFound),
+  };
 }
 
 /**

@@ -19,6 +19,11 @@ export class ExportStats {
   costUnknown = 0;
   private scoreSum = 0;
   private scored = 0;
+  /** rag records, and those with fewer distractor chunks than asked (with the fewest any had). */
+  ragRecords = 0;
+  ragShort = 0;
+  ragDistractorsWanted: number | null = null;
+  ragFewestDistractors: number | null = null;
 
   add(e: {
     split: string;
@@ -30,6 +35,8 @@ export class ExportStats {
     tokenCount: number;
     cost: number | null;
     qualityScore: number | null;
+    /** rag: distractors asked and found. */
+    distractors?: { wanted: number | null; found: number | null } | null;
   }): void {
     this.records++;
     bump(this.perSplit, e.split);
@@ -45,6 +52,16 @@ export class ExportStats {
     if (e.qualityScore !== null) {
       this.scoreSum += e.qualityScore;
       this.scored++;
+    }
+    if (e.distractors) {
+      this.ragRecords++;
+      const { wanted, found } = e.distractors;
+      if (wanted !== null) this.ragDistractorsWanted = Math.max(this.ragDistractorsWanted ?? 0, wanted);
+      // Documents of an example with no count recorded (an earlier version) are not judged.
+      if (wanted !== null && found !== null && found < wanted) {
+        this.ragShort++;
+        this.ragFewestDistractors = Math.min(this.ragFewestDistractors ?? found, found);
+      }
     }
   }
 

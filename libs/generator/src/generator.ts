@@ -172,8 +172,19 @@ export interface ExampleLineage {
   persona: string | null;
   /** template_params.difficulty, else null. */
   difficulty: string | null;
-  /** rag: the documents of the user turn (distractors and, unless left out, the oracle). */
-  retrieval?: RetrievalContext;
+  /**
+   * rag: the documents of the user turn (distractors and, unless left out, the oracle), with how many distractors
+   * were asked (template_params.distractors) and found among the job's other documents' chunks.
+   */
+  retrieval?: RagRetrieval;
+}
+
+/** A rag example's documents as its lineage stores them. */
+export interface RagRetrieval extends RetrievalContext {
+  distractorsWanted: number;
+  distractorsFound: number;
+  /** Set when the export stage completed the distractors of an example generated before enough chunks were stored. */
+  distractorsCompletedAt?: 'export';
 }
 
 export interface GeneratedExample {

@@ -15,3 +15,4 @@ export * from './storage.js';
 export * from './estimate.js';
 export { checkLlmEndpoint } from './endpoint-check.js';
 export * from './budget.js';
+export * from './distractors.js';

@@ -84,12 +84,18 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       difficulty: source.controls.difficulty,
       ...(template.spec.retrieval
         ? {
-            retrieval: retrievalContext(
-              chunk,
-              (chunk.distractors ?? []).slice(0, source.controls.distractors),
-              i,
-              source.controls.noOracleShare,
-            ),
+            retrieval: {
+              ...retrievalContext(
+                chunk,
+                (chunk.distractors ?? []).slice(0, source.controls.distractors),
+                i,
+                source.controls.noOracleShare,
+              ),
+              // Fewer than asked when the job had too few chunks of other documents stored yet (see
+              // completeRagDistractors, which the export stage runs once every chunk is stored).
+              distractorsWanted: source.controls.distractors,
+              distractorsFound: Math.min(chunk.distractors?.length ?? 0, source.controls.distractors),
+            },
           }
         : {}),
     },

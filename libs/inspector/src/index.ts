@@ -33,3 +33,19 @@ export {
   type LlmJudgeOptions,
 } from './checks/judge.js';
 export * from './model-install.js';
+export {
+  checkGrounded,
+  groundedAnswer,
+  groundedness,
+  type GroundedOptions,
+  type UnsupportedSentence,
+} from './checks/grounded.js';
+export {
+  GROUNDED_JUDGE_PROMPT_START,
+  LlmGroundedJudge,
+  parseGroundedVerdict,
+  type GroundedAnswerJudge,
+  type GroundedJudgeOptions,
+  type GroundedJudgeUnavailable,
+  type GroundedVerdict,
+} from './checks/grounded-judge.js';

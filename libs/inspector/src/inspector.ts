@@ -1,6 +1,8 @@
 import type { CheckName, QualityConfig } from './config.js';
 import { type DuplicateChecker, NearDuplicateIndex, duplicateResult, duplicateText } from './checks/duplicates.js';
 import { checkFormat, type JsonSchema } from './checks/format.js';
+import { checkGrounded, groundedAnswer } from './checks/grounded.js';
+import { type GroundedAnswerJudge, withJudgeVerdict } from './checks/grounded-judge.js';
 import { checkReadability } from './checks/readability.js';
 import {
   ToxicityClassifier,
@@ -33,6 +35,11 @@ export interface InspectorOptions {
    */
   duplicates?: DuplicateChecker;
   judge?: ExampleJudge;
+  /**
+   * The grounded check's LLM level (with `quality.judge.model` set and `grounded.use_judge`): asked about every
+   * example the local level could read; without it the local level decides alone.
+   */
+  groundedJudge?: GroundedAnswerJudge;
   /** Clock for `inspectedAt`. */
   now?: () => Date;
 }
@@ -114,6 +121,20 @@ export class Inspector {
                   unavailableResult(`LLM judge failed: ${e instanceof Error ? e.message : String(e)}`),
                 )
             : unavailableResult('no LLM judge configured (set OPENAI_API_KEY or OPENAI_BASE_URL)');
+        }),
+      );
+    }
+
+    if (this.checks.has('grounded')) {
+      const judge = config.grounded.use_judge ? this.options.groundedJudge : undefined;
+      await Promise.all(
+        examples.map(async (example, i) => {
+          const local = checkGrounded(example, config.grounded);
+          const answer = groundedAnswer(example);
+          perExample[i]!.grounded =
+            judge && answer !== null && local.status !== 'unavailable' && local.status !== 'skipped'
+              ? withJudgeVerdict(local, await judge.verdict(example, answer))
+              : local;
         }),
       );
     }

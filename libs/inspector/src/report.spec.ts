@@ -27,8 +27,33 @@ describe('buildQualityReport', () => {
       averageScore: null,
       tokenLength: null,
       checks: {},
+      groundedRate: null,
     });
     expect(r.histogram).toHaveLength(10);
+  });
+
+  it('gives the grounded rate over the examples the grounded check scored, and sums its judge costs', () => {
+    const skipped: CheckResult = { status: 'skipped', score: null, reason: '', codes: [] };
+    const judged = (status: 'pass' | 'fail', cost: number): CheckResult => ({
+      ...(status === 'pass' ? pass() : fail('unsupported')),
+      data: { level: 'judge', cost },
+    });
+    const r = buildQualityReport([
+      row(1, true, { grounded: judged('pass', 0.001) }),
+      row(1, true, { grounded: pass() }),
+      row(1, true, { grounded: pass() }),
+      row(0, false, { grounded: judged('fail', 0.002), judge: { ...pass(), data: { cost: 0.004 } } }),
+      row(1, true, { grounded: skipped }),
+    ]);
+    expect(r.groundedRate).toBe(0.75);
+    expect(r.checks.grounded).toMatchObject({
+      pass: 3,
+      fail: 1,
+      skipped: 1,
+      reasons: [{ code: 'unsupported', count: 1 }],
+    });
+    expect(r.judgeCost).toBeCloseTo(0.007, 9);
+    expect(buildQualityReport([row(1, true, { format: pass() })]).groundedRate).toBeNull();
   });
 
   it('adds up: totals, pass rate, failures per check and reason, histogram, token lengths', () => {

@@ -61,8 +61,13 @@ export interface QualityReport {
   histogram: HistogramBin[];
   /** Token counts of the inspected examples. */
   tokenLength: TokenLengthStats | null;
-  /** USD spent by the LLM judge on these examples; null when no judge call was priced. */
+  /** USD spent by the LLM judge (the judge check and the grounded check's judge) on these examples; null when no call was priced. */
   judgeCost: number | null;
+  /**
+   * Share of the examples the grounded check scored (passed or failed) whose every sentence is supported by its
+   * source chunk; null when the check scored none.
+   */
+  groundedRate: number | null;
 }
 
 const BINS = 10;
@@ -103,8 +108,10 @@ export class QualityReportBuilder {
       string,
       CheckResult
     >;
-    const cost = checks.judge?.data?.cost;
-    if (typeof cost === 'number') this.judgeCost = (this.judgeCost ?? 0) + cost;
+    // The judge check's calls and the grounded check's judge calls.
+    for (const cost of [checks.judge?.data?.cost, checks.grounded?.data?.cost]) {
+      if (typeof cost === 'number') this.judgeCost = (this.judgeCost ?? 0) + cost;
+    }
     for (const [name, result] of Object.entries(checks)) {
       let summary = this.checks.get(name);
       if (!summary) {
@@ -163,8 +170,14 @@ export class QualityReportBuilder {
       histogram: this.bins.map((count, i) => ({ from: round(i / BINS), to: round((i + 1) / BINS), count })),
       tokenLength: tokenStats(this.tokens),
       judgeCost: this.judgeCost === null ? null : round(this.judgeCost, 6),
+      groundedRate: groundedRate(checks.grounded),
     };
   }
+}
+
+function groundedRate(summary: CheckSummary | undefined): number | null {
+  const scored = summary ? summary.pass + summary.fail : 0;
+  return scored ? round(summary!.pass / scored) : null;
 }
 
 /** The quality report of a set of examples (pure). */

@@ -44,6 +44,21 @@ function rows(over: Partial<FunnelRows> = {}): FunnelRows {
 const stage = (f: JobFunnel, name: string) => f.stages.find((s) => s.stage === name)!;
 
 describe('buildFunnel', () => {
+  it("splits a refresh's carried-over examples from those generated, and still adds up", () => {
+    const f = buildFunnel(rows({ carried: 3 }));
+    expect(f.holds).toBe(true);
+    expect(stage(f, 'generate').outcomes.map((o) => [o.outcome, o.count, o.next])).toEqual([
+      ['ok', 1, true],
+      ['carried_over', 3, true],
+      ['failed', 2, false],
+    ]);
+    expect(stage(f, 'generate').outcomes[1]!.reasons).toEqual([{ code: 'unchanged', count: 3 }]);
+    // The inspection of the carried rows came with them: the inspect stage takes every example ok.
+    expect(stage(f, 'inspect').input).toBe(4);
+    // A job that is no refresh has no such outcome.
+    expect(stage(buildFunnel(rows()), 'generate').outcomes.map((o) => o.outcome)).toEqual(['ok', 'failed']);
+  });
+
   it('accounts for every row of a finished job, with a reason at every drop', () => {
     const f = buildFunnel(rows());
     expect(f.holds).toBe(true);

@@ -32,6 +32,8 @@ export interface FunnelRows {
   chunksGenerated: number;
   /** Example rows by status and failure reason. */
   examples: { status: string; reason: string | null; count: number }[];
+  /** Of the examples ok, those a refresh carried over from its parent (their chunk was unchanged). */
+  carried?: number;
   /** Examples generated ok by verdict: passed true/false/null (not inspected), with the first failing check. */
   inspected: { passed: boolean | null; failedCheck: string | null; unavailableCheck: string | null; count: number }[];
   /**
@@ -174,7 +176,10 @@ export function buildFunnel(r: FunnelRows): JobFunnel {
     const notGenerated = (originals - r.chunksGenerated) * (perChunk ?? 0);
     const asked = perChunk === null ? rows : originals * perChunk;
     const failed = reasons(failedRows.map((e) => [reasonCode(e.reason, 'failed'), e.count]));
-    const outcomes = [outcome('ok', ok, true)];
+    // A refresh: the examples of unchanged chunks were copied from the parent, not generated again.
+    const carried = Math.min(ok, r.carried ?? 0);
+    const outcomes = [outcome('ok', ok - carried, true)];
+    if (carried) outcomes.push(outcome('carried_over', carried, true, [{ code: 'unchanged', count: carried }]));
     if (r.final) {
       // Settled: a chunk whose generation item failed (or a job stopped early) left its examples unwritten.
       const why = notGenerated

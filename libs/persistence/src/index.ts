@@ -19,3 +19,5 @@ export * from './repositories/llm-call.repository.js';
 export * from './repositories/near-duplicate.repository.js';
 export * from './repositories/crawl-frontier.repository.js';
 export * from './repositories/review.repository.js';
+export * from './repositories/page-read.repository.js';
+export * from './repositories/refresh.repository.js';

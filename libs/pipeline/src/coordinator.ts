@@ -12,6 +12,7 @@ import {
 import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { JobLogService } from './job-log.service.js';
+import { emitWebhookEvent } from './webhook-emitter.js';
 
 /** The stages whose items stream; the exporter runs once at the end. */
 const ITEM_STAGES: readonly Stage[] = [Stage.Crawler, Stage.Refiner, Stage.Generator, Stage.Inspector];
@@ -109,6 +110,24 @@ export class PipelineCoordinator {
     const at = new Date().toISOString();
     this.events.publish({ type: 'stage', jobId, status, stage: Stage.Exporter, at });
     this.events.publish({ type: 'done', jobId, status, error, at });
+    await this.notifyFinished(jobId);
+  }
+
+  /** `job.completed` / `job.failed` to the project's webhooks: once, by the caller that finished the job. */
+  private async notifyFinished(jobId: string): Promise<void> {
+    const job = await this.em
+      .fork()
+      .findOne(Job, { id: jobId }, { fields: ['project', 'status', 'error', 'costTotal', 'completedAt', 'progress'] });
+    if (!job || (job.status !== JobStatus.Completed && job.status !== JobStatus.Failed)) return;
+    const event = job.status === JobStatus.Completed ? 'job.completed' : 'job.failed';
+    await emitWebhookEvent(this.em, this.dispatcher, job.project.id, event, {
+      jobId,
+      status: job.status,
+      error: job.error ?? null,
+      costTotal: Number(job.costTotal),
+      completedAt: job.completedAt?.toISOString() ?? null,
+      links: { job: `/api/jobs/${jobId}`, funnel: `/api/jobs/${jobId}/funnel`, exports: `/api/jobs/${jobId}/exports` },
+    });
   }
 
   private async showStage(jobId: string, stage: Stage): Promise<void> {

@@ -6,8 +6,11 @@ import { RedisClient } from './redis.js';
 
 /** How a stage hands items to the next one: BullMQ in the worker, in memory in `datafactory run`. */
 export abstract class Dispatcher {
-  /** Adds an item; `id` makes it idempotent (adding the same id twice runs it once). */
-  abstract enqueue(queue: QueueName, data: object, id: string): Promise<void>;
+  /**
+   * Adds an item; `id` makes it idempotent (adding the same id twice runs it once). `retry` overrides
+   * the attempts (default ITEM_ATTEMPTS) and the first backoff delay, which doubles at each retry.
+   */
+  abstract enqueue(queue: QueueName, data: object, id: string, retry?: RetryPolicy): Promise<void>;
   /** Can it take work now? (False while Redis is down; job creation then answers 503 at once.) */
   abstract isReady(): boolean;
   /** Tells every process working on the job to abort its in-flight items (they also check the job's status). */
@@ -16,6 +19,12 @@ export abstract class Dispatcher {
 
 /** Retries of a per-item queue job before its item is recorded as failed. */
 export const ITEM_ATTEMPTS = 3;
+
+export interface RetryPolicy {
+  attempts: number;
+  /** Delay before the second attempt; each further one waits twice as long. */
+  backoffMs: number;
+}
 
 @Injectable()
 export class BullDispatcher extends Dispatcher {
@@ -27,20 +36,21 @@ export class BullDispatcher extends Dispatcher {
     @InjectQueue(QueueName.Generate) generate: Queue,
     @InjectQueue(QueueName.Inspect) inspect: Queue,
     @InjectQueue(QueueName.Export) exportQueue: Queue,
+    @InjectQueue(QueueName.Webhook) webhook: Queue,
     private readonly redis: RedisClient,
   ) {
     super();
-    this.queues = { crawl, refine, generate, inspect, export: exportQueue };
+    this.queues = { crawl, refine, generate, inspect, export: exportQueue, webhook };
     // BullMQ prints a multi-line stack for every failed reconnect of a queue with no 'error' listener;
     // RedisClient already logs one line per outage transition (down, back up).
     for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
 
-  async enqueue(queue: QueueName, data: object, id: string): Promise<void> {
+  async enqueue(queue: QueueName, data: object, id: string, retry?: RetryPolicy): Promise<void> {
     await this.queues[queue].add(queue, data, {
       jobId: id,
-      attempts: ITEM_ATTEMPTS,
-      backoff: { type: 'exponential', delay: 1_000 },
+      attempts: retry?.attempts ?? ITEM_ATTEMPTS,
+      backoff: { type: 'exponential', delay: retry?.backoffMs ?? 1_000 },
     });
   }
 

@@ -9,6 +9,8 @@ import {
   JobStatus,
   QueueName,
   Stage,
+  type StoredJobConfig,
+  usesLlm,
 } from '@datafactory/contracts';
 import { Job, JobRepository, Project } from '@datafactory/persistence';
 import { Dispatcher } from './dispatcher.js';
@@ -35,6 +37,14 @@ export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
+  }
+}
+
+/** The request does not fit the resource's state (the API answers 409): e.g. refreshing a job still running. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
   }
 }
 
@@ -98,6 +108,28 @@ export class JobsService {
     throw new QueueUnavailableError(problem);
   }
 
+  /**
+   * Starts a refresh of a completed job: a new job (`refresh_of` = the parent) with the parent's config
+   * that fetches the parent's pages again conditionally and generates only what changed (see
+   * createRefreshRow). Throws NotFoundError, ConflictError (the job has not completed) or JobInputError.
+   */
+  async refresh(jobId: string, options: RefreshOptions = {}): Promise<Job> {
+    const job = await createRefreshRow(this.em, jobId, options);
+    await this.enqueueOrFail(job);
+    await this.logs.log(job.id, 'info', `refresh of job ${jobId} started`, {
+      stage: Stage.Crawler,
+      context: { refreshOf: jobId },
+    });
+    this.events.publish({
+      type: 'stage',
+      jobId: job.id,
+      status: job.status,
+      stage: job.stage ?? null,
+      at: new Date().toISOString(),
+    });
+    return job;
+  }
+
   /** Cancels a job that is not final yet: dispatch stops, in-flight work is aborted, finished items stay. */
   async cancel(jobId: string): Promise<Job> {
     const em = this.em.fork();
@@ -148,6 +180,54 @@ export async function createJobRow(
     stage: Stage.Crawler,
     config: { ...config, urls },
     progress,
+    startedAt: new Date(),
+  });
+  await em.flush();
+  return job;
+}
+
+/** What a refresh may change of its parent's config. */
+export interface RefreshOptions {
+  /** The refresh's own budget (USD) for LLM calls; the parent's `generation.max_cost_usd` otherwise. */
+  maxCostUsd?: number;
+}
+
+/**
+ * Stores the refresh of a completed job, running: a new job in the same project, `refresh_of` set, with
+ * the parent's resolved config (its URLs are the parent's given URLs; the crawl adds every page the
+ * parent fetched). Its chunks are deduplicated within the job (`dedup_scope: job`): against the project
+ * they would all be duplicates of the parent's. Shared by the API and `datafactory refresh`.
+ */
+export async function createRefreshRow(
+  rootEm: EntityManager,
+  parentId: string,
+  options: RefreshOptions = {},
+): Promise<Job> {
+  const em = rootEm.fork();
+  const parent = isUuid(parentId) ? await em.findOne(Job, { id: parentId }) : null;
+  if (!parent) throw new NotFoundError(`job ${parentId} not found`);
+  if (parent.status !== JobStatus.Completed) {
+    throw new ConflictError(`job ${parentId} is ${parent.status}: only a completed job can be refreshed`);
+  }
+  const stored = parent.config;
+  const generation =
+    options.maxCostUsd !== undefined && usesLlm(stored.generation)
+      ? { ...stored.generation, max_cost_usd: options.maxCostUsd }
+      : stored.generation;
+  const config = {
+    ...stored,
+    generation,
+    processing: { ...stored.processing, dedup_scope: 'job' as const },
+  } as StoredJobConfig;
+  const progress = emptyProgress();
+  progress[Stage.Crawler].total = config.urls.length;
+  const job = em.create(Job, {
+    project: parent.project,
+    status: JobStatus.Running,
+    stage: Stage.Crawler,
+    config,
+    progress,
+    refreshOf: parent.id,
     startedAt: new Date(),
   });
   await em.flush();

@@ -1,5 +1,5 @@
 import { QueueName } from '@datafactory/contracts';
-import { Dispatcher, ITEM_ATTEMPTS } from './dispatcher.js';
+import { Dispatcher, ITEM_ATTEMPTS, type RetryPolicy } from './dispatcher.js';
 import type { StageHandler } from './stage-handlers.js';
 
 /** Items in flight per queue in one process (`datafactory run`, embedded `npm start`). */
@@ -11,12 +11,14 @@ export const IN_PROCESS_CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Generate]: 64,
   [QueueName.Inspect]: 4,
   [QueueName.Export]: 1,
+  [QueueName.Webhook]: 4,
 };
 
 interface Item {
   queue: QueueName;
   data: object;
   attempt: number;
+  retry?: RetryPolicy;
 }
 
 /**
@@ -66,11 +68,11 @@ export class LocalDispatcher extends Dispatcher {
     return [...this.busy.keys()];
   }
 
-  async enqueue(queue: QueueName, data: object, id: string): Promise<void> {
+  async enqueue(queue: QueueName, data: object, id: string, retry?: RetryPolicy): Promise<void> {
     if (this.seen.has(id)) return;
     this.seen.add(id);
     const list = this.waiting.get(queue) ?? [];
-    list.push({ queue, data, attempt: 1 });
+    list.push({ queue, data, attempt: 1, ...(retry ? { retry } : {}) });
     this.track(data, +1);
     this.waiting.set(queue, list);
     queueMicrotask(() => this.pump(queue));
@@ -127,8 +129,9 @@ export class LocalDispatcher extends Dispatcher {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       const unrecoverable = error.name === 'UnrecoverableError' || signal.aborted;
-      if (!unrecoverable && item.attempt < ITEM_ATTEMPTS) {
-        await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** (item.attempt - 1)));
+      if (!unrecoverable && item.attempt < (item.retry?.attempts ?? ITEM_ATTEMPTS)) {
+        const delay = item.retry?.backoffMs ?? this.retryDelayMs;
+        await new Promise((r) => setTimeout(r, delay * 2 ** (item.attempt - 1)));
         await this.run({ ...item, attempt: item.attempt + 1 });
         return;
       }

@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/core';
+import { type EntityManager, MikroORM } from '@mikro-orm/core';
 import type { AppConfig } from '@datafactory/config';
 import { type CrawlItem, type JobEvent, type JobFunnel, JobStatus, QueueName } from '@datafactory/contracts';
 import { createOrmConfig, Export, Job, migrateDatabase, Project } from '@datafactory/persistence';
@@ -6,7 +6,7 @@ import type { Crawler } from '@datafactory/crawler';
 import { createStageHandlers } from './handlers/index.js';
 import { IN_PROCESS_CONCURRENCY, LocalDispatcher } from './local-dispatcher.js';
 import { LocalJobEventsPublisher } from './job-events.js';
-import { createJobRow } from './jobs.service.js';
+import { createJobRow, createRefreshRow } from './jobs.service.js';
 import { loadJobFunnel } from './funnel.js';
 
 export interface LocalRunOptions {
@@ -34,6 +34,39 @@ export interface LocalRunResult {
  * behind an in-memory dispatcher.
  */
 export async function runJobLocally(config: AppConfig, options: LocalRunOptions): Promise<LocalRunResult> {
+  return runLocally(config, options, async (rootEm) => {
+    const em = rootEm.fork();
+    const name = options.projectName ?? 'datafactory run';
+    const project =
+      (await em.findOne(Project, { name })) ??
+      em.create(Project, { name, description: 'Jobs started by `datafactory run`' });
+    await em.flush();
+    return createJobRow(rootEm, config, project.id, { urls: options.urls, config: options.jobConfig ?? {} });
+  });
+}
+
+export interface LocalRefreshOptions extends Omit<LocalRunOptions, 'urls' | 'jobConfig' | 'projectName'> {
+  /** The completed job to refresh (in the configured database). */
+  jobId: string;
+  /** The refresh's own budget (USD); the parent's otherwise. */
+  maxCostUsd?: number;
+}
+
+/**
+ * `datafactory refresh JOB`: a refresh of a completed job (see createRefreshRow) run in this process like
+ * `datafactory run`. Throws NotFoundError or ConflictError before anything is fetched.
+ */
+export async function refreshJobLocally(config: AppConfig, options: LocalRefreshOptions): Promise<LocalRunResult> {
+  return runLocally(config, options, (rootEm) =>
+    createRefreshRow(rootEm, options.jobId, options.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),
+  );
+}
+
+async function runLocally(
+  config: AppConfig,
+  options: Pick<LocalRunOptions, 'onEvent' | 'signal' | 'crawler'>,
+  createRow: (em: EntityManager) => Promise<Job>,
+): Promise<LocalRunResult> {
   await migrateDatabase(config.database);
   const orm = await MikroORM.init(createOrmConfig(config.database) as Parameters<typeof MikroORM.init>[0]);
   const events = new LocalJobEventsPublisher();
@@ -44,13 +77,7 @@ export async function runJobLocally(config: AppConfig, options: LocalRunOptions)
   const onAbort = () => dispatcher.abort(new Error('interrupted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const em = orm.em.fork();
-    const name = options.projectName ?? 'datafactory run';
-    const project =
-      (await em.findOne(Project, { name })) ??
-      em.create(Project, { name, description: 'Jobs started by `datafactory run`' });
-    await em.flush();
-    const job = await createJobRow(orm.em, config, project.id, { urls: options.urls, config: options.jobConfig ?? {} });
+    const job = await createRow(orm.em);
     await dispatcher.enqueue(QueueName.Crawl, { jobId: job.id } satisfies CrawlItem, `crawl-${job.id}`);
     await dispatcher.idle();
     if (options.signal?.aborted) {

@@ -99,4 +99,16 @@ export class ExportProcessor extends StageProcessor {
   protected readonly queue = QueueName.Export;
 }
 
-export const STAGE_PROCESSORS = [CrawlProcessor, RefineProcessor, GenerateProcessor, InspectProcessor, ExportProcessor];
+@Processor(QueueName.Webhook)
+export class WebhookProcessor extends StageProcessor {
+  protected readonly queue = QueueName.Webhook;
+}
+
+export const STAGE_PROCESSORS = [
+  CrawlProcessor,
+  RefineProcessor,
+  GenerateProcessor,
+  InspectProcessor,
+  ExportProcessor,
+  WebhookProcessor,
+];

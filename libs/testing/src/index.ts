@@ -11,3 +11,12 @@ export * from './job-config.js';
 export * from './stack.js';
 export * from './ci.js';
 export * from './pipeline-stack.js';
+export * from './grounded-cases.js';
+export {
+  FakeHubServer,
+  type FakeHubOptions,
+  type HubCall,
+  type HubCommit,
+  type HubRepo,
+  type HubRequest,
+} from './fake-hub/fake-hub-server.js';

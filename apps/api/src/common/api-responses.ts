@@ -8,15 +8,17 @@ export const BEARER_SCHEME = 'bearer';
 export const QUERY_TOKEN_SCHEME = 'access_token';
 
 /** The error statuses routes answer with, every one an ErrorResponseDto (HttpExceptionFilter). */
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 502 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'A bad field or an unknown field; one message per problem.',
   401: 'API_TOKEN is set and the request has no token or a wrong one.',
+  403: 'An upstream service refused the credentials the operator configured.',
   404: 'Not found.',
   409: 'The request conflicts with the state of the resource.',
   413: `The request body is larger than ${BODY_LIMIT}.`,
   429: 'More requests from this client in the last minute than RATE_LIMIT_PER_MINUTE.',
+  502: 'An upstream service (the Hugging Face Hub) failed or could not be reached.',
   503: 'The queue (Redis) cannot take the job now; no job is left running.',
 };
 

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { JobInputError, NotFoundError, QueueUnavailableError } from '@datafactory/pipeline';
+import { ConflictError, JobInputError, NotFoundError, QueueUnavailableError } from '@datafactory/pipeline';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponseDto } from './error-response.dto.js';
@@ -56,6 +56,7 @@ function describe(exception: unknown): { status: number; message: string; detail
     return { status: HttpStatus.BAD_REQUEST, message: exception.message, details: [...exception.problems] };
   }
   if (exception instanceof NotFoundError) return { status: HttpStatus.NOT_FOUND, message: exception.message };
+  if (exception instanceof ConflictError) return { status: HttpStatus.CONFLICT, message: exception.message };
   if (exception instanceof QueueUnavailableError) {
     return { status: HttpStatus.SERVICE_UNAVAILABLE, message: exception.message };
   }

@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy } from 'class-validator';
-import { DATASET_FORMATS, type DatasetFormat, SPLIT_NAMES, type SplitName } from '@datafactory/exporter';
+import {
+  DATASET_FORMATS,
+  type DatasetFormat,
+  hubRepoProblem,
+  SPLIT_NAMES,
+  type SplitName,
+} from '@datafactory/exporter';
 import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto } from '../common/paging.dto.js';
 
@@ -112,4 +118,67 @@ export class ExportListResponseDto {
 
 export class ExportPageResponseDto extends PageMetaDto {
   @ApiProperty({ type: [ExportResponseDto] }) items!: ExportResponseDto[];
+}
+
+/** A Hub repository id, checked by the exporter's own rules (hubRepoProblem). */
+const IsHubRepo = () =>
+  ValidateBy({
+    name: 'isHubRepo',
+    validator: {
+      validate: (v: unknown) => hubRepoProblem(v) === null,
+      defaultMessage: (args) => hubRepoProblem(args?.value) ?? 'repo must be "namespace/name"',
+    },
+  });
+
+export class PublishExportRequestDto {
+  @ApiProperty({
+    example: 'alice/rust-book-qa',
+    maxLength: 193,
+    description:
+      'The dataset repository on the Hugging Face Hub, "namespace/name" (your user name or an organization). ' +
+      "The Hub is the operator's (HF_ENDPOINT); the token is HF_TOKEN or the one saved in Settings.",
+  })
+  @IsString()
+  @IsHubRepo()
+  repo!: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Create the repository private (an existing one keeps its own).',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  private?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'When the repository exists already, add this version to it as a new commit (otherwise a 409).',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  update?: boolean;
+}
+
+export class PublishCommitDto {
+  @ApiProperty({ example: '3f2c1b…', description: 'The commit id on the Hub.' }) oid!: string;
+  @ApiProperty({ example: 'https://huggingface.co/datasets/alice/rust-book-qa/commit/3f2c1b…' }) url!: string;
+}
+
+export class PublishExportResponseDto {
+  @ApiProperty({ example: 'alice/rust-book-qa' }) repo!: string;
+  @ApiProperty({ example: 'https://huggingface.co/datasets/alice/rust-book-qa', description: "The dataset's page." })
+  url!: string;
+  @ApiProperty({
+    description: 'Whether this publish created the repository (false: a commit added to an existing one).',
+  })
+  created!: boolean;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'The visibility it was created with; null when it existed.',
+  })
+  private!: boolean | null;
+  @ApiProperty({ type: PublishCommitDto }) commit!: PublishCommitDto;
+  @ApiProperty({ type: [String], example: ['train.jsonl', 'test.jsonl', 'README.md', 'sources.txt'] })
+  files!: string[];
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
 import { AllowQueryToken } from '../common/auth.decorators.js';
@@ -9,6 +9,8 @@ import {
   ExportListResponseDto,
   ExportPageResponseDto,
   ExportResponseDto,
+  PublishExportRequestDto,
+  PublishExportResponseDto,
   SplitRatiosDto,
 } from './export.dto.js';
 import { ExportsService } from './exports.service.js';
@@ -59,6 +61,22 @@ export class ExportsController {
       disposition: file.disposition,
       length: file.length,
     });
+  }
+
+  @Post('api/exports/:id/publish')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Publish the export to the Hugging Face Hub (repo "namespace/name", private), with HF_TOKEN or the saved token',
+  })
+  @ApiOkResponse({ type: PublishExportResponseDto, description: 'The commit made on the Hub.' })
+  @ApiError(400, 'A bad field (repo, private, update), or no Hugging Face token (HF_TOKEN) is configured.')
+  @ApiError(403, 'The Hub refused the token, or it may not write to the repository.')
+  @ApiError(404, 'No such export, or its files are gone.')
+  @ApiError(409, 'The repository exists and update was not set.')
+  @ApiError(502, 'The Hub failed or could not be reached.')
+  publish(@Param('id') id: string, @Body() body: PublishExportRequestDto): Promise<PublishExportResponseDto> {
+    return this.exports.publish(id, body);
   }
 
   @Get('api/exports/:id/card')

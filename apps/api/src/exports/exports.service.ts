@@ -1,6 +1,14 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { EntityManager } from '@mikro-orm/core';
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadGatewayException,
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { FINAL_JOB_STATUSES, isUuid } from '@datafactory/contracts';
 import { create as contentDisposition } from 'content-disposition';
@@ -12,11 +20,19 @@ import {
   exportJob,
   type ExportManifest,
   ExportSplitNotFoundError,
+  PublishError,
+  publishExport,
   readExportManifest,
   type SplitName,
 } from '@datafactory/exporter';
-import { Export, Job, StoredLlmKey } from '@datafactory/persistence';
-import type { CreateExportRequestDto, ExportPageResponseDto, ExportResponseDto } from './export.dto.js';
+import { Export, Job, StoredHubToken, StoredLlmKey } from '@datafactory/persistence';
+import type {
+  CreateExportRequestDto,
+  ExportPageResponseDto,
+  ExportResponseDto,
+  PublishExportRequestDto,
+  PublishExportResponseDto,
+} from './export.dto.js';
 
 export interface ExportDownload {
   stream: ReadStream;
@@ -69,7 +85,12 @@ export class ExportsService {
     try {
       const result = await exportJob(this.em, jobId, dto, {
         dataDir: this.config.dataDir,
-        secrets: [this.config.llm.apiKey, await StoredLlmKey.inDataDir(this.config.dataDir).read()],
+        secrets: [
+          this.config.llm.apiKey,
+          await StoredLlmKey.inDataDir(this.config.dataDir).read(),
+          this.config.hub.token,
+          await StoredHubToken.inDataDir(this.config.dataDir).read(),
+        ],
       });
       return await this.get(result.exportId);
     } catch (e) {
@@ -98,6 +119,37 @@ export class ExportsService {
       if (e instanceof ExportSplitNotFoundError) throw new NotFoundException(e.message);
       if (e instanceof ExportFileMissingError) throw new NotFoundException(`export ${id}: ${e.message}`);
       throw e;
+    }
+  }
+
+  /**
+   * Publishes the export's files to the Hugging Face Hub (HF_ENDPOINT, the
+   * operator's), with the token saved in Settings or else HF_TOKEN. Within the
+   * request, like an export: the client streams the files from disk.
+   */
+  async publish(id: string, dto: PublishExportRequestDto): Promise<PublishExportResponseDto> {
+    const row = await this.findExport(id);
+    const token = (await StoredHubToken.inDataDir(this.config.dataDir).read()) ?? this.config.hub.token;
+    try {
+      return await publishExport(
+        row,
+        { repo: dto.repo, private: dto.private, update: dto.update },
+        { dataDir: this.config.dataDir, token, hubUrl: this.config.hub.endpoint },
+      );
+    } catch (e) {
+      if (e instanceof ExportFileMissingError) throw new NotFoundException(`export ${id}: ${e.message}`);
+      if (!(e instanceof PublishError)) throw e;
+      switch (e.kind) {
+        case 'no_token':
+        case 'bad_token':
+          throw new BadRequestException(e.message);
+        case 'refused':
+          throw new ForbiddenException(e.message);
+        case 'repo_exists':
+          throw new ConflictException(e.message);
+        default:
+          throw new BadGatewayException(e.message);
+      }
     }
   }
 

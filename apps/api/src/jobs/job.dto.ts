@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsPositive, Max, Min } from 'class-validator';
 import { JOB_STATUSES, jobConfigJsonSchema, LOG_LEVELS, type LogLevel, STAGES } from '@datafactory/contracts';
 import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto, PageQueryDto } from '../common/paging.dto.js';
@@ -32,6 +32,25 @@ export class CreateJobRequestDto {
   config?: Record<string, unknown>;
 }
 
+export class RefreshJobRequestDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    exclusiveMinimum: true,
+    maximum: 1_000_000,
+    example: 0.5,
+    description:
+      "The refresh's own budget for LLM calls (USD); the refreshed job's `generation.max_cost_usd` when absent.",
+  })
+  @IsOptionalNotNull()
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { message: 'maxCostUsd must be a positive number of US dollars' },
+  )
+  @IsPositive({ message: 'maxCostUsd must be a positive number of US dollars' })
+  @Max(1_000_000, { message: 'maxCostUsd must be at most 1000000' })
+  maxCostUsd?: number;
+}
+
 export class StageCountersDto {
   @ApiProperty({ description: 'Items this stage has to process (grows while earlier stages produce).' })
   total!: number;
@@ -61,6 +80,13 @@ export class JobResponseDto {
   costEstimated!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Why the job failed.' }) error!: string | null;
   @ApiProperty({ description: 'Number of URLs the job was started with.' }) urlCount!: number;
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: 'For a refresh: the job it fetched again (POST /api/jobs/{id}/refresh); null otherwise.',
+  })
+  refreshOf!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The resolved job config.' })
   config!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;

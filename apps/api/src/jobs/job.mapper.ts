@@ -15,6 +15,7 @@ export function toJobResponse(job: Job, now = new Date()): JobResponseDto {
     costEstimated: Number(job.costEstimated ?? 0),
     error: job.error ?? null,
     urlCount: Array.isArray(urls) ? urls.length : 0,
+    refreshOf: job.refreshOf ?? null,
     config,
     createdAt: job.createdAt.toISOString(),
     startedAt: started?.toISOString() ?? null,

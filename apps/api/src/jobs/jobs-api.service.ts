@@ -5,7 +5,13 @@ import { LOG_LEVELS, type LogLevel } from '@datafactory/contracts';
 import { Job, JobLog, Project } from '@datafactory/persistence';
 import { isUuid, JobsService, loadJobFunnel, NotFoundError } from '@datafactory/pipeline';
 import type { JobFunnelResponseDto } from './funnel.dto.js';
-import type { CreateJobRequestDto, JobLogPageResponseDto, JobPageResponseDto, JobResponseDto } from './job.dto.js';
+import type {
+  CreateJobRequestDto,
+  JobLogPageResponseDto,
+  JobPageResponseDto,
+  JobResponseDto,
+  RefreshJobRequestDto,
+} from './job.dto.js';
 import { toJobLogResponse, toJobResponse } from './job.mapper.js';
 
 /** Levels at or above `min`: the logs endpoint's `level` is a minimum. */
@@ -49,6 +55,12 @@ export class JobsApiService {
     const funnel = await loadJobFunnel(this.em, job.id, { dataDir: this.config.dataDir });
     if (!funnel) throw new NotFoundError(`job ${jobId} not found`);
     return funnel;
+  }
+
+  /** A refresh of a completed job: a new job, running (404 unknown job, 409 not completed). */
+  async refresh(jobId: string, body: RefreshJobRequestDto): Promise<JobResponseDto> {
+    const job = await this.jobs.refresh(jobId, body.maxCostUsd !== undefined ? { maxCostUsd: body.maxCostUsd } : {});
+    return toJobResponse(job);
   }
 
   async cancel(jobId: string): Promise<JobResponseDto> {

@@ -20,6 +20,7 @@ import {
   JobLogsQueryDto,
   JobPageResponseDto,
   JobResponseDto,
+  RefreshJobRequestDto,
 } from './job.dto.js';
 import { JobFunnelResponseDto } from './funnel.dto.js';
 import { JobStreamService } from './job-stream.service.js';
@@ -103,6 +104,23 @@ export class JobsController {
   @ApiErrors(429)
   cancel(@Param('id') id: string): Promise<JobResponseDto> {
     return this.jobs.cancel(id);
+  }
+
+  @Post('refresh')
+  @ApiOperation({
+    summary: 'Refresh a completed job',
+    description:
+      'Starts a new job (`refreshOf` = this one) with the same config that fetches every page of this job ' +
+      'again with conditional requests (If-None-Match / If-Modified-Since from the stored ETag and ' +
+      'Last-Modified), and in site mode the sitemaps and links too. Only new or changed chunks are generated ' +
+      'and inspected; the examples of unchanged chunks are carried over; pages gone (404, 410) drop theirs. ' +
+      'Its export is a new dataset version whose card lists the pages added, changed and removed.',
+  })
+  @ApiCreatedResponse({ type: JobResponseDto, description: 'The refresh job, running.' })
+  @ApiError(409, 'The job has not completed (pending, running, failed or cancelled).')
+  @ApiErrors(413, 429, 503)
+  refresh(@Param('id') id: string, @Body() body: RefreshJobRequestDto): Promise<JobResponseDto> {
+    return this.jobs.refresh(id, body);
   }
 
   @Get('logs')

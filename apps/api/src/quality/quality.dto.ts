@@ -169,6 +169,13 @@ export class QualityReportResponseDto {
   @ApiProperty({ type: Number, nullable: true, description: 'USD spent by the LLM judge; null when not priced.' })
   judgeCost!: number | null;
   @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Share of the examples the grounded check scored whose every sentence is supported by its source chunk; null when the check scored none.',
+  })
+  groundedRate!: number | null;
+  @ApiProperty({
     type: ReviewCountsDto,
     description: "People's decisions over every example of the job (generated ok or not).",
   })

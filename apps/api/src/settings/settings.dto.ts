@@ -1,7 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptionalNotNull } from '../common/optional.js';
-import { IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 /** What the API says about a stored key: never the key itself. */
 export class ApiKeyStatusDto {
@@ -14,6 +23,11 @@ export class ApiKeyStatusDto {
 export class ApiKeysStatusDto {
   @ApiProperty({ type: ApiKeyStatusDto, description: 'Key for OpenAI or the OpenAI-compatible server.' })
   openai!: ApiKeyStatusDto;
+  @ApiProperty({
+    type: ApiKeyStatusDto,
+    description: 'Hugging Face write token, for publishing exports to the Hub (overrides HF_TOKEN).',
+  })
+  huggingface!: ApiKeyStatusDto;
 }
 
 /** What the operator's environment allows; read-only here (set in the server's environment, see README "Security"). */
@@ -42,6 +56,11 @@ export class OperatorSettingsDto {
     description: 'Which key the default LLM endpoint gets: the one saved here, OPENAI_API_KEY, or none.',
   })
   llmKeySource!: 'settings' | 'environment' | 'none';
+  @ApiProperty({
+    enum: ['settings', 'environment', 'none'],
+    description: 'Which token publishing to the Hugging Face Hub uses: the one saved here, HF_TOKEN, or none.',
+  })
+  hubTokenSource!: 'settings' | 'environment' | 'none';
 }
 
 export class SettingsResponseDto {
@@ -73,6 +92,22 @@ export class UpdateApiKeysDto {
   @MinLength(8)
   @MaxLength(500)
   openai?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 8,
+    maxLength: 500,
+    pattern: '^\\s*hf_\\S+\\s*$',
+    description: 'A Hugging Face write token (write-only, starts with hf_), or null to remove the stored one.',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MinLength(8)
+  @MaxLength(500)
+  @Matches(/^\s*hf_\S+\s*$/, { message: 'huggingface must be a Hugging Face access token (it starts with "hf_")' })
+  huggingface?: string | null;
 }
 
 export class UpdateSettingsRequestDto {

@@ -5,7 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsService } from './settings.service.js';
-import { parseKey, seal, SETTINGS_FILE, SETTINGS_KEY_FILE, SettingsStore, unseal } from '@datafactory/persistence';
+import {
+  parseKey,
+  seal,
+  SETTINGS_FILE,
+  SETTINGS_KEY_FILE,
+  SettingsStore,
+  StoredHubToken,
+  unseal,
+} from '@datafactory/persistence';
 
 const SECRET = 'sk-test-0123456789abcdefWXYZ';
 
@@ -22,7 +30,10 @@ describe('settings', () => {
 
   it('answers defaults before anything is saved, and creates no file for a read', async () => {
     expect(await service.get()).toEqual({
-      apiKeys: { openai: { set: false, last4: null, updatedAt: null } },
+      apiKeys: {
+        openai: { set: false, last4: null, updatedAt: null },
+        huggingface: { set: false, last4: null, updatedAt: null },
+      },
       defaultJobConfig: {},
       updatedAt: null,
       // What the operator's environment allows, read-only: nothing private, OpenAI, no key anywhere.
@@ -31,9 +42,28 @@ describe('settings', () => {
         trustedHosts: [],
         llmBaseUrls: ['https://api.openai.com/v1'],
         llmKeySource: 'none',
+        hubTokenSource: 'none',
       },
     });
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('stores a Hugging Face token sealed, next to the OpenAI key, for the publish code to read', async () => {
+    const token = 'hf_SECRETSECRETSECRET_abcd';
+    const answer = await service.update({ apiKeys: { huggingface: token } });
+    expect(answer.apiKeys.huggingface).toMatchObject({ set: true, last4: 'abcd' });
+    expect(answer.apiKeys.openai.set).toBe(false);
+    expect(answer.operator.hubTokenSource).toBe('settings');
+    expect(JSON.stringify(answer)).not.toContain(token);
+    expect(await readFile(path.join(dir, SETTINGS_FILE), 'utf8')).not.toContain('SECRETSECRET');
+    expect(await StoredHubToken.inDataDir(dir).read()).toBe(token);
+    await service.update({ apiKeys: { huggingface: null } });
+    expect(await StoredHubToken.inDataDir(dir).read()).toBeUndefined();
+    const fromEnv = new SettingsService(
+      new SettingsStore({ dataDir: dir }),
+      loadConfig({ LOG_LEVEL: 'silent', HF_TOKEN: 'hf_from_the_environment' }),
+    );
+    expect((await fromEnv.get()).operator.hubTokenSource).toBe('environment');
   });
 
   it('stores an API key sealed, answers only its last 4 characters, and gives it back decrypted to the code', async () => {

@@ -88,6 +88,7 @@ export class SettingsService {
       trustedHosts: [...crawl.trustedHosts],
       llmBaseUrls: [(llm.baseUrl ?? OPENAI_API_BASE_URL).replace(/\/+$/, ''), ...llm.allowedBaseUrls].map(redactUrl),
       llmKeySource: settings.apiKeys.openai ? 'settings' : llm.apiKey ? 'environment' : 'none',
+      hubTokenSource: settings.apiKeys.huggingface ? 'settings' : this.config.hub.token ? 'environment' : 'none',
     };
     return { ...toResponse(settings), operator };
   }
@@ -100,6 +101,6 @@ function toResponse(settings: StoredSettings): Omit<SettingsResponseDto, 'operat
       ? { set: true, last4: stored.last4, updatedAt: stored.updatedAt }
       : { set: false, last4: null, updatedAt: null };
   };
-  const apiKeys: SettingsResponseDto['apiKeys'] = { openai: status('openai') };
+  const apiKeys: SettingsResponseDto['apiKeys'] = { openai: status('openai'), huggingface: status('huggingface') };
   return { apiKeys, defaultJobConfig: settings.defaultJobConfig, updatedAt: settings.updatedAt };
 }

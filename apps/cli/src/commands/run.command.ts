@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { formatFunnel, type JobEvent, type JobProgress, STAGES } from '@datafactory/contracts';
-import { runJobLocally } from '@datafactory/pipeline/worker';
+import { type LocalRunResult, runJobLocally } from '@datafactory/pipeline/worker';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,48 +89,7 @@ export class RunCommand extends CommandRunner {
       process.off('SIGINT', interrupt);
       view.finish();
     }
-    const { job, export: exported, funnel } = result;
-    console.log(`job ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ''}`);
-    // The summary is the funnel: where every row went, with the reasons of every drop.
-    if (funnel)
-      console.log(
-        `where the rows went:\n${formatFunnel(funnel)
-          .map((l) => `  ${l}`)
-          .join('\n')}`,
-      );
-    else console.log(progressLines(job.progress).join('\n'));
-    const estimated = Number(job.costEstimated ?? 0);
-    console.log(
-      `cost: $${Number(job.costTotal).toFixed(4)}` +
-        (estimated > 0 ? ` (of which $${estimated.toFixed(4)} estimated: calls whose reply or usage was lost)` : ''),
-    );
-    // Exit codes: 0 when the job completed with a dataset; 1 when it failed (nothing exported: the line
-    // above says why), was cancelled or was interrupted.
-    process.exitCode = job.status === 'completed' ? 0 : 1;
-    if (!exported) {
-      console.log('no export was written');
-      return;
-    }
-    let dir = path.resolve(this.config.dataDir, exported.filePath);
-    if (o.out) {
-      await mkdir(o.out, { recursive: true });
-      await cp(dir, o.out, { recursive: true });
-      dir = path.resolve(o.out);
-    }
-    console.log(`dataset: ${dir} (${exported.recordCount} record(s), ${exported.format}, version ${exported.version})`);
-    if (exported.recordCount === 0 && job.progress.generator.done > 0) {
-      console.log(
-        'no example passed quality control: the card and GET /api/jobs/<id>/quality say why; a check that cannot ' +
-          'run (the toxicity model offline) passes nothing, see docs/inspector.md, or choose checks with --checks',
-      );
-    }
-    const card = exported.datasetCard ?? '';
-    const summary = card
-      .replace(/^---[\s\S]*?---\s*/, '')
-      .split('\n')
-      .slice(0, 12)
-      .join('\n');
-    if (summary.trim()) console.log(`\n${summary}`);
+    await printResult(result, this.config.dataDir, o.out);
   }
 
   @Option({ flags: '--urls <file>', description: 'read URLs from a file (one per line, # comments)' })
@@ -194,7 +153,7 @@ export class RunCommand extends CommandRunner {
   }
   @Option({
     flags: '--checks <list>',
-    description: 'quality checks, comma-separated: format, readability, duplicates, toxicity, judge',
+    description: 'quality checks, comma-separated: format, readability, duplicates, toxicity, judge, grounded',
   })
   parseChecks(v: string): string[] {
     return v
@@ -217,7 +176,7 @@ function int(v: string, flag: string): number {
   if (!Number.isInteger(n)) throw new Error(`${flag} must be an integer (got "${v}")`);
   return n;
 }
-function num(v: string, flag: string): number {
+export function num(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`${flag} must be a number (got "${v}")`);
   return n;
@@ -242,7 +201,7 @@ function progressLines(p: JobProgress): string[] {
 }
 
 /** Progress bars redrawn in place on a terminal; plain lines (at most one every 2 s) otherwise. */
-class ProgressView {
+export class ProgressView {
   private drawn = 0;
   private lastPlain = 0;
   private last?: JobProgress;
@@ -287,4 +246,51 @@ class ProgressView {
     process.stdout.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
+}
+
+/** What `run` and `refresh` print at the end: the job, its funnel, its cost and where the dataset is. */
+export async function printResult(result: LocalRunResult, dataDir: string, out: string | undefined): Promise<void> {
+  const { job, export: exported, funnel } = result;
+  console.log(`job ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ''}`);
+  // The summary is the funnel: where every row went, with the reasons of every drop.
+  if (funnel)
+    console.log(
+      `where the rows went:\n${formatFunnel(funnel)
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    );
+  else console.log(progressLines(job.progress).join('\n'));
+  const estimated = Number(job.costEstimated ?? 0);
+  console.log(
+    `cost: $${Number(job.costTotal).toFixed(4)}` +
+      (estimated > 0 ? ` (of which $${estimated.toFixed(4)} estimated: calls whose reply or usage was lost)` : ''),
+  );
+  // Exit codes: 0 when the job completed with a dataset; 1 when it failed (nothing exported: the line
+  // above says why), was cancelled or was interrupted.
+  process.exitCode = job.status === 'completed' ? 0 : 1;
+  if (!exported) {
+    console.log('no export was written');
+    return;
+  }
+  let dir = path.resolve(dataDir, exported.filePath);
+  if (out) {
+    await mkdir(out, { recursive: true });
+    await cp(dir, out, { recursive: true });
+    dir = path.resolve(out);
+  }
+  console.log(`dataset: ${dir} (${exported.recordCount} record(s), ${exported.format}, version ${exported.version})`);
+  console.log(`export ${exported.id} (to the Hugging Face Hub: datafactory publish ${exported.id} --repo user/name)`);
+  if (exported.recordCount === 0 && job.progress.generator.done > 0) {
+    console.log(
+      'no example passed quality control: the card and GET /api/jobs/<id>/quality say why; a check that cannot ' +
+        'run (the toxicity model offline) passes nothing, see docs/inspector.md, or choose checks with --checks',
+    );
+  }
+  const card = exported.datasetCard ?? '';
+  const summary = card
+    .replace(/^---[\s\S]*?---\s*/, '')
+    .split('\n')
+    .slice(0, 12)
+    .join('\n');
+  if (summary.trim()) console.log(`\n${summary}`);
 }

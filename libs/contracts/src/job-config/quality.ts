@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { boolean, integer, json, must, number, oneOf, section } from './fields.js';
 
 /** The checks the inspector can run; a job picks any subset (`quality.checks`). */
-export const QUALITY_CHECKS = ['format', 'readability', 'duplicates', 'toxicity', 'judge'] as const;
+export const QUALITY_CHECKS = ['format', 'readability', 'duplicates', 'toxicity', 'judge', 'grounded'] as const;
 export type CheckName = (typeof QUALITY_CHECKS)[number];
 
 export const DEFAULT_TOXICITY_MODEL = 'Xenova/toxic-bert';
@@ -86,6 +86,16 @@ export const QualitySection = section(
       model: nonEmptyString().nullable().default(null),
       /** Judge score (0–1, the mean of faithfulness and usefulness mapped from 1–5) below which the check fails. */
       min_score: number(0, 1).default(0.5),
+    }),
+    grounded: part('grounded', {
+      /**
+       * Share (0–1) of a sentence's content words (stemmed) found in the source chunk below which the sentence
+       * is unsupported. Numbers and names not in the chunk, and a negation the chunk does not have, fail a
+       * sentence whatever its share.
+       */
+      threshold: number(0, 1).default(0.6),
+      /** With `judge.model` set, also ask that model whether every sentence is supported (one call per example). */
+      use_judge: boolean().default(true),
     }),
   },
   (known) => `is not a quality option (known: ${known})`,

@@ -90,6 +90,11 @@ const JobSchema = defineEntity({
      * (LlmCallRepository.start). A call lost with its worker keeps its hold: it may have cost that much.
      */
     costReserved: p.double().default(0),
+    /**
+     * Set on a refresh (JobsService.refresh): the finished job this one fetched again. A plain id, no
+     * foreign key: a refresh copies what it keeps (pages, chunks, examples), so it outlives its parent.
+     */
+    refreshOf: p.uuid().nullable().index(),
     createdAt: createdAt(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
@@ -342,6 +347,53 @@ const CrawlUrlSchema = defineEntity({
 export class CrawlUrl extends CrawlUrlSchema.class {}
 CrawlUrlSchema.setClass(CrawlUrl);
 
+/**
+ * A URL a project's events are POSTed to (libs/pipeline webhooks.ts). The
+ * signing secret is sealed with the settings key, like the saved OpenAI key,
+ * and shown to the caller once, when the webhook is registered.
+ */
+const WebhookSchema = defineEntity({
+  name: 'Webhook',
+  tableName: 'webhooks',
+  properties: {
+    id: uuid(),
+    project: () => p.manyToOne(Project).deleteRule('cascade').index(),
+    url: p.text(),
+    events: p.json<string[]>(),
+    secretSealed: p.text(),
+    createdAt: createdAt(),
+  },
+});
+export class Webhook extends WebhookSchema.class {}
+WebhookSchema.setClass(Webhook);
+
+/** One attempt of a webhook delivery: when, the HTTP status (null: no answer) and why it failed. */
+export interface WebhookAttempt {
+  at: string;
+  status: number | null;
+  error: string | null;
+}
+
+/** One event for one webhook: its body, its state and every attempt made. */
+const WebhookDeliverySchema = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_deliveries',
+  properties: {
+    id: uuid(),
+    webhook: () => p.manyToOne(Webhook).deleteRule('cascade').index(),
+    event: p.string(),
+    /** The JSON body, as sent (every attempt sends the same bytes, signed anew with its own timestamp). */
+    payload: p.text(),
+    state: p.string().default('pending'),
+    attempts: p.json<WebhookAttempt[]>().onCreate(() => []),
+    error: p.text().nullable(),
+    deliveredAt: p.datetime().nullable(),
+    createdAt: createdAt(),
+  },
+});
+export class WebhookDelivery extends WebhookDeliverySchema.class {}
+WebhookDeliverySchema.setClass(WebhookDelivery);
+
 /** Every entity, in dependency order: pass this to MikroORM (`entities`). */
 export const ENTITIES = [
   Project,
@@ -354,4 +406,6 @@ export const ENTITIES = [
   LlmCall,
   DedupBand,
   CrawlUrl,
+  Webhook,
+  WebhookDelivery,
 ] as const;

@@ -174,6 +174,26 @@ export class ExportReadRepository {
    * (`metadata.pii` of each chunk, duplicates included: their text was
    * redacted too), per kind; kinds with none are left out. One aggregate.
    */
+  /**
+   * How one quality check ended over the job's inspected examples (generated ok, scored): the number of
+   * each status (`pass`, `fail`, `skipped`, `unavailable`); a check that did not run on an example is not counted.
+   */
+  async checkOutcomes(jobId: string, check: string): Promise<Record<string, number>> {
+    if (!/^[a-z_]+$/.test(check)) throw new Error(`not a check name: ${JSON.stringify(check)}`);
+    const status = isSqlite(this.em)
+      ? `json_extract(quality_details, '$.checks.${check}.status')`
+      : `(quality_details->'checks'->'${check}'->>'status')`;
+    const rows = (await this.em.getConnection().execute(
+      `select ${status} as status, count(*) as n from training_examples
+          where job_id = ? and status = 'ok' and quality_details is not null group by 1`,
+      [jobId],
+      'all',
+    )) as { status: string | null; n: number | string }[];
+    const out: Record<string, number> = {};
+    for (const r of rows) if (r.status) out[r.status] = Number(r.n);
+    return out;
+  }
+
   async piiRedacted(jobId: string): Promise<Partial<Record<PiiType, number>>> {
     const sqlite = isSqlite(this.em);
     const field = (t: PiiType) => (sqlite ? `json_extract(metadata, '$.pii.${t}')` : `(metadata->'pii'->>'${t}')`);

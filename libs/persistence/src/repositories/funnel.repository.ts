@@ -66,6 +66,12 @@ export class FunnelRepository {
          from training_examples where job_id = ? group by 1, 2`,
       [jobId],
     );
+    // A refresh's examples copied from its parent (lineage.carriedFrom): their chunk was unchanged.
+    const [carried] = await this.sql<{ n: number | string }>(
+      `select count(*) as n from training_examples
+        where job_id = ? and status = ? and ${json('lineage', 'carriedFrom')} is not null`,
+      [jobId, ExampleStatus.Ok],
+    );
     const [generated] = await this.sql<{ n: number | string; most: number | string | null }>(
       `select count(*) as n, max(k) as most
          from (select chunk_id, count(*) as k from training_examples where job_id = ? group by chunk_id) per_chunk`,
@@ -123,6 +129,7 @@ export class FunnelRepository {
       examplesPerChunk,
       chunksGenerated: Number(generated?.n ?? 0),
       examples: examples.map((e) => ({ status: e.status, reason: e.reason, count: Number(e.n) })),
+      carried: Number(carried?.n ?? 0),
       inspected: inspected.map((i) => ({
         passed: i.passed === null || i.passed === undefined ? null : Boolean(Number(i.passed)),
         failedCheck: i.failed ?? null,

@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOrCreateKeyFile, parseKey, type SealedSecret, seal, unseal } from './settings-crypto.js';
 
-export const API_KEY_PROVIDERS = ['openai'] as const;
+/** `openai`: the LLM key; `huggingface`: the write token for publishing exports to the Hub. */
+export const API_KEY_PROVIDERS = ['openai', 'huggingface'] as const;
 export type ApiKeyProvider = (typeof API_KEY_PROVIDERS)[number];
 
 export interface StoredApiKey {
@@ -108,6 +109,25 @@ export class StoredLlmKey {
   /** The saved key, decrypted; undefined when none is saved (or the settings file cannot be read). */
   read = async (): Promise<string | undefined> => {
     const stored = (await this.store.read().catch(() => undefined))?.apiKeys.openai;
+    return stored ? this.store.unsealSecret(stored.sealed) : undefined;
+  };
+}
+
+/**
+ * The Hugging Face token saved in Settings (sealed like the OpenAI key), for
+ * publishing an export to the Hub; read for every publish, so a token saved
+ * in the dashboard takes effect at once. It overrides HF_TOKEN.
+ */
+export class StoredHubToken {
+  constructor(private readonly store: SettingsStore) {}
+
+  static inDataDir(dataDir: string): StoredHubToken {
+    return new StoredHubToken(new SettingsStore({ dataDir }));
+  }
+
+  /** The saved token, decrypted; undefined when none is saved (or the settings file cannot be read). */
+  read = async (): Promise<string | undefined> => {
+    const stored = (await this.store.read().catch(() => undefined))?.apiKeys.huggingface;
     return stored ? this.store.unsealSecret(stored.sealed) : undefined;
   };
 }

@@ -19,7 +19,10 @@ import {
   type FrontierRow,
   Job,
   RawDocument,
+  RefreshRepository,
 } from '@datafactory/persistence';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ITEM_ATTEMPTS } from '../dispatcher.js';
 import { operatorCrawl } from '../operator-policy.js';
 import { checksThatCannotRun, llmEndpointProblem } from './checks-preflight.js';
@@ -53,6 +56,13 @@ class Slots {
   }
 }
 
+/** What a process keeps of a job it crawls: the scraping config, its slots, the job a refresh fetches again. */
+interface JobCrawlConfig {
+  scraping: ScrapingConfig;
+  slots: Slots;
+  refreshOf: string | null;
+}
+
 /**
  * The crawl of a job spread over workers. The frontier is in the database
  * (libs/persistence CrawlFrontierRepository, one row per URL, unique per job);
@@ -68,7 +78,7 @@ class Slots {
 export class CrawlHandler implements StageHandler<CrawlItem> {
   readonly queue = QueueName.Crawl;
   private ownCrawler?: Crawler;
-  private readonly configs = new Map<string, { scraping: ScrapingConfig; slots: Slots }>();
+  private readonly configs = new Map<string, JobCrawlConfig>();
 
   constructor(
     private readonly deps: StageDeps,
@@ -127,12 +137,12 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
   }
 
   /** The job's scraping config as this process's operator allows it (cached per job). */
-  private async scrapingOf(jobId: string): Promise<{ scraping: ScrapingConfig; slots: Slots }> {
+  private async scrapingOf(jobId: string): Promise<JobCrawlConfig> {
     const hit = this.configs.get(jobId);
     if (hit) return hit;
-    const job = await this.deps.em.fork().findOneOrFail(Job, { id: jobId }, { fields: ['config'] });
+    const job = await this.deps.em.fork().findOneOrFail(Job, { id: jobId }, { fields: ['config', 'refreshOf'] });
     const scraping = resolveScrapingConfig(operatorCrawl(this.deps.config, job.config.scraping).scraping);
-    const entry = { scraping, slots: new Slots(scraping.max_concurrent) };
+    const entry = { scraping, slots: new Slots(scraping.max_concurrent), refreshOf: job.refreshOf ?? null };
     if (this.configs.size >= CONFIG_CACHE) this.configs.delete(this.configs.keys().next().value!);
     this.configs.set(jobId, entry);
     return entry;
@@ -170,6 +180,15 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
       for (const origin of origins) candidates.push({ kind: 'sitemap', url: `${origin}/sitemap.xml`, depth: 0 });
     }
     await frontier.admit(jobId, candidates, { maxPages: scraping.max_pages, maxSitemaps: MAX_SITEMAPS, seeds: true });
+    if (job.refreshOf) {
+      // A refresh fetches every page its parent got, linked or not: one that is gone now is a removed page.
+      const pages = await new RefreshRepository(em).parentPages(job.refreshOf);
+      await frontier.admit(
+        jobId,
+        pages.map((p) => ({ kind: 'page' as const, url: p.url, depth: p.depth, discoveredFrom: null })),
+        { maxPages: scraping.max_pages, maxSitemaps: MAX_SITEMAPS, seeds: false },
+      );
+    }
     // Everything still queued, not only what this attempt added: a retry after a crash enqueues what was lost.
     for (const id of await frontier.queuedIds(jobId)) await this.enqueue(jobId, id);
     await coordinator.crawlFinished(jobId);
@@ -185,7 +204,23 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
       await this.deps.coordinator.crawlFinished(jobId);
       return;
     }
-    const { scraping, slots } = await this.scrapingOf(jobId);
+    const { scraping, slots, refreshOf } = await this.scrapingOf(jobId);
+    // A refresh asks for its parent's copy of the page conditionally, and keeps that copy on a 304.
+    const held =
+      refreshOf && row.kind === 'page'
+        ? await new RefreshRepository(this.deps.em).parentPage(refreshOf, row.url)
+        : null;
+    let heldContent: string | undefined;
+    // The copy is read only when it can be asked about (no validators: the page is fetched and its hash compared).
+    if (held?.htmlPath && (held.revision?.etag || held.revision?.lastModified)) {
+      heldContent = await readFile(path.resolve(this.deps.config.dataDir, held.htmlPath), 'utf8').catch(
+        () => undefined,
+      );
+    }
+    const conditional =
+      heldContent !== undefined && (held?.revision?.etag || held?.revision?.lastModified)
+        ? { etag: held.revision.etag, lastModified: held.revision.lastModified }
+        : undefined;
     const release = await slots.acquire();
     let result;
     try {
@@ -196,6 +231,7 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
           depth: row.depth,
           discoveredFrom: row.discoveredFrom ?? undefined,
           note: (row.note as SeedNote | null) ?? undefined,
+          ...(conditional ? { conditional } : {}),
         },
         scraping,
         {
@@ -215,6 +251,17 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     // What it discovered goes in before its row settles: the frontier is never empty while an item can still add.
     await this.admitDiscovered(jobId, result.discovered, scraping);
     let doc = result.document;
+    if (doc?.notModified) {
+      // 304 to the conditional request: the parent's copy is the page (and its validators, unless new ones came).
+      doc = {
+        ...doc,
+        content: heldContent,
+        bytes: heldContent === undefined ? 0 : Buffer.byteLength(heldContent),
+        contentType: held?.contentType ?? doc.contentType,
+        etag: doc.etag ?? held?.revision?.etag,
+        lastModified: doc.lastModified ?? held?.revision?.lastModified,
+      };
+    }
     if (doc?.status === 'ok' && doc.finalUrl) {
       const earlier = await this.frontier.claimFinalUrl(jobId, doc.finalUrl, doc.url);
       if (earlier) {

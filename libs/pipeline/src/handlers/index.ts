@@ -14,8 +14,17 @@ import { ExportHandler } from './export.handler.js';
 import { GenerateHandler } from './generate.handler.js';
 import { InspectHandler } from './inspect.handler.js';
 import { RefineHandler } from './refine.handler.js';
+import { WebhookHandler, webhookSignature } from './webhook.handler.js';
 
-export { CrawlHandler, ExportHandler, GenerateHandler, InspectHandler, RefineHandler };
+export {
+  CrawlHandler,
+  ExportHandler,
+  GenerateHandler,
+  InspectHandler,
+  RefineHandler,
+  WebhookHandler,
+  webhookSignature,
+};
 export type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
 export interface StageHandlerSet {
@@ -49,6 +58,7 @@ export function createStageHandlers(args: {
     llmKey: StoredLlmKey.inDataDir(args.config.dataDir),
   };
   const refine = new RefineHandler(deps);
+  const webhooks = new WebhookHandler(deps);
   const crawl = new CrawlHandler(deps, args.crawlHosts ?? new LocalCrawlHosts(), args.crawler);
   const handlers: StageHandler[] = [
     crawl,
@@ -56,12 +66,13 @@ export function createStageHandlers(args: {
     new GenerateHandler(deps),
     new InspectHandler(deps),
     new ExportHandler(deps),
+    webhooks,
   ];
   return {
     handlers,
     coordinator,
     close: async () => {
-      await Promise.all([refine.close(), crawl.close()]);
+      await Promise.all([refine.close(), crawl.close(), webhooks.close()]);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
 } from '@datafactory/generator';
 import {
   Inspector,
+  LlmGroundedJudge,
   LlmJudge,
   loadExamplesToInspect,
   modelCacheDir,
@@ -94,6 +95,7 @@ export class InspectHandler implements StageHandler<InspectItem> {
       },
       toxicity: { cacheDir: modelCacheDir(config.dataDir), allowDownload: true, hubUrl: config.models.hubUrl },
       judge: quality.checks.includes('judge') ? await this.judge(jobId, jobConfig, quality) : undefined,
+      groundedJudge: await this.groundedJudge(jobId, jobConfig, quality),
     });
   }
 
@@ -103,6 +105,40 @@ export class InspectHandler implements StageHandler<InspectItem> {
     jobConfig: StoredJobConfig,
     quality: QualityConfig,
   ): Promise<LlmJudge | undefined> {
+    const llm = await this.judgeLlm(jobId, jobConfig);
+    if (!llm) return undefined;
+    return new LlmJudge({
+      client: llm.client,
+      model: quality.judge.model ?? llm.model,
+      minScore: quality.judge.min_score,
+      price: llm.price,
+      reserve: reserveThrough(llm.ledger, 'judge', llm.price),
+    });
+  }
+
+  /**
+   * The grounded check's LLM level: only with the check on, `grounded.use_judge` and a `judge.model` named (a
+   * stored null is no model here: the grounded check never calls a model the job did not name).
+   */
+  private async groundedJudge(
+    jobId: string,
+    jobConfig: StoredJobConfig,
+    quality: QualityConfig,
+  ): Promise<LlmGroundedJudge | undefined> {
+    const model = quality.judge.model;
+    if (!quality.checks.includes('grounded') || !quality.grounded.use_judge || model === null) return undefined;
+    const llm = await this.judgeLlm(jobId, jobConfig);
+    if (!llm) return undefined;
+    return new LlmGroundedJudge({
+      client: llm.client,
+      model,
+      price: llm.price,
+      reserve: reserveThrough(llm.ledger, 'judge', llm.price),
+    });
+  }
+
+  /** The job's LLM endpoint for judging, its pricing and its budget ledger; undefined when none is configured. */
+  private async judgeLlm(jobId: string, jobConfig: StoredJobConfig) {
     const key = this.deps.llmKey;
     const storedKey = { present: await key.present(), read: key.read };
     if (
@@ -125,12 +161,6 @@ export class InspectHandler implements StageHandler<InspectItem> {
     const ledger = jobCallLedger(this.deps.em, jobId, generation.maxCostUsd);
     const price = (model: string, usage: { promptTokens: number; completionTokens: number }) =>
       costOf(findPrice(DEFAULT_PRICING, model), { ...usage, cachedPromptTokens: 0 });
-    return new LlmJudge({
-      client: client.openai,
-      model: quality.judge.model ?? generation.model,
-      minScore: quality.judge.min_score,
-      price,
-      reserve: reserveThrough(ledger, 'judge', price),
-    });
+    return { client: client.openai, model: generation.model, price, ledger };
   }
 }

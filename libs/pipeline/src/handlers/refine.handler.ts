@@ -1,5 +1,13 @@
 import { type GenerateItem, ItemStatus, QueueName, type RefineItem, Stage, usesLlm } from '@datafactory/contracts';
-import { addToJobCounters, Chunk, Job, NearDuplicateRepository, RawDocument } from '@datafactory/persistence';
+import {
+  addToJobCounters,
+  Chunk,
+  Job,
+  NearDuplicateRepository,
+  RawDocument,
+  RefreshRepository,
+  TrainingExample,
+} from '@datafactory/persistence';
 import { Refiner, SharedChunkIndex, storeRefined } from '@datafactory/refiner';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +37,7 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const jobConfig = job.config;
     const doc = await em.fork().findOneOrFail(RawDocument, { id: documentId });
     if (doc.refineStatus !== ItemStatus.Pending) {
-      await this.handOn(jobId, documentId, jobConfig); // a retry after the write: only the hand-over may be missing
+      await this.handOn(jobId, documentId, jobConfig, job.refreshOf); // a retry after the write: only the hand-over may be missing
       return;
     }
     const html = await readFile(path.resolve(config.dataDir, doc.htmlPath!), 'utf8');
@@ -51,10 +59,23 @@ export class RefineHandler implements StageHandler<RefineItem> {
         if (fresh.refineStatus !== ItemStatus.Pending) return null;
         const stored = await storeRefined(tx, fresh, refined, { index, scope, prepared });
         const originals = stored.chunks - stored.exactDuplicates - stored.nearDuplicates;
+        // A refresh: a chunk the parent had (same content hash) keeps the parent's examples, generated no more.
+        let carried = 0;
+        if (job.refreshOf && generate && originals) {
+          const refresh = new RefreshRepository(tx);
+          const own = await tx.find(
+            Chunk,
+            { document: documentId, duplicateOf: null },
+            { orderBy: { chunkIndex: 'asc' } },
+          );
+          for (const chunk of own) {
+            if (await refresh.carryOver(tx, { jobId, parentJobId: job.refreshOf, chunk })) carried++;
+          }
+        }
         return addToJobCounters(tx, jobId, {
           progress: {
             refiner: refined.status === 'failed' ? { failed: 1 } : { done: 1 },
-            generator: { total: generate ? originals : 0 },
+            generator: { total: generate ? originals : 0, ...(carried ? { done: carried } : {}) },
           },
         });
       }),
@@ -69,7 +90,7 @@ export class RefineHandler implements StageHandler<RefineItem> {
         },
       );
     }
-    await this.handOn(jobId, documentId, jobConfig);
+    await this.handOn(jobId, documentId, jobConfig, job.refreshOf);
     await coordinator.afterItem(jobId, counters);
   }
 
@@ -89,11 +110,28 @@ export class RefineHandler implements StageHandler<RefineItem> {
     await this.deps.coordinator.afterItem(jobId, counters);
   }
 
-  private async handOn(jobId: string, documentId: string, jobConfig: StoredJobConfig): Promise<void> {
+  private async handOn(
+    jobId: string,
+    documentId: string,
+    jobConfig: StoredJobConfig,
+    refreshOf: string | null | undefined,
+  ): Promise<void> {
     if (!usesLlm(jobConfig.generation)) return;
-    const chunks = await this.deps.em
-      .fork()
-      .find(Chunk, { document: documentId, duplicateOf: null }, { fields: ['id'], orderBy: { chunkIndex: 'asc' } });
+    const em = this.deps.em.fork();
+    let chunks = await em.find(
+      Chunk,
+      { document: documentId, duplicateOf: null },
+      { fields: ['id'], orderBy: { chunkIndex: 'asc' } },
+    );
+    if (refreshOf && chunks.length) {
+      // Chunks carried over (their examples copied in the refine transaction) are neither generated nor inspected.
+      const carried = new Set(
+        (await em.find(TrainingExample, { chunk: chunks.map((c) => c.id) }, { fields: ['chunk'] })).map(
+          (e) => e.chunk.id,
+        ),
+      );
+      chunks = chunks.filter((c) => !carried.has(c.id));
+    }
     for (const c of chunks) {
       await this.deps.dispatcher.enqueue(
         QueueName.Generate,

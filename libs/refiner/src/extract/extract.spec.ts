@@ -22,6 +22,19 @@ describe('extract: noscript', () => {
   });
 });
 
+describe('extract: elements written inside <head>', () => {
+  it('treats them as the start of the body, as a browser does, instead of failing the page', () => {
+    // A site-wide banner nested six deep in <head>: Readability scored <html> itself and threw.
+    const nest = (n: number, inner: string): string => (n === 0 ? inner : `<div>${nest(n - 1, inner)}</div>`);
+    const banner = nest(6, `<div>${sentence('banner', 20)}</div><div>${sentence('mobile', 20)}</div>`);
+    const article = `<div id="main"><div class="entry"><p>${sentence('body', 30)}</p></div></div>`;
+    const html = `<!doctype html><html><head><title>Dental care</title>${banner}</head><body>${article}</body></html>`;
+    const out = extract(html);
+    expect(out.title).toBe('Dental care');
+    expect(out.text).toContain('bannera0');
+  });
+});
+
 describe('extract: captions and credits', () => {
   it('removes elements whose class names say caption or credit (Readability keeps the classes)', () => {
     const html = page(`<article><h1>Title</h1>

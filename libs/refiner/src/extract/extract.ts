@@ -135,6 +135,7 @@ interface DomElement extends DomNode {
   firstElementChild: DomElement | null;
   nextElementSibling: DomElement | null;
   replaceWith(node: DomElement): void;
+  prepend(...nodes: DomElement[]): void;
   querySelector(selector: string): DomElement | null;
   querySelectorAll(selector: string): ArrayLike<DomElement>;
 }
@@ -146,8 +147,25 @@ interface HtmlDocument {
   querySelectorAll(selector: string): ArrayLike<DomElement>;
 }
 
+/** What a browser's parser keeps in <head>; anything else there starts the body. */
+const HEAD_ELEMENTS = new Set(['title', 'meta', 'link', 'style', 'script', 'base', 'noscript', 'template']);
+
 function parseDocument(html: string): HtmlDocument {
-  return parseHTML(html).document as unknown as HtmlDocument;
+  const document = parseHTML(html).document as unknown as HtmlDocument;
+  moveBodyContentOutOfHead(document);
+  return document;
+}
+
+/**
+ * linkedom leaves a `<div>` written inside `<head>` there, where a browser would close the head and start
+ * the body. Readability then scores `<html>` itself and fails walking up from it (a plugin's banner in the
+ * head of a WordPress page did that), so such elements move to the start of the body, as a browser has them.
+ */
+function moveBodyContentOutOfHead(document: HtmlDocument): void {
+  const { head, body } = document;
+  if (!head || !body) return;
+  const strays = Array.from(head.children).filter((el) => !HEAD_ELEMENTS.has(el.localName));
+  if (strays.length > 0) body.prepend(...strays);
 }
 
 export function extract(html: string, options: ExtractOptions = {}): Extracted {

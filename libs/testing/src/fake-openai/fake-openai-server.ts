@@ -460,12 +460,44 @@ function sample(schema: Record<string, unknown>, name: string, items: number, so
   }
 }
 
+/** The first words of the grounded judge's system prompt (libs/inspector grounded-judge.ts). */
+const GROUNDED_JUDGE_START = 'You check whether an answer is supported by a source text.';
+
+/**
+ * The grounded judge's reply, the way a careful model answers: the first
+ * sentence of the answer with a number or capitalised word the source does
+ * not have, or with fewer than half of its longer words in the source, is
+ * quoted as unsupported; otherwise the answer is supported.
+ */
+export function groundedVerdict(req: FakeRequest): string {
+  const user = String(req.body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '');
+  const [, source = '', answer = ''] =
+    /Source text:\n"""\n([\s\S]*?)\n"""\n\nAnswer:\n"""\n([\s\S]*?)\n"""/.exec(user) ?? [];
+  const known = new Set(source.toLowerCase().match(/[\p{L}\d]+/gu) ?? []);
+  for (const sentence of answer.split(/(?<=[.!?])\s+|\n+/).filter((x) => x.trim())) {
+    const words = sentence.match(/[\p{L}\d]+/gu) ?? [];
+    const named = words.slice(1).filter((w) => /^[\p{Lu}\d]/u.test(w) && !known.has(w.toLowerCase()));
+    const long = words.filter((w) => w.length > 4);
+    const found = long.filter((w) => known.has(w.toLowerCase())).length;
+    if (named.length || (long.length && found / long.length < 0.5)) {
+      return JSON.stringify({
+        supported: false,
+        unsupported_sentence: sentence.trim(),
+        reason: named.length ? `The source does not mention ${named.join(', ')}.` : 'The source does not say this.',
+      });
+    }
+  }
+  return JSON.stringify({ supported: true, unsupported_sentence: '', reason: 'Every sentence restates the source.' });
+}
+
 /**
  * A `content` hook for FakeOpenAiServer that answers the qa template the way a
  * model would: up to two questions about sentences of the chunk, each answered
  * from its sentence (distinct, real questions that pass the format checks).
  */
 export function qaFromPrompt(req: FakeRequest): string {
+  // The grounded check's judge asks whether an answer is supported by its source.
+  if (String(req.body.messages?.[0]?.content ?? '').startsWith(GROUNDED_JUDGE_START)) return groundedVerdict(req);
   // The inspector's LLM judge asks for ratings, not examples.
   if (String(req.body.messages?.[0]?.content ?? '').startsWith('You review training examples')) {
     return JSON.stringify({ faithfulness: 5, usefulness: 4, reason: 'Grounded in the text and specific.' });

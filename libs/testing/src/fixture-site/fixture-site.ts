@@ -24,7 +24,16 @@ export interface FixtureRequest {
   headers: IncomingMessage['headers'];
   /** performance.now() when the request arrived. */
   at: number;
+  /** The status served, for a path set with `setPage` (the built-in routes leave it unset). */
+  status?: number;
 }
+
+/**
+ * A page a test puts on the site (and changes between runs) with `setPage`: a body with its validators
+ * (a conditional request that matches them gets 304), or a status with no page (404, 410).
+ */
+export type FixturePage =
+  { body: string; type?: string; etag?: string; lastModified?: string } | { status: number; body?: undefined };
 
 export interface FixtureSiteOptions {
   hosts?: FixtureHostName[];
@@ -50,6 +59,8 @@ export class FixtureSite extends EventEmitter {
   private readonly sockets = new Set<Socket>();
   private readonly hits = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pages set by tests (`setPage`), by `host path`: served in place of the built-in routes. */
+  private readonly pages = new Map<string, FixturePage>();
   /** Responses of /escape/hold waiting for their page's report, by key. */
   private readonly held = new Map<string, ServerResponse[]>();
 
@@ -90,6 +101,41 @@ export class FixtureSite extends EventEmitter {
   /** `host:port` pairs of every fixture host (for a crawler's trusted-host list). */
   hostPorts(): string[] {
     return [...this.ports.values()].map((p) => `127.0.0.1:${p}`);
+  }
+
+  /**
+   * Serves `page` at `path` (no query) on `host` from now on, in place of any built-in route; `null` forgets
+   * it. A GET whose If-None-Match equals the page's etag, or whose If-Modified-Since is not before its
+   * lastModified, gets `304 Not Modified` with no body (the status is in the request's record).
+   */
+  setPage(host: string, path: string, page: FixturePage | null): void {
+    if (page) this.pages.set(`${host} ${path}`, page);
+    else this.pages.delete(`${host} ${path}`);
+  }
+
+  private servePage(page: FixturePage, req: IncomingMessage, res: ServerResponse, record: FixtureRequest): void {
+    if (page.body === undefined) {
+      record.status = page.status;
+      return this.send(res, page.status, 'text/plain', `HTTP ${page.status}`);
+    }
+    const validators: Record<string, string> = {
+      ...(page.etag ? { etag: page.etag } : {}),
+      ...(page.lastModified ? { 'last-modified': page.lastModified } : {}),
+    };
+    const inm = req.headers['if-none-match'];
+    const ims = req.headers['if-modified-since'];
+    const fresh =
+      inm !== undefined
+        ? page.etag !== undefined && inm.split(',').some((t) => t.trim() === page.etag)
+        : ims !== undefined && page.lastModified !== undefined && Date.parse(ims) >= Date.parse(page.lastModified);
+    if (fresh) {
+      record.status = 304;
+      res.writeHead(304, validators);
+      res.end();
+      return;
+    }
+    record.status = 200;
+    this.send(res, 200, page.type ?? 'text/html; charset=utf-8', page.body, validators);
   }
 
   requestsTo(host: string, path?: string | RegExp): FixtureRequest[] {
@@ -286,6 +332,8 @@ export class FixtureSite extends EventEmitter {
     this.emit('request', record);
     const url = new URL(path, `http://127.0.0.1:${this.port(host)}`);
     const p = url.pathname;
+    const set = this.pages.get(`${host} ${p}`);
+    if (set) return this.servePage(set, req, res, record);
     const base = `http://127.0.0.1:${this.port(host)}`;
     const html = (body: string, status = 200, headers = {}) =>
       this.send(res, status, 'text/html; charset=utf-8', body, headers);

@@ -21,6 +21,8 @@ export type { QualityReviewMatching$Params as QualityReviewMatching$Params } fro
 export { qualityReviewMatching as qualityReviewMatching } from './fn/quality/quality-review-matching';
 export type { ExamplesReview$Params as ExamplesReview$Params } from './fn/quality/examples-review';
 export { examplesReview as examplesReview } from './fn/quality/examples-review';
+export type { PagesList$Params as PagesList$Params } from './fn/jobs/pages-list';
+export { pagesList as pagesList } from './fn/jobs/pages-list';
 export type { EstimateEstimate$Params as EstimateEstimate$Params } from './fn/jobs/estimate-estimate';
 export { estimateEstimate as estimateEstimate } from './fn/jobs/estimate-estimate';
 export type { ProjectJobsList$Params as ProjectJobsList$Params } from './fn/jobs/project-jobs-list';
@@ -33,10 +35,20 @@ export type { JobsFunnel$Params as JobsFunnel$Params } from './fn/jobs/jobs-funn
 export { jobsFunnel as jobsFunnel } from './fn/jobs/jobs-funnel';
 export type { JobsCancel$Params as JobsCancel$Params } from './fn/jobs/jobs-cancel';
 export { jobsCancel as jobsCancel } from './fn/jobs/jobs-cancel';
+export type { JobsRefresh$Params as JobsRefresh$Params } from './fn/jobs/jobs-refresh';
+export { jobsRefresh as jobsRefresh } from './fn/jobs/jobs-refresh';
 export type { JobsLogs$Params as JobsLogs$Params } from './fn/jobs/jobs-logs';
 export { jobsLogs as jobsLogs } from './fn/jobs/jobs-logs';
 export type { JobsStream$Params as JobsStream$Params } from './fn/jobs/jobs-stream';
 export { jobsStream as jobsStream } from './fn/jobs/jobs-stream';
+export type { WebhooksList$Params as WebhooksList$Params } from './fn/webhooks/webhooks-list';
+export { webhooksList as webhooksList } from './fn/webhooks/webhooks-list';
+export type { WebhooksCreate$Params as WebhooksCreate$Params } from './fn/webhooks/webhooks-create';
+export { webhooksCreate as webhooksCreate } from './fn/webhooks/webhooks-create';
+export type { WebhooksRemove$Params as WebhooksRemove$Params } from './fn/webhooks/webhooks-remove';
+export { webhooksRemove as webhooksRemove } from './fn/webhooks/webhooks-remove';
+export type { WebhooksDeliveries$Params as WebhooksDeliveries$Params } from './fn/webhooks/webhooks-deliveries';
+export { webhooksDeliveries as webhooksDeliveries } from './fn/webhooks/webhooks-deliveries';
 export type { StatsOverview$Params as StatsOverview$Params } from './fn/stats/stats-overview';
 export { statsOverview as statsOverview } from './fn/stats/stats-overview';
 export type { StatsCosts$Params as StatsCosts$Params } from './fn/stats/stats-costs';
@@ -59,6 +71,8 @@ export type { ExportsDownload$Csv$Params as ExportsDownload$Csv$Params } from '.
 export { exportsDownload$Csv as exportsDownload$Csv } from './fn/exports/exports-download-csv';
 export type { ExportsDownload$VndApacheParquet$Params as ExportsDownload$VndApacheParquet$Params } from './fn/exports/exports-download-vnd-apache-parquet';
 export { exportsDownload$VndApacheParquet as exportsDownload$VndApacheParquet } from './fn/exports/exports-download-vnd-apache-parquet';
+export type { ExportsPublish$Params as ExportsPublish$Params } from './fn/exports/exports-publish';
+export { exportsPublish as exportsPublish } from './fn/exports/exports-publish';
 export type { ExportsCard$Params as ExportsCard$Params } from './fn/exports/exports-card';
 export { exportsCard as exportsCard } from './fn/exports/exports-card';
 export type { SettingsGet$Params as SettingsGet$Params } from './fn/settings/settings-get';

@@ -5,6 +5,7 @@ export { HealthService } from './services/health.service';
 export { ProjectsService } from './services/projects.service';
 export { QualityService } from './services/quality.service';
 export { JobsService } from './services/jobs.service';
+export { WebhooksService } from './services/webhooks.service';
 export { StatsService } from './services/stats.service';
 export { TemplatesService } from './services/templates.service';
 export { ExportsService } from './services/exports.service';

@@ -7,8 +7,10 @@ import { Migration20261201150534_dedup_bands } from './Migration20261201150534_d
 import { Migration20261201151246_crawl_frontier } from './Migration20261201151246_crawl_frontier.js';
 import { Migration20261201151933_budget_ledger } from './Migration20261201151933_budget_ledger.js';
 import { Migration20261201171017_review } from './Migration20261201171017_review.js';
+import { Migration20261201173705_webhooks } from './Migration20261201173705_webhooks.js';
+import { Migration20261201180420_refresh_of } from './Migration20261201180420_refresh_of.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
 /** SQLite migrations in the order they run. */
-export const sqliteMigrations: MigrationClass[] = [Migration20261125153039_initial, Migration20261125154132_stage_columns, Migration20261201141322_llm_calls, Migration20261201150534_dedup_bands, Migration20261201151246_crawl_frontier, Migration20261201151933_budget_ledger, Migration20261201171017_review];
+export const sqliteMigrations: MigrationClass[] = [Migration20261125153039_initial, Migration20261125154132_stage_columns, Migration20261201141322_llm_calls, Migration20261201150534_dedup_bands, Migration20261201151246_crawl_frontier, Migration20261201151933_budget_ledger, Migration20261201171017_review, Migration20261201173705_webhooks, Migration20261201180420_refresh_of];

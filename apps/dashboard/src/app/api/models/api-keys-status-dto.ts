@@ -4,6 +4,11 @@
 import { ApiKeyStatusDto } from '../models/api-key-status-dto';
 export interface ApiKeysStatusDto {
   /**
+   * Hugging Face write token, for publishing exports to the Hub (overrides HF_TOKEN).
+   */
+  huggingface: ApiKeyStatusDto;
+
+  /**
    * Key for OpenAI or the OpenAI-compatible server.
    */
   openai: ApiKeyStatusDto;

@@ -69,7 +69,7 @@ export interface CreateJobRequestDto {
         };
     quality?: {
       min_score?: number;
-      checks?: Array<'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge'>;
+      checks?: Array<'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded'>;
       allow_unavailable?: boolean;
       format?: {
         min_input_chars?: number;
@@ -96,6 +96,10 @@ export interface CreateJobRequestDto {
       judge?: {
         model?: string | null;
         min_score?: number;
+      };
+      grounded?: {
+        threshold?: number;
+        use_judge?: boolean;
       };
     };
     export?: {

@@ -40,6 +40,11 @@ export interface JobResponseDto {
    */
   progress: JobProgressDto;
   projectId: string;
+
+  /**
+   * For a refresh: the job it fetched again (POST /api/jobs/{id}/refresh); null otherwise.
+   */
+  refreshOf: string | null;
   stage: ('crawler' | 'refiner' | 'generator' | 'inspector' | 'exporter') | null;
   startedAt: string | null;
   status: JobStatus;

@@ -8,6 +8,11 @@ export interface OperatorSettingsDto {
   allowPrivateNetworks: boolean;
 
   /**
+   * Which token publishing to the Hugging Face Hub uses: the one saved here, HF_TOKEN, or none.
+   */
+  hubTokenSource: 'settings' | 'environment' | 'none';
+
+  /**
    * LLM endpoints a job may choose with generation.base_url: the default first (OPENAI_BASE_URL, gets the key), then LLM_ALLOWED_BASE_URLS (called without the key).
    */
   llmBaseUrls: Array<string>;

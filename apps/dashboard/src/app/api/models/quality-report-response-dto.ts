@@ -22,6 +22,11 @@ export interface QualityReportResponseDto {
   generationFailed: number;
 
   /**
+   * Share of the examples the grounded check scored whose every sentence is supported by its source chunk; null when the check scored none.
+   */
+  groundedRate: number | null;
+
+  /**
    * Ten bins of the composite score.
    */
   histogram: Array<HistogramBinDto>;

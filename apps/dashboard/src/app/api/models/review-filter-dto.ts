@@ -5,7 +5,7 @@ export interface ReviewFilterDto {
   /**
    * Examples on which this check failed.
    */
-  check?: 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge';
+  check?: 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded';
 
   /**
    * true: passed quality control; false: inspected and did not pass.

@@ -3,6 +3,11 @@
 
 export interface UpdateApiKeysDto {
   /**
+   * A Hugging Face write token (write-only, starts with hf_), or null to remove the stored one.
+   */
+  huggingface?: string | null;
+
+  /**
    * The new key (write-only), or null to remove the stored key.
    */
   openai?: string | null;

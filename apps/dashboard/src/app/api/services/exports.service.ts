@@ -29,6 +29,9 @@ import { exportsList } from '../fn/exports/exports-list';
 import { ExportsList$Params } from '../fn/exports/exports-list';
 import { exportsListForJob } from '../fn/exports/exports-list-for-job';
 import { ExportsListForJob$Params } from '../fn/exports/exports-list-for-job';
+import { exportsPublish } from '../fn/exports/exports-publish';
+import { ExportsPublish$Params } from '../fn/exports/exports-publish';
+import { PublishExportResponseDto } from '../models/publish-export-response-dto';
 
 @Injectable({ providedIn: 'root' })
 export class ExportsService extends BaseService {
@@ -280,6 +283,42 @@ export class ExportsService extends BaseService {
   ): Observable<Blob> {
     const resp = this.exportsDownload$VndApacheParquet$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<Blob>): Blob => r.body));
+  }
+
+  /** Path part for operation `exportsPublish()` */
+  static readonly ExportsPublishPath = '/api/exports/{id}/publish';
+
+  /**
+   * Publish the export to the Hugging Face Hub (repo "namespace/name", private), with HF_TOKEN or the saved token.
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `exportsPublish()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  exportsPublish$Response(
+    params: ExportsPublish$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<PublishExportResponseDto>> {
+    const obs = exportsPublish(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Publish the export to the Hugging Face Hub (repo "namespace/name", private), with HF_TOKEN or the saved token.
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `exportsPublish$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  exportsPublish(params: ExportsPublish$Params, context?: HttpContext): Observable<PublishExportResponseDto> {
+    const resp = this.exportsPublish$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<PublishExportResponseDto>): PublishExportResponseDto => r.body));
   }
 
   /** Path part for operation `exportsCard()` */

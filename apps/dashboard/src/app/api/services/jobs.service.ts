@@ -25,8 +25,13 @@ import { jobsGet } from '../fn/jobs/jobs-get';
 import { JobsGet$Params } from '../fn/jobs/jobs-get';
 import { jobsLogs } from '../fn/jobs/jobs-logs';
 import { JobsLogs$Params } from '../fn/jobs/jobs-logs';
+import { jobsRefresh } from '../fn/jobs/jobs-refresh';
+import { JobsRefresh$Params } from '../fn/jobs/jobs-refresh';
 import { jobsStream } from '../fn/jobs/jobs-stream';
 import { JobsStream$Params } from '../fn/jobs/jobs-stream';
+import { PagePageResponseDto } from '../models/page-page-response-dto';
+import { pagesList } from '../fn/jobs/pages-list';
+import { PagesList$Params } from '../fn/jobs/pages-list';
 import { projectJobsCreate } from '../fn/jobs/project-jobs-create';
 import { ProjectJobsCreate$Params } from '../fn/jobs/project-jobs-create';
 import { projectJobsList } from '../fn/jobs/project-jobs-list';
@@ -36,6 +41,42 @@ import { ProjectJobsList$Params } from '../fn/jobs/project-jobs-list';
 export class JobsService extends BaseService {
   constructor(config: ApiConfiguration, http: HttpClient) {
     super(config, http);
+  }
+
+  /** Path part for operation `pagesList()` */
+  static readonly PagesListPath = '/api/jobs/{id}/pages';
+
+  /**
+   * A job's pages with their fetch outcome and the refiner's extraction verdict.
+   *
+   * One row per stored document, in the order they were stored: fetch status and reason, HTTP status, extraction status and reason (e.g. low_quality_extraction), the extraction quality signals and the number of chunks. Filter with `fetch` and `refine`.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `pagesList()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  pagesList$Response(
+    params: PagesList$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<PagePageResponseDto>> {
+    const obs = pagesList(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * A job's pages with their fetch outcome and the refiner's extraction verdict.
+   *
+   * One row per stored document, in the order they were stored: fetch status and reason, HTTP status, extraction status and reason (e.g. low_quality_extraction), the extraction quality signals and the number of chunks. Filter with `fetch` and `refine`.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `pagesList$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  pagesList(params: PagesList$Params, context?: HttpContext): Observable<PagePageResponseDto> {
+    const resp = this.pagesList$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<PagePageResponseDto>): PagePageResponseDto => r.body));
   }
 
   /** Path part for operation `estimateEstimate()` */
@@ -248,6 +289,42 @@ export class JobsService extends BaseService {
    */
   jobsCancel(params: JobsCancel$Params, context?: HttpContext): Observable<JobResponseDto> {
     const resp = this.jobsCancel$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
+  }
+
+  /** Path part for operation `jobsRefresh()` */
+  static readonly JobsRefreshPath = '/api/jobs/{id}/refresh';
+
+  /**
+   * Refresh a completed job.
+   *
+   * Starts a new job (`refreshOf` = this one) with the same config that fetches every page of this job again with conditional requests (If-None-Match / If-Modified-Since from the stored ETag and Last-Modified), and in site mode the sitemaps and links too. Only new or changed chunks are generated and inspected; the examples of unchanged chunks are carried over; pages gone (404, 410) drop theirs. Its export is a new dataset version whose card lists the pages added, changed and removed.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `jobsRefresh()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  jobsRefresh$Response(
+    params: JobsRefresh$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<JobResponseDto>> {
+    const obs = jobsRefresh(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Refresh a completed job.
+   *
+   * Starts a new job (`refreshOf` = this one) with the same config that fetches every page of this job again with conditional requests (If-None-Match / If-Modified-Since from the stored ETag and Last-Modified), and in site mode the sitemaps and links too. Only new or changed chunks are generated and inspected; the examples of unchanged chunks are carried over; pages gone (404, 410) drop theirs. Its export is a new dataset version whose card lists the pages added, changed and removed.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `jobsRefresh$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  jobsRefresh(params: JobsRefresh$Params, context?: HttpContext): Observable<JobResponseDto> {
+    const resp = this.jobsRefresh$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<JobResponseDto>): JobResponseDto => r.body));
   }
 

@@ -21,6 +21,7 @@ import type {
   JobFunnelResponseDto,
   JobLogPageResponseDto,
   JobPageResponseDto,
+  PagePageResponseDto,
   JobResponseDto,
   LogLevel,
   ProjectPageResponseDto,
@@ -43,8 +44,15 @@ import {
 } from '../../api/services';
 import { ApiTokenService } from '../auth/api-token';
 
-export type QualityCheck = 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge';
-export const QUALITY_CHECKS: readonly QualityCheck[] = ['format', 'readability', 'duplicates', 'toxicity', 'judge'];
+export type QualityCheck = 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded';
+export const QUALITY_CHECKS: readonly QualityCheck[] = [
+  'format',
+  'readability',
+  'duplicates',
+  'toxicity',
+  'judge',
+  'grounded',
+];
 
 /** A person's decision on an example (the API's `review`). */
 export type ReviewState = ReviewExampleRequestDto['review'];
@@ -57,6 +65,9 @@ export const REVIEW_STATES: readonly ReviewState[] = ['unreviewed', 'accepted', 
  * answer. Only what a browser fetches by itself (the job stream, download
  * links) is a URL rather than a request.
  */
+/** A page's fetch or extraction state. */
+export type PageState = 'pending' | 'ok' | 'failed' | 'skipped';
+
 @Injectable({ providedIn: 'root' })
 export class DataApi {
   private readonly projectsApi = inject(ProjectsService);
@@ -102,8 +113,19 @@ export class DataApi {
   jobFunnel(id: string): Observable<JobFunnelResponseDto> {
     return this.jobsApi.jobsFunnel({ id });
   }
+  /** The job's pages with their fetch outcome and the extraction verdict, filtered by either state. */
+  jobPages(
+    id: string,
+    filter: { fetch?: PageState; refine?: PageState; page?: number; pageSize?: number },
+  ): Observable<PagePageResponseDto> {
+    return this.jobsApi.pagesList({ id, pageSize: 20, ...filter });
+  }
   cancelJob(id: string): Observable<JobResponseDto> {
     return this.jobsApi.jobsCancel({ id });
+  }
+  /** Starts a refresh of a completed job: a new job that fetches its pages again and regenerates what changed. */
+  refreshJob(id: string): Observable<JobResponseDto> {
+    return this.jobsApi.jobsRefresh({ id, body: {} });
   }
   jobLogs(id: string, level?: LogLevel, after?: number): Observable<JobLogPageResponseDto> {
     return this.jobsApi.jobsLogs({ id, level, after, pageSize: 200 });

@@ -21,10 +21,11 @@ describe('job config form model', () => {
       'generation.max_concurrent_llm': 5,
       'quality.min_score': 0.7,
       'quality.checks': ['toxicity', 'readability', 'format'],
+      'quality.grounded.threshold': 0.6,
       'quality.judge.model': '',
       'export.format': 'jsonl',
     });
-    expect(CONFIG_FIELDS).toHaveLength(13);
+    expect(CONFIG_FIELDS).toHaveLength(14);
   });
 
   it('sends nothing for the defaults and only the changed fields otherwise', () => {
@@ -36,6 +37,8 @@ describe('job config form model', () => {
   it('nests a dotted key: the judge model is quality.judge.model, read back from a saved config', () => {
     const values = { ...initialValues(), 'quality.checks': ['judge'], 'quality.judge.model': 'gpt-4o' };
     expect(toJobConfig(values)).toEqual({ quality: { checks: ['judge'], judge: { model: 'gpt-4o' } } });
+    const grounded = { ...initialValues(), 'quality.checks': ['grounded'], 'quality.grounded.threshold': 0.5 };
+    expect(toJobConfig(grounded)).toEqual({ quality: { checks: ['grounded'], grounded: { threshold: 0.5 } } });
     expect(initialValues({ quality: { judge: { model: 'gpt-4o' } } })['quality.judge.model']).toBe('gpt-4o');
     expect(checkValues(values)).toEqual([]);
   });

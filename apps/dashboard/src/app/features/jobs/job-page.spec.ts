@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { Router, provideRouter } from '@angular/router';
 import { emptyProgress } from '@datafactory/contracts';
 
 import { EVENT_SOURCE_FACTORY, type EventSourceLike } from '../../core/jobs/job-stream';
@@ -90,6 +90,12 @@ const funnel = {
   ],
 };
 
+/** The pages panel reads its list whenever the funnel is read (pages-panel.spec.ts tests what it shows). */
+function flushPages(http: HttpTestingController): void {
+  for (const r of http.match((r) => r.url === '/api/jobs/j1/pages'))
+    r.flush({ page: 1, pageSize: 20, total: 0, items: [] });
+}
+
 describe('JobPage', () => {
   it('shows the estimated part of the cost only when there is one', async () => {
     TestBed.configureTestingModule({
@@ -108,6 +114,7 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush({ ...job, costTotal: 0.0042, costEstimated: 0.0012 });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     await fixture.whenStable();
     const text = (fixture.nativeElement as HTMLElement).textContent ?? '';
     expect(text).toContain('Of which estimated');
@@ -139,6 +146,7 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush(job);
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     await fixture.whenStable();
     expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('Of which estimated');
     const source = sources[0];
@@ -160,6 +168,7 @@ describe('JobPage', () => {
     // A new stage: the funnel is counted again.
     TestBed.tick();
     http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+    flushPages(http);
     const progress = emptyProgress();
     progress.crawler = { total: 2, done: 2, failed: 0 };
     progress.refiner = { total: 2, done: 1, failed: 0 };
@@ -200,10 +209,72 @@ describe('JobPage', () => {
     http.expectOne('/api/jobs/j1').flush({ ...job, status: 'cancelled' });
     http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
     http.expectOne('/api/jobs/j1/funnel').flush({ ...funnel, final: true });
+    flushPages(http);
     await fixture.whenStable();
     expect(page.querySelector('[data-testid="job-status"]')?.textContent?.trim()).toBe('cancelled');
     expect(page.querySelector('button.danger')).toBeNull();
     expect(source.closed).toBe(true);
+    // The pages panel reads its list at each stage change too (pages-panel.spec.ts tests it).
+    for (const r of http.match((r) => r.url === '/api/jobs/j1/pages'))
+      r.flush({ page: 1, pageSize: 20, total: 0, items: [] });
     http.verify();
+  });
+
+  it('offers Refresh on a completed job only, starts it and opens the new job; a refusal is shown', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: EVENT_SOURCE_FACTORY, useValue: () => new FakeSource() },
+      ],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const open = async (status: string, refreshOf: string | null = null) => {
+      const fixture = TestBed.createComponent(JobPage);
+      fixture.componentRef.setInput('id', 'j1');
+      fixture.autoDetectChanges();
+      TestBed.tick();
+      http.expectOne('/api/jobs/j1').flush({ ...job, status, stage: null, refreshOf });
+      http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
+      http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+      await fixture.whenStable();
+      return fixture;
+    };
+    const button = (el: HTMLElement) => el.querySelector<HTMLButtonElement>('[data-testid="refresh-job"]');
+
+    // Running, failed, cancelled: nothing to refresh.
+    for (const status of ['running', 'failed', 'cancelled']) {
+      const fixture = await open(status);
+      expect(button(fixture.nativeElement as HTMLElement), status).toBeNull();
+      fixture.destroy();
+    }
+
+    const fixture = await open('completed', 'j0');
+    const page = fixture.nativeElement as HTMLElement;
+    expect(page.querySelector('[data-testid="refresh-of"]')?.getAttribute('href')).toBe('/jobs/j0');
+    expect(button(page)?.textContent?.trim()).toBe('Refresh');
+    button(page)!.click();
+    await fixture.whenStable();
+    expect(button(page)?.disabled).toBe(true);
+    const request = http.expectOne({ method: 'POST', url: '/api/jobs/j1/refresh' });
+    expect(request.request.body).toEqual({});
+    request.flush(
+      { message: 'job j1 is running: only a completed job can be refreshed' },
+      { status: 409, statusText: 'Conflict' },
+    );
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid="refresh-error"]')?.textContent).toContain('only a completed job');
+    expect(navigate).not.toHaveBeenCalled();
+
+    button(page)!.click();
+    await fixture.whenStable();
+    http
+      .expectOne({ method: 'POST', url: '/api/jobs/j1/refresh' })
+      .flush({ ...job, id: 'j2', status: 'running', refreshOf: 'j1' });
+    await fixture.whenStable();
+    expect(navigate).toHaveBeenCalledWith(['/jobs', 'j2']);
+    expect(page.querySelector('[data-testid="refresh-error"]')).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { rxResource } from '@angular/core/rxjs-interop';
-import { RouterLink } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import { type JobProgress, type LogLevel, STAGES, emptyProgress } from '@datafactory/contracts';
 
 import type { JobStatus } from '../../api/models';
@@ -19,6 +19,7 @@ import { STAGE_LABELS, stageRatio, stepStates } from '../../core/jobs/stages';
 import { BarChart } from '../../shared/charts/bar-chart';
 import { DonutChart } from '../../shared/charts/donut-chart';
 import { FunnelChart } from '../../shared/charts/funnel-chart';
+import { PagesPanel } from './pages-panel';
 import { PipelineSteps } from '../../shared/pipeline-steps/pipeline-steps';
 import { ProgressBar } from '../../shared/progress-bar/progress-bar';
 import { StateMessage } from '../../shared/state/state-message';
@@ -31,7 +32,17 @@ const LOG_LINES_SHOWN = 500;
 @Component({
   selector: 'app-job-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, PipelineSteps, ProgressBar, StateMessage, StatusChip, DonutChart, BarChart, FunnelChart],
+  imports: [
+    RouterLink,
+    PipelineSteps,
+    ProgressBar,
+    StateMessage,
+    StatusChip,
+    DonutChart,
+    BarChart,
+    FunnelChart,
+    PagesPanel,
+  ],
   templateUrl: './job-page.html',
   styleUrl: './job-page.css',
 })
@@ -39,6 +50,7 @@ export default class JobPage {
   readonly id = input.required<string>();
   private readonly api = inject(DataApi);
   private readonly streams = inject(JobStreamService);
+  private readonly router = inject(Router);
 
   /**
    * Bumped when the job turns final: new params always start a fresh request,
@@ -55,7 +67,7 @@ export default class JobPage {
   });
   protected readonly stream = signal<JobStream | null>(null);
   /** The funnel is read again at every stage change and once the job is final (a string: equal keys, no request). */
-  private readonly funnelKey = computed(() => `${this.finalReads()}:${this.stream()?.stage() ?? ''}`);
+  protected readonly funnelKey = computed(() => `${this.finalReads()}:${this.stream()?.stage() ?? ''}`);
   protected readonly funnel = rxResource({
     params: () => ({ id: this.id(), key: this.funnelKey() }),
     stream: ({ params }) => this.api.jobFunnel(params.id),
@@ -65,6 +77,8 @@ export default class JobPage {
   private readonly cancelled = signal<JobStatus | null>(null);
   protected readonly cancelling = signal(false);
   protected readonly cancelError = signal<string | null>(null);
+  protected readonly refreshing = signal(false);
+  protected readonly refreshError = signal<string | null>(null);
 
   protected readonly status = computed<JobStatus | null>(
     () =>
@@ -166,6 +180,22 @@ export default class JobPage {
       if (next.has(level)) next.delete(level);
       else next.add(level);
       return next;
+    });
+  }
+
+  /** Starts a refresh of this (completed) job and opens the new job's page. */
+  protected refresh(): void {
+    this.refreshing.set(true);
+    this.refreshError.set(null);
+    this.api.refreshJob(this.id()).subscribe({
+      next: (job) => {
+        this.refreshing.set(false);
+        void this.router.navigate(['/jobs', job.id]);
+      },
+      error: (error: unknown) => {
+        this.refreshing.set(false);
+        this.refreshError.set(describeError(error).message);
+      },
     });
   }
 

@@ -29,6 +29,7 @@ const report = {
   histogram: [],
   tokenLength: null,
   judgeCost: null,
+  groundedRate: null,
   review: { unreviewed: 2, accepted: 0, rejected: 0, edited: 0, exportable: 1 },
 };
 

@@ -30,7 +30,7 @@ export interface QualityExamples$Params {
   /**
    * Only examples on which this check failed.
    */
-  check?: 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge';
+  check?: 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded';
 
   /**
    * Only examples in this review state.
