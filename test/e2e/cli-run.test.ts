@@ -112,4 +112,31 @@ describe('datafactory run', () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.output).toContain('job 00000000-0000-4000-8000-000000000000 not found');
   });
+
+  it('skips a page that reserves TDM rights as tdm_reserved, and keeps it with --no-ai-reservations', async () => {
+    const urls = ['meta-noai', 'none'].map((k) => site.url('main', `/rights/${k}`));
+    const run = async (extra: string[], out: string) =>
+      runNode(
+        builtApp('cli'),
+        ['run', ...urls, '--template', 'none', '--out', out, '--allow-private-networks', ...extra],
+        {
+          DATA_DIR: path.join(dir.path, 'data'),
+          REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+          LOG_LEVEL: 'error',
+        },
+      );
+    const respected = await run([], path.join(dir.path, 'respected'));
+    expect(respected.code, respected.output).toBe(0);
+    expect(respected.output).toMatch(/ {2}fetch +2 urls → ok 1 · skipped 1 \(tdm_reserved ×1\)\n/);
+
+    const kept = await run(['--no-ai-reservations'], path.join(dir.path, 'kept'));
+    expect(kept.code, kept.output).toBe(0);
+    expect(kept.output).toMatch(/ {2}fetch +2 urls → ok 2\n/);
+    const records = readFileSync(path.join(dir.path, 'kept', 'data.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source_url: string; provenance: { terms: { robots_meta: string[] } } });
+    const noai = records.find((r) => r.source_url.endsWith('/rights/meta-noai'))!;
+    expect(noai.provenance.terms.robots_meta).toEqual(['noai', 'noimageai']);
+  });
 });

@@ -10,7 +10,17 @@
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '@datafactory/config';
 import { createOrmConfig, RawDocument } from '@datafactory/persistence';
-import { type AppProcess, FakeOpenAiServer, FixtureSite, type Stack, startStack } from '@datafactory/testing';
+import {
+  type AppProcess,
+  FakeOpenAiServer,
+  FixtureSite,
+  RIGHTS_PAGES,
+  RIGHTS_VALIDATORS,
+  type RightsPageKind,
+  type Stack,
+  startStack,
+  TDMREP_PATH,
+} from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('a crawl shared by two workers (PostgreSQL)', () => {
@@ -111,6 +121,50 @@ describe('a crawl shared by two workers (PostgreSQL)', () => {
     const stored = docs.filter((d) => /\/fan\//.test(d.url)).length;
     const fetched = pageRequests('h3', /^\/fan\//).length + pageRequests('other', /^\/fan\//).length;
     expect(fetched).toBe(stored);
+  }, 150_000);
+
+  it('reads each origin tdmrep.json once for both workers, skips reserved pages, exports every source with its terms', async () => {
+    const kinds = Object.keys(RIGHTS_PAGES) as RightsPageKind[];
+    const hosts = ['main', 'h3'] as const;
+    const urls = hosts.flatMap((h) => kinds.map((k) => site.url(h, `/rights/${k}?d=1`)));
+    const before = new Map(hosts.map((h) => [h, site.requestsTo(h, TDMREP_PATH).length]));
+    const jobId = await startJob('rights', urls, { requests_per_second: 20, max_concurrent: 4 });
+    const job = await waitDone(jobId, 120_000);
+    expect(job.status, job.error).toBe('completed');
+    for (const h of hosts) expect(site.requestsTo(h, TDMREP_PATH).length - before.get(h)!, h).toBe(1);
+
+    const docs = await orm.em.fork().find(RawDocument, { job: jobId });
+    expect(docs).toHaveLength(urls.length);
+    for (const d of docs) {
+      const kind = new URL(d.url).pathname.split('/').pop() as RightsPageKind;
+      expect(d.scrapeStatus, d.url).toBe(RIGHTS_PAGES[kind].reserved ? 'skipped' : 'ok');
+      if (RIGHTS_PAGES[kind].reserved) expect(d.metadata.reasonCode).toBe('tdm_reserved');
+      expect(d.metadata.terms, d.url).toBeDefined();
+    }
+    for (const h of hosts) expect(site.requestsTo(h, '/rights/tdmrep?d=1'), h).toEqual([]);
+
+    const list = (await stack.json('GET', `/api/jobs/${jobId}/exports`)).body;
+    const items = (Array.isArray(list) ? list : list.items) as { id: string }[];
+    expect(items).toHaveLength(1);
+    const lines = (await (await stack.fetch(`/api/exports/${items[0]!.id}/download`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { source_url: string; license: string | null; provenance: Record<string, unknown> });
+    const open = kinds.filter((k) => !RIGHTS_PAGES[k].reserved);
+    expect(new Set(lines.map((l) => l.source_url))).toEqual(
+      new Set(hosts.flatMap((h) => open.map((k) => site.url(h, `/rights/${k}?d=1`)))),
+    );
+    for (const l of lines) {
+      expect(l.provenance).toMatchObject({ http_status: 200, etag: RIGHTS_VALIDATORS.etag });
+      expect(l.provenance.text_sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(typeof l.provenance.chunk_end).toBe('number');
+    }
+    expect(lines.filter((l) => l.license === 'CC-BY-4.0').length).toBeGreaterThanOrEqual(hosts.length);
+
+    const card = await (await stack.fetch(`/api/exports/${items[0]!.id}/card`)).text();
+    expect(card).toContain('## Sources and their terms');
+    expect(card).toContain(`: ${hosts.length * (kinds.length - open.length)} pages (\`tdm_reserved\`)`);
+    expect(card).toContain('CC-BY-4.0 ×2');
   }, 150_000);
 
   it('completes after a worker is SIGKILLed mid-crawl, every page stored once and none refetched once stored', async () => {

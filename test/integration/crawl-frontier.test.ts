@@ -178,7 +178,7 @@ describe.each(targets)('the crawl frontier on $name, admitted and settled concur
   });
 });
 
-describe('the per-host schedule and robots.txt store in Redis, from two clients', () => {
+describe('the per-host schedule, robots.txt and tdmrep.json store in Redis, from two clients', () => {
   const url = 'redis://127.0.0.1:6379';
   const prefix = uniqueRedisPrefix();
   const config = { redis: { url, prefix } } as AppConfig;
@@ -242,5 +242,30 @@ describe('the per-host schedule and robots.txt store in Redis, from two clients'
     const late = new RedisCrawlHosts(clients[1]!);
     expect(await late.forJob('job-d', pacing).robots!.load('https://r.test', fetch)).toMatchObject({ kind: 'rules' });
     expect(fetches).toBe(1);
+  });
+
+  it('keeps tdmrep.json apart from robots.txt: fetched once per origin for all clients, dropped with the job', async () => {
+    const pacing = { intervalMs: 10, leaseMs: 5_000 };
+    const rules = { kind: 'rules' as const, rules: [{ location: '/x', reservation: 1 as const, policy: null }] };
+    let fetches = 0;
+    const fetch = async () => {
+      fetches++;
+      await new Promise((r) => setTimeout(r, 50));
+      return rules;
+    };
+    const loads = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => hosts[i % 2]!.forJob('job-t', pacing).tdmRep!.load('https://t.test', fetch)),
+    );
+    expect(fetches).toBe(1);
+    for (const l of loads) expect(l).toEqual(rules);
+    // The robots.txt of the same origin is its own entry.
+    const robots = await hosts[0]!
+      .forJob('job-t', pacing)
+      .robots!.load('https://t.test', async () => ({ kind: 'allow-all' as const }));
+    expect(robots).toEqual({ kind: 'allow-all' });
+    await hosts[0]!.forget('job-t');
+    const fresh = new RedisCrawlHosts(clients[1]!);
+    await fresh.forJob('job-t', pacing).tdmRep!.load('https://t.test', fetch);
+    expect(fetches).toBe(2);
   });
 });

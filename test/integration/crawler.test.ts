@@ -154,7 +154,7 @@ describe('crawler: politeness', () => {
       { requests_per_second: 4, max_concurrent: 4 },
     );
     const toOther = site.requests.slice(start).filter((r) => r.host === 'other');
-    expect(toOther.length).toBe(9); // robots.txt + 8 pages
+    expect(toOther.length).toBe(10); // robots.txt + tdmrep.json + 8 pages
     // 250 ms apart; a few ms of tolerance for timer and socket scheduling.
     for (const gap of gaps(toOther)) expect(gap).toBeGreaterThanOrEqual(245);
   });
@@ -167,7 +167,7 @@ describe('crawler: politeness', () => {
     );
     expect([...docs.values()].every((d) => d.status === 'ok')).toBe(true);
     const toDelay = site.requests.slice(start).filter((r) => r.host === 'delay');
-    expect(toDelay).toHaveLength(4);
+    expect(toDelay).toHaveLength(5); // robots.txt, tdmrep.json, 3 pages
     for (const gap of gaps(toDelay.slice(1))) expect(gap).toBeGreaterThanOrEqual(995);
   });
 });
@@ -319,7 +319,7 @@ describe('crawler: site mode', () => {
     expect(docs.size).toBe(5);
     const pageRequests = site.requests
       .slice(start)
-      .filter((r) => r.path !== '/robots.txt' && !r.path.startsWith('/sitemap'));
+      .filter((r) => r.path !== '/robots.txt' && !r.path.startsWith('/.well-known/') && !r.path.startsWith('/sitemap'));
     // A hard limit: never more page requests than max_pages (a document skipped by robots.txt costs none).
     expect(pageRequests.length).toBeLessThanOrEqual(5);
     expect(pageRequests.length).toBeGreaterThanOrEqual(4);

@@ -179,6 +179,14 @@ describe('the pipeline in one process', () => {
         token_count: first.tokenCount,
         chunk_index: first.chunkIndex,
         content_hash: first.contentHash,
+        license: null,
+        provenance: expect.objectContaining({
+          url: first.document.url,
+          http_status: 200,
+          chunk_start: (first.metadata as { start: number }).start,
+          chunk_end: (first.metadata as { end: number }).end,
+          text_sha256: (first.document.metadata.refiner as { textSha256: string }).textSha256,
+        }),
       });
       const card = readFileSync(path.join(folder, 'README.md'), 'utf8');
       expect(card).toMatch(/text corpus/);

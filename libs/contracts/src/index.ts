@@ -6,3 +6,4 @@ export * from './delay.js';
 export * from './job-config/index.js';
 export * from './funnel.js';
 export * from './webhooks.js';
+export * from './provenance.js';

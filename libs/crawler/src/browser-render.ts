@@ -46,10 +46,13 @@ export interface RenderedPage {
   redirects: string[];
   contentType: string | undefined;
   bytes: number;
+  /** The document response's headers (the prefetch's, or the browser navigation's last). */
+  headers: Record<string, string>;
 }
 
 interface NavigationInfo {
   status?: number;
+  headers?: Record<string, string>;
   contentType?: string;
   bytes?: number;
   redirect?: string;
@@ -73,6 +76,7 @@ export async function renderInBrowser(
   let navigationStatus: number | undefined;
   let navigationType: string | undefined;
   let navigationBytes = 0;
+  let navigationHeaders: Record<string, string> = {};
   let navigationError: FetchError | undefined;
   const render = async (page: Page) => {
     await page.setUserAgent({ userAgent: ctx.userAgent });
@@ -84,6 +88,7 @@ export async function renderInBrowser(
           navigationStatus = info.status;
           navigationType = info.contentType;
           navigationBytes = info.bytes ?? 0;
+          navigationHeaders = info.headers ?? {};
         }
         if (info.redirect) redirects.push(info.redirect);
       });
@@ -127,6 +132,7 @@ export async function renderInBrowser(
     redirects: [...new Set(redirects)],
     contentType: prefetched?.contentType ?? navigationType,
     bytes: prefetched ? prefetched.fetched.response.body.length : navigationBytes,
+    headers: prefetched ? prefetched.fetched.response.headers : navigationHeaders,
   };
 }
 
@@ -147,7 +153,7 @@ async function interceptRequest(
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return await req.abort('blockedbyclient');
     if (isNavigation && prefetched && normalizeUrl(url) === startUrl) {
       const r = prefetched.fetched.response;
-      onNavigation({ status: r.status, contentType: prefetched.contentType });
+      onNavigation({ status: r.status, contentType: prefetched.contentType, headers: r.headers });
       return await req.respond({
         status: r.status,
         headers: { 'content-type': prefetched.contentType },
@@ -181,6 +187,7 @@ async function interceptRequest(
           status: response.status,
           contentType: response.headers['content-type'],
           bytes: response.body.length,
+          headers: response.headers,
         });
       }
     }

@@ -9,6 +9,7 @@ import { OutputChannel } from './output-channel.js';
 import { pageDocument, type PageTaskContext } from './page-task.js';
 import { backoffMs, delay, HostPacer, type HostSchedule } from './politeness.js';
 import { RobotsCache, type RobotsStore } from './robots.js';
+import { fetchTdmRep, type StoredTdmRep, type TdmRepStore } from './terms.js';
 import { resolveScrapingConfig, robotsToken, type ScrapingConfig } from './scraping-config.js';
 import { processSitemap } from './sitemap-task.js';
 import type { CrawledDocument, CrawlSummary } from './types.js';
@@ -41,6 +42,8 @@ export interface CrawlOptions {
 export interface SharedCrawlState {
   schedule: HostSchedule;
   robots?: RobotsStore;
+  /** Each origin's /.well-known/tdmrep.json, fetched once per job. */
+  tdmRep?: TdmRepStore;
 }
 
 /** Why a seed URL is not fetched: its item makes the matching document instead. */
@@ -200,6 +203,8 @@ class CrawlRun {
   private readonly filter: UrlFilter;
   private readonly frontier: Frontier;
   private readonly robots: RobotsCache;
+  private readonly tdmReps = new Map<string, Promise<StoredTdmRep>>();
+  private readonly tdmRepStore?: TdmRepStore;
   private readonly controller = new AbortController();
   private readonly signal: AbortSignal;
   private active = 0;
@@ -245,12 +250,15 @@ class CrawlRun {
       onLoaded: () => this.notify(),
       onSitemap: config.mode === 'site' ? (raw) => this.addSitemapFromRobots(raw) : undefined,
     });
+    this.tdmRepStore = shared?.tdmRep;
     this.output = new OutputChannel(config.max_concurrent);
     this.random = options.random ?? Math.random;
     this.pageContext = {
       config,
       signal: this.signal,
       fetch: (url, headers) => this.fetchDocument(url, headers),
+      checkRobots: (url) => this.robots.check(url),
+      tdmRep: (url) => this.tdmRepOf(url),
       browser: () => ({
         pool: this.crawler.browserPool(),
         userAgent: config.user_agent,
@@ -487,6 +495,27 @@ class CrawlRun {
       release();
     }
   };
+
+  /**
+   * The tdmrep.json of `url`'s origin: fetched once per crawl (once per job
+   * through a shared store), paced and guarded like every request, not
+   * subject to robots.txt (a well-known policy file, like robots.txt itself).
+   */
+  private tdmRepOf(url: string): Promise<StoredTdmRep> {
+    const origin = new URL(url).origin;
+    let p = this.tdmReps.get(origin);
+    if (!p) {
+      const fetch = () =>
+        fetchTdmRep(origin, (u, maxBytes) =>
+          fetchFollowing(this.request, u, { maxBytes, maxRedirects: this.config.max_redirects }),
+        );
+      p = this.tdmRepStore ? this.tdmRepStore.load(origin, fetch) : fetch();
+      // A failure (cancelled, a store down) is not kept: the next page asks again.
+      p.catch(() => this.tdmReps.delete(origin));
+      this.tdmReps.set(origin, p);
+    }
+    return p;
+  }
 
   /** A page or sitemap GET: redirects followed, robots.txt checked on every hop. */
   private fetchDocument(url: string, headers?: Record<string, string>): Promise<Fetched> {

@@ -27,7 +27,10 @@ export function failedDoc(
   extra: Partial<CrawledDocument> = {},
 ): CrawledDocument {
   const skipped =
-    e.code === FailureCode.Robots || e.code === FailureCode.ContentType || e.code === FailureCode.Duplicate;
+    e.code === FailureCode.Robots ||
+    e.code === FailureCode.TdmReserved ||
+    e.code === FailureCode.ContentType ||
+    e.code === FailureCode.Duplicate;
   return {
     ...docBase(task, config),
     status: skipped ? 'skipped' : 'failed',

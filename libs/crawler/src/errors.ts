@@ -12,6 +12,8 @@ export const FailureCode = {
   TooLarge: 'too_large',
   Redirects: 'redirects',
   Robots: 'robots',
+  /** The page reserves text-and-data-mining rights (TDMRep, `noai`) and the job respects that. */
+  TdmReserved: 'tdm_reserved',
   ContentType: 'content_type',
   Duplicate: 'duplicate',
   MaxPages: 'max_pages',

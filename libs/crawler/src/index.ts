@@ -13,6 +13,7 @@ export {
 } from './crawler.js';
 export { HostPacer, type HostSchedule } from './politeness.js';
 export type { RobotsStore, StoredRobots } from './robots.js';
+export { parseTdmRep, type StoredTdmRep, type TdmRepStore, tdmRepFor, xRobotsDirectives } from './terms.js';
 export { BrowserPool, type BrowserPoolOptions, type BrowserRefusal, CHROMIUM_ARGS } from './browser-pool.js';
 export { type LookupFunction, refusedAddressClass, BlockedAddressError } from './address-guard.js';
 export { normalizeUrl, tryNormalizeHttpUrl } from './urls.js';

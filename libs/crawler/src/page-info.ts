@@ -11,6 +11,12 @@ export interface PageInfo {
   links: string[];
   /** `<meta name="robots">` content, lower-cased (`noindex, nofollow`...). */
   metaRobots?: string;
+  /** `<meta name="tdm-reservation">` (TDMRep): 1, 0, or absent (also when the value is neither). */
+  tdmReservation?: 0 | 1;
+  /** `<meta name="tdm-policy">` (TDMRep), resolved against the page. */
+  tdmPolicy?: string;
+  /** The first `rel="license"` link (`<link>`, `<a>` or `<area>`), absolute. */
+  licenseUrl?: string;
   /** Characters of text outside script, style, noscript and template elements (whitespace collapsed). */
   visibleTextLength: number;
   scriptCount: number;
@@ -79,6 +85,15 @@ function jsonLdDate(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** `href` made absolute against `base` (any scheme kept as written); undefined when it is not a URL. */
+function absoluteUrl(href: string, base: string): string | undefined {
+  try {
+    return new URL(href, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a page in one streaming pass (no DOM is built). `url` resolves relative links. */
 export function extractPageInfo(html: string, url: string): PageInfo {
   const info: PageInfo = { links: [], visibleTextLength: 0, scriptCount: 0, emptyAppRoot: false, noscriptHint: false };
@@ -98,6 +113,11 @@ export function extractPageInfo(html: string, url: string): PageInfo {
   const appRoots: Array<{ depth: number; filled: boolean }> = [];
   const stack: string[] = [];
   const links: string[] = [];
+  const readLicense = (attrs: Record<string, string>) => {
+    if (!info.licenseUrl && attrs.href && attrs.rel?.toLowerCase().split(/\s+/).includes('license')) {
+      info.licenseUrl = absoluteUrl(attrs.href.trim(), base);
+    }
+  };
 
   const parser = new Parser(
     {
@@ -117,7 +137,17 @@ export function extractPageInfo(html: string, url: string): PageInfo {
             break;
           case 'meta': {
             const key = (attrs.property ?? attrs.name ?? attrs.itemprop ?? '').toLowerCase();
-            if (key === 'robots') info.metaRobots = (attrs.content ?? '').toLowerCase();
+            if (key === 'robots') {
+              const content = (attrs.content ?? '').toLowerCase();
+              info.metaRobots = info.metaRobots ? `${info.metaRobots}, ${content}` : content;
+            }
+            if (key === 'tdm-reservation' && info.tdmReservation === undefined) {
+              const v = attrs.content?.trim();
+              if (v === '1' || v === '0') info.tdmReservation = v === '1' ? 1 : 0;
+            }
+            if (key === 'tdm-policy' && attrs.content?.trim() && !info.tdmPolicy) {
+              info.tdmPolicy = absoluteUrl(attrs.content.trim(), base);
+            }
             if (!metaDate && PUBLISHED_META.has(key) && attrs.content) metaDate = attrs.content;
             if (attrs['http-equiv']?.toLowerCase() === 'content-language' && !info.language) {
               info.language = attrs.content?.split(',')[0]?.trim() || undefined;
@@ -128,9 +158,11 @@ export function extractPageInfo(html: string, url: string): PageInfo {
             if (attrs.rel?.toLowerCase().split(/\s+/).includes('canonical') && attrs.href && !info.canonicalUrl) {
               info.canonicalUrl = tryNormalizeHttpUrl(attrs.href, base);
             }
+            readLicense(attrs);
             break;
           case 'a':
           case 'area':
+            readLicense(attrs);
             if (attrs.href && !attrs.rel?.toLowerCase().split(/\s+/).includes('nofollow')) {
               const link = tryNormalizeHttpUrl(attrs.href, base);
               if (link) links.push(link);

@@ -1,3 +1,4 @@
+import { aiReservation, type PageTerms } from '@datafactory/contracts';
 import { type BrowserRenderContext, type Prefetched, renderInBrowser } from './browser-render.js';
 import { decodeBody, sniffBinary } from './charset.js';
 import { docBase, failedDoc } from './documents.js';
@@ -5,7 +6,8 @@ import { classifyNetworkError, FailureCode, FetchError } from './errors.js';
 import { type Fetched, httpError } from './fetch-following.js';
 import { hostKey, type Task } from './frontier.js';
 import { extractPageInfo, looksScriptRendered, type PageInfo } from './page-info.js';
-import type { ScrapingConfig } from './scraping-config.js';
+import { robotsToken, type ScrapingConfig } from './scraping-config.js';
+import { pageTerms, type StoredTdmRep, tdmRepFor } from './terms.js';
 import type { CrawledDocument } from './types.js';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
@@ -19,11 +21,21 @@ function mediaType(contentType: string | undefined): string | undefined {
 export interface PageTaskContext {
   config: Pick<
     ScrapingConfig,
-    'use_playwright' | 'mode' | 'max_depth' | 'respect_robots_txt' | 'allow_private_networks'
+    | 'use_playwright'
+    | 'mode'
+    | 'max_depth'
+    | 'respect_robots_txt'
+    | 'respect_ai_reservations'
+    | 'allow_private_networks'
+    | 'user_agent'
   >;
   signal: AbortSignal;
   /** GET with redirects, robots.txt checked on every hop; `headers` added to each request. */
   fetch: (url: string, headers?: Record<string, string>) => Promise<Fetched>;
+  /** Throws when robots.txt forbids the URL (cached per origin). */
+  checkRobots: (url: string) => Promise<void>;
+  /** The tdmrep.json of the URL's origin (fetched once per origin and job). */
+  tdmRep: (url: string) => Promise<StoredTdmRep>;
   /** The browser and what rendering needs (asked for only when a page is rendered). */
   browser: () => BrowserRenderContext;
   /** Another attempt later (true), or none (false). */
@@ -49,19 +61,66 @@ export async function pageDocument(ctx: PageTaskContext, task: Task): Promise<Cr
   }
 }
 
+/**
+ * Before a page is requested: robots.txt, then the origin's tdmrep.json. A
+ * page whose tdmrep.json rule reserves TDM rights is not fetched at all when
+ * the job respects reservations: its skipped document, else undefined.
+ */
+async function reservedByFile(ctx: PageTaskContext, task: Task): Promise<CrawledDocument | undefined> {
+  if (!ctx.config.respect_ai_reservations) return undefined;
+  await ctx.checkRobots(task.url);
+  const rule = tdmRepFor(await ctx.tdmRep(task.url), task.url);
+  if (rule?.reservation !== 1) return undefined;
+  const terms: PageTerms = { robotsMeta: [], xRobotsTag: [], tdm: { 'tdmrep.json': rule }, license: null };
+  return reservedDoc(task, ctx, terms, {});
+}
+
+function reservedDoc(
+  task: Task,
+  ctx: PageTaskContext,
+  terms: PageTerms,
+  extra: Partial<CrawledDocument>,
+): CrawledDocument | undefined {
+  const reserved = aiReservation(terms);
+  if (!reserved || !ctx.config.respect_ai_reservations) return undefined;
+  return {
+    ...docBase(task, ctx.config),
+    ...extra,
+    status: 'skipped',
+    reasonCode: FailureCode.TdmReserved,
+    reason: `tdm_reserved: ${reserved.reason}`,
+    terms,
+    content: undefined,
+  };
+}
+
+/** The terms of a fetched page: its origin's tdmrep.json rule, its headers, and its HTML (absent for plain text). */
+async function termsOf(
+  ctx: PageTaskContext,
+  finalUrl: string,
+  headers: Record<string, string>,
+  info: PageInfo | undefined,
+): Promise<PageTerms> {
+  const fileRule = tdmRepFor(await ctx.tdmRep(finalUrl), finalUrl);
+  return pageTerms({ fileRule, headers, info, token: robotsToken(ctx.config.user_agent) });
+}
+
+/** ETag and Last-Modified of a response, for the document's provenance. */
+function validators(headers: Record<string, string>): Pick<CrawledDocument, 'etag' | 'lastModified'> {
+  return { etag: headers.etag || undefined, lastModified: headers['last-modified'] || undefined };
+}
+
 async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocument> {
   const started = performance.now();
+  const early = await reservedByFile(ctx, task);
+  if (early) return early;
   const fetched = await ctx.fetch(task.url, conditionalHeaders(task));
   const { response, finalUrl, redirects } = fetched;
-  const validators = {
-    ...(response.headers.etag ? { etag: response.headers.etag } : {}),
-    ...(response.headers['last-modified'] ? { lastModified: response.headers['last-modified'] } : {}),
-  };
   if (response.status === 304 && task.conditional) {
     // The copy the caller holds is current: an ok page without content (the caller fills it in).
     return {
       ...docBase(task, ctx.config),
-      ...validators,
+      ...validators(response.headers),
       status: 'ok',
       notModified: true,
       httpStatus: 304,
@@ -87,7 +146,7 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
     redirects,
     bytes: response.body.length,
     fetchedAt: new Date(),
-    ...validators,
+    ...validators(response.headers),
   };
   const binary = sniffBinary(response.body);
   if (type && !PROCESSED_TYPES.has(type)) {
@@ -108,9 +167,24 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
     totalMs: Math.round(performance.now() - task.enqueuedAt),
   };
   if (type === 'text/plain') {
-    return { ...common, status: 'ok', fetchMethod: 'http', charset, content: text, timings };
+    const terms = await termsOf(ctx, finalUrl, response.headers, undefined);
+    return (
+      reservedDoc(task, ctx, terms, { ...common, timings }) ?? {
+        ...common,
+        status: 'ok',
+        fetchMethod: 'http',
+        charset,
+        content: text,
+        timings,
+        terms,
+      }
+    );
   }
   const info = extractPageInfo(text, finalUrl);
+  const terms = await termsOf(ctx, finalUrl, response.headers, info);
+  const reserved = reservedDoc(task, ctx, terms, { ...common, ...fromInfo(info, undefined), timings });
+  // A reserved page's links are not followed either: nothing of it is used.
+  if (reserved) return reserved;
   const doc: CrawledDocument = {
     ...common,
     ...fromInfo(info, response.headers['content-language']),
@@ -119,6 +193,7 @@ async function httpPage(ctx: PageTaskContext, task: Task): Promise<CrawledDocume
     charset,
     content: text,
     timings,
+    terms,
   };
   if (ctx.config.use_playwright === 'auto' && looksScriptRendered(info)) {
     const why = info.emptyAppRoot
@@ -171,11 +246,29 @@ async function renderPage(
   reason: string,
 ): Promise<CrawledDocument> {
   const started = performance.now();
+  if (!prefetched) {
+    const early = await reservedByFile(ctx, task);
+    if (early) return early;
+  }
   const rendered = await renderInBrowser(ctx.browser(), task.url, prefetched);
   const info = extractPageInfo(rendered.content, rendered.finalUrl);
+  const terms = await termsOf(ctx, rendered.finalUrl, rendered.headers, info);
+  const base = {
+    ...docBase(task, ctx.config),
+    httpStatus: rendered.status,
+    contentType: rendered.contentType,
+    finalUrl: rendered.finalUrl,
+    redirects: rendered.redirects,
+    fetchedAt: new Date(),
+    ...validators(rendered.headers),
+  };
+  const reserved = reservedDoc(task, ctx, terms, base);
+  if (reserved) return reserved;
   const doc: CrawledDocument = {
     ...docBase(task, ctx.config),
     ...fromInfo(info, prefetched?.fetched.response.headers['content-language']),
+    ...validators(rendered.headers),
+    terms,
     status: 'ok',
     httpStatus: rendered.status,
     contentType: rendered.contentType,

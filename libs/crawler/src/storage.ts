@@ -112,6 +112,9 @@ export function documentMetadata(doc: CrawledDocument): Record<string, unknown> 
     linksFound: doc.linksFound,
     privateNetworksAllowed: doc.privateNetworksAllowed || undefined,
     revision: documentRevisionOf(doc),
+    etag: doc.etag,
+    lastModified: doc.lastModified,
+    terms: doc.terms,
   };
   return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
 }

@@ -1,4 +1,4 @@
-import type { FetchMethod, ScrapeStatus } from '@datafactory/contracts';
+import type { FetchMethod, PageTerms, ScrapeStatus } from '@datafactory/contracts';
 import type { FailureCode } from './errors.js';
 
 /** One URL's outcome, streamed by `Crawler.crawl` as soon as it is known. */
@@ -36,12 +36,14 @@ export interface CrawledDocument {
   /** Size of the decoded body as received, in bytes. */
   bytes?: number;
   fetchedAt?: Date;
+  /** The response's `ETag` and `Last-Modified`, as sent (provenance, and a refresh's conditional request). */
+  etag?: string;
+  lastModified?: string;
+  /** What the page says about its use (robots meta, X-Robots-Tag, TDMRep, license), for fetched pages. */
+  terms?: PageTerms;
   attempts: number;
   /** Milliseconds: time to first byte and whole fetch of the last attempt, browser rendering, time queued. */
   timings: { ttfbMs?: number; fetchMs?: number; browserMs?: number; totalMs: number };
-  /** The response's validators (`ETag`, `Last-Modified`), for a later conditional request (a refresh). */
-  etag?: string;
-  lastModified?: string;
   /**
    * True when a conditional request was answered `304 Not Modified`: the page is `ok` with no
    * `content` (the caller holds the copy it asked about).

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type DatasetCardInput, renderDatasetCard, sizeCategory } from './card.js';
+import { type DatasetCardInput, renderDatasetCard, sizeCategory, SourceTerms } from './card.js';
 import { resolveExportConfig } from './config.js';
+import { provenanceOf } from './provenance.js';
 import { ExportStats } from './stats.js';
 
 function input(over: Partial<DatasetCardInput> = {}): DatasetCardInput {
@@ -312,5 +313,83 @@ describe('dataset card: split hygiene', () => {
     const card = renderDatasetCard(input({ splitHygiene: { ...report, unchecked: 1234 } }));
     expect(card).toContain('1234 further candidate pairs between domains already kept together were not compared');
     expect(card).toContain('lower bounds');
+  });
+});
+
+describe('dataset card: sources and their terms', () => {
+  const source = (url: string, terms: Parameters<typeof provenanceOf>[0]['metadata']) =>
+    provenanceOf({ url, finalUrl: null, httpStatus: 200, fetchedAt: '2026-12-01T10:00:00Z', metadata: terms });
+  const sourceTerms = () => {
+    const t = new SourceTerms();
+    t.add(
+      source('https://user:pw@a.test/cc?x=1', {
+        terms: {
+          robotsMeta: ['noindex', 'nofollow'],
+          xRobotsTag: [],
+          tdm: { 'tdmrep.json': { reservation: 0, policy: null } },
+          license: { url: 'https://creativecommons.org/licenses/by/4.0/', id: 'CC-BY-4.0' },
+        },
+      }),
+    );
+    t.add(
+      source('https://b.test/noai', {
+        terms: {
+          robotsMeta: [],
+          xRobotsTag: ['noai'],
+          tdm: { header: { reservation: 1, policy: 'https://b.test/policy' } },
+          license: null,
+        },
+      }),
+    );
+    t.add(source('https://c.test/plain', { terms: { robotsMeta: [], xRobotsTag: [], tdm: {}, license: null } }));
+    t.add(source('https://d.test/old', {}));
+    return t;
+  };
+
+  it('counts licenses and reservations, says what the job did, and tables the sources without credentials', () => {
+    const card = renderDatasetCard(input({ sourceTerms: sourceTerms(), respectAiReservations: false }));
+    expect(card).toContain('## Sources and their terms');
+    expect(card).toContain(
+      '- Sources: 4; stating a license: 1 (CC-BY-4.0 ×1); reserving TDM rights: 1; TDM explicitly not reserved: 1; ' +
+        'no statement: 1; not recorded (crawled before terms were read): 1',
+    );
+    expect(card).toContain('(`scraping.respect_ai_reservations: false`): 1 source in this export reserves them');
+    expect(card).toContain(
+      '| https://a.test/cc?x=1 | 2026-12-01T10:00:00.000Z | 200 | CC-BY-4.0 | not reserved (tdmrep.json) | noindex (meta) |',
+    );
+    expect(card).toContain(
+      '| https://b.test/noai | 2026-12-01T10:00:00.000Z | 200 | — | reserved (header), policy https://b.test/policy | noai (X-Robots-Tag) |',
+    );
+    expect(card).toContain('| https://d.test/old | 2026-12-01T10:00:00.000Z | 200 | — | unknown | — |');
+    expect(card).not.toContain('user:pw');
+  });
+
+  it('with reservations respected, counts the pages skipped as tdm_reserved from the funnel; no section without terms', () => {
+    const funnel = {
+      jobId: 'j1',
+      template: 'qa',
+      final: true,
+      urlsGiven: 6,
+      urlsDiscovered: 0,
+      examplesPerChunk: 3,
+      exported: 3,
+      holds: true,
+      stages: [
+        {
+          stage: 'fetch' as const,
+          unit: 'url' as const,
+          input: 6,
+          invariant: '',
+          holds: true,
+          outcomes: [
+            { outcome: 'ok', count: 4, next: true, reasons: [] },
+            { outcome: 'skipped', count: 2, next: false, reasons: [{ code: 'tdm_reserved', count: 2 }] },
+          ],
+        },
+      ],
+    };
+    const card = renderDatasetCard(input({ sourceTerms: sourceTerms(), respectAiReservations: true, funnel }));
+    expect(card).toContain('were skipped (`scraping.respect_ai_reservations`): 2 pages (`tdm_reserved`).');
+    expect(renderDatasetCard(input())).not.toContain('Sources and their terms');
   });
 });

@@ -1,8 +1,17 @@
 import type { SplitHygieneReport } from './split-hygiene.js';
 import { stringify } from 'yaml';
-import { formatReasons, type JobFunnel, PII_TYPES, type PiiType } from '@datafactory/contracts';
+import {
+  aiReservation,
+  formatReasons,
+  type JobFunnel,
+  PII_TYPES,
+  type PiiType,
+  TDM_CHANNELS,
+} from '@datafactory/contracts';
 import type { ExportConfig } from './config.js';
 import { type DatasetFormat, FORMAT_INFO } from './formats.js';
+import { pageTermsOf, type Provenance } from './provenance.js';
+import { withoutCredentials } from './text-safety.js';
 import { byCount, type ExportStats } from './stats.js';
 
 /** Hugging Face task categories of each template (others: text-generation). */
@@ -97,6 +106,10 @@ export interface DatasetCardInput {
   grounded?: Record<string, number> | null;
   /** The near-duplicate check of a split export (SplitGrouper); absent or null: no split, no section. */
   splitHygiene?: SplitHygieneReport | null;
+  /** The source documents' terms (the card's "Sources and their terms"); absent: no section. */
+  sourceTerms?: SourceTerms | null;
+  /** `scraping.respect_ai_reservations` of the job; null: unknown (a job made before the option). */
+  respectAiReservations?: boolean | null;
   /** The part of jobCost estimated from token counts (calls whose reply or usage was lost); 0 or absent: none. */
   jobCostEstimated?: number;
   productVersion: string;
@@ -116,6 +129,113 @@ export interface CardChanges {
   notModified: number;
   examplesCarried: number;
   examplesGenerated: number;
+}
+
+/** Rows of the terms table the card shows; the rest are counted (every record carries its own). */
+export const TERMS_TABLE_ROWS = 100;
+
+/** What the sources of an export said about their use, gathered while the sources file is written. */
+export class SourceTerms {
+  readonly rows: Provenance[] = [];
+  total = 0;
+  /** Sources per license (SPDX id or URL). */
+  readonly licenses = new Map<string, number>();
+  /** Sources that reserve TDM rights (tdm-reservation 1 or noai). */
+  reserved = 0;
+  /** Sources whose TDMRep says 0 (rights not reserved) in some channel and 1 in none. */
+  tdmOpen = 0;
+  /** Sources with no statement at all. */
+  silent = 0;
+  /** Sources crawled before terms were recorded. */
+  unknown = 0;
+
+  add(p: Provenance): void {
+    this.total++;
+    if (this.rows.length < TERMS_TABLE_ROWS) this.rows.push(p);
+    if (!p.terms) return void this.unknown++;
+    if (p.license) this.licenses.set(p.license, (this.licenses.get(p.license) ?? 0) + 1);
+    if (aiReservation(pageTermsOf(p.terms))) this.reserved++;
+    else if (p.tdm_reservation === 0) this.tdmOpen++;
+    if (describeRobots(p) === '—' && p.tdm_reservation === null && !p.license) this.silent++;
+  }
+}
+
+function describeRobots(p: Provenance): string {
+  if (!p.terms) return '—';
+  const shown = ['noai', 'noimageai', 'noindex', 'none'];
+  const meta = p.terms.robots_meta.filter((d) => shown.includes(d));
+  const header = p.terms.x_robots_tag.filter((d) => shown.includes(d));
+  const parts = [
+    ...(meta.length ? [`${meta.join(', ')} (meta)`] : []),
+    ...(header.length ? [`${header.join(', ')} (X-Robots-Tag)`] : []),
+  ];
+  return parts.length ? parts.join('; ') : '—';
+}
+
+function describeTdm(p: Provenance): string {
+  if (!p.terms) return 'unknown';
+  if (p.tdm_reservation === null) return '—';
+  const terms = pageTermsOf(p.terms);
+  const channels = TDM_CHANNELS.filter((c) => terms.tdm[c]?.reservation === p.tdm_reservation);
+  return `${p.tdm_reservation === 1 ? 'reserved' : 'not reserved'} (${channels.join(', ')})${p.tdm_policy ? `, policy ${p.tdm_policy}` : ''}`;
+}
+
+/**
+ * "Sources and their terms": what every source page said about its use when
+ * fetched (robots meta and X-Robots-Tag, TDMRep, license link), summed, then
+ * a table of the first sources; and what the job did about reservations.
+ */
+export function termsSection(
+  terms: SourceTerms | null | undefined,
+  respect: boolean | null | undefined,
+  funnel: JobFunnel | null | undefined,
+): string[] {
+  if (!terms) return [];
+  const skipped =
+    funnel?.stages
+      .find((st) => st.stage === 'fetch')
+      ?.outcomes.flatMap((o) => o.reasons)
+      .filter((r) => r.code === 'tdm_reserved')
+      .reduce((n, r) => n + r.count, 0) ?? 0;
+  const licenses = byCount(terms.licenses)
+    .map(([l, n]) => `${l} ×${n}`)
+    .join(', ');
+  const policy =
+    respect === false
+      ? `This job did not skip pages that reserve text-and-data-mining rights (\`scraping.respect_ai_reservations: false\`): ` +
+        `${terms.reserved} source${terms.reserved === 1 ? '' : 's'} in this export reserve${terms.reserved === 1 ? 's' : ''} them; check their terms before use.`
+      : `Pages that reserve text-and-data-mining rights (\`tdm-reservation: 1\` in any channel, or \`noai\`) were skipped ` +
+        `(\`scraping.respect_ai_reservations\`): ${skipped} page${skipped === 1 ? '' : 's'} (\`tdm_reserved\`).`;
+  const lines = [
+    '## Sources and their terms',
+    '',
+    'What each source page said about its use when it was fetched: the robots meta and `X-Robots-Tag` directives ' +
+      '(`noai`, `noimageai`, `noindex`), the W3C TDM Reservation Protocol (`tdm-reservation`, `tdm-policy` from ' +
+      '`/.well-known/tdmrep.json`, the HTTP header and the HTML meta) and a `rel="license"` link. Every record of a ' +
+      "flat format carries its source's terms, fetch time, status, validators, text hash and chunk offsets in `provenance`.",
+    '',
+    `- Sources: ${terms.total}; stating a license: ${[...terms.licenses.values()].reduce((a, b) => a + b, 0)}` +
+      (licenses ? ` (${licenses})` : '') +
+      `; reserving TDM rights: ${terms.reserved}; TDM explicitly not reserved: ${terms.tdmOpen}; no statement: ${terms.silent}` +
+      (terms.unknown ? `; not recorded (crawled before terms were read): ${terms.unknown}` : ''),
+    `- ${policy}`,
+    '',
+    '| source | fetched | HTTP | license | TDM | robots |',
+    '| --- | --- | ---: | --- | --- | --- |',
+    ...terms.rows.map(
+      (p) =>
+        `| ${cell(withoutCredentials(p.final_url ?? p.url))} | ${p.fetched_at ?? '—'} | ${p.http_status ?? '—'} | ` +
+        `${cell(p.license ?? '—')} | ${cell(describeTdm(p))} | ${cell(describeRobots(p))} |`,
+    ),
+    '',
+  ];
+  if (terms.total > terms.rows.length) {
+    lines.push(
+      `… and ${terms.total - terms.rows.length} more (see the sources file and each record's \`provenance\`).`,
+      '',
+    );
+  }
+  return lines;
 }
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -259,6 +379,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     '| --- | ---: |',
     ...domains.map(([d, n]) => `| ${cell(d)} | ${n} |`),
     '',
+    ...termsSection(c.sourceTerms, c.respectAiReservations, c.funnel),
     '## Limitations',
     '',
     '- The examples were written by a language model: they can be wrong, incomplete or biased even when they passed the quality checks, which are automatic heuristics and model judgements, not human review.',

@@ -7,7 +7,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { JobFunnel, PiiType } from '@datafactory/contracts';
 import { type ChunkExportRow, ExportReadRepository, FunnelRepository, MIN_UUID } from '@datafactory/persistence';
 import { stringify } from 'yaml';
-import { type ExportedFile, funnelSection, piiSection, sizeCategory } from './card.js';
+import { type ExportedFile, funnelSection, piiSection, SourceTerms, sizeCategory, termsSection } from './card.js';
+import { type Provenance, provenanceOf } from './provenance.js';
 import type { ExportConfig } from './config.js';
 import { FORMAT_INFO } from './formats.js';
 import { domainOf, type FlatColumn } from './shapes.js';
@@ -30,6 +31,8 @@ export const CORPUS_COLUMNS: readonly FlatColumn[] = [
   { name: 'token_count', type: 'INT32' },
   { name: 'chunk_index', type: 'INT32' },
   { name: 'content_hash', type: 'STRING' },
+  { name: 'license', type: 'STRING' },
+  { name: 'provenance', type: 'STRING' },
 ];
 
 export class CorpusFormatError extends Error {
@@ -60,6 +63,8 @@ export interface CorpusExportInput {
   chunkSize: number | null;
   /** The kinds of PII the job redacted (null: not known, a job from before `processing.redact_pii`). */
   piiRedactedKinds?: PiiType[] | null;
+  /** `scraping.respect_ai_reservations` of the job (null: unknown). */
+  respectAiReservations?: boolean | null;
 }
 
 export interface CorpusExport {
@@ -73,8 +78,17 @@ export interface CorpusExport {
   sourcesPath: string;
 }
 
-function toCorpusRecord(r: ChunkExportRow): Record<string, string | number | null> {
+/** A corpus record; `provenance` is an object in JSON Lines and JSON, JSON text in CSV and Parquet. */
+function toCorpusRecord(r: ChunkExportRow, nested: boolean): Record<string, string | number | null | Provenance> {
   const url = r.final_url ?? r.url;
+  const provenance = provenanceOf({
+    url: r.url,
+    finalUrl: r.final_url ?? null,
+    httpStatus: r.http_status,
+    fetchedAt: r.fetched_at,
+    metadata: r.document_metadata,
+    chunkMetadata: r.chunk_metadata,
+  });
   return {
     id: r.id,
     text: r.content,
@@ -85,6 +99,8 @@ function toCorpusRecord(r: ChunkExportRow): Record<string, string | number | nul
     token_count: Number(r.token_count),
     chunk_index: Number(r.chunk_index),
     content_hash: r.content_hash,
+    license: provenance.license,
+    provenance: nested ? provenance : JSON.stringify(provenance),
   };
 }
 
@@ -117,7 +133,7 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
       input.signal?.throwIfAborted();
       const page = await reads.originalChunkPage(input.jobId, after, input.pageSize);
       for (const row of page) {
-        const record = toCorpusRecord(row);
+        const record = toCorpusRecord(row, input.config.format === 'jsonl' || input.config.format === 'json');
         await writer.write(record);
         records++;
         tokens += record.token_count as number;
@@ -134,7 +150,8 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
     const files = [{ split: 'train', file: path.basename(file), records, bytes: size, path: file }];
 
     const sourcesPath = path.join(dir, 'sources.txt');
-    const sources = await writeChunkSources(reads, input, sourcesPath);
+    const sourceTerms = new SourceTerms();
+    const sources = await writeChunkSources(reads, input, sourcesPath, sourceTerms);
 
     const funnel = await new FunnelRepository(fork).funnel(input.jobId, { export: { records, leftOut: 0 } });
     const piiRedacted = await reads.piiRedacted(input.jobId);
@@ -151,6 +168,7 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
         files,
         funnel,
         piiRedacted,
+        sourceTerms,
       }),
       input.secrets ?? [],
     );
@@ -192,7 +210,12 @@ export async function exportCorpus(em: EntityManager, input: CorpusExportInput):
   }
 }
 
-async function writeChunkSources(reads: ExportReadRepository, input: CorpusExportInput, file: string): Promise<number> {
+async function writeChunkSources(
+  reads: ExportReadRepository,
+  input: CorpusExportInput,
+  file: string,
+  terms: SourceTerms,
+): Promise<number> {
   const out = createWriteStream(file, { flags: 'wx', encoding: 'utf8' });
   let count = 0;
   let after = MIN_UUID;
@@ -201,6 +224,17 @@ async function writeChunkSources(reads: ExportReadRepository, input: CorpusExpor
       input.signal?.throwIfAborted();
       const page = await reads.chunkSourcePage(input.jobId, after, input.pageSize);
       const text = page.map((d) => `${withoutCredentials(d.final_url ?? d.url)}\n`).join('');
+      for (const d of page) {
+        terms.add(
+          provenanceOf({
+            url: d.url,
+            finalUrl: d.final_url,
+            httpStatus: d.http_status,
+            fetchedAt: d.fetched_at,
+            metadata: d.metadata,
+          }),
+        );
+      }
       count += page.length;
       if (text && !out.write(text)) await once(out, 'drain');
       if (page.length < input.pageSize) break;
@@ -235,6 +269,8 @@ export function renderCorpusCard(c: {
   funnel?: JobFunnel | null;
   piiRedacted?: Partial<Record<PiiType, number>> | null;
   piiRedactedKinds?: PiiType[] | null;
+  sourceTerms?: SourceTerms | null;
+  respectAiReservations?: boolean | null;
 }): string {
   const languages = byCount(c.languages).map(([l]) => l);
   const domains = byCount(c.domains);
@@ -276,6 +312,8 @@ export function renderCorpusCard(c: {
     '| `token_count` | tokens of `text` (tiktoken) |',
     '| `chunk_index` | position of the chunk in its page |',
     '| `content_hash` | hash of the normalised text (for deduplication against other data) |',
+    '| `license` | the page’s `rel="license"` link (an SPDX id for Creative Commons), when stated |',
+    '| `provenance` | fetch time, final URL, HTTP status, ETag/Last-Modified, extracted-text hash, chunk offsets and the page’s terms |',
     '',
     ...funnelSection(c.funnel),
     ...piiSection(c.piiRedacted, c.piiRedactedKinds),
@@ -285,6 +323,7 @@ export function renderCorpusCard(c: {
       (domains.length ? domains.map(([d, n]) => `${d} (${n})`).join(', ') : 'none') +
       '. The pages belong to their publishers: check their terms before you train on or publish this text.',
     '',
+    ...termsSection(c.sourceTerms, c.respectAiReservations, c.funnel),
   ];
   return `${lines.join('\n')}`;
 }

@@ -24,7 +24,8 @@ import {
   RefreshRepository,
   TrainingExample,
 } from '@datafactory/persistence';
-import { type CardChanges, type DatasetCardInput, type ExportedFile, renderDatasetCard } from './card.js';
+import { type CardChanges, type DatasetCardInput, type ExportedFile, renderDatasetCard, SourceTerms } from './card.js';
+import type { Provenance } from './provenance.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
 import { DEFAULT_PAGE_SIZE, exportedExamplesWhere, streamExamples, streamSourceUrls } from './source.js';
@@ -154,6 +155,7 @@ export async function exportJob(
       productVersion: VERSION,
       chunkSize: typeof chunkSize === 'number' ? chunkSize : null,
       piiRedactedKinds: redactedKinds(job.config),
+      respectAiReservations: job.config.scraping?.respect_ai_reservations ?? null,
     });
     return { ...corpus, format: resolved.format };
   }
@@ -242,7 +244,11 @@ export async function exportJob(
     if (info) await writeFile(path.join(dir, DATASET_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`, { flag: 'wx' });
 
     const sourcesPath = path.join(dir, SOURCES_FILE);
-    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, selection, options);
+    const sourceTerms = new SourceTerms();
+    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, selection, {
+      ...options,
+      onSource: (p) => sourceTerms.add(p),
+    });
 
     const settings = jobSettings(job.config);
     const funnel = await new FunnelRepository(readFork).funnel(jobId, {
@@ -277,6 +283,8 @@ export async function exportJob(
         : null,
       piiRedactedKinds: redactedKinds(job.config),
       splitHygiene,
+      sourceTerms,
+      respectAiReservations: job.config.scraping?.respect_ai_reservations ?? null,
       jobCostEstimated: Number(job.costEstimated ?? 0),
       productVersion: VERSION,
       changes: await refreshChanges(readFork, jobId),
@@ -377,7 +385,7 @@ function recordMapper(config: ExportConfig): (row: ExampleRow) => object | undef
     case 'trl':
       return (row) => (isTrainable(row) ? toTrl(row, shape) : undefined);
     default:
-      return (row) => toFlatRecord(row, config.include_failed);
+      return (row) => toFlatRecord(row, config.include_failed, config.format === 'jsonl' || config.format === 'json');
   }
 }
 
@@ -398,13 +406,14 @@ async function writeSources(
   jobId: string,
   file: string,
   selection: ExampleSelection,
-  options: ExportJobOptions,
+  options: ExportJobOptions & { onSource?: (p: Provenance) => void },
 ): Promise<number> {
   const out = createWriteStream(file, { flags: 'wx', encoding: 'utf8' });
   let count = 0;
   try {
     for await (const page of streamSourceUrls(em, jobId, { ...selection, signal: options.signal })) {
       const text = page.map((d) => `${withoutCredentials(d.finalUrl ?? d.url)}\n`).join('');
+      for (const d of page) options.onSource?.(d.provenance);
       count += page.length;
       if (!out.write(text)) await once(out, 'drain');
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { provenanceOf } from './provenance.js';
 import {
   chatTurns,
   domainOf,
@@ -179,7 +180,50 @@ describe('flat records', () => {
       passed_qc: true,
       review: 'unreviewed',
       original_output: null,
+      license: null,
+      provenance: null,
     });
+    const provenance = provenanceOf({
+      url: 'https://user:pw@www.example.com/a?x=1',
+      finalUrl: null,
+      httpStatus: '200',
+      fetchedAt: 1_764_576_000_000,
+      metadata: JSON.stringify({
+        etag: '"v1"',
+        refiner: { textSha256: 'ab'.repeat(32) },
+        terms: {
+          robotsMeta: ['noimageai'],
+          xRobotsTag: [],
+          tdm: { header: { reservation: 0, policy: null } },
+          license: { url: 'https://creativecommons.org/licenses/by/4.0/', id: 'CC-BY-4.0' },
+        },
+      }),
+      chunkMetadata: { start: 10, end: 250 },
+    });
+    expect(provenance).toMatchObject({
+      url: 'https://www.example.com/a?x=1',
+      fetched_at: '2025-12-01T08:00:00.000Z',
+      http_status: 200,
+      etag: '"v1"',
+      last_modified: null,
+      text_sha256: 'ab'.repeat(32),
+      chunk_start: 10,
+      chunk_end: 250,
+      license: 'CC-BY-4.0',
+      tdm_reservation: 0,
+      terms: {
+        robots_meta: ['noimageai'],
+        x_robots_tag: [],
+        tdm: { tdmrep_json: null, http_header: { reservation: 0, policy: null }, html_meta: null },
+        license: { url: 'https://creativecommons.org/licenses/by/4.0/', id: 'CC-BY-4.0' },
+      },
+    });
+    const withSource = { ...qa, provenance };
+    expect(toFlatRecord(withSource, false)).toMatchObject({
+      license: 'CC-BY-4.0',
+      provenance: JSON.stringify(provenance),
+    });
+    expect(toFlatRecord(withSource, false, true).provenance).toEqual(provenance);
     expect(toFlatRecord(qa, true)).toMatchObject({ status: 'ok', error: null, quality_details: '{"readability":0.8}' });
     expect(Object.keys(toFlatRecord(qa, true))).toEqual(flatColumns(true).map((c) => c.name));
     expect(Object.keys(toFlatRecord(qa, false))).toEqual(flatColumns(false).map((c) => c.name));

@@ -1,4 +1,5 @@
 import type { ReviewState } from '@datafactory/contracts';
+import type { Provenance } from './provenance.js';
 
 /*
  * How a training example becomes a record of each format: the one place
@@ -66,6 +67,8 @@ export interface ExampleRow {
   sourceTitle: string | null;
   /** Source host without `www.` ("" when unknown): the unit of the train/validation/test split. */
   domain: string;
+  /** Where the example's text came from and on what terms (absent in rows built by hand). */
+  provenance?: Provenance | null;
 }
 
 export interface AlpacaRecord {
@@ -368,6 +371,8 @@ export const FLAT_COLUMNS: readonly FlatColumn[] = [
   { name: 'passed_qc', type: 'BOOLEAN' },
   { name: 'review', type: 'STRING' },
   { name: 'original_output', type: 'STRING' },
+  { name: 'license', type: 'STRING' },
+  { name: 'provenance', type: 'STRING' },
   { name: 'status', type: 'STRING', analysisOnly: true },
   { name: 'error', type: 'STRING', analysisOnly: true },
   { name: 'quality_details', type: 'STRING', analysisOnly: true },
@@ -377,10 +382,14 @@ export function flatColumns(includeFailed: boolean): FlatColumn[] {
   return FLAT_COLUMNS.filter((c) => includeFailed || !c.analysisOnly);
 }
 
-export type FlatRecord = Record<string, string | number | boolean | null>;
+export type FlatRecord = Record<string, string | number | boolean | null | Provenance>;
 
-/** The flat record of an example; `quality_details` is a JSON string (CSV and Parquet have no objects). */
-export function toFlatRecord(row: ExampleRow, includeFailed: boolean): FlatRecord {
+/**
+ * The flat record of an example; `quality_details` is a JSON string (CSV and
+ * Parquet have no objects), and so is `provenance` unless `nested` (JSON
+ * Lines and JSON keep it an object).
+ */
+export function toFlatRecord(row: ExampleRow, includeFailed: boolean, nested = false): FlatRecord {
   const record: FlatRecord = {
     id: row.id,
     template: row.templateType,
@@ -398,6 +407,8 @@ export function toFlatRecord(row: ExampleRow, includeFailed: boolean): FlatRecor
     passed_qc: row.passedQc,
     review: row.review,
     original_output: row.originalOutput,
+    license: row.provenance?.license ?? null,
+    provenance: row.provenance ? (nested ? row.provenance : JSON.stringify(row.provenance)) : null,
   };
   if (includeFailed) {
     record.status = row.status;

@@ -7,6 +7,7 @@ import {
   MIN_UUID,
   type TrainingExample,
 } from '@datafactory/persistence';
+import { type Provenance, provenanceOf } from './provenance.js';
 import { domainOf, type ExampleRow } from './shapes.js';
 
 /** Rows per database page. */
@@ -130,6 +131,14 @@ function toRow(r: ExampleExportRow): ExampleRow {
     sourceUrl,
     sourceTitle: r.title ?? null,
     domain: domainOf(sourceUrl),
+    provenance: provenanceOf({
+      url: r.url,
+      finalUrl: r.final_url ?? null,
+      httpStatus: r.http_status,
+      fetchedAt: r.fetched_at,
+      metadata: r.document_metadata,
+      chunkMetadata: r.chunk_metadata,
+    }),
   };
 }
 
@@ -138,7 +147,7 @@ export async function* streamSourceUrls(
   em: EntityManager,
   jobId: string,
   options: ExampleSelection & { pageSize?: number; signal?: AbortSignal },
-): AsyncGenerator<{ url: string; finalUrl: string | null }[]> {
+): AsyncGenerator<{ url: string; finalUrl: string | null; provenance: Provenance }[]> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const reads = new ExportReadRepository(em);
   let after = MIN_UUID;
@@ -147,7 +156,17 @@ export async function* streamSourceUrls(
     const rows = await reads.sourcePage(jobId, after, pageSize, options);
     if (rows.length === 0) return;
     after = rows.at(-1)!.id;
-    yield rows.map((r) => ({ url: r.url, finalUrl: r.final_url }));
+    yield rows.map((r) => ({
+      url: r.url,
+      finalUrl: r.final_url,
+      provenance: provenanceOf({
+        url: r.url,
+        finalUrl: r.final_url,
+        httpStatus: r.http_status,
+        fetchedAt: r.fetched_at,
+        metadata: r.metadata,
+      }),
+    }));
     if (rows.length < pageSize) return;
   }
 }

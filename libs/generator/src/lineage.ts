@@ -43,6 +43,16 @@ export interface LineageSource {
   paramsHash: string;
 }
 
+/** Where the chunk sits in its page's extracted text (refiner metadata `start`/`end`, exclusive end). */
+function chunkSpan(chunk: ChunkInput): { chunkStart: number | null; chunkEnd: number | null } {
+  const start = chunk.metadata?.start;
+  const end = chunk.metadata?.end;
+  return {
+    chunkStart: typeof start === 'number' ? start : null,
+    chunkEnd: typeof end === 'number' ? end : null,
+  };
+}
+
 /** The drafts as stored: each with its share of the cost and its lineage. */
 export function withLineage(drafts: readonly Draft[], source: LineageSource): GeneratedExample[] {
   const { chunk, template, calls, totals } = source;
@@ -57,6 +67,7 @@ export function withLineage(drafts: readonly Draft[], source: LineageSource): Ge
       chunkId: chunk.id,
       documentId: chunk.document?.id ?? null,
       sourceUrl: chunk.document?.url ?? null,
+      ...chunkSpan(chunk),
       templateType: template.type,
       templateHash: template.hash,
       model: source.model,

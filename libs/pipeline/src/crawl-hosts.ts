@@ -6,10 +6,12 @@ import {
   type RobotsStore,
   type SharedCrawlState,
   type StoredRobots,
+  type StoredTdmRep,
+  type TdmRepStore,
 } from '@datafactory/crawler';
 import { RedisClient } from './redis.js';
 
-/** What a job's crawl shares between its items: per-host pacing and robots.txt. */
+/** What a job's crawl shares between its items: per-host pacing, robots.txt and tdmrep.json. */
 export interface CrawlPacing {
   /** 1000 / requests_per_second. */
   intervalMs: number;
@@ -34,16 +36,10 @@ export class LocalCrawlHosts extends CrawlHosts {
   forJob(jobId: string, pacing: CrawlPacing): SharedCrawlState {
     let state = this.jobs.get(jobId);
     if (!state) {
-      const robots = new Map<string, Promise<StoredRobots>>();
       state = {
         schedule: new HostPacer(pacing.intervalMs),
-        robots: {
-          load: (origin, fetch) => {
-            let p = robots.get(origin);
-            if (!p) robots.set(origin, (p = fetch()));
-            return p;
-          },
-        },
+        robots: oncePerOrigin<StoredRobots>(),
+        tdmRep: oncePerOrigin<StoredTdmRep>(),
       };
       this.jobs.set(jobId, state);
     }
@@ -53,6 +49,21 @@ export class LocalCrawlHosts extends CrawlHosts {
   async forget(jobId: string): Promise<void> {
     this.jobs.delete(jobId);
   }
+}
+
+/** A store that fetches each origin's file once (a failed fetch is tried again). */
+function oncePerOrigin<T>(): { load(origin: string, fetch: () => Promise<T>): Promise<T> } {
+  const kept = new Map<string, Promise<T>>();
+  return {
+    load: (origin, fetch) => {
+      let p = kept.get(origin);
+      if (!p) {
+        kept.set(origin, (p = fetch()));
+        p.catch(() => kept.delete(origin));
+      }
+      return p;
+    },
+  };
 }
 
 const POLL_MS = 20;
@@ -97,11 +108,13 @@ return 0`;
  * the interval (raised by Crawl-delay), a Retry-After pause and the holder of
  * the host (at most one request awaiting its headers, with a lease so a
  * killed worker's hold ends). Taking and releasing a host are Lua scripts,
- * atomic in Redis. robots.txt outcomes are kept in a hash per job, fetched
- * by one worker under a lock, and cached in each process.
+ * atomic in Redis. robots.txt and tdmrep.json outcomes are kept in a hash
+ * per job and file, fetched by one worker under a lock, and cached in each
+ * process.
  */
 export class RedisCrawlHosts extends CrawlHosts {
-  private readonly robotsCache = new Map<string, Map<string, Promise<StoredRobots>>>();
+  /** Per job, `robots <origin>` and `tdmrep <origin>` outcomes this process has loaded. */
+  private readonly originCache = new Map<string, Map<string, Promise<unknown>>>();
 
   constructor(private readonly client: RedisClient) {
     super();
@@ -135,52 +148,59 @@ export class RedisCrawlHosts extends CrawlHosts {
       slowDown: (host, intervalMs) => raise(host, 'interval', intervalMs),
       pauseFor: (host, ms) => raise(host, 'paused', ms),
     };
-    let cache = this.robotsCache.get(jobId);
+    let cache = this.originCache.get(jobId);
     if (!cache) {
-      // Only the worker that ends a crawl forgets it; the others keep the last few jobs' robots.txt.
-      if (this.robotsCache.size >= 32) this.robotsCache.delete(this.robotsCache.keys().next().value!);
-      this.robotsCache.set(jobId, (cache = new Map()));
+      // Only the worker that ends a crawl forgets it; the others keep the last few jobs' files.
+      if (this.originCache.size >= 32) this.originCache.delete(this.originCache.keys().next().value!);
+      this.originCache.set(jobId, (cache = new Map()));
     }
     const local = cache;
-    const robotsKey = this.key(jobId, 'robots');
-    const lockKey = (origin: string) => this.key(jobId, `robots-lock:${origin}`);
     // One fetch per origin and job: the process shares one load, and across workers the holder of a lock
     // (a lease, so a killed holder's ends) fetches while the others wait for what it stores.
-    const loadShared = async (origin: string, fetch: () => Promise<StoredRobots>): Promise<StoredRobots> => {
-      const token = randomUUID();
-      for (;;) {
-        const raw = await redis.hget(robotsKey, origin);
-        if (raw) return JSON.parse(raw) as StoredRobots;
-        if (await redis.set(lockKey(origin), token, 'PX', pacing.leaseMs, 'NX')) {
-          try {
-            const robots = await fetch();
-            await redis.hsetnx(robotsKey, origin, JSON.stringify(robots));
-            await redis.pexpire(robotsKey, KEY_TTL_MS);
-            return robots;
-          } finally {
-            await redis.eval(UNLOCK, 1, lockKey(origin), token).catch(() => 0);
+    const sharedStore = <T>(
+      file: 'robots' | 'tdmrep',
+    ): { load(origin: string, fetch: () => Promise<T>): Promise<T> } => {
+      const hashKey = this.key(jobId, file);
+      const lockKey = (origin: string) => this.key(jobId, `${file}-lock:${origin}`);
+      const loadShared = async (origin: string, fetch: () => Promise<T>): Promise<T> => {
+        const token = randomUUID();
+        for (;;) {
+          const raw = await redis.hget(hashKey, origin);
+          if (raw) return JSON.parse(raw) as T;
+          if (await redis.set(lockKey(origin), token, 'PX', pacing.leaseMs, 'NX')) {
+            try {
+              const value = await fetch();
+              await redis.hsetnx(hashKey, origin, JSON.stringify(value));
+              await redis.pexpire(hashKey, KEY_TTL_MS);
+              return value;
+            } finally {
+              await redis.eval(UNLOCK, 1, lockKey(origin), token).catch(() => 0);
+            }
           }
+          await abortableDelay(POLL_MS);
         }
-        await abortableDelay(POLL_MS);
-      }
+      };
+      return {
+        load: (origin, fetch) => {
+          const key = `${file} ${origin}`;
+          let p = local.get(key) as Promise<T> | undefined;
+          if (!p) {
+            p = loadShared(origin, fetch);
+            // A failure (Redis down) is not cached: the next item tries again.
+            p.catch(() => local.delete(key));
+            local.set(key, p);
+          }
+          return p;
+        },
+      };
     };
-    const robots: RobotsStore = {
-      load: (origin, fetch) => {
-        let p = local.get(origin);
-        if (!p) {
-          p = loadShared(origin, fetch);
-          // A failure (Redis down) is not cached: the next item tries again.
-          p.catch(() => local.delete(origin));
-          local.set(origin, p);
-        }
-        return p;
-      },
-    };
-    return { schedule, robots };
+    const robots: RobotsStore = sharedStore<StoredRobots>('robots');
+    const tdmRep: TdmRepStore = sharedStore<StoredTdmRep>('tdmrep');
+    return { schedule, robots, tdmRep };
   }
 
   async forget(jobId: string): Promise<void> {
-    this.robotsCache.delete(jobId);
-    await this.client.redis.del(this.key(jobId, 'robots')).catch(() => 0);
+    this.originCache.delete(jobId);
+    await this.client.redis.del(this.key(jobId, 'robots'), this.key(jobId, 'tdmrep')).catch(() => 0);
   }
 }

@@ -25,6 +25,7 @@ const HINTS: Record<string, string> = {
   blocked_address:
     'private networks are not allowed on this install (CRAWL_ALLOW_PRIVATE_NETWORKS, CRAWL_TRUSTED_HOSTS)',
   robots: 'robots.txt disallows them (scraping.respect_robots_txt)',
+  tdm_reserved: 'the pages reserve text-and-data-mining rights (scraping.respect_ai_reservations)',
   budget_exhausted: 'the job reached generation.max_cost_usd before their calls',
 };
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { ItemStatus } from '@datafactory/contracts';
 import { Chunk, type DedupScope, NearDuplicateRepository, type RawDocument } from '@datafactory/persistence';
@@ -48,6 +48,10 @@ export async function storeRefined(
       method: refined.method,
       quality: refined.quality,
       elapsedMs: Math.round(refined.elapsedMs),
+      // The extracted text the chunks' start/end offsets point into (before PII redaction), for provenance.
+      ...(refined.text
+        ? { textSha256: createHash('sha256').update(refined.text).digest('hex'), textChars: refined.text.length }
+        : {}),
       ...(Object.keys(refined.pii).length ? { pii: refined.pii } : {}),
     },
   };

@@ -75,6 +75,7 @@ export class ExportsController {
   @ApiError(404, 'No such export, or its files are gone.')
   @ApiError(409, 'The repository exists and update was not set.')
   @ApiError(502, 'The Hub failed or could not be reached.')
+  @ApiErrors(413)
   publish(@Param('id') id: string, @Body() body: PublishExportRequestDto): Promise<PublishExportResponseDto> {
     return this.exports.publish(id, body);
   }

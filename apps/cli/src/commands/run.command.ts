@@ -24,6 +24,7 @@ interface RunOptions {
   checks?: string[];
   allowPrivateNetworks?: boolean;
   robots?: boolean;
+  aiReservations?: boolean;
 }
 
 const LABELS: Record<string, string> = {
@@ -62,6 +63,7 @@ export class RunCommand extends CommandRunner {
     set('scraping', 'max_pages', o.maxPages);
     set('scraping', 'max_depth', o.maxDepth);
     set('scraping', 'respect_robots_txt', o.robots === false ? false : undefined);
+    set('scraping', 'respect_ai_reservations', o.aiReservations === false ? false : undefined);
     set('processing', 'chunk_size', o.chunkSize);
     set('quality', 'min_score', o.minScore);
     set('quality', 'checks', o.checks);
@@ -167,6 +169,13 @@ export class RunCommand extends CommandRunner {
   }
   @Option({ flags: '--no-robots', description: 'ignore robots.txt (recorded on every document)' })
   parseRobots(): boolean {
+    return false;
+  }
+  @Option({
+    flags: '--no-ai-reservations',
+    description: 'keep pages that reserve text-and-data mining (TDMRep, noai); their terms go with every example',
+  })
+  parseAiReservations(): boolean {
     return false;
   }
 }

@@ -75,6 +75,7 @@ export const SCRAPING_DEFAULTS = Object.freeze({
   max_concurrent: 3,
   use_playwright: 'auto',
   respect_robots_txt: true,
+  respect_ai_reservations: true,
   mode: 'pages',
   max_depth: 2,
   max_pages: 1000,
@@ -114,6 +115,12 @@ export const scrapingSection = (crawl?: CrawlPolicy) =>
       /** Browser fallback: `auto` renders pages whose HTTP result looks script-rendered; `always`, `never` force it. */
       use_playwright: orDefault(oneOf(['auto', 'always', 'never']), d('use_playwright')),
       respect_robots_txt: orDefault(boolean(), d('respect_robots_txt')),
+      /**
+       * Skip pages that reserve text-and-data-mining rights (`tdm-reservation: 1` from
+       * /.well-known/tdmrep.json, the HTTP header or the HTML meta; or `noai` in the robots meta or
+       * X-Robots-Tag): `skipped: tdm_reserved`. The terms are recorded either way.
+       */
+      respect_ai_reservations: orDefault(boolean(), d('respect_ai_reservations')),
       /** `pages`: exactly the URLs given; `site`: also follow same-site links and sitemaps. */
       mode: orDefault(oneOf(['pages', 'site']), d('mode')),
       /** Link hops from a start URL that `site` mode follows (sitemap URLs count as one hop). */

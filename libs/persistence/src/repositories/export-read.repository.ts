@@ -22,10 +22,27 @@ export interface ExampleExportRow {
   edited_output: string | null;
   chunk_text: string;
   chunk_language: string | null;
+  /** The chunk's metadata (offsets in the extracted text...): text on SQLite, parsed on PostgreSQL. */
+  chunk_metadata: unknown;
   url: string;
   final_url: string | null;
   title: string | null;
   document_language: string | null;
+  http_status: number | string | null;
+  /** A date (PostgreSQL) or what SQLite stored (milliseconds or text). */
+  fetched_at: unknown;
+  /** The document's metadata (terms, ETag, the extracted text's hash...). */
+  document_metadata: unknown;
+}
+
+/** A document's provenance columns, as the database returns them. */
+export interface SourceExportRow {
+  id: string;
+  url: string;
+  final_url: string | null;
+  http_status: number | string | null;
+  fetched_at: unknown;
+  metadata: unknown;
 }
 
 /** One original (not duplicate) chunk with its document, for a text-corpus export. */
@@ -36,10 +53,14 @@ export interface ChunkExportRow {
   chunk_index: number | string;
   language: string | null;
   content_hash: string;
+  chunk_metadata: unknown;
   url: string;
   final_url: string | null;
   title: string | null;
   document_language: string | null;
+  http_status: number | string | null;
+  fetched_at: unknown;
+  document_metadata: unknown;
 }
 
 /**
@@ -100,8 +121,9 @@ export class ExportReadRepository {
     const sql = `select e.id, e.template_type, e.input_text, e.output_text, e.model_used, e.status, e.error,
       e.template_hash, e.lineage, e.token_count, e.cost, e.quality_score, e.quality_details, e.passed_qc,
       e.review_state, e.edited_output,
-      c.content as chunk_text, c.language as chunk_language,
-      d.url, d.final_url, d.title, d.language as document_language
+      c.content as chunk_text, c.language as chunk_language, c.metadata as chunk_metadata,
+      d.url, d.final_url, d.title, d.language as document_language, d.http_status, d.fetched_at,
+      d.metadata as document_metadata
     from training_examples e
       join chunks c on c.id = e.chunk_id
       join raw_documents d on d.id = c.document_id
@@ -116,17 +138,13 @@ export class ExportReadRepository {
     after: string,
     pageSize: number,
     selection: ExampleSelection,
-  ): Promise<{ id: string; url: string; final_url: string | null }[]> {
-    const sql = `select d.id, d.url, d.final_url from raw_documents d
+  ): Promise<SourceExportRow[]> {
+    const sql = `select d.id, d.url, d.final_url, d.http_status, d.fetched_at, d.metadata from raw_documents d
     where d.job_id = ? and d.id > ? and exists (
       select 1 from chunks c join training_examples e on e.chunk_id = c.id
       where c.document_id = d.id and e.job_id = ?${selectionSql(selection, false)})
     order by d.id limit ?`;
-    return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as {
-      id: string;
-      url: string;
-      final_url: string | null;
-    }[];
+    return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as SourceExportRow[];
   }
 
   /** A job's examples generated ok and passed by the checks, per review state. */
@@ -144,7 +162,8 @@ export class ExportReadRepository {
   async originalChunkPage(jobId: string, after: string, pageSize: number): Promise<ChunkExportRow[]> {
     const sqlite = isSqlite(this.em);
     const sql = `select c.id, c.content, c.token_count, c.chunk_index, c.language, c.content_hash,
-      d.url, d.final_url, d.title, d.language as document_language
+      c.metadata as chunk_metadata, d.url, d.final_url, d.title, d.language as document_language, d.http_status,
+      d.fetched_at, d.metadata as document_metadata
     from chunks c
       join raw_documents d on d.id = c.document_id
     where c.id > ? and ${sqlite ? 'cast(c.job_id as text)' : 'c.job_id'} = ? and c.duplicate_of_id is null
@@ -153,20 +172,12 @@ export class ExportReadRepository {
   }
 
   /** Up to `pageSize` documents (after `after`, by id) that have an original chunk. */
-  async chunkSourcePage(
-    jobId: string,
-    after: string,
-    pageSize: number,
-  ): Promise<{ id: string; url: string; final_url: string | null }[]> {
-    const sql = `select d.id, d.url, d.final_url from raw_documents d
+  async chunkSourcePage(jobId: string, after: string, pageSize: number): Promise<SourceExportRow[]> {
+    const sql = `select d.id, d.url, d.final_url, d.http_status, d.fetched_at, d.metadata from raw_documents d
     where d.job_id = ? and d.id > ? and exists (
       select 1 from chunks c where c.document_id = d.id and c.duplicate_of_id is null)
     order by d.id limit ?`;
-    return (await this.em.getConnection().execute(sql, [jobId, after, pageSize], 'all')) as {
-      id: string;
-      url: string;
-      final_url: string | null;
-    }[];
+    return (await this.em.getConnection().execute(sql, [jobId, after, pageSize], 'all')) as SourceExportRow[];
   }
 
   /**

@@ -516,6 +516,18 @@ export class FixtureSite extends EventEmitter {
     // Planted personal data and secrets (PII redaction), with near misses that must stay.
     if (p === '/pii') return html(piiArticle());
 
+    // Rights statements (provenance): one page per kind, see RIGHTS_PAGES; tdmrep.json on every host.
+    if (p === TDMREP_PATH) return this.send(res, 200, 'application/json', JSON.stringify(TDMREP_RULES));
+    if ((m = /^\/rights\/([a-z-]+)$/.exec(p)) && m[1]! in RIGHTS_PAGES) {
+      const kind = m[1] as RightsPageKind;
+      const spec: RightsPage = RIGHTS_PAGES[kind];
+      const article = distinctArticle(500 + Object.keys(RIGHTS_PAGES).indexOf(kind), host).replace(
+        '</head>',
+        `${spec.head ?? ''}</head>`,
+      );
+      return html(article, 200, { ...(spec.headers ?? {}), ...RIGHTS_VALIDATORS });
+    }
+
     // Metadata.
     if (p === '/meta') {
       return html(
@@ -623,6 +635,53 @@ export function piiArticle(): string {
     `<article><h1>Customer service notes</h1>${paragraphs.map((t) => `<p>${t}</p>`).join('')}</article>`,
   );
 }
+
+/** Where TDMRep puts an origin's declarations. */
+export const TDMREP_PATH = '/.well-known/tdmrep.json';
+export const TDM_POLICY_URL = 'https://fixture.example/tdm-policy.json';
+
+/** The fixture's tdmrep.json: one reserved page (first rule wins), one explicitly open. */
+export const TDMREP_RULES = [
+  { location: '/rights/tdmrep', 'tdm-reservation': 1, 'tdm-policy': TDM_POLICY_URL },
+  { location: '/rights/cc-by$', 'tdm-reservation': 0 },
+  { location: '/rights/tdmrep*', 'tdm-reservation': 0 },
+];
+
+/** ETag and Last-Modified of every /rights page. */
+export const RIGHTS_VALIDATORS = { etag: '"rights-v1"', 'last-modified': 'Tue, 01 Dec 2026 08:00:00 GMT' };
+
+export interface RightsPage {
+  head?: string;
+  headers?: Record<string, string>;
+  reserved: boolean;
+}
+
+/**
+ * One page per kind of rights statement, each a distinct article: which
+ * channel says what. `reserved` says whether a crawl that respects AI
+ * reservations skips it (`noai` and `tdm-reservation: 1` do; `noimageai`,
+ * `noindex`, a license and nothing at all do not).
+ */
+export const RIGHTS_PAGES = {
+  'meta-noai': { head: '<meta name="robots" content="noai, noimageai">', reserved: true },
+  'x-robots': { headers: { 'x-robots-tag': 'noai, otherbot: noindex' }, reserved: true },
+  'x-robots-other': { headers: { 'x-robots-tag': 'otherbot: noai, noimageai' }, reserved: false },
+  tdmrep: { reserved: true },
+  'tdm-header': {
+    headers: { 'tdm-reservation': '1', 'tdm-policy': TDM_POLICY_URL },
+    reserved: true,
+  },
+  'tdm-meta': {
+    head: `<meta name="tdm-reservation" content="1"><meta name="tdm-policy" content="${TDM_POLICY_URL}">`,
+    reserved: true,
+  },
+  'cc-by': {
+    head: '<link rel="license" href="https://creativecommons.org/licenses/by/4.0/"><meta name="robots" content="noindex">',
+    reserved: false,
+  },
+  none: { reserved: false },
+} satisfies Record<string, RightsPage>;
+export type RightsPageKind = keyof typeof RIGHTS_PAGES;
 
 /**
  * An article whose text is its own (seeded by n): for pipeline tests, where

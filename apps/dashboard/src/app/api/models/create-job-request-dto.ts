@@ -10,6 +10,7 @@ export interface CreateJobRequestDto {
       max_concurrent?: number | null;
       use_playwright?: ('auto' | 'always' | 'never') | null;
       respect_robots_txt?: boolean | null;
+      respect_ai_reservations?: boolean | null;
       mode?: ('pages' | 'site') | null;
       max_depth?: number | null;
       max_pages?: number | null;

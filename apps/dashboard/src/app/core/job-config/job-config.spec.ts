@@ -13,6 +13,7 @@ describe('job config form model', () => {
       'scraping.max_concurrent': 3,
       'scraping.use_playwright': 'auto',
       'scraping.respect_robots_txt': true,
+      'scraping.respect_ai_reservations': true,
       'processing.chunk_size': 512,
       'processing.chunk_strategy': 'recursive',
       'generation.template': 'qa',

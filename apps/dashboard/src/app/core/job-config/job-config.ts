@@ -68,6 +68,14 @@ export const CONFIG_PANELS: readonly ConfigPanel[] = [
         kind: 'boolean',
         default: true,
       },
+      {
+        section: 'scraping',
+        key: 'respect_ai_reservations',
+        label: 'Respect AI reservations',
+        help: 'Skip pages that reserve text-and-data mining (TDMRep tdm-reservation: 1, or noai).',
+        kind: 'boolean',
+        default: true,
+      },
     ],
   },
   {
