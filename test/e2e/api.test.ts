@@ -160,6 +160,8 @@ describe.each(['sqlite', 'postgresql'] as const)('api and worker against the rea
         'GET /api/templates/{type}',
         'GET /api/jobs/{id}/quality',
         'GET /api/jobs/{id}/examples',
+        'POST /api/jobs/{id}/examples/review',
+        'PATCH /api/examples/{id}',
         'POST /api/projects/{id}/jobs',
         'GET /api/projects/{id}/jobs',
         'GET /api/jobs/{id}',

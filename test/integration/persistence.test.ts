@@ -1043,6 +1043,7 @@ describe('same schema on both databases', () => {
       ['training_examples', 'chunk_id'],
       ['training_examples', 'job_id'],
       ['training_examples', 'passed_qc'],
+      ['training_examples', 'review_state'],
       ['exports', 'job_id'],
       ['job_logs', 'job_id'],
       ['job_logs', 'level'],

@@ -37,6 +37,21 @@ export type ScrapeStatus = ItemStatus;
 export const ExampleStatus = { Ok: 'ok', Failed: 'failed' } as const;
 export type ExampleStatus = (typeof ExampleStatus)[keyof typeof ExampleStatus];
 
+/**
+ * A person's decision on an example (dashboard or `PATCH /api/examples/{id}`). `rejected` is never
+ * exported; `edited` is exported with the reviewer's output (the generated one stays in the row and
+ * in lineage); `unreviewed` is exported unless the export says `include_unreviewed: false`. A review
+ * narrows what the checks passed, it never brings back an example they rejected.
+ */
+export const ReviewState = {
+  Unreviewed: 'unreviewed',
+  Accepted: 'accepted',
+  Rejected: 'rejected',
+  Edited: 'edited',
+} as const;
+export type ReviewState = (typeof ReviewState)[keyof typeof ReviewState];
+export const REVIEW_STATES = Object.values(ReviewState) as [ReviewState, ...ReviewState[]];
+
 export const FetchMethod = { Http: 'http', Browser: 'browser' } as const;
 export type FetchMethod = (typeof FetchMethod)[keyof typeof FetchMethod];
 

@@ -58,6 +58,30 @@ function frontMatter(card: string): Record<string, unknown> {
 }
 
 describe('dataset card', () => {
+  it('counts the reviews, and says which reviewed examples the export takes', () => {
+    const card = renderDatasetCard(
+      input({ review: { accepted: 4, edited: 2, rejected: 3, unreviewed: 1, includeUnreviewed: false } }),
+    );
+    expect(card).toContain('### Human review');
+    expect(card).toContain("| edited (exported with the reviewer's output) | 2 |");
+    expect(card).toContain('| rejected (never exported) | 3 |');
+    expect(card).toContain('| unreviewed (left out of this export) | 1 |');
+    expect(card).toContain('9 of 10 examples that passed quality control were reviewed by a person.');
+    expect(card).toContain('Only examples a reviewer accepted or edited are included');
+    const withUnreviewed = renderDatasetCard(
+      input({ review: { accepted: 0, edited: 0, rejected: 1, unreviewed: 5, includeUnreviewed: true } }),
+    );
+    expect(withUnreviewed).toContain('| unreviewed (exported) | 5 |');
+    expect(withUnreviewed).toContain('Examples a reviewer rejected are left out');
+    expect(renderDatasetCard(input())).not.toContain('Human review');
+    const none = renderDatasetCard(
+      input({ review: { accepted: 0, edited: 0, rejected: 0, unreviewed: 5, includeUnreviewed: true } }),
+    );
+    expect(none).toContain('No example was reviewed by a person.');
+    expect(none).not.toContain('Human review');
+    expect(none).not.toContain('reviewer');
+  });
+
   it('says how much of the job cost is estimated, and nothing when none is', () => {
     expect(renderDatasetCard(input({ jobCostEstimated: 0.0023 }))).toContain(
       '- Whole job (every LLM call): $0.0123 (of which $0.0023 estimated from token counts: calls whose reply or usage was lost)',

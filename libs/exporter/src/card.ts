@@ -70,6 +70,17 @@ export interface DatasetCardInput {
   stats: ExportStats;
   /** Counts over every example of the job, whatever the export takes. */
   totals: { examples: number; ok: number; failed: number; passed: number; rejected: number; unscored: number };
+  /**
+   * People's decisions on the examples that passed quality control (absent: no review section).
+   * Rejected ones are never exported; unreviewed ones only with includeUnreviewed.
+   */
+  review?: {
+    accepted: number;
+    edited: number;
+    rejected: number;
+    unreviewed: number;
+    includeUnreviewed: boolean;
+  } | null;
   /** Source documents with an exported example. */
   sourceDocuments: number;
   settings: {
@@ -281,7 +292,12 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `Format: \`${c.config.format}\` (${formatLine}).` +
       (c.config.include_failed
         ? ' This export includes every example, failed ones too, with its scores: it is meant for analysis, not training.'
-        : ' Only examples that were generated without error and passed quality control are included.'),
+        : ' Only examples that were generated without error and passed quality control are included.') +
+      (c.review && (!c.review.includeUnreviewed || c.review.accepted + c.review.edited + c.review.rejected > 0)
+        ? c.review.includeUnreviewed
+          ? ' Examples a reviewer rejected are left out; edited ones carry the reviewer’s output.'
+          : ' Only examples a reviewer accepted or edited are included (edited ones with the reviewer’s output).'
+        : ''),
     '',
     '| split | file | examples | bytes |',
     '| --- | --- | ---: | ---: |',
@@ -307,6 +323,7 @@ export function renderDatasetCard(c: DatasetCardInput): string {
     `| in this export | ${s.records} |`,
     ...(s.skipped ? [`| left out (an empty prompt or answer) | ${s.skipped} |`] : []),
     '',
+    ...reviewSection(c.review),
     `Pass rate: ${pct(t.passed, t.examples)} of all generated examples (${pct(t.passed, t.ok)} of those generated ok).`,
     '',
     ...changesSection(c.changes),
@@ -491,6 +508,26 @@ const STAGE_LABEL: Record<string, string> = {
  * came in, what went on, and every drop with its reasons; then whether every
  * stage adds up. Empty when there is no funnel.
  */
+export /** The "Human review" lines: how many passed examples people accepted, edited, rejected or left unreviewed. */
+function reviewSection(r: DatasetCardInput['review']): string[] {
+  if (!r) return [];
+  const reviewed = r.accepted + r.edited + r.rejected;
+  if (reviewed === 0 && r.includeUnreviewed) return ['No example was reviewed by a person.', ''];
+  return [
+    '### Human review',
+    '',
+    '| review | examples |',
+    '| --- | ---: |',
+    `| accepted | ${r.accepted} |`,
+    `| edited (exported with the reviewer's output) | ${r.edited} |`,
+    `| rejected (never exported) | ${r.rejected} |`,
+    `| unreviewed (${r.includeUnreviewed ? 'exported' : 'left out of this export'}) | ${r.unreviewed} |`,
+    '',
+    `${reviewed} of ${reviewed + r.unreviewed} examples that passed quality control were reviewed by a person.`,
+    '',
+  ];
+}
+
 export function funnelSection(funnel: JobFunnel | null | undefined): string[] {
   if (!funnel) return [];
   const rows = funnel.stages.map((s) => {

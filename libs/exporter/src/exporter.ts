@@ -5,9 +5,18 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { VERSION } from '@datafactory/config';
-import { ExampleStatus, type JobConfig, NO_TEMPLATE, PII_TYPES, type PiiType, usesLlm } from '@datafactory/contracts';
+import {
+  ExampleStatus,
+  type JobConfig,
+  NO_TEMPLATE,
+  PII_TYPES,
+  type PiiType,
+  ReviewState,
+  usesLlm,
+} from '@datafactory/contracts';
 import { exportCorpus } from './corpus.js';
 import {
+  type ExampleSelection,
   Export,
   ExportReadRepository,
   FunnelRepository,
@@ -19,7 +28,7 @@ import { type CardChanges, type DatasetCardInput, type ExportedFile, renderDatas
 import type { Provenance } from './provenance.js';
 import { type ExportConfig, resolveExportConfig } from './config.js';
 import { FORMAT_INFO, type SplitName } from './formats.js';
-import { DEFAULT_PAGE_SIZE, streamExamples, streamSourceUrls } from './source.js';
+import { DEFAULT_PAGE_SIZE, exportedExamplesWhere, streamExamples, streamSourceUrls } from './source.js';
 import {
   flatColumns,
   isTrainable,
@@ -104,7 +113,7 @@ export function dataFileName(config: ExportConfig, split: SplitName): string {
   return config.split === 'none' ? `data.${ext}` : `${split}.${ext}`;
 }
 
-const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'split', 'seed', 'license', 'reasoning'];
+const KNOWN_CONFIG_KEYS = ['format', 'include_failed', 'include_unreviewed', 'split', 'seed', 'license', 'reasoning'];
 
 /**
  * Exports a job's examples as a new version: reads them page by page through
@@ -153,7 +162,9 @@ export async function exportJob(
   const jobCost = job.costTotal === null || job.costTotal === undefined ? null : Number(job.costTotal);
 
   const totals = await countExamples(fork, jobId);
-  const total = resolved.include_failed ? totals.examples : totals.passed;
+  const selection = { includeFailed: resolved.include_failed, includeUnreviewed: resolved.include_unreviewed };
+  const reviews = await new ExportReadRepository(fork).reviewCounts(jobId);
+  const total = await fork.count(TrainingExample, exportedExamplesWhere(jobId, selection));
   const createdAt = options.now?.() ?? new Date();
   const { version, dir, relativeDir } = await reserveVersionDir(options.dataDir, projectId, jobId, createdAt);
 
@@ -168,7 +179,7 @@ export async function exportJob(
         ? { splitOf: () => 'train' as const, report: null }
         : await planSplits(readFork, jobId, resolved, toRecord, duplicateThreshold(job.config), options);
     for await (const page of streamExamples(readFork, jobId, {
-      includeFailed: resolved.include_failed,
+      ...selection,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
       signal: options.signal,
     })) {
@@ -234,7 +245,7 @@ export async function exportJob(
 
     const sourcesPath = path.join(dir, SOURCES_FILE);
     const sourceTerms = new SourceTerms();
-    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, resolved.include_failed, {
+    const sourceDocuments = await writeSources(readFork, jobId, sourcesPath, selection, {
       ...options,
       onSource: (p) => sourceTerms.add(p),
     });
@@ -242,7 +253,7 @@ export async function exportJob(
     const settings = jobSettings(job.config);
     const funnel = await new FunnelRepository(readFork).funnel(jobId, {
       examplesPerChunk: options.examplesPerChunk,
-      export: { records: stats.records, leftOut: stats.skipped },
+      export: { records: stats.records, leftOut: stats.skipped, includeUnreviewed: resolved.include_unreviewed },
     });
     const cardInput: DatasetCardInput = {
       projectName,
@@ -255,6 +266,13 @@ export async function exportJob(
       sourcesFile: SOURCES_FILE,
       stats,
       totals,
+      review: {
+        accepted: reviews.accepted ?? 0,
+        edited: reviews.edited ?? 0,
+        rejected: reviews.rejected ?? 0,
+        unreviewed: reviews.unreviewed ?? 0,
+        includeUnreviewed: resolved.include_unreviewed,
+      },
       sourceDocuments,
       settings,
       jobCost,
@@ -328,6 +346,7 @@ async function planSplits(
   const grouper = new SplitGrouper(threshold);
   for await (const page of streamExamples(em, jobId, {
     includeFailed: config.include_failed,
+    includeUnreviewed: config.include_unreviewed,
     pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
     signal: options.signal,
   })) {
@@ -336,8 +355,15 @@ async function planSplits(
     }
   }
   return grouper.plan(config.split, config.seed, async (ids) => {
-    const rows = await em.find(TrainingExample, { id: { $in: ids } }, { fields: ['id', 'inputText', 'outputText'] });
-    return new Map(rows.map((r) => [r.id, `${r.inputText}\n${r.outputText}`]));
+    const rows = await em.find(
+      TrainingExample,
+      { id: { $in: ids } },
+      { fields: ['id', 'inputText', 'outputText', 'reviewState', 'editedOutput'] },
+    );
+    // The text exported: an edited example's is the reviewer's output.
+    const output = (r: Pick<TrainingExample, 'outputText' | 'reviewState' | 'editedOutput'>) =>
+      r.reviewState === ReviewState.Edited && r.editedOutput != null ? r.editedOutput : r.outputText;
+    return new Map(rows.map((r) => [r.id, `${r.inputText}\n${output(r)}`]));
   });
 }
 
@@ -379,13 +405,13 @@ async function writeSources(
   em: EntityManager,
   jobId: string,
   file: string,
-  includeFailed: boolean,
+  selection: ExampleSelection,
   options: ExportJobOptions & { onSource?: (p: Provenance) => void },
 ): Promise<number> {
   const out = createWriteStream(file, { flags: 'wx', encoding: 'utf8' });
   let count = 0;
   try {
-    for await (const page of streamSourceUrls(em, jobId, { includeFailed, signal: options.signal })) {
+    for await (const page of streamSourceUrls(em, jobId, { ...selection, signal: options.signal })) {
       const text = page.map((d) => `${withoutCredentials(d.finalUrl ?? d.url)}\n`).join('');
       for (const d of page) options.onSource?.(d.provenance);
       count += page.length;

@@ -11,6 +11,7 @@ import {
   toOpenAi,
   toShareGpt,
 } from './shapes.js';
+import { withEditedFields } from './source.js';
 
 const CHUNK = 'Rust has ownership.\nEach value has one owner.';
 
@@ -20,6 +21,8 @@ function row(over: Partial<ExampleRow>): ExampleRow {
     templateType: 'qa',
     inputText: '',
     outputText: '',
+    review: 'unreviewed',
+    originalOutput: null,
     modelUsed: 'gpt-4o-mini',
     status: 'ok',
     error: null,
@@ -129,6 +132,35 @@ describe('template → shape mapping', () => {
   });
 });
 
+describe('edited examples', () => {
+  it('put the reviewer’s output wherever the generated one was, in every shape', () => {
+    const generated = 'Exactly one owner.';
+    const fields = withEditedFields({ question: 'Who owns a value?', answer: generated }, generated, 'One owner.');
+    expect(fields).toEqual({ question: 'Who owns a value?', answer: 'One owner.' });
+    const edited = row({
+      inputText: 'Who owns a value?',
+      outputText: 'One owner.',
+      fields,
+      review: 'edited',
+      originalOutput: generated,
+    });
+    expect(toAlpaca(edited)).toMatchObject({ instruction: 'Who owns a value?', output: 'One owner.' });
+    expect(toFlatRecord(edited, false)).toMatchObject({
+      output: 'One owner.',
+      original_output: generated,
+      review: 'edited',
+    });
+    const turns = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello there.' },
+    ];
+    expect(withEditedFields({ turns }, 'Hello there.', 'Hello!')).toEqual({
+      turns: [turns[0], { role: 'assistant', content: 'Hello!' }],
+    });
+    expect(withEditedFields(null, 'a', 'b')).toBeNull();
+  });
+});
+
 describe('flat records', () => {
   it('carry source, model and scores; analysis columns only with include_failed', () => {
     expect(toFlatRecord(qa, false)).toEqual({
@@ -146,6 +178,8 @@ describe('flat records', () => {
       cost: 0.001,
       quality_score: 0.9,
       passed_qc: true,
+      review: 'unreviewed',
+      original_output: null,
       license: null,
       provenance: null,
     });

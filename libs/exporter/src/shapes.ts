@@ -1,3 +1,4 @@
+import type { ReviewState } from '@datafactory/contracts';
 import type { Provenance } from './provenance.js';
 
 /*
@@ -34,7 +35,12 @@ export interface ExampleRow {
   id: string;
   templateType: string;
   inputText: string;
+  /** The answer exported: the reviewer's when the example was edited. */
   outputText: string;
+  /** The reviewer's decision (an export never holds a rejected one). */
+  review: ReviewState;
+  /** The generated output of an edited example (null otherwise). */
+  originalOutput: string | null;
   modelUsed: string;
   status: string;
   error: string | null;
@@ -363,6 +369,8 @@ export const FLAT_COLUMNS: readonly FlatColumn[] = [
   { name: 'cost', type: 'DOUBLE' },
   { name: 'quality_score', type: 'DOUBLE' },
   { name: 'passed_qc', type: 'BOOLEAN' },
+  { name: 'review', type: 'STRING' },
+  { name: 'original_output', type: 'STRING' },
   { name: 'license', type: 'STRING' },
   { name: 'provenance', type: 'STRING' },
   { name: 'status', type: 'STRING', analysisOnly: true },
@@ -397,6 +405,8 @@ export function toFlatRecord(row: ExampleRow, includeFailed: boolean, nested = f
     cost: row.cost,
     quality_score: row.qualityScore,
     passed_qc: row.passedQc,
+    review: row.review,
+    original_output: row.originalOutput,
     license: row.provenance?.license ?? null,
     provenance: row.provenance ? (nested ? row.provenance : JSON.stringify(row.provenance)) : null,
   };

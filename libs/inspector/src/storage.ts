@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { ExampleStatus } from '@datafactory/contracts';
+import { ExampleStatus, type ReviewState } from '@datafactory/contracts';
 import {
   type DedupScope,
   dedupScopeKey,
@@ -202,6 +202,8 @@ export interface ExampleQuery {
   passed?: boolean;
   /** Only examples on which this check failed. */
   check?: CheckName;
+  /** Only examples in this review state. */
+  review?: ReviewState;
   page: number;
   pageSize: number;
 }
@@ -214,6 +216,7 @@ export async function findInspectedExamples(
 ): Promise<{ items: TrainingExample[]; total: number }> {
   const where: Record<string, unknown> = { job: jobId, passedQc: query.passed ?? { $ne: null } };
   if (query.check) where.qualityDetails = { checks: { [query.check]: { status: 'fail' } } };
+  if (query.review) where.reviewState = query.review;
   const [items, total] = await em.fork().findAndCount(TrainingExample, where as FilterQuery<TrainingExample>, {
     orderBy: { createdAt: 'asc', id: 'asc' },
     limit: query.pageSize,

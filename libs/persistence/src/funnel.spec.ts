@@ -143,6 +143,50 @@ describe('buildFunnel', () => {
     );
   });
 
+  it('shows a reviewer’s rejections and the unreviewed examples an export left out in the export stage', () => {
+    const rejected = buildFunnel(
+      rows({
+        reviews: [
+          { state: 'rejected', reason: 'off topic', count: 1 },
+          { state: 'unreviewed', reason: null, count: 1 },
+        ],
+        export: { records: 1, leftOut: null, includeFailed: false },
+      }),
+    );
+    expect(stage(rejected, 'export')).toMatchObject({ input: 2, holds: true });
+    expect(stage(rejected, 'export').outcomes).toEqual([
+      { outcome: 'exported', count: 1, next: true, reasons: [] },
+      { outcome: 'rejected_by_review', count: 1, next: false, reasons: [{ code: 'off_topic', count: 1 }] },
+      { outcome: 'left_out', count: 0, next: false, reasons: [] },
+    ]);
+    expect(formatFunnel(rejected)[5]).toBe('export    2 examples → exported 1 · rejected by review 1 (off_topic ×1)');
+
+    const reviewedOnly = buildFunnel(
+      rows({
+        reviews: [
+          { state: 'edited', reason: null, count: 1 },
+          { state: 'unreviewed', reason: null, count: 1 },
+        ],
+        export: { records: 1, leftOut: 0, includeFailed: false, includeUnreviewed: false },
+      }),
+    );
+    expect(funnelCount(reviewedOnly, 'export', 'unreviewed')).toBe(1);
+    expect(stage(reviewedOnly, 'export').holds).toBe(true);
+    // Unreviewed examples count as exported when the export takes them: no outcome of their own.
+    const included = buildFunnel(
+      rows({
+        reviews: [{ state: 'unreviewed', reason: null, count: 2 }],
+        export: { records: 2, leftOut: 0, includeFailed: false },
+      }),
+    );
+    expect(stage(included, 'export').outcomes.map((o) => o.outcome)).toEqual(['exported', 'left_out']);
+    expect(stage(included, 'export').holds).toBe(true);
+    // Before the export: what a reviewer rejected is not pending.
+    const before = buildFunnel(rows({ reviews: [{ state: 'rejected', reason: null, count: 1 }], export: null }));
+    expect(funnelCount(before, 'export', 'pending')).toBe(1);
+    expect(funnelCount(before, 'export', 'rejected_by_review')).toBe(1);
+  });
+
   it('prints one line per stage', () => {
     const lines = formatFunnel(buildFunnel(rows()));
     expect(lines[0]).toBe('fetch     6 urls → ok 3 · skipped 1 (robots ×1) · failed 2 (blocked_address ×2)');

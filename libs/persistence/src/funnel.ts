@@ -36,8 +36,17 @@ export interface FunnelRows {
   carried?: number;
   /** Examples generated ok by verdict: passed true/false/null (not inspected), with the first failing check. */
   inspected: { passed: boolean | null; failedCheck: string | null; unavailableCheck: string | null; count: number }[];
-  /** The job's own export (made when its run ended); null before it. */
-  export: { records: number; leftOut: number | null; includeFailed: boolean } | null;
+  /**
+   * The examples the export stage takes (passed ones, or every row with include_failed) by review
+   * state, with the reviewer's reason for rejected ones; absent: none reviewed.
+   */
+  reviews?: { state: string; reason: string | null; count: number }[];
+  /**
+   * The job's own export (made when its run ended); null before it. `leftOut`: examples the export
+   * skipped for want of content (null: the difference); `includeUnreviewed` false: unreviewed
+   * examples were left out.
+   */
+  export: { records: number; leftOut: number | null; includeFailed: boolean; includeUnreviewed?: boolean } | null;
 }
 
 const sum = (xs: readonly { count: number }[]) => xs.reduce((n, x) => n + x.count, 0);
@@ -206,8 +215,28 @@ export function buildFunnel(r: FunnelRows): JobFunnel {
   }
 
   // export: what the job's export took (passed examples, or the original chunks for template none).
+  // A reviewer's rejection is never exported; unreviewed examples are left out when the export says so.
   const e = r.export;
-  const leftOut = e ? (e.leftOut ?? Math.max(0, exportInput - e.records)) : 0;
+  const reviews = usesLlm ? (r.reviews ?? []) : [];
+  const rejectedRows = reviews.filter((v) => v.state === 'rejected');
+  const rejectedByReview = sum(rejectedRows);
+  const unreviewed = e?.includeUnreviewed === false ? sum(reviews.filter((v) => v.state === 'unreviewed')) : 0;
+  const leftOut = e ? (e.leftOut ?? Math.max(0, exportInput - e.records - rejectedByReview - unreviewed)) : 0;
+  const reviewOutcomes = [
+    ...(rejectedByReview
+      ? [
+          outcome(
+            'rejected_by_review',
+            rejectedByReview,
+            false,
+            reasons(rejectedRows.map((v) => [reasonCode(v.reason, 'no_reason'), v.count])),
+          ),
+        ]
+      : []),
+    ...(unreviewed
+      ? [outcome('unreviewed', unreviewed, false, [{ code: 'unreviewed_excluded', count: unreviewed }])]
+      : []),
+  ];
   stages.push(
     stage(
       FunnelStageName.Export,
@@ -216,6 +245,7 @@ export function buildFunnel(r: FunnelRows): JobFunnel {
       e
         ? [
             outcome('exported', e.records, true),
+            ...reviewOutcomes,
             outcome(
               'left_out',
               leftOut,
@@ -223,7 +253,7 @@ export function buildFunnel(r: FunnelRows): JobFunnel {
               leftOut ? [{ code: usesLlm ? 'empty_prompt_or_answer' : 'not_exported', count: leftOut }] : [],
             ),
           ]
-        : [outcome('exported', 0, true), outcome('pending', exportInput)],
+        : [outcome('exported', 0, true), ...reviewOutcomes, outcome('pending', exportInput - rejectedByReview)],
     ),
   );
 

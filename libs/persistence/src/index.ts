@@ -18,5 +18,6 @@ export { buildFunnel, reasonCode, refineReasonCode, type FunnelRows } from './fu
 export * from './repositories/llm-call.repository.js';
 export * from './repositories/near-duplicate.repository.js';
 export * from './repositories/crawl-frontier.repository.js';
+export * from './repositories/review.repository.js';
 export * from './repositories/page-read.repository.js';
 export * from './repositories/refresh.repository.js';

@@ -45,6 +45,16 @@ export class CreateExportRequestDto {
   include_failed?: boolean;
 
   @ApiPropertyOptional({
+    default: true,
+    description:
+      'Whether examples nobody reviewed are exported (true) or only accepted and edited ones (false). ' +
+      "Rejected examples are never exported; edited ones go out with the reviewer's output.",
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  include_unreviewed?: boolean;
+
+  @ApiPropertyOptional({
     oneOf: [{ type: 'string', enum: ['none'] }, { $ref: '#/components/schemas/SplitRatiosDto' }],
     default: 'none',
     description: 'Train/validation/test ratios adding up to 1; examples are grouped by source domain.',

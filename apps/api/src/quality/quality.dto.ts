@@ -1,7 +1,9 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { REVIEW_STATES, type ReviewState } from '@datafactory/contracts';
 import { type CheckName, QUALITY_CHECKS } from '@datafactory/inspector';
+import { IsOptionalNotNull } from '../common/optional.js';
 import { PageMetaDto, PageQueryDto } from '../common/paging.dto.js';
 
 export class ExampleQueryDto extends PageQueryDto {
@@ -18,6 +20,87 @@ export class ExampleQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(QUALITY_CHECKS)
   check?: CheckName;
+
+  @ApiPropertyOptional({ enum: REVIEW_STATES, description: 'Only examples in this review state.' })
+  @IsOptional()
+  @IsIn(REVIEW_STATES)
+  review?: ReviewState;
+}
+
+/** The longest review reason and edited output the API takes. */
+export const MAX_REVIEW_REASON = 2_000;
+export const MAX_EDITED_OUTPUT = 100_000;
+
+export class ReviewExampleRequestDto {
+  @ApiProperty({
+    enum: REVIEW_STATES,
+    description:
+      '`accepted`, `rejected` (needs `reason`; never exported), `edited` (needs `output`: exported in place of the ' +
+      'generated output, which is kept) or `unreviewed` (undoes a decision).',
+  })
+  @IsIn(REVIEW_STATES)
+  review!: ReviewState;
+
+  @ApiPropertyOptional({ maxLength: MAX_REVIEW_REASON, description: 'Why; required to reject.', nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_REVIEW_REASON)
+  reason?: string | null;
+
+  @ApiPropertyOptional({ maxLength: MAX_EDITED_OUTPUT, description: "The reviewer's output; only with `edited`." })
+  @IsOptionalNotNull()
+  @IsString()
+  @MaxLength(MAX_EDITED_OUTPUT)
+  output?: string;
+}
+
+export class ReviewFilterDto {
+  @ApiPropertyOptional({ enum: QUALITY_CHECKS, description: 'Examples on which this check failed.' })
+  @IsOptionalNotNull()
+  @IsIn(QUALITY_CHECKS)
+  check?: CheckName;
+
+  @ApiPropertyOptional({ description: 'true: passed quality control; false: inspected and did not pass.' })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  passed?: boolean;
+
+  @ApiPropertyOptional({ enum: REVIEW_STATES, description: 'Examples in this review state now.' })
+  @IsOptionalNotNull()
+  @IsIn(REVIEW_STATES)
+  review?: ReviewState;
+}
+
+const BULK_STATES = REVIEW_STATES.filter((s) => s !== 'edited');
+
+export class BulkReviewRequestDto {
+  @ApiProperty({
+    enum: BULK_STATES,
+    description: 'The decision for every matching example (`edited` is one example at a time).',
+  })
+  @IsIn(BULK_STATES, { message: `review must be one of the following values: ${BULK_STATES.join(', ')}` })
+  review!: Exclude<ReviewState, 'edited'>;
+
+  @ApiPropertyOptional({ maxLength: MAX_REVIEW_REASON, description: 'Why; required to reject.', nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_REVIEW_REASON)
+  reason?: string | null;
+
+  @ApiPropertyOptional({
+    type: ReviewFilterDto,
+    description: 'Which examples of the job; every condition given must hold. Empty or left out: all of them.',
+    example: { check: 'format', passed: false },
+  })
+  @IsOptionalNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReviewFilterDto)
+  filter?: ReviewFilterDto;
+}
+
+export class BulkReviewResponseDto {
+  @ApiProperty({ description: 'Examples that got the decision.' }) updated!: number;
 }
 
 export class ReasonCountDto {
@@ -49,6 +132,15 @@ export class TokenLengthStatsDto {
   @ApiProperty() mean!: number;
   @ApiProperty() p50!: number;
   @ApiProperty() p90!: number;
+}
+
+export class ReviewCountsDto {
+  @ApiProperty() unreviewed!: number;
+  @ApiProperty() accepted!: number;
+  @ApiProperty() rejected!: number;
+  @ApiProperty() edited!: number;
+  @ApiProperty({ description: 'Passed quality control and not rejected by a reviewer: what the next export takes.' })
+  exportable!: number;
 }
 
 @ApiExtraModels(CheckSummaryDto)
@@ -83,6 +175,11 @@ export class QualityReportResponseDto {
       'Share of the examples the grounded check scored whose every sentence is supported by its source chunk; null when the check scored none.',
   })
   groundedRate!: number | null;
+  @ApiProperty({
+    type: ReviewCountsDto,
+    description: "People's decisions over every example of the job (generated ok or not).",
+  })
+  review!: ReviewCountsDto;
 }
 
 export class ExampleResponseDto {
@@ -105,6 +202,15 @@ export class ExampleResponseDto {
     description: 'Per-check status, score, reason and reason codes (see docs/inspector.md).',
   })
   qualityDetails!: Record<string, unknown> | null;
+  @ApiProperty({ enum: REVIEW_STATES, description: "A person's decision." }) review!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The reviewer's reason." }) reviewReason!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The reviewer's output of an `edited` example (`outputText` stays the generated one).",
+  })
+  editedOutput!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) reviewedAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { QualityController } from './quality.controller.js';
+import { ExamplesController, QualityController } from './quality.controller.js';
 import { QualityService } from './quality.service.js';
 
-/** Quality reports and example browsing (the inspector's results). */
-@Module({ controllers: [QualityController], providers: [QualityService] })
+/** Quality reports, example browsing (the inspector's results) and people's reviews of the examples. */
+@Module({ controllers: [QualityController, ExamplesController], providers: [QualityService] })
 export class QualityModule {}

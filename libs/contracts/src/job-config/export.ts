@@ -95,6 +95,7 @@ const split = () =>
 export const DEFAULT_EXPORT_CONFIG = Object.freeze({
   format: 'jsonl',
   include_failed: false,
+  include_unreviewed: true,
   split: 'none',
   seed: 42,
   license: 'unknown',
@@ -107,6 +108,11 @@ export const ExportSection = section(
     format: oneOf(EXPORT_FORMATS).default(DEFAULT_EXPORT_CONFIG.format),
     /** false: only examples that were generated ok and passed quality control. true: every example, with its scores. */
     include_failed: boolean().default(DEFAULT_EXPORT_CONFIG.include_failed),
+    /**
+     * true: examples nobody reviewed are exported (beside the accepted and edited ones). false: only
+     * reviewed ones. Rejected examples are never exported.
+     */
+    include_unreviewed: boolean().default(DEFAULT_EXPORT_CONFIG.include_unreviewed),
     /** `none`: one file. Ratios: a file per split, examples grouped by source domain. */
     split: split(),
     /** Seed of the domain → split assignment; the same seed gives the same splits. */

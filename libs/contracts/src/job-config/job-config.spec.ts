@@ -52,6 +52,7 @@ describe('the job config schema', () => {
     expect(c.export).toEqual({
       format: 'jsonl',
       include_failed: false,
+      include_unreviewed: true,
       split: 'none',
       seed: 42,
       license: 'unknown',

@@ -10,6 +10,7 @@ import {
   JobStatus,
   LogLevel,
   type ProjectSchedule,
+  ReviewState,
   ScrapeStatus,
   Stage,
   type StoredJobConfig,
@@ -199,6 +200,14 @@ const TrainingExampleSchema = defineEntity({
     qualityScore: p.double().nullable(),
     qualityDetails: p.json<JsonObject>().nullable(),
     passedQc: p.boolean().nullable().index(),
+    /** A person's decision (ReviewState); `unreviewed` until someone reviews it. */
+    // A string column, not an enum: SQLite would rebuild the table to add the check constraint.
+    reviewState: p.string().$type<ReviewState>().default(ReviewState.Unreviewed).index(),
+    /** Why the reviewer rejected it (or a note on an accept or edit). */
+    reviewReason: p.text().nullable(),
+    /** The reviewer's output for an `edited` example; `outputText` keeps the generated one. */
+    editedOutput: p.text().nullable(),
+    reviewedAt: p.datetime().nullable(),
     createdAt: createdAt(),
   },
 });

@@ -18,6 +18,8 @@ export interface ExampleExportRow {
   quality_score: number | string | null;
   quality_details: unknown;
   passed_qc: boolean | number | null;
+  review_state: string;
+  edited_output: string | null;
   chunk_text: string;
   chunk_language: string | null;
   /** The chunk's metadata (offsets in the extracted text...): text on SQLite, parsed on PostgreSQL. */
@@ -61,6 +63,30 @@ export interface ChunkExportRow {
   document_metadata: unknown;
 }
 
+/**
+ * Which of a job's examples an export takes: `includeFailed` adds those that failed generation or
+ * quality control; `includeUnreviewed: false` keeps only accepted and edited ones. Rejected ones never.
+ */
+export interface ExampleSelection {
+  includeFailed: boolean;
+  includeUnreviewed: boolean;
+}
+
+/** The SQL condition (after `and`) of a selection on training_examples aliased `e`. */
+function selectionSql(selection: ExampleSelection, sqlite: boolean): string {
+  // On SQLite the columns go through cast() so that no index but the primary key's serves (see below).
+  const col = (c: string, type: string) => (sqlite ? `cast(e.${c} as ${type})` : `e.${c}`);
+  const parts = [
+    selection.includeUnreviewed
+      ? `${col('review_state', 'text')} <> 'rejected'`
+      : `${col('review_state', 'text')} in ('accepted', 'edited')`,
+  ];
+  if (!selection.includeFailed) {
+    parts.push(`${col('status', 'text')} = 'ok'`, sqlite ? `cast(e.passed_qc as integer) = 1` : `e.passed_qc = true`);
+  }
+  return parts.map((p) => ` and ${p}`).join('');
+}
+
 /** The smallest UUID: the keyset cursor before the first row. */
 export const MIN_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -84,41 +110,52 @@ export const MIN_UUID = '00000000-0000-0000-0000-000000000000';
 export class ExportReadRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Up to `pageSize` examples of the job after `after` (by id); only ok and passed ones unless `includeFailed`. */
+  /** Up to `pageSize` examples of the job after `after` (by id) that the selection takes. */
   async examplePage(
     jobId: string,
     after: string,
     pageSize: number,
-    includeFailed: boolean,
+    selection: ExampleSelection,
   ): Promise<ExampleExportRow[]> {
     const sqlite = isSqlite(this.em);
-    const passed = includeFailed
-      ? ''
-      : sqlite
-        ? ` and cast(e.status as text) = 'ok' and cast(e.passed_qc as integer) = 1`
-        : ` and e.status = 'ok' and e.passed_qc = true`;
     const sql = `select e.id, e.template_type, e.input_text, e.output_text, e.model_used, e.status, e.error,
       e.template_hash, e.lineage, e.token_count, e.cost, e.quality_score, e.quality_details, e.passed_qc,
+      e.review_state, e.edited_output,
       c.content as chunk_text, c.language as chunk_language, c.metadata as chunk_metadata,
       d.url, d.final_url, d.title, d.language as document_language, d.http_status, d.fetched_at,
       d.metadata as document_metadata
     from training_examples e
       join chunks c on c.id = e.chunk_id
       join raw_documents d on d.id = c.document_id
-    where e.id > ? and ${sqlite ? 'cast(e.job_id as text)' : 'e.job_id'} = ?${passed}
+    where e.id > ? and ${sqlite ? 'cast(e.job_id as text)' : 'e.job_id'} = ?${selectionSql(selection, sqlite)}
     order by e.id limit ?`;
     return (await this.em.getConnection().execute(sql, [after, jobId, pageSize], 'all')) as ExampleExportRow[];
   }
 
-  /** Up to `pageSize` documents (after `after`, by id) that have an exported example. */
-  async sourcePage(jobId: string, after: string, pageSize: number, includeFailed: boolean): Promise<SourceExportRow[]> {
-    const filter = includeFailed ? '' : `and e.status = 'ok' and e.passed_qc = true`;
+  /** Up to `pageSize` documents (after `after`, by id) that have an example the selection takes. */
+  async sourcePage(
+    jobId: string,
+    after: string,
+    pageSize: number,
+    selection: ExampleSelection,
+  ): Promise<SourceExportRow[]> {
     const sql = `select d.id, d.url, d.final_url, d.http_status, d.fetched_at, d.metadata from raw_documents d
     where d.job_id = ? and d.id > ? and exists (
       select 1 from chunks c join training_examples e on e.chunk_id = c.id
-      where c.document_id = d.id and e.job_id = ? ${filter})
+      where c.document_id = d.id and e.job_id = ?${selectionSql(selection, false)})
     order by d.id limit ?`;
     return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as SourceExportRow[];
+  }
+
+  /** A job's examples generated ok and passed by the checks, per review state. */
+  async reviewCounts(jobId: string): Promise<Record<string, number>> {
+    const rows = (await this.em.getConnection().execute(
+      `select review_state as state, count(*) as n from training_examples
+          where job_id = ? and status = 'ok' and passed_qc = true group by review_state`,
+      [jobId],
+      'all',
+    )) as { state: string; n: number | string }[];
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 
   /** Up to `pageSize` original chunks of the job (duplicates left out) after `after`, by id, with their document. */

@@ -14,8 +14,8 @@ export interface FunnelOptions {
    * the examples asked), else unknown.
    */
   examplesPerChunk?: number | null;
-  /** The export being written (the card's own numbers): records and examples left out. */
-  export?: { records: number; leftOut: number };
+  /** The export being written (the card's own numbers): records, examples left out, whether unreviewed ones were in. */
+  export?: { records: number; leftOut: number; includeUnreviewed?: boolean };
 }
 
 const FINAL: readonly string[] = [JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled];
@@ -88,6 +88,21 @@ export class FunnelRepository {
          from training_examples where job_id = ? and status = ? group by 1, 2, 3`,
       [jobId, ExampleStatus.Ok],
     );
+    const includeFailed = config.export?.include_failed === true;
+    // The job's own export saw the reviews made before it: a decision made later counts as unreviewed there
+    // (the card of a new export passes its own numbers and takes every decision as it is now).
+    const state = options.export
+      ? 'review_state'
+      : `case when reviewed_at > (select min(x.created_at) from exports x where x.job_id = training_examples.job_id)
+              then 'unreviewed' else review_state end`;
+    const reviews = await this.sql<{ state: string; reason: string | null; n: number | string }>(
+      `select ${state} as state,
+              case when review_state = 'rejected' then substr(review_reason, 1, 40) else null end as reason,
+              count(*) as n
+         from training_examples where job_id = ?${includeFailed ? '' : " and status = 'ok' and passed_qc = true"}
+        group by 1, 2`,
+      [jobId],
+    );
     const [own] = await this.sql<{ records: number | string }>(
       'select record_count as records from exports where job_id = ? order by created_at asc, id asc limit 1',
       [jobId],
@@ -97,7 +112,7 @@ export class FunnelRepository {
       config.generation && 'examples_per_chunk' in config.generation ? config.generation.examples_per_chunk : null;
     const most = generated?.most === null || generated?.most === undefined ? null : Number(generated.most);
     const examplesPerChunk = template === NO_TEMPLATE ? null : (options.examplesPerChunk ?? configured ?? most ?? null);
-    const includeFailed = config.export?.include_failed === true;
+    const includeUnreviewed = config.export?.include_unreviewed !== false;
 
     return {
       jobId,
@@ -121,10 +136,11 @@ export class FunnelRepository {
         unavailableCheck: i.unavailable ?? null,
         count: Number(i.n),
       })),
+      reviews: reviews.map((v) => ({ state: v.state, reason: v.reason, count: Number(v.n) })),
       export: options.export
-        ? { ...options.export, includeFailed }
+        ? { includeUnreviewed, ...options.export, includeFailed }
         : own
-          ? { records: Number(own.records), leftOut: null, includeFailed }
+          ? { records: Number(own.records), leftOut: null, includeFailed, includeUnreviewed }
           : null,
     };
   }

@@ -17,6 +17,10 @@ export type { QualityReport$Params as QualityReport$Params } from './fn/quality/
 export { qualityReport as qualityReport } from './fn/quality/quality-report';
 export type { QualityExamples$Params as QualityExamples$Params } from './fn/quality/quality-examples';
 export { qualityExamples as qualityExamples } from './fn/quality/quality-examples';
+export type { QualityReviewMatching$Params as QualityReviewMatching$Params } from './fn/quality/quality-review-matching';
+export { qualityReviewMatching as qualityReviewMatching } from './fn/quality/quality-review-matching';
+export type { ExamplesReview$Params as ExamplesReview$Params } from './fn/quality/examples-review';
+export { examplesReview as examplesReview } from './fn/quality/examples-review';
 export type { PagesList$Params as PagesList$Params } from './fn/jobs/pages-list';
 export { pagesList as pagesList } from './fn/jobs/pages-list';
 export type { EstimateEstimate$Params as EstimateEstimate$Params } from './fn/jobs/estimate-estimate';

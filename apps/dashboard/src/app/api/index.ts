@@ -9,6 +9,8 @@ export { Api } from './api';
 
 export type { ApiKeysStatusDto } from './models/api-keys-status-dto';
 export type { ApiKeyStatusDto } from './models/api-key-status-dto';
+export type { BulkReviewRequestDto } from './models/bulk-review-request-dto';
+export type { BulkReviewResponseDto } from './models/bulk-review-response-dto';
 export type { CheckSummaryDto } from './models/check-summary-dto';
 export type { ComponentHealthDto } from './models/component-health-dto';
 export type { CostsResponseDto } from './models/costs-response-dto';
@@ -58,6 +60,9 @@ export type { QualityReportResponseDto } from './models/quality-report-response-
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
 export type { RefreshJobRequestDto } from './models/refresh-job-request-dto';
+export type { ReviewCountsDto } from './models/review-counts-dto';
+export type { ReviewExampleRequestDto } from './models/review-example-request-dto';
+export type { ReviewFilterDto } from './models/review-filter-dto';
 export type { ScheduleAction } from './models/schedule-action';
 export type { ScheduleResponseDto } from './models/schedule-response-dto';
 export type { SettingsResponseDto } from './models/settings-response-dto';
@@ -109,6 +114,10 @@ export type { QualityReport$Params as QualityReport$Params } from './fn/quality/
 export { qualityReport as qualityReport } from './fn/quality/quality-report';
 export type { QualityExamples$Params as QualityExamples$Params } from './fn/quality/quality-examples';
 export { qualityExamples as qualityExamples } from './fn/quality/quality-examples';
+export type { QualityReviewMatching$Params as QualityReviewMatching$Params } from './fn/quality/quality-review-matching';
+export { qualityReviewMatching as qualityReviewMatching } from './fn/quality/quality-review-matching';
+export type { ExamplesReview$Params as ExamplesReview$Params } from './fn/quality/examples-review';
+export { examplesReview as examplesReview } from './fn/quality/examples-review';
 export type { PagesList$Params as PagesList$Params } from './fn/jobs/pages-list';
 export { pagesList as pagesList } from './fn/jobs/pages-list';
 export type { EstimateEstimate$Params as EstimateEstimate$Params } from './fn/jobs/estimate-estimate';

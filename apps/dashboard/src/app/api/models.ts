@@ -3,6 +3,8 @@
 
 export type { ApiKeysStatusDto } from './models/api-keys-status-dto';
 export type { ApiKeyStatusDto } from './models/api-key-status-dto';
+export type { BulkReviewRequestDto } from './models/bulk-review-request-dto';
+export type { BulkReviewResponseDto } from './models/bulk-review-response-dto';
 export type { CheckSummaryDto } from './models/check-summary-dto';
 export type { ComponentHealthDto } from './models/component-health-dto';
 export type { CostsResponseDto } from './models/costs-response-dto';
@@ -52,6 +54,9 @@ export type { QualityReportResponseDto } from './models/quality-report-response-
 export type { RangeDto } from './models/range-dto';
 export type { ReasonCountDto } from './models/reason-count-dto';
 export type { RefreshJobRequestDto } from './models/refresh-job-request-dto';
+export type { ReviewCountsDto } from './models/review-counts-dto';
+export type { ReviewExampleRequestDto } from './models/review-example-request-dto';
+export type { ReviewFilterDto } from './models/review-filter-dto';
 export type { ScheduleAction } from './models/schedule-action';
 export type { ScheduleResponseDto } from './models/schedule-response-dto';
 export type { SettingsResponseDto } from './models/settings-response-dto';

@@ -14,6 +14,11 @@ export interface CreateExportRequestDto {
   include_failed?: boolean;
 
   /**
+   * Whether examples nobody reviewed are exported (true) or only accepted and edited ones (false). Rejected examples are never exported; edited ones go out with the reviewer's output.
+   */
+  include_unreviewed?: boolean;
+
+  /**
    * A Hugging Face license id.
    */
   license?: string;

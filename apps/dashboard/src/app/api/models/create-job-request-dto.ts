@@ -106,6 +106,7 @@ export interface CreateJobRequestDto {
     export?: {
       format?: 'jsonl' | 'json' | 'csv' | 'parquet' | 'openai' | 'alpaca' | 'sharegpt' | 'trl';
       include_failed?: boolean;
+      include_unreviewed?: boolean;
       split?:
         | 'none'
         | {

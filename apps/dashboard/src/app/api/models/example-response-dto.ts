@@ -5,6 +5,11 @@ export interface ExampleResponseDto {
   chunkId: string;
   cost: number | null;
   createdAt: string;
+
+  /**
+   * The reviewer's output of an `edited` example (`outputText` stays the generated one).
+   */
+  editedOutput: string | null;
   id: string;
   inputText: string;
   modelUsed: string;
@@ -22,6 +27,17 @@ export interface ExampleResponseDto {
    * Composite quality score, 0–1.
    */
   qualityScore: number | null;
+
+  /**
+   * A person's decision.
+   */
+  review: 'unreviewed' | 'accepted' | 'rejected' | 'edited';
+
+  /**
+   * The reviewer's reason.
+   */
+  reviewReason: string | null;
+  reviewedAt: string | null;
 
   /**
    * Generation status.

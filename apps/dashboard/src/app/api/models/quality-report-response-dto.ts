@@ -3,6 +3,7 @@
 
 import { CheckSummaryDto } from '../models/check-summary-dto';
 import { HistogramBinDto } from '../models/histogram-bin-dto';
+import { ReviewCountsDto } from '../models/review-counts-dto';
 import { TokenLengthStatsDto } from '../models/token-length-stats-dto';
 export interface QualityReportResponseDto {
   averageScore: number | null;
@@ -47,6 +48,11 @@ export interface QualityReportResponseDto {
    */
   passRate: number | null;
   passed: number;
+
+  /**
+   * People's decisions over every example of the job (generated ok or not).
+   */
+  review: ReviewCountsDto;
   tokenLength: (TokenLengthStatsDto & {}) | null;
 
   /**

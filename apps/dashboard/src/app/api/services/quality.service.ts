@@ -10,12 +10,18 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { BulkReviewResponseDto } from '../models/bulk-review-response-dto';
 import { ExamplePageResponseDto } from '../models/example-page-response-dto';
+import { ExampleResponseDto } from '../models/example-response-dto';
+import { examplesReview } from '../fn/quality/examples-review';
+import { ExamplesReview$Params } from '../fn/quality/examples-review';
 import { qualityExamples } from '../fn/quality/quality-examples';
 import { QualityExamples$Params } from '../fn/quality/quality-examples';
 import { qualityReport } from '../fn/quality/quality-report';
 import { QualityReport$Params } from '../fn/quality/quality-report';
 import { QualityReportResponseDto } from '../models/quality-report-response-dto';
+import { qualityReviewMatching } from '../fn/quality/quality-review-matching';
+import { QualityReviewMatching$Params } from '../fn/quality/quality-review-matching';
 
 @Injectable({ providedIn: 'root' })
 export class QualityService extends BaseService {
@@ -63,7 +69,7 @@ export class QualityService extends BaseService {
   static readonly QualityExamplesPath = '/api/jobs/{id}/examples';
 
   /**
-   * Browse a job's inspected examples with their scores and reasons.
+   * Browse a job's inspected examples with their scores, reasons and reviews.
    *
    *
    *
@@ -81,7 +87,7 @@ export class QualityService extends BaseService {
   }
 
   /**
-   * Browse a job's inspected examples with their scores and reasons.
+   * Browse a job's inspected examples with their scores, reasons and reviews.
    *
    *
    *
@@ -93,5 +99,80 @@ export class QualityService extends BaseService {
   qualityExamples(params: QualityExamples$Params, context?: HttpContext): Observable<ExamplePageResponseDto> {
     const resp = this.qualityExamples$Response(params, context);
     return resp.pipe(map((r: StrictHttpResponse<ExamplePageResponseDto>): ExamplePageResponseDto => r.body));
+  }
+
+  /** Path part for operation `qualityReviewMatching()` */
+  static readonly QualityReviewMatchingPath = '/api/jobs/{id}/examples/review';
+
+  /**
+   * Review every example of a job that matches a filter.
+   *
+   * Accepts, rejects (with a reason) or un-reviews every example of the job matching all the conditions of `filter` (a failed check, the quality verdict, the current review state), e.g. `{"review": "rejected", "reason": "not grounded", "filter": {"check": "grounded"}}`. Edits are one at a time.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `qualityReviewMatching()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  qualityReviewMatching$Response(
+    params: QualityReviewMatching$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<BulkReviewResponseDto>> {
+    const obs = qualityReviewMatching(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Review every example of a job that matches a filter.
+   *
+   * Accepts, rejects (with a reason) or un-reviews every example of the job matching all the conditions of `filter` (a failed check, the quality verdict, the current review state), e.g. `{"review": "rejected", "reason": "not grounded", "filter": {"check": "grounded"}}`. Edits are one at a time.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `qualityReviewMatching$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  qualityReviewMatching(
+    params: QualityReviewMatching$Params,
+    context?: HttpContext,
+  ): Observable<BulkReviewResponseDto> {
+    const resp = this.qualityReviewMatching$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<BulkReviewResponseDto>): BulkReviewResponseDto => r.body));
+  }
+
+  /** Path part for operation `examplesReview()` */
+  static readonly ExamplesReviewPath = '/api/examples/{id}';
+
+  /**
+   * Review one example: accept, reject (with a reason), edit (the reviewer's output) or undo.
+   *
+   * An edit keeps the generated output (`outputText`) and stores the reviewer's beside it (`editedOutput`); both are recorded in the example's lineage. The next export honours the decision: rejected examples are never exported, edited ones are exported with the reviewer's output.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `examplesReview()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  examplesReview$Response(
+    params: ExamplesReview$Params,
+    context?: HttpContext,
+  ): Observable<StrictHttpResponse<ExampleResponseDto>> {
+    const obs = examplesReview(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Review one example: accept, reject (with a reason), edit (the reviewer's output) or undo.
+   *
+   * An edit keeps the generated output (`outputText`) and stores the reviewer's beside it (`editedOutput`); both are recorded in the example's lineage. The next export honours the decision: rejected examples are never exported, edited ones are exported with the reviewer's output.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `examplesReview$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  examplesReview(params: ExamplesReview$Params, context?: HttpContext): Observable<ExampleResponseDto> {
+    const resp = this.examplesReview$Response(params, context);
+    return resp.pipe(map((r: StrictHttpResponse<ExampleResponseDto>): ExampleResponseDto => r.body));
   }
 }

@@ -6,10 +6,13 @@ import type { JobsStream$Params } from '../../api/fn/jobs/jobs-stream';
 import { RequestBuilder } from '../../api/request-builder';
 
 import type {
+  BulkReviewRequestDto,
+  BulkReviewResponseDto,
   CostsResponseDto,
   CreateExportRequestDto,
   CreateJobRequestDto,
   ExamplePageResponseDto,
+  ExampleResponseDto,
   ExportFileResponseDto,
   ExportListResponseDto,
   ExportPageResponseDto,
@@ -24,6 +27,7 @@ import type {
   ProjectPageResponseDto,
   ProjectResponseDto,
   QualityReportResponseDto,
+  ReviewExampleRequestDto,
   SettingsResponseDto,
   StatsOverviewResponseDto,
   TemplateSummaryDto,
@@ -49,6 +53,10 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
   'judge',
   'grounded',
 ];
+
+/** A person's decision on an example (the API's `review`). */
+export type ReviewState = ReviewExampleRequestDto['review'];
+export const REVIEW_STATES: readonly ReviewState[] = ['unreviewed', 'accepted', 'rejected', 'edited'];
 
 /**
  * The dashboard's one entry point to the REST API: a thin facade over the
@@ -156,9 +164,17 @@ export class DataApi {
   }
   examples(
     jobId: string,
-    filter: { passed?: boolean; check?: QualityCheck; page?: number; pageSize?: number },
+    filter: { passed?: boolean; check?: QualityCheck; review?: ReviewState; page?: number; pageSize?: number },
   ): Observable<ExamplePageResponseDto> {
     return this.qualityApi.qualityExamples({ id: jobId, pageSize: 20, ...filter });
+  }
+  /** Accepts, rejects (with a reason), edits (with an output) or un-reviews one example. */
+  reviewExample(id: string, body: ReviewExampleRequestDto): Observable<ExampleResponseDto> {
+    return this.qualityApi.examplesReview({ id, body });
+  }
+  /** The same decision for every example of the job that matches the filter. */
+  reviewMatching(jobId: string, body: BulkReviewRequestDto): Observable<BulkReviewResponseDto> {
+    return this.qualityApi.qualityReviewMatching({ id: jobId, body });
   }
 
   listExports(page = 1, pageSize = 50): Observable<ExportPageResponseDto> {

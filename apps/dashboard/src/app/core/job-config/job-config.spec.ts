@@ -26,7 +26,7 @@ describe('job config form model', () => {
       'quality.judge.model': '',
       'export.format': 'jsonl',
     });
-    expect(CONFIG_FIELDS).toHaveLength(14);
+    expect(CONFIG_FIELDS).toHaveLength(15);
   });
 
   it('sends nothing for the defaults and only the changed fields otherwise', () => {

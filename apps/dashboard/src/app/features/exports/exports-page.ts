@@ -46,6 +46,7 @@ export default class ExportsPage {
   protected readonly newJob = signal('');
   protected readonly newFormat = signal<Format>('json');
   protected readonly includeFailed = signal(false);
+  protected readonly includeUnreviewed = signal(true);
   protected readonly exporting = signal(false);
   protected readonly exportError = signal<ErrorView | null>(null);
   protected readonly exported = signal<ExportResponseDto | null>(null);
@@ -70,6 +71,7 @@ export default class ExportsPage {
     const body: CreateExportRequestDto = {
       format: this.newFormat(),
       ...(this.includeFailed() ? { include_failed: true } : {}),
+      include_unreviewed: this.includeUnreviewed(),
     };
     this.api.createExport(jobId, body).subscribe({
       next: (created) => {

@@ -239,6 +239,7 @@ describe('JobPage', () => {
       http.expectOne('/api/jobs/j1').flush({ ...job, status, stage: null, refreshOf });
       http.expectOne('/api/jobs/j1/quality').flush({ total: 0, histogram: [], passed: 0, failed: 0, notInspected: 0 });
       http.expectOne('/api/jobs/j1/funnel').flush(funnel);
+      flushPages(http);
       await fixture.whenStable();
       return fixture;
     };

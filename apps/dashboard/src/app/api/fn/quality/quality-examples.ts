@@ -31,6 +31,11 @@ export interface QualityExamples$Params {
    * Only examples on which this check failed.
    */
   check?: 'format' | 'readability' | 'duplicates' | 'toxicity' | 'judge' | 'grounded';
+
+  /**
+   * Only examples in this review state.
+   */
+  review?: 'unreviewed' | 'accepted' | 'rejected' | 'edited';
 }
 
 export function qualityExamples(
@@ -46,6 +51,7 @@ export function qualityExamples(
     rb.query('pageSize', params.pageSize, {});
     rb.query('passed', params.passed, {});
     rb.query('check', params.check, {});
+    rb.query('review', params.review, {});
   }
 
   return http.request(rb.build({ responseType: 'json', accept: 'application/json', context })).pipe(
