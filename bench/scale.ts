@@ -69,12 +69,12 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-interface Corpus {
+export interface Corpus {
   sources: string[][];
   vocabulary: string[];
 }
 
-function loadCorpus(): Corpus | null {
+export function loadCorpus(): Corpus | null {
   const shared = path.resolve(ROOT, '..', 'shared');
   const files = [
     path.join(shared, 'wcxb-dev', 'truth.json'),
@@ -163,7 +163,10 @@ function pageHtml(n: number, corpus: Corpus | null): string {
   );
 }
 
-async function serve(hosts: number, corpus: Corpus | null): Promise<{ ports: number[]; close: () => Promise<void> }> {
+export async function serve(
+  hosts: number,
+  corpus: Corpus | null,
+): Promise<{ ports: number[]; close: () => Promise<void> }> {
   const servers: Server[] = [];
   const ports: number[] = [];
   for (let h = 0; h < hosts; h++) {
