@@ -60,6 +60,8 @@ export interface MachineFigures {
 export class Sampler {
   private readonly peak = new Map<string, number>();
   private readonly cpu = new Map<string, number>();
+  /** CPU seconds at the first sample: a process started before the job (a worker) counts from there. */
+  private readonly cpuAtStart = new Map<string, number>();
   private readonly loads: number[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly start = machineJiffies();
@@ -76,7 +78,10 @@ export class Sampler {
       const rss = peakRssMb(pid);
       if (rss !== null) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rss));
       const cpu = cpuSeconds(pid);
-      if (cpu !== null) this.cpu.set(name, Math.max(this.cpu.get(name) ?? 0, cpu));
+      if (cpu !== null) {
+        if (!this.cpuAtStart.has(name)) this.cpuAtStart.set(name, cpu);
+        this.cpu.set(name, Math.max(this.cpu.get(name) ?? 0, cpu));
+      }
     }
   }
 
@@ -89,7 +94,7 @@ export class Sampler {
       processes: [...this.peak.keys()].map((name) => ({
         name,
         peakRssMb: Math.round(this.peak.get(name) ?? 0),
-        cpuS: this.cpu.get(name) ?? 0,
+        cpuS: (this.cpu.get(name) ?? 0) - (this.cpuAtStart.get(name) ?? 0),
       })),
       machine: {
         loadMean: this.loads.reduce((a, b) => a + b, 0) / Math.max(1, this.loads.length),
@@ -276,6 +281,7 @@ export function printRun(prefix: string, r: RunFigures): void {
   line('examples', r.job.examples);
   line('examples_exported', r.exported);
   line('crawl_end_s', r.job.crawlEndS.toFixed(1));
+  line('crawl_pages_per_s', (r.job.documents / Math.max(r.job.crawlSpanS, 1e-9)).toFixed(2));
   line('generate_end_s', r.job.generateEndS.toFixed(1));
   let cpu = 0;
   for (const p of r.processes) {

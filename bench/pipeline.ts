@@ -3,8 +3,8 @@ import { printRun, runDistributed, runOneProcess, type RunFigures } from './meas
 import { loadCorpus, serve } from './scale.js';
 
 /**
- * `npm run bench -- pipeline [--pages 2000] [--hosts 10] [--rate 2]
- * [--latency 200] [--llm-concurrency 16] [--chunk-size 256] [--workers 2]
+ * `npm run bench -- pipeline [--pages 2000] [--hosts 10] [--rate 1]
+ * [--latency 200] [--llm-concurrency 8] [--chunk-size 384] [--workers 2]
  * [--modes one,workers]`: the whole pipeline (template qa, 2 examples per
  * chunk, checks format/readability/duplicates) over `pages` article pages
  * on `hosts` local hosts crawled at `rate` requests/s each, against the fake
@@ -12,8 +12,8 @@ import { loadCorpus, serve } from './scale.js';
  * flight for the job. The pages are scale's (bench/scale.ts): article
  * skeletons (header, nav, h1, paragraphs with h2 parts, footer) of ~700
  * words rewritten from the ground-truth articles in ../shared (libs/testing's
- * generated ones without it), 5% planted near-duplicates; at the chunk size
- * of 256 tokens a page is 3–4 chunks.
+ * generated ones without it), 5% planted near-duplicates; at a chunk size
+ * of 384 tokens a page is 4–5 chunks (about 8,800 for 2,000 pages).
  *
  * The two stage bounds: the crawl alone needs pages/(hosts×rate) seconds,
  * the generation alone calls×latency/concurrency (calls as counted in the
@@ -35,10 +35,10 @@ export async function run(args: string[]): Promise<void> {
   };
   const pages = Number(opt('pages', '2000'));
   const hosts = Number(opt('hosts', '10'));
-  const rate = Number(opt('rate', '2'));
+  const rate = Number(opt('rate', '1'));
   const latencyMs = Number(opt('latency', '200'));
-  const concurrency = Number(opt('llm-concurrency', '16'));
-  const chunkSize = Number(opt('chunk-size', '256'));
+  const concurrency = Number(opt('llm-concurrency', '8'));
+  const chunkSize = Number(opt('chunk-size', '384'));
   const workers = Number(opt('workers', '2'));
   const modes = opt('modes', 'one,workers').split(',');
 
@@ -66,6 +66,7 @@ export async function run(args: string[]): Promise<void> {
     for (const mode of modes) {
       let r: RunFigures;
       let prefix: string;
+      llm.reset();
       if (mode === 'one') {
         prefix = 'pipeline_one';
         r = await runOneProcess(urls, jobConfig, ['--allow-private-networks'], env);
@@ -80,6 +81,10 @@ export async function run(args: string[]): Promise<void> {
       printRun(prefix, r);
       const llmBound = (r.job.llmCalls * latencyMs) / 1000 / concurrency;
       console.log(`${prefix}_llm_bound_s=${llmBound.toFixed(1)}`);
+      // Calls in flight: the most at once (the fake server's count) and on average over the generation's span.
+      console.log(`${prefix}_llm_peak_in_flight=${llm.maxInFlight}`);
+      const meanInFlight = (r.job.llmCalls * latencyMs) / 1000 / Math.max(r.job.generateSpanS, 1e-9);
+      console.log(`${prefix}_llm_mean_in_flight=${meanInFlight.toFixed(2)}`);
       console.log(`${prefix}_ratio_to_larger_bound=${(r.wallS / Math.max(crawlBound, llmBound)).toFixed(3)}`);
       console.log(`${prefix}_ratio_to_sum_of_bounds=${(r.wallS / (crawlBound + llmBound)).toFixed(3)}`);
     }

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScaleWorkers } from './scale-workers.js';
 
 /** The checkout (this file runs as dist/bench/scale.js). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +39,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * articles. `--cli` runs another checkout's built CLI (a before/after).
  */
 export async function run(args: string[]): Promise<void> {
+  // `--workers K`: the distributed path instead (bench/scale-workers.ts).
+  if (args.includes('--workers')) return runScaleWorkers(args);
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
