@@ -26,7 +26,8 @@ import { loadCorpus, serve } from './scale.js';
  * Redis, the job created over HTTP. Each prints its wall, the job's rows,
  * when the crawl and the generation ended (from the rows), each process's
  * peak RSS and CPU seconds, and the machine's load while it ran (the CPU
- * seconds are what a loaded machine distorts least).
+ * seconds are what a loaded machine distorts least). PIPELINE_NODE_OPTIONS
+ * passes node flags to those processes (`--cpu-prof --cpu-prof-dir=DIR`).
  */
 export async function run(args: string[]): Promise<void> {
   const opt = (name: string, fallback: string) => {
@@ -55,7 +56,12 @@ export async function run(args: string[]): Promise<void> {
       generation: { template: 'qa', examples_per_chunk: 2, max_concurrent_llm: concurrency },
       quality: { checks: ['format', 'readability', 'duplicates'] },
     };
-    const env = { OPENAI_BASE_URL: llm.baseUrl, CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+    const env: Record<string, string> = {
+      OPENAI_BASE_URL: llm.baseUrl,
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      // Node flags for the pipeline's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(process.env.PIPELINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PIPELINE_NODE_OPTIONS } : {}),
+    };
     console.log(`pipeline_pages=${pages}`);
     console.log(`pipeline_hosts=${hosts}`);
     console.log(`pipeline_rate=${rate}`);
