@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScaleWorkers } from './scale-workers.js';
 
 /** The checkout (this file runs as dist/bench/scale.js). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +39,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * articles. `--cli` runs another checkout's built CLI (a before/after).
  */
 export async function run(args: string[]): Promise<void> {
+  // `--workers K`: the distributed path instead (bench/scale-workers.ts).
+  if (args.includes('--workers')) return runScaleWorkers(args);
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -69,12 +72,12 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-interface Corpus {
+export interface Corpus {
   sources: string[][];
   vocabulary: string[];
 }
 
-function loadCorpus(): Corpus | null {
+export function loadCorpus(): Corpus | null {
   const shared = path.resolve(ROOT, '..', 'shared');
   const files = [
     path.join(shared, 'wcxb-dev', 'truth.json'),
@@ -163,7 +166,10 @@ function pageHtml(n: number, corpus: Corpus | null): string {
   );
 }
 
-async function serve(hosts: number, corpus: Corpus | null): Promise<{ ports: number[]; close: () => Promise<void> }> {
+export async function serve(
+  hosts: number,
+  corpus: Corpus | null,
+): Promise<{ ports: number[]; close: () => Promise<void> }> {
   const servers: Server[] = [];
   const ports: number[] = [];
   for (let h = 0; h < hosts; h++) {

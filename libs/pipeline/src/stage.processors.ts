@@ -7,6 +7,25 @@ import { ActiveJobs } from './active-jobs.js';
 import { Cancellations } from './cancellations.js';
 import { STAGE_HANDLERS, type StageHandler } from './stage-handlers.js';
 
+/** The least a worker runs at once of the queues whose items mostly wait (crawl, generate). */
+export const WAITING_QUEUE_MIN_CONCURRENCY = 16;
+
+/**
+ * Queue items a worker runs at once: WORKER_CONCURRENCY for the stages that
+ * use the CPU (refine, inspect, export). A crawl item mostly waits for its
+ * host's turn and a generate item for the LLM's reply, while the job's own
+ * limits bound the real work (`max_concurrent` per process, per-host pacing
+ * and `max_concurrent_llm` across workers, in Redis); so those two queues get
+ * at least WAITING_QUEUE_MIN_CONCURRENCY. With 4 for every queue, one worker
+ * never made the 5 calls at once a job asks for by default, and two workers
+ * never more than 8, whatever `max_concurrent_llm` said.
+ */
+export function queueConcurrency(queue: QueueName, workerConcurrency: number): number {
+  return queue === QueueName.Crawl || queue === QueueName.Generate
+    ? Math.max(workerConcurrency, WAITING_QUEUE_MIN_CONCURRENCY)
+    : workerConcurrency;
+}
+
 /**
  * The consumer side of one stage queue. Thin: it logs, counts, and hands the
  * job to the handler the stage lib registered. A queue without a handler
@@ -29,7 +48,7 @@ abstract class StageProcessor extends WorkerHost implements OnApplicationBootstr
 
   onApplicationBootstrap(): void {
     this.handler = (this.handlers ?? []).find((h) => h.queue === this.queue);
-    this.worker.concurrency = this.config.worker.concurrency;
+    this.worker.concurrency = queueConcurrency(this.queue, this.config.worker.concurrency);
   }
 
   /**

@@ -6,7 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The checkout: three folders above libs/testing/src, four above dist/libs/testing/src (the compiled benchmarks). */
+export const REPO_ROOT = ((up3) => (existsSync(path.join(up3, 'package.json')) ? up3 : path.resolve(up3, '..')))(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'),
+);
 
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
