@@ -26,6 +26,8 @@ import type {
   LogLevel,
   ProjectPageResponseDto,
   ProjectResponseDto,
+  PutScheduleRequestDto,
+  ScheduleResponseDto,
   QualityReportResponseDto,
   ReviewExampleRequestDto,
   SettingsResponseDto,
@@ -37,6 +39,7 @@ import {
   ExportsService,
   JobsService,
   ProjectsService,
+  SchedulesService,
   QualityService,
   SettingsService,
   StatsService,
@@ -71,6 +74,7 @@ export type PageState = 'pending' | 'ok' | 'failed' | 'skipped';
 @Injectable({ providedIn: 'root' })
 export class DataApi {
   private readonly projectsApi = inject(ProjectsService);
+  private readonly schedulesApi = inject(SchedulesService);
   private readonly jobsApi = inject(JobsService);
   private readonly qualityApi = inject(QualityService);
   private readonly statsApi = inject(StatsService);
@@ -112,6 +116,16 @@ export class DataApi {
         ...(body.config ? { config: JSON.stringify(body.config) } : {}),
       },
     });
+  }
+  /** The project's schedule; a 404 when it has none. */
+  getSchedule(projectId: string): Observable<ScheduleResponseDto> {
+    return this.schedulesApi.schedulesGet({ id: projectId });
+  }
+  putSchedule(projectId: string, body: PutScheduleRequestDto): Observable<ScheduleResponseDto> {
+    return this.schedulesApi.schedulesPut({ id: projectId, body });
+  }
+  removeSchedule(projectId: string): Observable<void> {
+    return this.schedulesApi.schedulesRemove({ id: projectId });
   }
   /** Fetches and refines a sample of the URLs on the server: takes a few seconds. */
   estimateJob(body: CreateJobRequestDto): Observable<JobEstimateResponseDto> {

@@ -8,12 +8,13 @@ import { formatCount, formatDateTime, formatDuration, formatUsd, shortId } from 
 import { STAGE_LABELS } from '../../core/jobs/stages';
 import { StateMessage } from '../../shared/state/state-message';
 import { StatusChip } from '../../shared/status-chip/status-chip';
+import { SchedulePanel } from './schedule-panel';
 
 /** A project with its jobs, newest first. */
 @Component({
   selector: 'app-project-detail-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, StateMessage, StatusChip],
+  imports: [RouterLink, StateMessage, StatusChip, SchedulePanel],
   template: `
     <header class="page-header">
       <p class="breadcrumb">
@@ -33,6 +34,14 @@ import { StatusChip } from '../../shared/status-chip/status-chip';
         </div>
       }
     </header>
+
+    <section class="glass-panel hud-brackets panel" aria-labelledby="schedule-title" data-testid="schedule">
+      <header class="panel-header">
+        <h2 id="schedule-title" class="panel-title">Schedule</h2>
+        <span class="panel-meta mono">CRON · REFRESH OR NEW JOB</span>
+      </header>
+      <app-schedule-panel [projectId]="id()" />
+    </section>
 
     <section class="glass-panel hud-brackets panel" aria-labelledby="jobs-title">
       <header class="panel-header">
