@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@datafactory/config';
 import { refreshJobLocally } from '@datafactory/pipeline/worker';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { num, printResult, ProgressView } from './run.command.js';
+import { num, printResult, runWithProgress } from './run.command.js';
 
 interface RefreshOptions {
   maxCostUsd?: number;
@@ -23,28 +23,13 @@ export class RefreshCommand extends CommandRunner {
   }
 
   async run([jobId]: string[], o: RefreshOptions): Promise<void> {
-    const view = new ProgressView(process.stdout.isTTY === true);
-    const controller = new AbortController();
-    const interrupt = () => {
-      process.stderr.write('\nstopping: finishing what is in flight...\n');
-      controller.abort();
-    };
-    process.once('SIGINT', interrupt);
-    let result;
-    try {
-      const config: AppConfig = o.allowPrivateNetworks
-        ? { ...this.config, crawl: { ...this.config.crawl, allowPrivateNetworks: true } }
-        : this.config;
-      result = await refreshJobLocally(config, {
+    const result = await runWithProgress(this.config, o.allowPrivateNetworks, (config, live) =>
+      refreshJobLocally(config, {
         jobId: jobId!,
         ...(o.maxCostUsd !== undefined ? { maxCostUsd: o.maxCostUsd } : {}),
-        signal: controller.signal,
-        onEvent: (e) => view.onEvent(e),
-      });
-    } finally {
-      process.off('SIGINT', interrupt);
-      view.finish();
-    }
+        ...live,
+      }),
+    );
     console.log(`refresh of job ${jobId}`);
     await printResult(result, this.config.dataDir, o.out);
   }

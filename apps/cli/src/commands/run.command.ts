@@ -79,30 +79,9 @@ export class RunCommand extends CommandRunner {
     set('quality', 'min_score', o.minScore);
     set('quality', 'checks', o.checks);
 
-    const view = new ProgressView(process.stdout.isTTY === true);
-    const controller = new AbortController();
-    const interrupt = () => {
-      process.stderr.write('\nstopping: finishing what is in flight...\n');
-      controller.abort();
-    };
-    process.once('SIGINT', interrupt);
-    let result;
-    try {
-      // The person at the terminal is the operator: --allow-private-networks widens this process's own settings.
-      const config: AppConfig = o.allowPrivateNetworks
-        ? { ...this.config, crawl: { ...this.config.crawl, allowPrivateNetworks: true } }
-        : this.config;
-      result = await runJobLocally(config, {
-        urls,
-        files,
-        jobConfig,
-        signal: controller.signal,
-        onEvent: (e) => view.onEvent(e),
-      });
-    } finally {
-      process.off('SIGINT', interrupt);
-      view.finish();
-    }
+    const result = await runWithProgress(this.config, o.allowPrivateNetworks, (config, live) =>
+      runJobLocally(config, { urls, files, jobConfig, ...live }),
+    );
     await printResult(result, this.config.dataDir, o.out);
   }
 
@@ -270,6 +249,34 @@ export class ProgressView {
 }
 
 /** What `run` and `refresh` print at the end: the job, its funnel, its cost and where the dataset is. */
+/**
+ * Runs a job in this process with the progress view on the terminal; Ctrl-C finishes what is in flight
+ * and stops. The person at the terminal is the operator: --allow-private-networks widens this process's
+ * own settings.
+ */
+export async function runWithProgress(
+  appConfig: AppConfig,
+  allowPrivateNetworks: boolean | undefined,
+  run: (config: AppConfig, live: { signal: AbortSignal; onEvent: (e: JobEvent) => void }) => Promise<LocalRunResult>,
+): Promise<LocalRunResult> {
+  const view = new ProgressView(process.stdout.isTTY === true);
+  const controller = new AbortController();
+  const interrupt = () => {
+    process.stderr.write('\nstopping: finishing what is in flight...\n');
+    controller.abort();
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const config: AppConfig = allowPrivateNetworks
+      ? { ...appConfig, crawl: { ...appConfig.crawl, allowPrivateNetworks: true } }
+      : appConfig;
+    return await run(config, { signal: controller.signal, onEvent: (e) => view.onEvent(e) });
+  } finally {
+    process.off('SIGINT', interrupt);
+    view.finish();
+  }
+}
+
 export async function printResult(result: LocalRunResult, dataDir: string, out: string | undefined): Promise<void> {
   const { job, export: exported, funnel } = result;
   console.log(`job ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ''}`);

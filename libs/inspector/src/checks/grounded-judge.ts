@@ -1,6 +1,5 @@
-import type OpenAI from 'openai';
 import type { CheckResult, InspectableExample } from '../types.js';
-import { JUDGE_REPLY_TOKENS, type JudgeCall, type JudgeUsage, type LlmJudgeOptions } from './judge.js';
+import { JUDGE_REPLY_TOKENS, type JudgeCall, judgeCompletion, type JudgeUsage, type LlmJudgeOptions } from './judge.js';
 
 /** The first line of the grounded judge's system prompt (the fake OpenAI server knows it by this). */
 export const GROUNDED_JUDGE_PROMPT_START = 'You check whether an answer is supported by a source text.';
@@ -61,32 +60,16 @@ export class LlmGroundedJudge implements GroundedAnswerJudge {
           "budget_exhausted: the job's max_cost_usd has no room left for the grounded judge's call; it was not made",
       };
     }
-    let cost: number | null = null;
-    let reported: JudgeUsage | null = null;
-    let completion: OpenAI.Chat.ChatCompletion;
+    let call: Awaited<ReturnType<typeof judgeCompletion>>;
     try {
-      completion = await client.chat.completions.create({
-        model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages,
-      });
-      if (completion.usage) {
-        reported = {
-          promptTokens: completion.usage.prompt_tokens ?? 0,
-          completionTokens: completion.usage.completion_tokens ?? 0,
-        };
-        cost = this.options.price?.(model, reported) ?? null;
-      }
+      call = await judgeCompletion(client, model, messages, this.options.price, reservation);
     } catch (e) {
       return {
         ...none,
         unavailable: `the grounded judge's call failed: ${e instanceof Error ? e.message : String(e)}`,
       };
-    } finally {
-      await reservation?.settle(cost, reported);
     }
-    const usage = reported ?? { promptTokens: 0, completionTokens: 0 };
+    const { completion, usage, cost } = call;
     const content = completion.choices[0]?.message?.content ?? '';
     const parsed = parseGroundedVerdict(content);
     if (!parsed) {

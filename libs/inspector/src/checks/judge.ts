@@ -78,30 +78,7 @@ export class LlmJudge implements ExampleJudge {
         data: { model, usage: { promptTokens: 0, completionTokens: 0 }, cost: null },
       };
     }
-    let cost: number | null = null;
-    let reported: JudgeUsage | null = null;
-    let completion: OpenAI.Chat.ChatCompletion;
-    try {
-      completion = await client.chat.completions.create({
-        model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages,
-      });
-      if (completion.usage) {
-        reported = {
-          promptTokens: completion.usage.prompt_tokens ?? 0,
-          completionTokens: completion.usage.completion_tokens ?? 0,
-        };
-        cost = this.options.price?.(model, reported) ?? null;
-      }
-    } finally {
-      await reservation?.settle(cost, reported);
-    }
-    const usage: JudgeUsage = {
-      promptTokens: completion.usage?.prompt_tokens ?? 0,
-      completionTokens: completion.usage?.completion_tokens ?? 0,
-    };
+    const { completion, usage, cost } = await judgeCompletion(client, model, messages, this.options.price, reservation);
     const meta = { model, usage, cost };
     const content = completion.choices[0]?.message?.content ?? '';
     const verdict = parseVerdict(content);
@@ -149,6 +126,40 @@ function parseVerdict(content: string): { faithfulness: number; usefulness: numb
 }
 
 /** The judge's total cost over inspection results: null when no call was priced. */
+/**
+ * One judge call (temperature 0, a JSON object asked for) priced from its reported usage, its budget
+ * reservation settled whatever happens; throws when the call fails. Both judges (faithfulness and
+ * usefulness, groundedness) make their call through this.
+ */
+export async function judgeCompletion(
+  client: Pick<OpenAI, 'chat'>,
+  model: string,
+  messages: OpenAI.Chat.ChatCompletionMessageParam[],
+  price: LlmJudgeOptions['price'],
+  reservation: { settle(costUsd: number | null, usage: JudgeUsage | null): Promise<void> } | undefined,
+): Promise<{ completion: OpenAI.Chat.ChatCompletion; usage: JudgeUsage; cost: number | null }> {
+  let cost: number | null = null;
+  let reported: JudgeUsage | null = null;
+  try {
+    const completion = await client.chat.completions.create({
+      model,
+      temperature: 0,
+      response_format: { type: 'json_object' },
+      messages,
+    });
+    if (completion.usage) {
+      reported = {
+        promptTokens: completion.usage.prompt_tokens ?? 0,
+        completionTokens: completion.usage.completion_tokens ?? 0,
+      };
+      cost = price?.(model, reported) ?? null;
+    }
+    return { completion, usage: reported ?? { promptTokens: 0, completionTokens: 0 }, cost };
+  } finally {
+    await reservation?.settle(cost, reported);
+  }
+}
+
 export function judgeCost(checks: (CheckResult | undefined)[]): number | null {
   let total: number | null = null;
   for (const c of checks) {
