@@ -21,7 +21,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, MaxLength } from 'class-validator';
 import { CronExpressionParser } from 'cron-parser';
 import {
   isUuid,
@@ -34,6 +34,7 @@ import {
 import { Project } from '@datafactory/persistence';
 import { Dispatcher, JobInputError, SchedulesUnavailableError, validateUrls } from '@datafactory/pipeline';
 import { ApiError, ApiErrors, ApiTokenRequired } from '../common/api-responses.js';
+import { IsOptionalNotNull } from '../common/optional.js';
 
 export class PutScheduleRequestDto {
   @ApiProperty({
@@ -46,7 +47,7 @@ export class PutScheduleRequestDto {
   cron!: string;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', maxLength: 100, description: 'An IANA time zone.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(100)
   timezone?: string;
@@ -60,7 +61,7 @@ export class PutScheduleRequestDto {
   action!: ScheduleAction;
 
   @ApiPropertyOptional({ type: [String], description: 'For `new_job`: the URLs each job starts with.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10_000)
   @IsString({ each: true })
