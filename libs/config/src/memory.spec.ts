@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { MEMORY_BOUNDS, memoryBoundedRelaunch } from './memory.js';
 
 const SEMI = `--max-semi-space-size=${MEMORY_BOUNDS.semiSpaceMb}`;
+const GROW = `--heap-growing-percent=${MEMORY_BOUNDS.heapGrowingPercent}`;
 
 describe('memoryBoundedRelaunch', () => {
   it('adds the young-generation bound and the arena limit, and marks the relaunch', () => {
     const r = memoryBoundedRelaunch(['--enable-source-maps'], { PATH: '/bin' });
     expect(r).toEqual({
-      execArgv: [SEMI, '--enable-source-maps'],
+      execArgv: [SEMI, GROW, '--enable-source-maps'],
       env: { PATH: '/bin', MALLOC_ARENA_MAX: '2', DATAFACTORY_MEMORY_BOUNDED: '1' },
     });
     // The relaunched process does not relaunch again.
@@ -18,6 +19,7 @@ describe('memoryBoundedRelaunch', () => {
   it('bounds the old space only when DATAFACTORY_HEAP_MB says so', () => {
     expect(memoryBoundedRelaunch([], { DATAFACTORY_HEAP_MB: '512' })?.execArgv).toEqual([
       SEMI,
+      GROW,
       '--max-old-space-size=512',
     ]);
     expect(() => memoryBoundedRelaunch([], { DATAFACTORY_HEAP_MB: '1g' })).toThrow(/DATAFACTORY_HEAP_MB.*"1g"/);
@@ -27,13 +29,15 @@ describe('memoryBoundedRelaunch', () => {
   it('keeps what the operator gave, on the command line, in NODE_OPTIONS or the environment', () => {
     expect(
       memoryBoundedRelaunch(['--max_old_space_size=3000'], {
-        NODE_OPTIONS: '--max-semi-space-size=64',
+        NODE_OPTIONS: '--max-semi-space-size=64 --heap-growing-percent=50',
         DATAFACTORY_HEAP_MB: '256',
       })?.execArgv,
     ).toEqual(['--max_old_space_size=3000']);
     expect(memoryBoundedRelaunch([], { MALLOC_ARENA_MAX: '8' })?.env.MALLOC_ARENA_MAX).toBe('8');
     // Everything given already: nothing to relaunch for.
-    expect(memoryBoundedRelaunch(['--max-semi-space-size=8'], { MALLOC_ARENA_MAX: '4' })).toBeNull();
+    expect(
+      memoryBoundedRelaunch(['--max-semi-space-size=8', '--heap_growing_percent=10'], { MALLOC_ARENA_MAX: '4' }),
+    ).toBeNull();
     expect(memoryBoundedRelaunch([], { DATAFACTORY_MEMORY_BOUNDS: 'off' })).toBeNull();
   });
 
@@ -60,7 +64,7 @@ describe('memoryBoundedRelaunch', () => {
       expect(out.status, out.stderr).toBe(3);
       const seen = JSON.parse(out.stdout.trim()) as Record<string, unknown>;
       expect(seen.pid).toBe(seen.before);
-      expect(seen.execArgv).toEqual(expect.arrayContaining(['--max-old-space-size=300', SEMI]));
+      expect(seen.execArgv).toEqual(expect.arrayContaining(['--max-old-space-size=300', SEMI, GROW]));
       expect(seen.arenas).toBe('2');
       expect(seen.args).toEqual(['a', 'b c']);
       // 300 MB of old space and the young generation (3 semi-spaces of 16 MB): V8 took the flags.
