@@ -67,7 +67,7 @@ describe('memoryBoundedRelaunch', () => {
       expect(seen.execArgv).toEqual(expect.arrayContaining(['--max-old-space-size=300', SEMI, GROW]));
       expect(seen.arenas).toBe('2');
       expect(seen.args).toEqual(['a', 'b c']);
-      // 300 MB of old space and the young generation (3 semi-spaces of 16 MB): V8 took the flags.
+      // 300 MB of old space and the young generation (3 semi-spaces of 8 MB): V8 took the flags.
       expect(seen.heapLimitMb).toBe(300 + 3 * MEMORY_BOUNDS.semiSpaceMb);
     },
   );

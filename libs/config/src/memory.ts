@@ -6,9 +6,9 @@
  * `relaunchWithMemoryBounds` replaces the process with itself (`process.execve`: the same pid, stdio and
  * parent, nothing to forward) with
  *
- * - `--max-semi-space-size=16`: V8's default young generation on a machine with a few GB is 3 × 64 MB per
+ * - `--max-semi-space-size=8`: V8's default young generation on a machine with a few GB is 3 × 64 MB per
  *   thread, and a process that allocates as fast as ours keeps 128 MB of it committed in each of its
- *   threads (the main one and the extraction thread), nearly all of it empty between scavenges. 16 MB
+ *   threads (the main one and the extraction thread), nearly all of it empty between scavenges. 8 MB
  *   semi-spaces scavenge more often, each one as quick (the young objects mostly die);
  * - `--heap-growing-percent=25`: after a full collection V8 lets the old space grow to up to 4× what
  *   survived before it collects again (on a heap limit of 4 GB); our old space is ~60 MB live and was
@@ -25,7 +25,7 @@
  * run as started.
  */
 
-export const MEMORY_BOUNDS = { semiSpaceMb: 16, heapGrowingPercent: 25, mallocArenas: 2 } as const;
+export const MEMORY_BOUNDS = { semiSpaceMb: 8, heapGrowingPercent: 25, mallocArenas: 2 } as const;
 
 const RELAUNCHED = 'DATAFACTORY_MEMORY_BOUNDED';
 
