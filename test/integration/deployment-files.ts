@@ -127,6 +127,9 @@ export function documentedVariables(text: string): Map<string, string[]> {
  * The environment variables libs/config reads: the keys of its zod `EnvSchema` and any
  * `env.NAME`, `env['NAME']` or `process.env.NAME` in libs/config/src (specs aside).
  */
+/** Node's and glibc's own variables, which libs/config's memory bounds read only to respect what the operator set. */
+const RUNTIME_VARIABLES = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+
 export function configVariables(): Set<string> {
   const dir = path.join(ROOT, 'libs', 'config', 'src');
   const vars = new Set<string>();
@@ -136,7 +139,7 @@ export function configVariables(): Set<string> {
     const schema = /const EnvSchema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(text);
     if (schema) for (const m of schema[1]!.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)) vars.add(m[1]!);
     for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[['"]([A-Z][A-Z0-9_]*)['"]\])/g))
-      vars.add((m[1] ?? m[2])!);
+      if (!RUNTIME_VARIABLES.has((m[1] ?? m[2])!)) vars.add((m[1] ?? m[2])!);
   }
   return vars;
 }
