@@ -1,7 +1,9 @@
 /**
  * Integration: the worker runtime against the machine's real Redis (own key
  * prefix). A stage job that is in flight when the worker is asked to stop
- * finishes before the worker closes; jobs not yet started stay queued.
+ * finishes before the worker closes; jobs not yet started stay queued. The refine
+ * queue, whose concurrency is WORKER_CONCURRENCY (crawl and generate run at least
+ * 16 items per worker, stage.processors.ts).
  */
 import { getQueueToken } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
@@ -9,7 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@datafactory/config';
 import { QueueName } from '@datafactory/contracts';
 import { QueuesModule } from '@datafactory/pipeline';
-import { CrawlProcessor, STAGE_HANDLERS, type StageHandler, WorkerRuntimeModule } from '@datafactory/pipeline/worker';
+import { RefineProcessor, STAGE_HANDLERS, type StageHandler, WorkerRuntimeModule } from '@datafactory/pipeline/worker';
 import { deleteRedisKeys, uniqueRedisPrefix } from '@datafactory/testing';
 import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +29,7 @@ describe('worker shutdown', () => {
     const mayFinish = new Promise<void>((r) => (release = r));
     const handled: string[] = [];
     const handler: StageHandler = {
-      queue: QueueName.Crawl,
+      queue: QueueName.Refine,
       async handle(data) {
         const n = (data as { n: number }).n;
         handled.push(String(n));
@@ -50,18 +52,18 @@ describe('worker shutdown', () => {
       },
       { logger: false },
     );
-    const queue = app.get<Queue>(getQueueToken(QueueName.Crawl));
+    const queue = app.get<Queue>(getQueueToken(QueueName.Refine));
     const first = await queue.add('page', { n: 1 });
     const second = await queue.add('page', { n: 2 });
 
     await jobStarted;
     // Let the job finish only once the worker has begun closing.
-    app.get(CrawlProcessor).worker.once('closing', () => release());
+    app.get(RefineProcessor).worker.once('closing', () => release());
     await app.close();
 
     // A separate connection reads the outcome after the worker has gone.
     const { Queue: BullQueue } = await import('bullmq');
-    const reader = new BullQueue(QueueName.Crawl, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+    const reader = new BullQueue(QueueName.Refine, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
     try {
       expect(await (await reader.getJob(first.id!))!.getState()).toBe('completed');
       expect((await reader.getJob(first.id!))!.returnvalue).toEqual({ ok: 1 });
