@@ -117,7 +117,7 @@ export class PipelineCoordinator {
   private async notifyFinished(jobId: string): Promise<void> {
     const job = await this.em
       .fork()
-      .findOne(Job, { id: jobId }, { fields: ['project', 'status', 'error', 'costTotal', 'completedAt', 'progress'] });
+      .findOne(Job, { id: jobId }, { fields: ['project', 'status', 'error', 'costTotal', 'completedAt'] });
     if (!job || (job.status !== JobStatus.Completed && job.status !== JobStatus.Failed)) return;
     const event = job.status === JobStatus.Completed ? 'job.completed' : 'job.failed';
     await emitWebhookEvent(this.em, this.dispatcher, job.project.id, event, {
