@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- extract [SHARED_DIR] [--only news|wcxb] [--keep DIR]`: extraction quality
+ * `npm run bench -- extract [SHARED_DIR] [--only news|wcxb] [--types T,...] [--keep DIR]`: extraction quality
  * across page types, as name=value lines.
  *
  * - News: SHARED_DIR/extraction-bench (AEB dev, 50 annotated news pages).
@@ -12,6 +12,7 @@
  * required snippets found (`with_found`) and boilerplate snippets avoided
  * (`without_avoided`). `extract_pages_per_cpu_s` is WCXB pages per second of CPU time
  * (user + system, all threads of this process), i.e. on one core.
+ * `--types listing,product` scores only the WCXB pages of those types (the figures are then theirs alone).
  * `--keep DIR` leaves the predictions (news.jsonl, wcxb.jsonl) there for inspection.
  * SHARED_DIR defaults to ../shared beside the checkout; absent, the benchmark says so and
  * prints nothing else.
@@ -52,6 +53,8 @@ export async function run(args: string[]): Promise<void> {
   };
   const only = flag('--only');
   const keep = flag('--keep');
+  // --types listing,product: only the WCXB pages of these page types (for working on one type).
+  const types = flag('--types')?.split(',');
   const shared = path.resolve(args[0] ?? path.join(PACKAGE_ROOT, '..', 'shared'));
   const news = path.join(shared, 'extraction-bench');
   const wcxb = path.join(shared, 'wcxb-dev');
@@ -83,18 +86,25 @@ export async function run(args: string[]): Promise<void> {
         console.error(`bench extract: no ${truthPath}; WCXB figures skipped`);
         return;
       }
-      const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Record<string, { url?: string }>;
+      const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Record<string, { url?: string; page_type?: string }>;
       const available = new Set(readdirSync(path.join(wcxb, 'html')));
       const pages = Object.keys(truth)
         .sort()
         .filter((id) => available.has(`${id}.html.gz`))
+        .filter((id) => !types || types.includes(truth[id]!.page_type ?? ''))
         .map((id) => ({
           id,
           url: truth[id]!.url,
           read: () => gunzipSync(readFileSync(path.join(wcxb, 'html', `${id}.html.gz`))),
         }));
       const run = await extractAll(pages, path.join(tmp, 'wcxb.jsonl'));
-      const s = score(scorer, run.predictions, truthPath);
+      // A subset is scored against its own pages' truth (score.mjs counts a page without a prediction as missed).
+      let scoredTruth = truthPath;
+      if (types) {
+        scoredTruth = path.join(tmp, 'wcxb-truth.json');
+        writeFileSync(scoredTruth, JSON.stringify(Object.fromEntries(pages.map((p) => [p.id, truth[p.id]]))));
+      }
+      const s = score(scorer, run.predictions, scoredTruth);
       print('extract_f1_wcxb', s.f1);
       print('extract_precision_wcxb', s.precision);
       print('extract_recall_wcxb', s.recall);

@@ -33,14 +33,20 @@ export async function runScaleWorkers(args: string[]): Promise<void> {
       scraping: { requests_per_second: 1000, max_concurrent: 16, max_pages: pages, allow_private_networks: true },
       generation: { template: 'none' },
     };
-    const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+    const env: Record<string, string> = {
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...(process.env.PIPELINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PIPELINE_NODE_OPTIONS } : {}),
+    };
+    // --only K: run only the configuration with K workers (no speed-up printed).
+    const only = opt('--only', '');
     const runs: { k: number; r: RunFigures }[] = [];
-    for (const k of [1, workers]) {
+    for (const k of only ? [Number(only)] : [1, workers]) {
       const r = await runDistributed(k, urls, jobConfig, env);
       printRun(`scale_workers${k}`, r);
       console.log(`scale_workers${k}_pages_per_s=${(pages / r.wallS).toFixed(2)}`);
       runs.push({ k, r });
     }
+    if (runs.length < 2) return;
     const [one, many] = [runs[0]!.r, runs[1]!.r];
     const workerCpu = (r: RunFigures) =>
       r.processes.filter((p) => p.name.startsWith('worker')).reduce((s, p) => s + p.cpuS, 0);
