@@ -74,7 +74,7 @@ export interface PreparedText {
 
 /**
  * The job's (or project's) chunk index in the database. prepare() hashes a
- * text (no I/O); check() runs inside a transaction that holds the scope's
+ * text (no I/O); checkAll() runs inside a transaction that holds the scope's
  * lock (NearDuplicateRepository.lock) and indexes the chunk when it is an
  * original, so that two workers never both keep the same text.
  */
@@ -107,46 +107,80 @@ export class SharedChunkIndex {
   }
 
   /**
-   * Checks a chunk against the scope's originals (and against `local`, the
-   * originals of the same document not written yet), then indexes it under
-   * `id` when it is new (and adds it to `local`).
+   * Checks a page's chunks, in order, against the scope's originals and
+   * against the page's earlier originals, then indexes each new one under its
+   * id. The database is read in a fixed number of statements whatever the
+   * number of chunks (exact hashes, band candidates, candidate texts) and
+   * written in one (the band rows), so that the scope's lock, which the
+   * caller's transaction holds until it commits, is held for few round trips.
    */
-  async check(
+  async checkAll(
     repo: NearDuplicateRepository,
     scope: DedupScope,
-    id: string,
-    text: PreparedText,
-    local: Map<string, PreparedText>,
-  ): Promise<DedupVerdict> {
-    const hash = text.contentHash;
-    for (const [otherId, other] of local) {
-      if (other.contentHash === hash) return { contentHash: hash, duplicateOf: otherId, kind: 'exact', similarity: 1 };
-    }
-    const same = await repo.originalChunkWithHash(scope, hash);
-    if (same) return { contentHash: hash, duplicateOf: same, kind: 'exact', similarity: 1 };
-
-    let best: string | null = null;
-    let bestSim = 0;
-    const consider = (otherId: string, shingles: Int32Array) => {
-      const sim = jaccard(text.shingles, shingles);
-      if (sim > bestSim) {
-        bestSim = sim;
-        best = otherId;
+    items: readonly { id: string; text: PreparedText }[],
+  ): Promise<DedupVerdict[]> {
+    if (items.length === 0) return [];
+    const stored = await repo.originalChunksWithHashes(scope, [...new Set(items.map((i) => i.text.contentHash))]);
+    const candidates = await repo.candidatesOf(
+      scope,
+      items.map((i) => i.text.bands),
+    );
+    const ids = new Set<string>();
+    for (const list of candidates) for (const c of list) ids.add(c.itemId);
+    const texts = await repo.chunkTexts([...ids]);
+    const shingleSets = new Map<string, Int32Array>();
+    const shinglesOf = (id: string): Int32Array | undefined => {
+      let set = shingleSets.get(id);
+      if (!set) {
+        const content = texts.get(id);
+        if (content === undefined) return undefined;
+        set = this.hasher.shingles(content);
+        shingleSets.set(id, set);
       }
+      return set;
     };
-    for (const [otherId, other] of local) if (sharesBand(text.bands, other.bands)) consider(otherId, other.shingles);
-    const candidates = (await repo.candidates(scope, text.bands)).filter((c) => !local.has(c.itemId));
-    const texts = await repo.chunkTexts(candidates.map((c) => c.itemId));
-    for (const c of candidates) {
-      const content = texts.get(c.itemId);
-      if (content !== undefined) consider(c.itemId, this.hasher.shingles(content));
+
+    const local = new Map<string, PreparedText>();
+    const verdicts: DedupVerdict[] = [];
+    const added: { id: string; bands: Int32Array }[] = [];
+    for (const [i, { id, text }] of items.entries()) {
+      const hash = text.contentHash;
+      let exact: string | null = null;
+      for (const [otherId, other] of local) {
+        if (other.contentHash === hash) {
+          exact = otherId;
+          break;
+        }
+      }
+      exact ??= stored.get(hash) ?? null;
+      if (exact) {
+        verdicts.push({ contentHash: hash, duplicateOf: exact, kind: 'exact', similarity: 1 });
+        continue;
+      }
+      let best: string | null = null;
+      let bestSim = 0;
+      const consider = (otherId: string, shingles: Int32Array) => {
+        const sim = jaccard(text.shingles, shingles);
+        if (sim > bestSim) {
+          bestSim = sim;
+          best = otherId;
+        }
+      };
+      for (const [otherId, other] of local) if (sharesBand(text.bands, other.bands)) consider(otherId, other.shingles);
+      for (const c of candidates[i]!) {
+        const shingles = shinglesOf(c.itemId);
+        if (shingles) consider(c.itemId, shingles);
+      }
+      if (best && bestSim >= this.threshold) {
+        verdicts.push({ contentHash: hash, duplicateOf: best, kind: 'near', similarity: bestSim });
+        continue;
+      }
+      added.push({ id, bands: text.bands });
+      local.set(id, text);
+      verdicts.push({ contentHash: hash, duplicateOf: null, kind: null, similarity: bestSim });
     }
-    if (best && bestSim >= this.threshold) {
-      return { contentHash: hash, duplicateOf: best, kind: 'near', similarity: bestSim };
-    }
-    await repo.add(scope, id, text.bands);
-    local.set(id, text);
-    return { contentHash: hash, duplicateOf: null, kind: null, similarity: bestSim };
+    await repo.addAll(scope, added);
+    return verdicts;
   }
 }
 

@@ -58,11 +58,16 @@ export async function storeRefined(
   };
   const repo = new NearDuplicateRepository(em);
   const prepared = dedup.prepared ?? refined.chunks.map((c) => dedup.index.prepare(c.content));
-  const local = new Map<string, PreparedText>();
+  const ids = refined.chunks.map(() => randomUUID());
+  const verdicts = await dedup.index.checkAll(
+    repo,
+    dedup.scope,
+    ids.map((id, i) => ({ id, text: prepared[i]! })),
+  );
   const created = new Map<string, Chunk>();
   for (const [i, c] of refined.chunks.entries()) {
-    const id = randomUUID();
-    const verdict = await dedup.index.check(repo, dedup.scope, id, prepared[i]!, local);
+    const id = ids[i]!;
+    const verdict = verdicts[i]!;
     const duplicateOf = verdict.duplicateOf
       ? (created.get(verdict.duplicateOf) ?? em.getReference(Chunk, verdict.duplicateOf))
       : null;

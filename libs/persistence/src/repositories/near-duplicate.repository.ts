@@ -39,6 +39,9 @@ export interface BandCandidate {
  * BEGIN IMMEDIATE (see orm-config.ts), which already holds the database's
  * write lock across processes.
  */
+/** Band terms per candidates statement (3 parameters each: well under SQLite's and PostgreSQL's limits). */
+const CANDIDATE_TERMS = 500;
+
 export class NearDuplicateRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -70,6 +73,86 @@ export class NearDuplicateRepository {
     return rows.map((r) => ({ itemId: r.item_id, shared: Number(r.shared), order: Number(r.first) }));
   }
 
+  /**
+   * For each item of `bandsOf` (band i of item k = bandsOf[k][i]), the indexed
+   * items sharing a band hash with it, most shared bands first, then oldest,
+   * at most `limit` each: the candidates of a page's chunks read in one
+   * statement per BATCH items (point lookups in the (scope, band, hash) index).
+   */
+  async candidatesOf(scope: DedupScope, bandsOf: readonly Int32Array[], limit = 20): Promise<BandCandidate[][]> {
+    const out: BandCandidate[][] = bandsOf.map(() => []);
+    // Which items ask for each (band, hash): one term per distinct pair.
+    const askers = new Map<string, number[]>();
+    bandsOf.forEach((bands, k) =>
+      bands.forEach((hash, band) => {
+        const key = `${band}:${hash}`;
+        const list = askers.get(key);
+        if (list) list.push(k);
+        else askers.set(key, [k]);
+      }),
+    );
+    const pairs = [...askers.keys()];
+    const shared = bandsOf.map(() => new Map<string, { shared: number; first: number }>());
+    for (let from = 0; from < pairs.length; from += CANDIDATE_TERMS) {
+      const batch = pairs.slice(from, from + CANDIDATE_TERMS);
+      const params: unknown[] = [];
+      for (const key of batch) {
+        const [band, hash] = key.split(':');
+        params.push(scope.key, Number(band), Number(hash));
+      }
+      const rows = (await this.sql.execute(
+        `select item_id, band, hash, id from dedup_bands where ${batch
+          .map(() => '(scope = ? and band = ? and hash = ?)')
+          .join(' or ')}`,
+        params,
+        'all',
+      )) as { item_id: string; band: number | string; hash: number | string; id: number | string }[];
+      for (const r of rows) {
+        const id = Number(r.id);
+        for (const k of askers.get(`${Number(r.band)}:${Number(r.hash)}`) ?? []) {
+          const seen = shared[k]!.get(r.item_id);
+          if (seen) {
+            seen.shared++;
+            seen.first = Math.min(seen.first, id);
+          } else shared[k]!.set(r.item_id, { shared: 1, first: id });
+        }
+      }
+    }
+    shared.forEach((items, k) => {
+      out[k] = [...items]
+        .map(([itemId, { shared: n, first }]) => ({ itemId, shared: n, order: first }))
+        .sort((a, b) => b.shared - a.shared || a.order - b.order)
+        .slice(0, limit);
+    });
+    return out;
+  }
+
+  /** Indexes original items under their band hashes, in one statement. */
+  async addAll(scope: DedupScope, items: readonly { id: string; bands: Int32Array }[]): Promise<void> {
+    const job = this.em.getReference(Job, scope.jobId);
+    const rows = items.flatMap(({ id, bands }) =>
+      Array.from(bands, (hash, band) => ({ scope: scope.key, band, hash, itemId: id, job })),
+    );
+    if (rows.length) await this.em.insertMany(DedupBand, rows);
+  }
+
+  /**
+   * The original (non-duplicate) chunk of the scope with each of these content
+   * hashes (the oldest when several), in one statement (index on content_hash).
+   */
+  async originalChunksWithHashes(scope: DedupScope, hashes: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (hashes.length === 0) return found;
+    const where = scope.projectId ? { job: { project: scope.projectId } } : { job: scope.jobId };
+    const rows = await this.em.find(
+      Chunk,
+      { ...where, contentHash: { $in: [...hashes] }, duplicateOf: null },
+      { fields: ['id', 'contentHash'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    for (const r of rows) if (!found.has(r.contentHash)) found.set(r.contentHash, r.id);
+    return found;
+  }
+
   /** Indexes an original item under its band hashes. */
   async add(scope: DedupScope, itemId: string, hashes: Int32Array): Promise<void> {
     if (hashes.length === 0) return;
@@ -78,17 +161,6 @@ export class NearDuplicateRepository {
       DedupBand,
       Array.from(hashes, (hash, band) => ({ scope: scope.key, band, hash, itemId, job })),
     );
-  }
-
-  /** The original (non-duplicate) chunk of the scope with this content hash, if any (index on content_hash). */
-  async originalChunkWithHash(scope: DedupScope, contentHash: string): Promise<string | null> {
-    const where = scope.projectId ? { job: { project: scope.projectId } } : { job: scope.jobId };
-    const row = await this.em.findOne(
-      Chunk,
-      { ...where, contentHash, duplicateOf: null },
-      { fields: ['id'], orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
-    return row?.id ?? null;
   }
 
   /** Texts of candidate chunks, for the exact similarity. */
