@@ -39,6 +39,11 @@ export function busiestStage(progress: JobProgress): Stage | null {
 @Injectable()
 export class PipelineCoordinator {
   private readonly jobs: JobRepository;
+  /**
+   * The busiest stage this process last tried to show for each job, and when: the same stage is tried at most
+   * once a second (the UPDATE cannot win while the crawl runs, and wins once after it), not once per item.
+   */
+  private readonly shown = new Map<string, { stage: Stage; at: number }>();
 
   constructor(
     private readonly em: EntityManager,
@@ -131,6 +136,12 @@ export class PipelineCoordinator {
   }
 
   private async showStage(jobId: string, stage: Stage): Promise<void> {
+    // The stage shown is for display (the dashboard, `datafactory status`): a second late is fine.
+    const now = Date.now();
+    const last = this.shown.get(jobId);
+    if (last && last.stage === stage && now - last.at < 1000) return;
+    if (!last && this.shown.size >= 256) this.shown.delete(this.shown.keys().next().value!);
+    this.shown.set(jobId, { stage, at: now });
     if (await this.jobs.moveStage(jobId, stage, { notIn: [stage, Stage.Crawler, Stage.Exporter] })) {
       this.events.publish({ type: 'stage', jobId, status: JobStatus.Running, stage, at: new Date().toISOString() });
     }

@@ -25,6 +25,7 @@ import {
 import { Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
+import { JobInfoCache } from './job-info.js';
 import type { StageDeps } from './stage-deps.js';
 
 /** A chunk no retry can generate, with the reason its examples fail with. */
@@ -54,7 +55,11 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
   private readonly budgetLogged = new Set<string>();
   private registry?: Promise<TemplateRegistry>;
 
-  constructor(private readonly deps: StageDeps) {}
+  private readonly jobs: JobInfoCache;
+
+  constructor(private readonly deps: StageDeps) {
+    this.jobs = new JobInfoCache(deps.em);
+  }
 
   async handle({ jobId, chunkId }: GenerateItem, ctx: StageContext): Promise<void> {
     const { em, coordinator } = this.deps;
@@ -63,8 +68,7 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       await this.handOn(jobId, chunkId); // a retry after the write
       return;
     }
-    const job = await em.fork().findOneOrFail(Job, { id: jobId });
-    const settings = job.config.generation;
+    const settings = (await this.jobs.get(jobId)).config.generation;
     // The refiner hands no chunk on for template "none"; a row that says otherwise cannot be generated.
     if (!usesLlm(settings)) throw new UnrecoverableError(`job ${jobId} has template "none": nothing to generate`);
     const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });

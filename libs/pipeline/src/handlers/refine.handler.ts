@@ -10,7 +10,6 @@ import {
 import {
   addToJobCounters,
   Chunk,
-  Job,
   NearDuplicateRepository,
   RawDocument,
   RefreshRepository,
@@ -20,6 +19,7 @@ import { Refiner, SharedChunkIndex, storeRefined } from '@datafactory/refiner';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
+import { JobInfoCache } from './job-info.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
 
@@ -47,12 +47,16 @@ export class RefineHandler implements StageHandler<RefineItem> {
   /** The shared chunk index's settings per dedup threshold (the index itself is in the database). */
   private readonly indexes = new Map<number, SharedChunkIndex>();
 
-  constructor(private readonly deps: StageDeps) {}
+  private readonly jobs: JobInfoCache;
+
+  constructor(private readonly deps: StageDeps) {
+    this.jobs = new JobInfoCache(deps.em);
+  }
 
   async handle({ jobId, documentId }: RefineItem, ctx: StageContext): Promise<void> {
     const { em, coordinator, config } = this.deps;
     if (!(await coordinator.isRunning(jobId))) return;
-    const job = await em.fork().findOneOrFail(Job, { id: jobId });
+    const job = await this.jobs.get(jobId);
     const jobConfig = job.config;
     const doc = await em.fork().findOneOrFail(RawDocument, { id: documentId });
     if (doc.refineStatus !== ItemStatus.Pending) {
@@ -71,7 +75,7 @@ export class RefineHandler implements StageHandler<RefineItem> {
 
     // The CPU part of the dedup check (shingles, MinHash, band hashes) before the write transaction.
     const index = this.chunkIndex(processing.dedup_threshold);
-    const scope = index.scope({ jobId, projectId: job.project.id, scope: processing.dedup_scope });
+    const scope = index.scope({ jobId, projectId: job.projectId, scope: processing.dedup_scope });
     const prepared = refined.chunks.map((c) => index.prepare(c.content));
 
     // One scope's check-and-insert at a time: across processes by the lock below, within this one by the mutex.
