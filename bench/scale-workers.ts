@@ -11,7 +11,9 @@ import { loadCorpus, serve } from './scale.js';
  * peak RSS and CPU seconds, the machine's load), then
  * `scale_workers_speedup` (wall with one worker over wall with k; target ≥
  * 1.7 with 2) and `scale_workers_cpu_ratio` (the workers' CPU seconds with k
- * over those with one: above 1 is work the sharing adds). On a machine whose
+ * over those with one: above 1 is work the sharing adds) and
+ * `scale_workers_speedup_bound` (capacity over busy CPU seconds of the one-worker run: the most any number of
+ * workers can gain on this machine, since the same CPU work has to fit in its cores). On a machine whose
  * other work keeps its cores busy the wall-clock speed-up says little: the
  * load average and machine busy CPU seconds are printed to judge that.
  */
@@ -51,6 +53,10 @@ export async function runScaleWorkers(args: string[]): Promise<void> {
     const workerCpu = (r: RunFigures) =>
       r.processes.filter((p) => p.name.startsWith('worker')).reduce((s, p) => s + p.cpuS, 0);
     console.log(`scale_workers_speedup=${(one.wallS / many.wallS).toFixed(3)}`);
+    // What the machine allows: the one-worker run kept machine_busy of capacity (cores x wall) CPU seconds busy;
+    // however the work is shared out, k workers cannot finish before the same CPU work fits in the capacity.
+    const capacity1 = one.wallS * one.machine.cores;
+    console.log(`scale_workers_speedup_bound=${(capacity1 / Math.max(one.machine.machineBusyS, 1e-9)).toFixed(3)}`);
     console.log(`scale_workers_cpu_ratio=${(workerCpu(many) / workerCpu(one)).toFixed(3)}`);
     const peaks = many.processes.filter((p) => p.name.startsWith('worker')).map((p) => p.peakRssMb);
     console.log(`scale_workers_peak_rss_mb=${peaks.join(',')}`);

@@ -173,6 +173,36 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
     expect(b!.duplicateOf?.id).toBe(a!.id);
   });
 
+  it('checks a long page in one go: repeats within it, copies of stored chunks, and more band pairs than one statement takes', async () => {
+    const { job, project } = await newJob();
+    const stored = texts(5, 120, 11);
+    const storedIds: string[] = [];
+    for (const text of stored) storedIds.push((await store(0, job, project.id, 'job', [text]))[0]!.id);
+    // 70 chunks (70 x 18 band pairs: two candidate statements): 60 new texts, then a near copy of each stored
+    // text, then an exact repeat and a near repeat of the page's own first two chunks.
+    const fresh = texts(60, 120, 99);
+    const page = [
+      ...fresh,
+      ...stored.map((t) => edit(t, 2)),
+      fresh[0]!.toUpperCase(),
+      edit(fresh[1]!, 1),
+      fresh[2]!,
+      edit(stored[0]!, 1),
+      edit(fresh[3]!, 2),
+    ];
+    const chunks = await store(1, job, project.id, 'job', page);
+    expect(chunks).toHaveLength(70);
+    for (let i = 0; i < 60; i++) expect(chunks[i]!.duplicateOf, `new text ${i}`).toBeNull();
+    for (let i = 0; i < 5; i++) expect(chunks[60 + i]!.duplicateOf?.id, `copy of stored ${i}`).toBe(storedIds[i]);
+    expect(chunks[65]!.metadata.dedup).toEqual({ kind: 'exact', similarity: 1 });
+    expect(chunks[65]!.duplicateOf?.id).toBe(chunks[0]!.id);
+    expect(chunks[66]!.duplicateOf?.id).toBe(chunks[1]!.id);
+    expect(chunks[67]!.duplicateOf?.id).toBe(chunks[2]!.id);
+    expect(chunks[68]!.duplicateOf?.id).toBe(storedIds[0]);
+    expect(chunks[69]!.duplicateOf?.id).toBe(chunks[3]!.id);
+    // The page's 60 originals are indexed, its 10 duplicates are not.
+    expect(await orms[0]!.em.fork().count(DedupBand, { job: job.id })).toBe(65 * index.bands);
+  });
   it('compares within the configured scope: the job, or the project', async () => {
     const [text] = texts(1, 120, 99);
     const first = await newJob();
