@@ -93,8 +93,10 @@ export class NearDuplicateRepository {
       // makes in under a millisecond (an OR of 60-odd terms took it 4-6 ms to plan).
       const rows = (await this.sql.execute(
         `with wanted (band, hash) as (values ${batch.map(() => '(cast(? as integer), cast(? as integer))').join(', ')}) ` +
-          'select d.item_id, d.band, d.hash, d.id from wanted w join dedup_bands d ' +
-          'on d.scope = ? and d.band = w.band and d.hash = w.hash',
+          // CROSS JOIN: SQLite then keeps `wanted` as the outer loop (without table statistics it chose to
+          // scan the scope's rows for each pair: 3.6 ms against 0.24 ms at 17,000 rows).
+          'select d.item_id, d.band, d.hash, d.id from wanted w cross join dedup_bands d ' +
+          'where d.scope = ? and d.band = w.band and d.hash = w.hash',
         params,
         'all',
       )) as { item_id: string; band: number | string; hash: number | string; id: number | string }[];
@@ -134,24 +136,29 @@ export class NearDuplicateRepository {
   async originalChunksWithHashes(scope: DedupScope, hashes: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (hashes.length === 0) return found;
-    const where = scope.projectId ? { job: { project: scope.projectId } } : { job: scope.jobId };
-    const rows = await this.em.find(
-      Chunk,
-      { ...where, contentHash: { $in: [...hashes] }, duplicateOf: null },
-      { fields: ['id', 'contentHash'], orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
-    for (const r of rows) if (!found.has(r.contentHash)) found.set(r.contentHash, r.id);
+    // SQLite keeps no table statistics here, and without them it reads the job's chunks through the job_id
+    // index (or every original through duplicate_of_id) and sorts them, for every page: the job's size per
+    // call. INDEXED BY makes it look the hashes up, as PostgreSQL's planner does from its statistics.
+    const byHash = isSqlite(this.em) ? ' indexed by chunks_content_hash_index' : '';
+    const list = hashes.map(() => '?').join(', ');
+    const rows = (await this.sql.execute(
+      scope.projectId
+        ? `select c.id, c.content_hash from chunks c${byHash} join jobs j on j.id = c.job_id ` +
+            `where j.project_id = ? and c.content_hash in (${list}) and c.duplicate_of_id is null ` +
+            'order by c.created_at, c.id'
+        : `select c.id, c.content_hash from chunks c${byHash} ` +
+            `where c.job_id = ? and c.content_hash in (${list}) and c.duplicate_of_id is null ` +
+            'order by c.created_at, c.id',
+      [scope.projectId ?? scope.jobId, ...hashes],
+      'all',
+    )) as { id: string; content_hash: string }[];
+    for (const r of rows) if (!found.has(r.content_hash)) found.set(r.content_hash, r.id);
     return found;
   }
 
   /** Indexes an original item under its band hashes. */
   async add(scope: DedupScope, itemId: string, hashes: Int32Array): Promise<void> {
-    if (hashes.length === 0) return;
-    const job = this.em.getReference(Job, scope.jobId);
-    await this.em.insertMany(
-      DedupBand,
-      Array.from(hashes, (hash, band) => ({ scope: scope.key, band, hash, itemId, job })),
-    );
+    await this.addAll(scope, [{ id: itemId, bands: hashes }]);
   }
 
   /** Texts of candidate chunks, for the exact similarity. */
