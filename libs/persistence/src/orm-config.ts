@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { CachingSqliteDriver } from './sqlite-driver.js';
 import type { DatabaseConfig } from '@datafactory/config';
 import { ENTITIES } from './entities/entities.js';
 import { postgresqlMigrations } from './migrations/postgresql/index.js';
@@ -96,7 +96,7 @@ export function createOrmConfig(db: DatabaseConfig, options: OrmConfigOptions = 
     const pragmas = sqlitePragmas(db.busyTimeoutMs);
     return {
       ...common,
-      driver: SqliteDriver,
+      driver: CachingSqliteDriver,
       dbName: db.path,
       // better-sqlite3's own `timeout` is its busy timeout too; the pragma below makes it explicit.
       driverOptions: { timeout: db.busyTimeoutMs },
