@@ -171,11 +171,17 @@ export class NearDuplicateRepository {
   /** Input and output of candidate examples (generated ones only), for the exact similarity. */
   async exampleTexts(ids: string[]): Promise<Map<string, { inputText: string; outputText: string }>> {
     if (ids.length === 0) return new Map();
+    // By id alone, the status checked here: with `status = 'ok'` in the query SQLite (no statistics) read every
+    // generated example of the database through the status index for each check (2.4 ms at 3,200 examples).
     const rows = await this.em.find(
       TrainingExample,
-      { id: { $in: ids }, status: ExampleStatus.Ok },
-      { fields: ['id', 'inputText', 'outputText'] },
+      { id: { $in: ids } },
+      { fields: ['id', 'inputText', 'outputText', 'status'] },
     );
-    return new Map(rows.map((r) => [r.id, { inputText: r.inputText, outputText: r.outputText }]));
+    return new Map(
+      rows
+        .filter((r) => r.status === ExampleStatus.Ok)
+        .map((r) => [r.id, { inputText: r.inputText, outputText: r.outputText }]),
+    );
   }
 }
