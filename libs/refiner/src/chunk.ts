@@ -69,7 +69,15 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
   if (!text.trim()) return [];
   const tokenizer = options.tokenizer ?? getTokenizer(options.model);
   const limit = options.chunkSize - overlap;
-  const count = (r: { start: number; end: number }) => tokenizer.count(text.slice(r.start, r.end));
+  // Each distinct text is tokenized once: the same range comes back (a packed chunk of one piece),
+  // and so do the same words (the fixed strategy counts every word).
+  const counted = new Map<string, number>();
+  const countText = (t: string) => {
+    let n = counted.get(t);
+    if (n === undefined) counted.set(t, (n = tokenizer.count(t)));
+    return n;
+  };
+  const count = (r: { start: number; end: number }) => countText(text.slice(r.start, r.end));
   const headings = findHeadings(text);
 
   let pieces: Range[];
@@ -83,8 +91,11 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
     if (strategy === 'recursive') groups = [groups.flat()];
   }
 
+  // A chunk's text is its range without the whitespace at either end: the packing checks (and keeps)
+  // that text's count, so each chunk is counted once.
+  const countOwn = (r: { start: number; end: number }) => countText(text.slice(r.start, r.end).trim());
   const ranges: Range[] = [];
-  for (const group of groups) ranges.push(...pack(group, limit, count));
+  for (const group of groups) ranges.push(...pack(group, limit, countOwn));
 
   const chunks: TextChunk[] = [];
   for (const r of ranges) {
@@ -95,21 +106,24 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
     const start = r.start + lead;
     const end = start + own.length;
     let content = own;
+    let tokenCount = r.tokens;
     let overlapChars = 0;
     const previous = chunks[chunks.length - 1];
     if (overlap > 0 && previous) {
-      const tail = overlapTail(text.slice(previous.start, previous.end), overlap, tokenizer);
+      const tail = overlapTail(text.slice(previous.start, previous.end), overlap, countText);
       if (tail) {
         const candidate = `${tail} ${own}`;
-        if (tokenizer.count(candidate) <= options.chunkSize) {
+        const candidateTokens = countText(candidate);
+        if (candidateTokens <= options.chunkSize) {
           content = candidate;
+          tokenCount = candidateTokens;
           overlapChars = tail.length + 1;
         }
       }
     }
     chunks.push({
       content,
-      tokenCount: tokenizer.count(content),
+      tokenCount,
       index: chunks.length,
       headingPath: headingPathAt(headings, start),
       start,
@@ -194,7 +208,8 @@ function hardSplit(text: string, r: Range, limit: number, count: (r: Range) => n
 
 /**
  * Packs consecutive pieces into chunks of at most `limit` tokens. The sum of
- * the pieces' counts is a guide; the exact count of the joined text decides.
+ * the pieces' counts is a guide; the exact count of the joined text (by `count`:
+ * the chunk's own text) decides, and is the range's `tokens`.
  */
 function pack(pieces: Range[], limit: number, count: (r: Range) => number): Range[] {
   const out: Range[] = [];
@@ -217,13 +232,13 @@ function pack(pieces: Range[], limit: number, count: (r: Range) => number): Rang
 }
 
 /** The last whole words of `text` that fit in `tokens` tokens. */
-function overlapTail(text: string, tokens: number, tokenizer: Tokenizer): string {
+function overlapTail(text: string, tokens: number, count: (text: string) => number): string {
   const words = text.split(/\s+/).filter(Boolean);
   let lo = 0;
   let hi = Math.min(words.length, tokens);
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (tokenizer.count(words.slice(words.length - mid).join(' ')) <= tokens) lo = mid;
+    if (count(words.slice(words.length - mid).join(' ')) <= tokens) lo = mid;
     else hi = mid - 1;
   }
   return words.slice(words.length - lo).join(' ');
