@@ -77,7 +77,10 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
     if (n === undefined) counted.set(t, (n = tokenizer.count(t)));
     return n;
   };
-  const count = (r: { start: number; end: number }) => countText(text.slice(r.start, r.end));
+  // Sections, pieces and packed ranges are counted by pieces where the tokenizer can (each distinct
+  // word tokenized once); each chunk's own text is then counted exactly (countOwn below).
+  const countPiece = tokenizer.countByPieces?.bind(tokenizer) ?? countText;
+  const count = (r: { start: number; end: number }) => countPiece(text.slice(r.start, r.end));
   const headings = findHeadings(text);
 
   let pieces: Range[];
@@ -92,10 +95,10 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
   }
 
   // A chunk's text is its range without the whitespace at either end: the packing checks (and keeps)
-  // that text's count, so each chunk is counted once.
+  // that text's exact count, so each chunk is tokenized once.
   const countOwn = (r: { start: number; end: number }) => countText(text.slice(r.start, r.end).trim());
   const ranges: Range[] = [];
-  for (const group of groups) ranges.push(...pack(group, limit, countOwn));
+  for (const group of groups) ranges.push(...pack(group, limit, count, countOwn));
 
   const chunks: TextChunk[] = [];
   for (const r of ranges) {
@@ -207,25 +210,28 @@ function hardSplit(text: string, r: Range, limit: number, count: (r: Range) => n
 }
 
 /**
- * Packs consecutive pieces into chunks of at most `limit` tokens. The sum of
- * the pieces' counts is a guide; the exact count of the joined text (by `count`:
- * the chunk's own text) decides, and is the range's `tokens`.
+ * Packs consecutive pieces into chunks of at most `limit` tokens. The sum of the pieces' counts is
+ * a guide; the count of the joined range (by `count`) decides, then the exact count of the chunk's
+ * own text (by `countOwn`: the range without the whitespace at its ends) is checked and kept as the
+ * range's `tokens`.
  */
-function pack(pieces: Range[], limit: number, count: (r: Range) => number): Range[] {
+function pack(pieces: Range[], limit: number, count: (r: Range) => number, countOwn: (r: Range) => number): Range[] {
   const out: Range[] = [];
   let i = 0;
   while (i < pieces.length) {
     let j = i;
     let sum = 0;
     while (j < pieces.length && (j === i || sum + pieces[j]!.tokens <= limit)) sum += pieces[j++]!.tokens;
-    let range: Range = { start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 };
-    range.tokens = count(range);
-    while (range.tokens > limit && j - 1 > i) {
+    const range = (): Range => ({ start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 });
+    while (j - 1 > i && count(range()) > limit) j--;
+    let r = range();
+    r.tokens = countOwn(r);
+    while (r.tokens > limit && j - 1 > i) {
       j--;
-      range = { start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 };
-      range.tokens = count(range);
+      r = range();
+      r.tokens = countOwn(r);
     }
-    out.push(range);
+    out.push(r);
     i = j;
   }
   return out;
