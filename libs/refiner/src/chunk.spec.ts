@@ -61,6 +61,35 @@ describe('chunk', () => {
     );
   });
 
+  it('property: counting by pieces gives the tokenizer\u2019s count', () => {
+    fc.assert(
+      fc.property(doc, (text) => {
+        expect(tokenizer.countByPieces!(text)).toBe(tokenizer.count(text));
+        expect(tokenizer.countByPieces!(`  ${text}\n\n`)).toBe(tokenizer.count(`  ${text}\n\n`));
+      }),
+      { numRuns: 150 },
+    );
+    for (const s of [
+      "it's THEY'RE we'LL",
+      '12345 67',
+      'a\r\n\r\nb',
+      '  \n  x',
+      'e\u0301t\u00e9 \u6771\u4eac\ud83d\ude42!!\n/',
+    ]) {
+      expect(tokenizer.countByPieces!(s), s).toBe(tokenizer.count(s));
+    }
+  });
+
+  it('checks the count of the chunk\u2019s own text: trimming its ends can add a token', () => {
+    // A code block whose untrimmed range fits in 32 tokens and whose trimmed text did not.
+    const text =
+      '```\n<!doctype html>\n<title>Hello from Flask</title>\n{% if person %}\n  <h1>Hello {{ person }}!</h1>\n{% else %}\n  <h1>Hello, World!</h1>\n{% endif %}\n```';
+    for (const c of chunk(text, { chunkSize: 32, tokenizer })) {
+      expect(c.tokenCount).toBeLessThanOrEqual(32);
+      expect(tokenizer.count(c.content)).toBe(c.tokenCount);
+    }
+  });
+
   it('keeps the heading path of each chunk', () => {
     const text =
       '# Guide\n\nIntro text.\n\n## Install\n\nRun the installer.\n\n### Linux\n\nUse apt.\n\n## Use\n\nStart it.';

@@ -69,7 +69,18 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
   if (!text.trim()) return [];
   const tokenizer = options.tokenizer ?? getTokenizer(options.model);
   const limit = options.chunkSize - overlap;
-  const count = (r: { start: number; end: number }) => tokenizer.count(text.slice(r.start, r.end));
+  // Each distinct text is tokenized once: the same range comes back (a packed chunk of one piece),
+  // and so do the same words (the fixed strategy counts every word).
+  const counted = new Map<string, number>();
+  const countText = (t: string) => {
+    let n = counted.get(t);
+    if (n === undefined) counted.set(t, (n = tokenizer.count(t)));
+    return n;
+  };
+  // Sections, pieces and packed ranges are counted by pieces where the tokenizer can (each distinct
+  // word tokenized once); each chunk's own text is then counted exactly (countOwn below).
+  const countPiece = tokenizer.countByPieces?.bind(tokenizer) ?? countText;
+  const count = (r: { start: number; end: number }) => countPiece(text.slice(r.start, r.end));
   const headings = findHeadings(text);
 
   let pieces: Range[];
@@ -83,8 +94,11 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
     if (strategy === 'recursive') groups = [groups.flat()];
   }
 
+  // A chunk's text is its range without the whitespace at either end: the packing checks (and keeps)
+  // that text's exact count, so each chunk is tokenized once.
+  const countOwn = (r: { start: number; end: number }) => countText(text.slice(r.start, r.end).trim());
   const ranges: Range[] = [];
-  for (const group of groups) ranges.push(...pack(group, limit, count));
+  for (const group of groups) ranges.push(...pack(group, limit, count, countOwn));
 
   const chunks: TextChunk[] = [];
   for (const r of ranges) {
@@ -95,21 +109,24 @@ export function chunk(text: string, options: ChunkOptions): TextChunk[] {
     const start = r.start + lead;
     const end = start + own.length;
     let content = own;
+    let tokenCount = r.tokens;
     let overlapChars = 0;
     const previous = chunks[chunks.length - 1];
     if (overlap > 0 && previous) {
-      const tail = overlapTail(text.slice(previous.start, previous.end), overlap, tokenizer);
+      const tail = overlapTail(text.slice(previous.start, previous.end), overlap, countText);
       if (tail) {
         const candidate = `${tail} ${own}`;
-        if (tokenizer.count(candidate) <= options.chunkSize) {
+        const candidateTokens = countText(candidate);
+        if (candidateTokens <= options.chunkSize) {
           content = candidate;
+          tokenCount = candidateTokens;
           overlapChars = tail.length + 1;
         }
       }
     }
     chunks.push({
       content,
-      tokenCount: tokenizer.count(content),
+      tokenCount,
       index: chunks.length,
       headingPath: headingPathAt(headings, start),
       start,
@@ -193,37 +210,41 @@ function hardSplit(text: string, r: Range, limit: number, count: (r: Range) => n
 }
 
 /**
- * Packs consecutive pieces into chunks of at most `limit` tokens. The sum of
- * the pieces' counts is a guide; the exact count of the joined text decides.
+ * Packs consecutive pieces into chunks of at most `limit` tokens. The sum of the pieces' counts is
+ * a guide; the count of the joined range (by `count`) decides, then the exact count of the chunk's
+ * own text (by `countOwn`: the range without the whitespace at its ends) is checked and kept as the
+ * range's `tokens`.
  */
-function pack(pieces: Range[], limit: number, count: (r: Range) => number): Range[] {
+function pack(pieces: Range[], limit: number, count: (r: Range) => number, countOwn: (r: Range) => number): Range[] {
   const out: Range[] = [];
   let i = 0;
   while (i < pieces.length) {
     let j = i;
     let sum = 0;
     while (j < pieces.length && (j === i || sum + pieces[j]!.tokens <= limit)) sum += pieces[j++]!.tokens;
-    let range: Range = { start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 };
-    range.tokens = count(range);
-    while (range.tokens > limit && j - 1 > i) {
+    const range = (): Range => ({ start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 });
+    while (j - 1 > i && count(range()) > limit) j--;
+    let r = range();
+    r.tokens = countOwn(r);
+    while (r.tokens > limit && j - 1 > i) {
       j--;
-      range = { start: pieces[i]!.start, end: pieces[j - 1]!.end, tokens: -1 };
-      range.tokens = count(range);
+      r = range();
+      r.tokens = countOwn(r);
     }
-    out.push(range);
+    out.push(r);
     i = j;
   }
   return out;
 }
 
 /** The last whole words of `text` that fit in `tokens` tokens. */
-function overlapTail(text: string, tokens: number, tokenizer: Tokenizer): string {
+function overlapTail(text: string, tokens: number, count: (text: string) => number): string {
   const words = text.split(/\s+/).filter(Boolean);
   let lo = 0;
   let hi = Math.min(words.length, tokens);
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (tokenizer.count(words.slice(words.length - mid).join(' ')) <= tokens) lo = mid;
+    if (count(words.slice(words.length - mid).join(' ')) <= tokens) lo = mid;
     else hi = mid - 1;
   }
   return words.slice(words.length - lo).join(' ');

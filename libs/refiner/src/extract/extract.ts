@@ -1,7 +1,8 @@
-import { Readability } from '@mozilla/readability';
+import type { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { type ContainerElement, containerText } from './container.js';
 import { type DomNode, toMarkdown } from './markdown.js';
+import { QuickReadability } from './readability.js';
 
 /** What extraction found in one page. `text` is Markdown-style; empty when the page has no article. */
 export interface Extracted {
@@ -209,7 +210,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
-    : new Readability<DomNode>(document as unknown as ConstructorParameters<typeof Readability>[0], {
+    : new QuickReadability<DomNode>(document as unknown as ConstructorParameters<typeof Readability>[0], {
         serializer: (node) => node as unknown as DomNode,
         // 300 lets a tiny first block win on forum threads and listings (a whole thread shrinks to its
         // first post's 50 words); the class names are kept for pruneArticle's caption/credit selectors.
@@ -279,8 +280,34 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 const ERROR_PAGE =
   /\b(?:404|403|500|502|503)\b.*\b(?:error|not found|forbidden)\b|\bpage not found\b|\bnot found\b|\baccess denied\b|\bforbidden\b|\bservice unavailable\b|\binternal server error\b|\bverify (?:that )?you are (?:a )?human\b|\bare you a robot\b|\bjust a moment\b|\benable (?:javascript|cookies)\b|\bsign in to continue\b|\bpage (?:you requested )?(?:does not|doesn't) exist\b/i;
 
+/** Whether a code point is a word character (`[\p{L}\p{N}_]`), per code unit below 0x10000: 0 not yet known, 1 yes, 2 no. */
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+const bmpWordChar = new Uint8Array(0x10000);
+
+/**
+ * Runs of letters, digits and `_` (the count of `/[\p{L}\p{N}_]+/gu` matches), counted in one scan
+ * without building the matches: it runs on every candidate text and line.
+ */
 export function countWords(text: string): number {
-  return text.match(/[\p{L}\p{N}_]+/gu)?.length ?? 0;
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let word: boolean;
+    if (c < 128) {
+      word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      word = WORD_CHAR.test(text.slice(i, i + 2));
+      i++;
+    } else {
+      let known = bmpWordChar[c]!;
+      if (!known) known = bmpWordChar[c] = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
+      word = known === 1;
+    }
+    if (word && !inWord) words++;
+    inWord = word;
+  }
+  return words;
 }
 
 function assertLooksLikeText(html: string): void {
@@ -478,28 +505,50 @@ interface PageMetadata {
   publishedAt: string | null;
 }
 
+/** Metadata selectors, tried in order: the first element of each (in document order) whose `content` is not empty wins. */
+const TITLE_META: Array<[string, string]> = [
+  ['property', 'og:title'],
+  ['name', 'twitter:title'],
+];
+const BYLINE_META: Array<[string, string]> = [
+  ['name', 'author'],
+  ['property', 'article:author'],
+];
+const DATE_META: Array<[string, string]> = [
+  ['property', 'article:published_time'],
+  ['name', 'date'],
+  ['itemprop', 'datePublished'],
+  ['name', 'pubdate'],
+];
+
+/**
+ * Title, byline and date from the page's metadata. One query finds every element it reads; the
+ * result is that of one `querySelector` per selector (`meta[property="og:title"]`, ..., `h1`,
+ * `title`, `time[datetime]`), each of which walks the whole document.
+ */
 function readMetadata(document: HtmlDocument): PageMetadata {
-  const metaContent = (...selectors: string[]) => {
-    for (const s of selectors) {
-      const v = clean(document.querySelector(s)?.getAttribute('content'));
+  const metas: DomElement[] = [];
+  let h1: DomElement | null = null;
+  let titleEl: DomElement | null = null;
+  let time: DomElement | null = null;
+  for (const el of Array.from(document.querySelectorAll('meta, h1, title, time'))) {
+    const name = el.localName.toLowerCase();
+    if (name === 'meta') metas.push(el);
+    else if (name === 'h1') h1 ??= el;
+    else if (name === 'title') titleEl ??= el;
+    else if (!time && el.getAttribute('datetime') !== null) time = el;
+  }
+  const metaContent = (selectors: Array<[string, string]>) => {
+    for (const [attr, value] of selectors) {
+      const v = clean(metas.find((m) => m.getAttribute(attr) === value)?.getAttribute('content'));
       if (v) return v;
     }
     return null;
   };
   return {
-    title:
-      metaContent('meta[property="og:title"]', 'meta[name="twitter:title"]') ??
-      clean(document.querySelector('h1')?.textContent) ??
-      clean(document.querySelector('title')?.textContent),
-    byline: metaContent('meta[name="author"]', 'meta[property="article:author"]'),
-    publishedAt: normaliseDate(
-      metaContent(
-        'meta[property="article:published_time"]',
-        'meta[name="date"]',
-        'meta[itemprop="datePublished"]',
-        'meta[name="pubdate"]',
-      ) ?? document.querySelector('time[datetime]')?.getAttribute('datetime'),
-    ),
+    title: metaContent(TITLE_META) ?? clean(h1?.textContent) ?? clean(titleEl?.textContent),
+    byline: metaContent(BYLINE_META),
+    publishedAt: normaliseDate(metaContent(DATE_META) ?? time?.getAttribute('datetime')),
   };
 }
 

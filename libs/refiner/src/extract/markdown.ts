@@ -91,6 +91,8 @@ interface Frame {
   node: DomNode;
   /** Index of the next child to visit. */
   next: number;
+  /** The node's children, read once: linkedom builds a new array on every read of `childNodes`. */
+  children: ArrayLike<DomNode> | null;
 }
 
 /** Collapses runs of whitespace (HTML rendering rules) outside <pre>. */
@@ -107,7 +109,7 @@ export interface MarkdownOptions {
 
 export function toMarkdown(root: DomNode, options: MarkdownOptions = {}): string {
   const out = new MarkdownWriter();
-  const stack: Frame[] = [{ node: root, next: 0 }];
+  const stack: Frame[] = [{ node: root, next: 0, children: null }];
   // Per open element: how to close it.
   const closers: Array<(() => void) | null> = [null];
   while (stack.length) {
@@ -140,9 +142,10 @@ export function toMarkdown(root: DomNode, options: MarkdownOptions = {}): string
       }
       closers[closers.length - 1] = handled;
     }
-    if (frame.next < node.childNodes.length) {
-      const child = node.childNodes[frame.next++]!;
-      stack.push({ node: child, next: 0 });
+    const children = (frame.children ??= node.childNodes);
+    if (frame.next < children.length) {
+      const child = children[frame.next++]!;
+      stack.push({ node: child, next: 0, children: null });
       closers.push(null);
       continue;
     }

@@ -1,5 +1,6 @@
 import { detectLanguage } from '@datafactory/text';
 import { chunk, type ChunkOptions, type TextChunk } from '../chunk.js';
+import { withoutEventListeners } from './dom.js';
 import { countWords, type Extracted, type ExtractionSignals, extract, UnusablePageError } from './extract.js';
 import { extractPdf, NO_TEXT_LAYER, pagesOf, PdfError, type PdfExtracted } from './pdf.js';
 
@@ -71,7 +72,7 @@ export interface PageOutcome {
 export function extractPage(html: string, options: PageOptions = {}): PageOutcome {
   let extracted: Extracted;
   try {
-    extracted = extract(html, { url: options.url, maxChars: options.maxChars });
+    extracted = withoutEventListeners(() => extract(html, { url: options.url, maxChars: options.maxChars }));
   } catch (e) {
     if (e instanceof UnusablePageError)
       return { status: 'skipped', reason: e.reason, extracted: null, quality: null, language: null };
