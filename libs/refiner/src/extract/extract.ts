@@ -12,8 +12,11 @@ export interface Extracted {
   text: string;
   /** Words in `text` (runs of letters and digits). */
   words: number;
-  /** Which path produced the text: Readability's article, or the page body when Readability found none. */
-  method: 'readability' | 'container' | 'body' | 'none' | 'pdf' | 'text';
+  /**
+   * Which path produced the text: Readability's article, the main container, the page body when neither
+   * found text, or the page's meta description when its body has none (a page its scripts write).
+   */
+  method: 'readability' | 'container' | 'body' | 'description' | 'none' | 'pdf' | 'text';
   /** Signals of how trustworthy the extraction is; page.ts turns them into the verdict. */
   signals: ExtractionSignals;
   /** Both candidate texts, when `candidates` was asked for (diagnostics and the benchmark's analysis). */
@@ -70,6 +73,12 @@ function unwrapNoscript(_match: string, inner: string): string {
   return countWords(text) >= NOSCRIPT_MIN_WORDS ? `<div>${inner}</div>` : '';
 }
 const STRIP_COMMENTS = /<!--[\s\S]*?-->/g;
+/**
+ * `<![CDATA[` outside SVG and MathML (both cut out before) is a bogus comment in HTML, closed by the next
+ * `>`; linkedom's parser reads it as a CDATA section running to a `]]>` that never comes, and the rest of
+ * the page is lost (a forum theme writes one at the top of the body).
+ */
+const BOGUS_CDATA = /<!\[CDATA\[[^>]*>/g;
 const STRIP_DATA_URIS = /\b(src|href|srcset)\s*=\s*(["'])data:[^"']*\2/gi;
 
 /** Lines that are page furniture rather than article text, whatever the site (checked on lines under 80 characters). */
@@ -178,6 +187,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const cleaned = html
     .replace(STRIP_COMMENTS, '')
     .replace(STRIP_BLOCKS, '')
+    .replace(BOGUS_CDATA, '')
     .replace(NOSCRIPT, unwrapNoscript)
     .replace(STRIP_DATA_URIS, '$1=""');
   if (cleaned.length > maxChars) {
@@ -237,6 +247,13 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     if (countWords(fallback) > countWords(text)) {
       text = fallback;
       method = fallback ? 'body' : 'none';
+    }
+  }
+  if (countWords(text) < 20) {
+    const description = descriptionText(meta.description);
+    if (countWords(description) > countWords(text)) {
+      text = description;
+      method = 'description';
     }
   }
   text = dropLeadingTitle(text, title);
@@ -476,6 +493,20 @@ interface PageMetadata {
   title: string | null;
   byline: string | null;
   publishedAt: string | null;
+  description: string | null;
+}
+
+/** Fewest words of a meta description that stands in for an empty body. */
+const DESCRIPTION_MIN_WORDS = 20;
+
+/**
+ * The meta description as the page's text, when it is long enough to be one ('' otherwise). Pages that
+ * scripts write (Discourse threads, single-page apps) arrive with an empty body, and their description is
+ * then the only text they carry: often the opening of the first post, cut with an ellipsis.
+ */
+function descriptionText(description: string | null): string {
+  const text = (description ?? '').replace(/(?:\.\.\.|…|&hellip;)\s*$/, '').trim();
+  return countWords(text) >= DESCRIPTION_MIN_WORDS ? text : '';
 }
 
 function readMetadata(document: HtmlDocument): PageMetadata {
@@ -492,6 +523,11 @@ function readMetadata(document: HtmlDocument): PageMetadata {
       clean(document.querySelector('h1')?.textContent) ??
       clean(document.querySelector('title')?.textContent),
     byline: metaContent('meta[name="author"]', 'meta[property="article:author"]'),
+    description: metaContent(
+      'meta[property="og:description"]',
+      'meta[name="twitter:description"]',
+      'meta[name="description"]',
+    ),
     publishedAt: normaliseDate(
       metaContent(
         'meta[property="article:published_time"]',
