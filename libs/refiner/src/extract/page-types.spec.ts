@@ -42,3 +42,28 @@ describe('extract: meta description of an empty page', () => {
     expect(short.method).not.toBe('description');
   });
 });
+
+describe('extract: choice between Readability and the main container', () => {
+  // A landing page: an opening section Readability takes, then a list of features it leaves out.
+  // Readability's text is under 0.4 of the container's.
+  const sections =
+    `<div class="hero"><h2>Opening</h2><p>${sentence('hero1u', 50)}</p><p>${sentence('hero2u', 50)}</p></div>` +
+    `<ul class="features">${[0, 1, 2, 3, 4]
+      .map((i) => `<li><h3>Feature ${i}</h3>${sentence(`feat${i}u`, 60)}</li>`)
+      .join('')}</ul>`;
+  const ldArticle =
+    '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+
+  it('takes the container for a page that does not declare itself an article', () => {
+    const out = extract(page(`<main>${sections}</main>`));
+    expect(out.method).toBe('container');
+    for (let i = 0; i < 5; i++) expect(out.text).toContain(`feat${i}ua0`);
+  });
+
+  it('keeps Readability for the same page declared an article in its JSON-LD', () => {
+    const out = extract(page(`<main>${sections}</main>`, `<title>A test page</title>${ldArticle}`));
+    expect(out.method).toBe('readability');
+    expect(out.text).toContain('hero1ua0');
+    expect(out.text).not.toContain('feat0ua0');
+  });
+});
