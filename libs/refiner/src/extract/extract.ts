@@ -113,6 +113,23 @@ const BOILERPLATE_LINE = new RegExp(
 const RELATED_LINE =
   /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)[\s:.!?…»›>|-]*$/i;
 
+/**
+ * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
+ * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
+ * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
+ * the thread ("Your Answer", "Post as a guest", "You must log in to answer this question.").
+ */
+const POSTER_STATS =
+  /^(?:[\d.,]+\s*[km]?\s*)?(?:(?:(?:gold|silver|bronze)\s+badges?|posts?|replies|reply|likes?|reactions?|reaction score|joined|member since|kudos|trophies)\s*[:·•|,]?\s*(?:[\d.,]+\s*[km]?|\p{L}{3,9}\.? \d{1,2},? \d{4}|\p{L}{3,9}\.? \d{4}|\d{4})?\s*[·•|,]?\s*)+$|^(?:messages|points|location)\s*:\s*[\d.,]*$/iu;
+const POSTER_RANK =
+  /^(?:(?:new|senior|junior|active|valued|well-known|established|registered|full|veteran|legendary|distinguished|esteemed)\s+member|member|moderator|global moderator|administrator|original poster|op|author|staff member|thread starter|topic starter)$/i;
+const THREAD_CONTROLS =
+  /^(?:reply|quote|post reply|reply with quote|multi-?quote|quote reply|permalink|ask question|your answer|draft saved|draft discarded|sign up or log in|sign up using (?:google|facebook|email and password)|post as a guest|required, but never shown|sorted by:.*|start asking to get answers|explore related questions|see similar questions with these tags\.?|you must (?:log in|sign in|be logged in)(?: or register)? to (?:answer this question|reply(?: here)?|post(?: a reply)?|comment)\.?|not open for further replies\.?|create an account or sign in to (?:comment|reply)|register a new account|already have an account\? sign in(?: here)?\.?|sign in now|create an account|recommended posts|similar threads|click to expand\.{0,3}|reply to this topic|go to (?:topic|thread) listing|improve this (?:answer|question)|add a comment|show \d+ more comments?)$/i;
+
+function isThreadChrome(bare: string): boolean {
+  return POSTER_STATS.test(bare) || POSTER_RANK.test(bare) || THREAD_CONTROLS.test(bare);
+}
+
 /** Photo credits and captions that survive as loose lines. */
 const CREDIT_LINE =
   /(?:getty images|shutterstock|\bap photo\b|\breuters\b|\bafp\b|^\(?(?:image|photo|picture|credit)s?\s*:|©|ⓒ|copyright)/i;
@@ -475,6 +492,7 @@ function filterLines(
       continue;
     }
     if (words <= 12 && CREDIT_LINE.test(bare) && !/[.!?]$/.test(bare)) continue;
+    if (words <= 12 && isThreadChrome(bare)) continue;
     if (isDateLine(bare, words)) continue;
     // Before the body starts, the page repeats its title and byline (often inside breadcrumbs).
     if (seenText < 2) {

@@ -67,3 +67,39 @@ describe('extract: choice between Readability and the main container', () => {
     expect(out.text).not.toContain('feat0ua0');
   });
 });
+
+describe('extract: forum chrome lines', () => {
+  it('drops poster counts and ranks, post buttons and the reply form, and keeps every post', () => {
+    const post = (i: number) => `<article class="message">
+      <div class="user"><h4>user${i}</h4><h5>Senior Member</h5><div>Posts: 1,077</div><div>14 posts · Joined 2025</div></div>
+      <div class="body"><p>${sentence(`post${i}t`, 45)}</p></div>
+      <div class="actions"><div>2 Likes</div><div>Reply</div><div>Quote</div></div></article>`;
+    const html = page(`<main>${[0, 1, 2, 3].map(post).join('')}
+      <h2>Your Answer</h2><p>Post as a guest</p><p>Required, but never shown</p>
+      <p>You must log in to answer this question.</p></main>`);
+    const out = extract(html);
+    for (let i = 0; i < 4; i++) expect(out.text).toContain(`post${i}ta0`);
+    for (const chrome of [
+      'Senior Member',
+      'Posts: 1,077',
+      'Joined 2025',
+      '2 Likes',
+      'Reply',
+      'Quote',
+      'Your Answer',
+      'guest',
+      'never shown',
+      'must log in',
+    ])
+      expect(out.text).not.toContain(chrome);
+  });
+
+  it('keeps sentences that use the same words', () => {
+    const html = page(`<article><p>${sentence('intro', 40)}</p>
+      <p>Reply to the council by Friday if you want your objection heard.</p>
+      <p>Members of the club joined in 2019 and posted their results online.</p><p>${sentence('outro', 40)}</p></article>`);
+    const out = extract(html);
+    expect(out.text).toContain('Reply to the council by Friday');
+    expect(out.text).toContain('Members of the club joined in 2019');
+  });
+});
