@@ -45,7 +45,7 @@ describe('extract: meta description of an empty page', () => {
 
 describe('extract: choice between Readability and the main container', () => {
   // A landing page: an opening section Readability takes, then a list of features it leaves out.
-  // Readability's text is under 0.4 of the container's.
+  // Readability's text is under half of the container's.
   const sections =
     `<div class="hero"><h2>Opening</h2><p>${sentence('hero1u', 50)}</p><p>${sentence('hero2u', 50)}</p></div>` +
     `<ul class="features">${[0, 1, 2, 3, 4]
