@@ -1,0 +1,105 @@
+/**
+ * Rules for forum threads, service (landing) pages and documentation pages. Each test builds its own
+ * small page; none reads the benchmark data.
+ */
+import { describe, expect, it } from 'vitest';
+import { extract } from './extract.js';
+
+/** A sentence of `n` distinct-looking words, so shingles and word counts are realistic. */
+const sentence = (seed: string, n = 24) =>
+  Array.from({ length: n }, (_, i) => `${seed}${String.fromCharCode(97 + (i % 26))}${i}`).join(' ') + '.';
+
+const page = (body: string, head = '<title>A test page</title>') =>
+  `<!doctype html><html><head>${head}</head><body>${body}</body></html>`;
+
+describe('extract: <![CDATA[ in the body', () => {
+  it('reads it as a bogus comment closed by the next ">", as a browser does, and keeps the page after it', () => {
+    const posts = [1, 2, 3].map((i) => `<article class="message"><p>${sentence(`post${i}w`, 40)}</p></article>`);
+    const html = page(`<![CDATA[\n<div id="jumpToTop"></div><main>${posts.join('')}</main>`);
+    const out = extract(html);
+    expect(out.text).toContain('post1wa0');
+    expect(out.text).toContain('post3wa0');
+  });
+});
+
+describe('extract: meta description of an empty page', () => {
+  const description = sentence('desc', 40);
+  const head = `<title>Thread</title><meta property="og:description" content="${description.slice(0, -1)}...">`;
+
+  it('is the text of a page whose body scripts would write', () => {
+    const out = extract(page(`<section id="main"></section><div class="preloader"></div>`, head));
+    expect(out.method).toBe('description');
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toMatch(/\.\.\.$/);
+  });
+
+  it('is not used when the body has text, nor when it is short', () => {
+    const body = `<article>${[1, 2, 3].map((i) => `<p>${sentence(`body${i}v`, 40)}</p>`).join('')}</article>`;
+    const withBody = extract(page(body, head));
+    expect(withBody.text).toContain('body1va0');
+    expect(withBody.text).not.toContain('desca0');
+    const short = extract(page('<div></div>', '<title>x</title><meta name="description" content="A shop for shoes.">'));
+    expect(short.method).not.toBe('description');
+  });
+});
+
+describe('extract: choice between Readability and the main container', () => {
+  // A landing page: an opening section Readability takes, then a list of features it leaves out.
+  // Readability's text is under half of the container's.
+  const sections =
+    `<div class="hero"><h2>Opening</h2><p>${sentence('hero1u', 50)}</p><p>${sentence('hero2u', 50)}</p></div>` +
+    `<ul class="features">${[0, 1, 2, 3, 4]
+      .map((i) => `<li><h3>Feature ${i}</h3>${sentence(`feat${i}u`, 60)}</li>`)
+      .join('')}</ul>`;
+  const ldArticle =
+    '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+
+  it('takes the container for a page that does not declare itself an article', () => {
+    const out = extract(page(`<main>${sections}</main>`));
+    expect(out.method).toBe('container');
+    for (let i = 0; i < 5; i++) expect(out.text).toContain(`feat${i}ua0`);
+  });
+
+  it('keeps Readability for the same page declared an article in its JSON-LD', () => {
+    const out = extract(page(`<main>${sections}</main>`, `<title>A test page</title>${ldArticle}`));
+    expect(out.method).toBe('readability');
+    expect(out.text).toContain('hero1ua0');
+    expect(out.text).not.toContain('feat0ua0');
+  });
+});
+
+describe('extract: forum chrome lines', () => {
+  it('drops poster counts and ranks, post buttons and the reply form, and keeps every post', () => {
+    const post = (i: number) => `<article class="message">
+      <div class="user"><h4>user${i}</h4><h5>Senior Member</h5><div>Posts: 1,077</div><div>14 posts · Joined 2025</div></div>
+      <div class="body"><p>${sentence(`post${i}t`, 45)}</p></div>
+      <div class="actions"><div>2 Likes</div><div>Reply</div><div>Quote</div></div></article>`;
+    const html = page(`<main>${[0, 1, 2, 3].map(post).join('')}
+      <h2>Your Answer</h2><p>Post as a guest</p><p>Required, but never shown</p>
+      <p>You must log in to answer this question.</p></main>`);
+    const out = extract(html);
+    for (let i = 0; i < 4; i++) expect(out.text).toContain(`post${i}ta0`);
+    for (const chrome of [
+      'Senior Member',
+      'Posts: 1,077',
+      'Joined 2025',
+      '2 Likes',
+      'Reply',
+      'Quote',
+      'Your Answer',
+      'guest',
+      'never shown',
+      'must log in',
+    ])
+      expect(out.text).not.toContain(chrome);
+  });
+
+  it('keeps sentences that use the same words', () => {
+    const html = page(`<article><p>${sentence('intro', 40)}</p>
+      <p>Reply to the council by Friday if you want your objection heard.</p>
+      <p>Members of the club joined in 2019 and posted their results online.</p><p>${sentence('outro', 40)}</p></article>`);
+    const out = extract(html);
+    expect(out.text).toContain('Reply to the council by Friday');
+    expect(out.text).toContain('Members of the club joined in 2019');
+  });
+});
