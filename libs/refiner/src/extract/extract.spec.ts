@@ -74,6 +74,18 @@ describe('extract: main container', () => {
     expect(out.text).toContain('art7ya0');
   });
 
+  it('reads a layout wrapper named after its sidebar or a skip link as content, and drops the sidebar', () => {
+    const entries = Array.from(
+      { length: 6 },
+      (_, i) => `<div class="entry"><h3>Entry ${i}</h3><p>${sentence(`item${i}v`, 25)}</p></div>`,
+    ).join('');
+    const html = page(`<div class="layout has-sidebar"><div class="list skip-to-content">${entries}</div>
+      <div class="sidebar"><p>${sentence('side', 30)}</p></div></div>`);
+    const { container } = extract(html, { candidates: true }).candidates!;
+    for (let i = 0; i < 6; i++) expect(container).toContain(`item${i}va0`);
+    expect(container).not.toContain('sidea0');
+  });
+
   it('drops link lists with no chrome name from the container', () => {
     const entries = Array.from(
       { length: 5 },
@@ -83,6 +95,22 @@ describe('extract: main container', () => {
     const out = extract(page(`<div>${entries.join('')}</div>${links}`));
     expect(out.text).toContain('entry4za0');
     expect(out.text).not.toContain('Tag number');
+  });
+});
+
+describe('extract: listing entries', () => {
+  it('keeps product cards written as one link each, and still drops a menu of short links', () => {
+    const cards = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `<div class="card"><a href="/p${i}"><div class="name">Model card${i} robotic mower</div>` +
+        `<div class="desc">Quiet autonomous mower number${i} for half an acre per charge</div><div>$ ${i}99.99</div></a></div>`,
+    ).join('');
+    const menu = `<ul>${Array.from({ length: 10 }, (_, i) => `<li><a href="/c${i}">Category ${i}</a></li>`).join('')}</ul>`;
+    const out = extract(page(`<nav>${menu}</nav><div class="grid">${menu}${cards}</div>`, 'Robotic mowers'));
+    expect(out.method).toBe('container');
+    for (let i = 0; i < 8; i++) expect(out.text).toContain(`mower number${i}`);
+    expect(out.text).not.toContain('Category 3');
   });
 });
 
