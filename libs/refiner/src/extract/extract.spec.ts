@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProcessingConfig } from '../config.js';
-import { extract } from './extract.js';
+import { extract, preferContainer } from './extract.js';
 import { extractPage, LOW_QUALITY_EXTRACTION } from './page.js';
 
 /** A sentence of `n` distinct-looking words, so shingles and word counts are realistic. */
@@ -111,6 +111,28 @@ describe('extract: listing entries', () => {
     expect(out.method).toBe('container');
     for (let i = 0; i < 8; i++) expect(out.text).toContain(`mower number${i}`);
     expect(out.text).not.toContain('Category 3');
+  });
+});
+
+describe('extract: choosing between Readability and the container', () => {
+  const lines = (seed: string, n: number, words: number) =>
+    Array.from({ length: n }, (_, i) => sentence(`${seed}${i}s`, words)).join('\n\n');
+
+  it('takes the container when Readability kept one short block that is not prose (a spec table)', () => {
+    const specs = Array.from({ length: 30 }, (_, i) => `| Spec ${i} | value ${i} |`).join('\n');
+    const page = `${lines('desc', 6, 30)}\n\n${specs}\n\n${lines('review', 4, 25)}`;
+    expect(preferContainer(specs, page)).toBe(true);
+  });
+
+  it('keeps Readability\u2019s article when the container adds teasers and headlines around it', () => {
+    const article = lines('para', 10, 30);
+    const teasers = Array.from({ length: 200 }, (_, i) => `#### Teaser headline number ${i} here\n\nShort summary ${i}`).join('\n\n');
+    expect(preferContainer(article, `${article}\n\n${teasers}`)).toBe(false);
+  });
+
+  it('takes the container for a thread whose first post is short prose', () => {
+    const first = lines('first', 2, 30);
+    expect(preferContainer(first, `${first}\n\n${lines('reply', 12, 30)}`)).toBe(true);
   });
 });
 
