@@ -130,6 +130,11 @@ describe('extract: choosing between Readability and the container', () => {
     expect(preferContainer(article, `${article}\n\n${teasers}`)).toBe(false);
   });
 
+  it('takes the container for a thread whose long first post is prose, as its replies are', () => {
+    const first = lines('first', 10, 30);
+    expect(preferContainer(first, `${first}\n\n${lines('reply', 60, 30)}`)).toBe(true);
+  });
+
   it('takes the container for a thread whose first post is short prose', () => {
     const first = lines('first', 2, 30);
     expect(preferContainer(first, `${first}\n\n${lines('reply', 12, 30)}`)).toBe(true);

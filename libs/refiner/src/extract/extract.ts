@@ -264,25 +264,28 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
 /**
  * Readability keeps one block; the container keeps every content unit. The container wins when
  * Readability's block is a small part of it (a thread's first post, one listing entry), or when
- * that block is not running prose and under BLOCK_RATIO of it (a product's spec table or review
+ * that block is under BLOCK_RATIO of it and not running prose (a product's spec table or review
  * summary, one group of a listing). An article stays Readability's: ARTICLE_PROSE_WORDS or more
- * words of running prose making ARTICLE_PROSE_SHARE of its text, beside which the container only
- * adds teasers and link lists.
+ * words of running prose making ARTICLE_PROSE_SHARE of its text, beside which the container adds
+ * teasers and link lists; unless the container is running prose too, when what it adds is the
+ * other posts of a thread.
  */
 export function preferContainer(readability: string, container: string): boolean {
   const r = countWords(readability);
   const c = countWords(container);
   if (c < 20) return false;
   const prose = proseWords(readability);
-  const isProse = prose >= ARTICLE_PROSE_SHARE * r;
-  if (isProse && prose >= ARTICLE_PROSE_WORDS) return false;
-  return r < CONTAINER_RATIO * c || (!isProse && r < BLOCK_RATIO * c);
+  const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
+  if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
+  return r < CONTAINER_RATIO * c || (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r);
 }
 // Measured on the dev sets: 0.2 keeps news at .980; 0.5 gains WCXB .014 more but costs news .013.
 const CONTAINER_RATIO = 0.2;
 const BLOCK_RATIO = 0.6;
+const BLOCK_PROSE_SHARE = 0.9;
 const ARTICLE_PROSE_WORDS = 250;
 const ARTICLE_PROSE_SHARE = 0.8;
+const PROSE_CONTAINER_SHARE = 0.85;
 /** A paragraph of running prose: a line of PROSE_LINE_WORDS or more words. */
 const PROSE_LINE_WORDS = 20;
 
