@@ -60,14 +60,17 @@ const CHROME_WORDS = new Set([
 interface Stats {
   chars: number;
   linkChars: number;
+  /** Links with text (outermost `<a>` elements). */
+  links: number;
 }
 
-function nameWords(el: ContainerElement): string[] {
-  const v = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
-  return v ? v.split(/[\s_-]+/) : [];
-}
-
-function isChrome(el: ContainerElement, insideUnit: boolean): boolean {
+/**
+ * `share` is the element's part of the content root's text. Chrome by name only: a layout wrapper
+ * whose class states what the layout has (`has-sidebar`, `no-breadcrumbs`, `with-side-banner`)
+ * is not a sidebar, and a skip link's target that holds most of the page (`skip-to-products`) is
+ * not a skip link.
+ */
+function isChrome(el: ContainerElement, insideUnit: boolean, share: number): boolean {
   const tag = el.localName;
   if (CHROME_TAGS.has(tag)) return true;
   if (PAGE_TAGS.has(tag) && !insideUnit) return true;
@@ -75,8 +78,24 @@ function isChrome(el: ContainerElement, insideUnit: boolean): boolean {
   if (role && CHROME_ROLES.test(role)) return true;
   if (el.getAttribute('aria-hidden') === 'true' || el.getAttribute('hidden') !== null) return true;
   if (tag === 'body' || tag === 'main' || tag === 'article') return false;
-  for (const w of nameWords(el)) if (CHROME_WORDS.has(w)) return true;
+  for (const w of chromeNameWords(el)) if (w !== 'skip' || share < SKIP_TARGET_SHARE) return true;
   return false;
+}
+/** Words that make the chrome words after them in the same class name a statement about the layout. */
+const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
+const SKIP_TARGET_SHARE = 0.5;
+
+/** The chrome words of the element's class and id names, leaving out those after a layout modifier. */
+function chromeNameWords(el: ContainerElement): string[] {
+  const found: string[] = [];
+  const v = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
+  for (const name of v.split(/\s+/)) {
+    for (const w of name.split(/[_-]+/)) {
+      if (LAYOUT_MODIFIERS.has(w)) break;
+      if (CHROME_WORDS.has(w)) found.push(w);
+    }
+  }
+  return found;
 }
 
 const BLOCKS = new Set(['p', 'li', 'ul', 'ol', 'div', 'section', 'table', 'tr', 'dl', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -87,17 +106,19 @@ function measure(root: ContainerElement): Map<DomNode, Stats> {
   const visit = (node: DomNode, inLink: boolean): Stats => {
     if (node.nodeType === 3) {
       const n = (node.textContent ?? '').replace(/\s+/g, '').length;
-      return { chars: n, linkChars: inLink ? n : 0 };
+      return { chars: n, linkChars: inLink ? n : 0, links: 0 };
     }
-    if (node.nodeType !== 1) return { chars: 0, linkChars: 0 };
-    const link = inLink || node.nodeName === 'A';
-    const s = { chars: 0, linkChars: 0 };
+    if (node.nodeType !== 1) return { chars: 0, linkChars: 0, links: 0 };
+    const opensLink = !inLink && node.nodeName === 'A';
+    const s = { chars: 0, linkChars: 0, links: 0 };
     const kids = node.childNodes;
     for (let i = 0; i < kids.length; i++) {
-      const k = visit(kids[i]!, link);
+      const k = visit(kids[i]!, inLink || opensLink);
       s.chars += k.chars;
       s.linkChars += k.linkChars;
+      s.links += k.links;
     }
+    if (opensLink && s.chars > 0) s.links++;
     stats.set(node, s);
     return s;
   };
@@ -137,16 +158,37 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>): string {
     for (let p = el.parentElement; p && p !== root; p = p.parentElement) if (units.has(p)) return true;
     return false;
   };
+  const rootChars = stats.get(root)?.chars ?? 0;
   return toMarkdown(root, {
     skip: (node) => {
       const el = node as ContainerElement;
-      if (isChrome(el, insideUnit(el))) return true;
-      if (!BLOCKS.has(el.localName)) return false;
       const s = stats.get(node);
+      if (isChrome(el, insideUnit(el), rootChars && s ? s.chars / rootChars : 0)) return true;
+      if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
-      // Link lists and short link blocks: menus, tag clouds, "related" lists that carry no chrome name.
-      const density = s.linkChars / s.chars;
-      return density >= 0.8 && s.chars < 1500 ? true : el.localName !== 'div' && density >= 0.7 && s.chars < 600;
+      // A block inside a link (a card's title or price) is judged as that link.
+      const link = s.links === 0 && s.linkChars > 0 ? enclosingLink(el) : null;
+      return isLinkBlock(el.localName, (link && stats.get(link)) || s);
     },
   });
 }
+
+function enclosingLink(el: ContainerElement): ContainerElement | null {
+  for (let p = el.parentElement; p; p = p.parentElement) if (p.localName === 'a') return p;
+  return null;
+}
+
+/**
+ * Link lists and short link blocks: menus, tag clouds, "related" lists that carry no chrome name.
+ * Links whose text averages CARD_LINK_CHARS or more are not menu entries but the entries of a
+ * listing: headlines, or product cards written as one link around a title, a price and a line
+ * of description. A block of those is content.
+ */
+function isLinkBlock(tag: string, s: Stats): boolean {
+  const density = s.linkChars / s.chars;
+  if (density < 0.7) return false;
+  if (s.links > 0 && s.linkChars / s.links >= CARD_LINK_CHARS) return false;
+  return density >= 0.8 && s.chars < 1500 ? true : tag !== 'div' && s.chars < 600;
+}
+/** Characters (without spaces) of an average headline link; menu entries are 5 to 20. */
+const CARD_LINK_CHARS = 30;

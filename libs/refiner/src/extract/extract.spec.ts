@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProcessingConfig } from '../config.js';
-import { extract } from './extract.js';
+import { extract, preferContainer } from './extract.js';
 import { extractPage, LOW_QUALITY_EXTRACTION } from './page.js';
 
 /** A sentence of `n` distinct-looking words, so shingles and word counts are realistic. */
@@ -74,6 +74,18 @@ describe('extract: main container', () => {
     expect(out.text).toContain('art7ya0');
   });
 
+  it('reads a layout wrapper named after its sidebar or a skip link as content, and drops the sidebar', () => {
+    const entries = Array.from(
+      { length: 6 },
+      (_, i) => `<div class="entry"><h3>Entry ${i}</h3><p>${sentence(`item${i}v`, 25)}</p></div>`,
+    ).join('');
+    const html = page(`<div class="layout has-sidebar"><div class="list skip-to-content">${entries}</div>
+      <div class="sidebar"><p>${sentence('side', 30)}</p></div></div>`);
+    const { container } = extract(html, { candidates: true }).candidates!;
+    for (let i = 0; i < 6; i++) expect(container).toContain(`item${i}va0`);
+    expect(container).not.toContain('sidea0');
+  });
+
   it('drops link lists with no chrome name from the container', () => {
     const entries = Array.from(
       { length: 5 },
@@ -83,6 +95,49 @@ describe('extract: main container', () => {
     const out = extract(page(`<div>${entries.join('')}</div>${links}`));
     expect(out.text).toContain('entry4za0');
     expect(out.text).not.toContain('Tag number');
+  });
+});
+
+describe('extract: listing entries', () => {
+  it('keeps product cards written as one link each, and still drops a menu of short links', () => {
+    const cards = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `<div class="card"><a href="/p${i}"><div class="name">Model card${i} robotic mower</div>` +
+        `<div class="desc">Quiet autonomous mower number${i} for half an acre per charge</div><div>$ ${i}99.99</div></a></div>`,
+    ).join('');
+    const menu = `<ul>${Array.from({ length: 10 }, (_, i) => `<li><a href="/c${i}">Category ${i}</a></li>`).join('')}</ul>`;
+    const out = extract(page(`<nav>${menu}</nav><div class="grid">${menu}${cards}</div>`, 'Robotic mowers'));
+    expect(out.method).toBe('container');
+    for (let i = 0; i < 8; i++) expect(out.text).toContain(`mower number${i}`);
+    expect(out.text).not.toContain('Category 3');
+  });
+});
+
+describe('extract: choosing between Readability and the container', () => {
+  const lines = (seed: string, n: number, words: number) =>
+    Array.from({ length: n }, (_, i) => sentence(`${seed}${i}s`, words)).join('\n\n');
+
+  it('takes the container when Readability kept one short block that is not prose (a spec table)', () => {
+    const specs = Array.from({ length: 30 }, (_, i) => `| Spec ${i} | value ${i} |`).join('\n');
+    const page = `${lines('desc', 6, 30)}\n\n${specs}\n\n${lines('review', 4, 25)}`;
+    expect(preferContainer(specs, page)).toBe(true);
+  });
+
+  it('keeps Readability\u2019s article when the container adds teasers and headlines around it', () => {
+    const article = lines('para', 10, 30);
+    const teasers = Array.from({ length: 200 }, (_, i) => `#### Teaser headline number ${i} here\n\nShort summary ${i}`).join('\n\n');
+    expect(preferContainer(article, `${article}\n\n${teasers}`)).toBe(false);
+  });
+
+  it('takes the container for a thread whose long first post is prose, as its replies are', () => {
+    const first = lines('first', 10, 30);
+    expect(preferContainer(first, `${first}\n\n${lines('reply', 60, 30)}`)).toBe(true);
+  });
+
+  it('takes the container for a thread whose first post is short prose', () => {
+    const first = lines('first', 2, 30);
+    expect(preferContainer(first, `${first}\n\n${lines('reply', 12, 30)}`)).toBe(true);
   });
 });
 

@@ -300,12 +300,21 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
 
 /**
  * Readability keeps one block; the container keeps every content unit. The container wins when
- * Readability's block is a small part of it: a thread's first post, one listing entry.
+ * Readability's block is a small part of it (a thread's first post, one listing entry), or when
+ * that block is under BLOCK_RATIO of it and not running prose (a product's spec table or review
+ * summary, one group of a listing). An article stays Readability's: ARTICLE_PROSE_WORDS or more
+ * words of running prose making ARTICLE_PROSE_SHARE of its text, beside which the container adds
+ * teasers and link lists; unless the container is running prose too, when what it adds is the
+ * other posts of a thread.
  */
-function preferContainer(readability: string, container: string, ratio: number): boolean {
+export function preferContainer(readability: string, container: string, ratio = CONTAINER_RATIO): boolean {
   const r = countWords(readability);
   const c = countWords(container);
-  return c >= 20 && r < ratio * c;
+  if (c < 20) return false;
+  const prose = proseWords(readability);
+  const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
+  if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
+  return r < ratio * c || (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r);
 }
 // Measured on the dev sets: 0.2 keeps news at .981; 0.5 on every page costs news .013 (stories whose
 // reader comments outweigh them), so articles declared in JSON-LD keep 0.2.
@@ -324,6 +333,24 @@ const ARTICLE_TYPE = /"@type"\s*:\s*\[?\s*"(?:\w*NewsArticle|Article|BlogPosting
 function declaresArticle(html: string): boolean {
   for (const m of html.matchAll(LD_JSON)) if (ARTICLE_TYPE.test(m[1]!)) return true;
   return false;
+}
+
+const BLOCK_RATIO = 0.6;
+const BLOCK_PROSE_SHARE = 0.9;
+const ARTICLE_PROSE_WORDS = 250;
+const ARTICLE_PROSE_SHARE = 0.8;
+const PROSE_CONTAINER_SHARE = 0.85;
+/** A paragraph of running prose: a line of PROSE_LINE_WORDS or more words. */
+const PROSE_LINE_WORDS = 20;
+
+/** Words in the text's lines of running prose (paragraphs, not headings, names, prices or table rows). */
+function proseWords(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const w = countWords(line);
+    if (w >= PROSE_LINE_WORDS) n += w;
+  }
+  return n;
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
