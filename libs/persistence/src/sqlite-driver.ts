@@ -4,7 +4,12 @@ import { SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
 import type { Dialect } from 'kysely';
 
 /** Distinct SQL texts whose compiled statements are kept (least recently used go first). */
-const STATEMENT_CACHE = 500;
+const STATEMENT_CACHE = 200;
+/**
+ * Longer SQL is compiled each time: such texts carry values MikroORM writes into them (a chunk's content),
+ * so they rarely repeat, and each kept one would hold its text and program in memory.
+ */
+const CACHED_SQL_CHARS = 2048;
 
 interface Preparer {
   prepare(sql: string): unknown;
@@ -29,6 +34,7 @@ export function cachePreparedStatements(db: Preparer): void {
       return hit;
     }
     const statement = prepare(sql);
+    if (sql.length > CACHED_SQL_CHARS) return statement;
     if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
     cache.set(sql, statement);
     return statement;
