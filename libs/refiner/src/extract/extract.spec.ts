@@ -126,7 +126,10 @@ describe('extract: choosing between Readability and the container', () => {
 
   it('keeps Readability\u2019s article when the container adds teasers and headlines around it', () => {
     const article = lines('para', 10, 30);
-    const teasers = Array.from({ length: 200 }, (_, i) => `#### Teaser headline number ${i} here\n\nShort summary ${i}`).join('\n\n');
+    const teasers = Array.from(
+      { length: 200 },
+      (_, i) => `#### Teaser headline number ${i} here\n\nShort summary ${i}`,
+    ).join('\n\n');
     expect(preferContainer(article, `${article}\n\n${teasers}`)).toBe(false);
   });
 
