@@ -17,6 +17,7 @@ import {
   CrawlFrontierRepository,
   type FrontierCandidate,
   createOrmConfig,
+  foldJobCounters,
   Job,
   migrateDatabase,
   Project,
@@ -122,6 +123,7 @@ describe.each(targets)('the crawl frontier on $name, admitted and settled concur
     expect(counts.dropped).toBe(offered.size - 25);
     expect(results.reduce((n, r) => n + r.dropped, 0)).toBe(offered.size - 25);
     // The discovered pages admitted were counted into the crawler's total, once each.
+    await foldJobCounters(a.em.fork(), jobId);
     const job = await a.em.fork().findOneOrFail(Job, { id: jobId });
     expect(job.progress.crawler.total).toBe(25);
     expect(job.crawlPagesAdmitted).toBe(25);

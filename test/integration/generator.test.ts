@@ -28,6 +28,7 @@ import {
 import {
   createOrmConfig,
   Chunk,
+  foldJobCounters,
   Job,
   LlmCall,
   migrateDatabase,
@@ -521,7 +522,8 @@ describe('storing examples (real SQLite)', () => {
     expect((await storeChunkFailure(orm.em, { jobId: job.id, chunkId: done!.id }, failure, progress)).written).toBe(0);
     const stored = await storeChunkFailure(orm.em, { jobId: job.id, chunkId: never!.id }, failure, progress);
     expect(stored.written).toBe(2);
-    expect(stored.counters?.progress.generator.failed).toBe(1);
+    expect(stored.counters).not.toBeNull();
+    expect((await foldJobCounters(orm.em.fork(), job.id))?.progress.generator.failed).toBe(1);
     const rows = await orm.em.fork().find(TrainingExample, { chunk: never!.id });
     expect(rows.map((r) => [r.status, r.error, (r.lineage as { failureReason?: string }).failureReason])).toEqual([
       ['failed', 'budget_exhausted: generation stopped: max_cost_usd 0.01 reached', 'budget_exhausted'],

@@ -14,6 +14,7 @@ import { ConfigModule, type DatabaseConfig, loadConfig, PACKAGE_ROOT, parseDatab
 import { emptyProgress, JobStatus, LogLevel, ScrapeStatus, Stage } from '@datafactory/contracts';
 import {
   addToJobCounters,
+  foldJobCounters,
   checkDatabase,
   pickDistractorChunks,
   JobRepository,
@@ -187,6 +188,7 @@ describe.each(TARGETS)('persistence on $name', (target) => {
       'crawl_urls',
       'dedup_bands',
       'exports',
+      'job_counter_shards',
       'job_logs',
       'jobs',
       'llm_calls',
@@ -507,7 +509,13 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     const job = em.create(Job, { project: em.create(Project, { name: 'counters' }) });
     await em.flush();
 
-    const first = await addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { total: 50 } } });
+    expect(await addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { total: 50 } } })).toEqual({
+      costTotal: null,
+      costEstimated: null,
+    });
+    // Counts go to the shards; the job's progress is what was folded in last.
+    expect((await orm.em.fork().findOneOrFail(Job, job.id)).progress.crawler.total).toBe(0);
+    const first = await foldJobCounters(orm.em.fork(), job.id);
     expect(first?.progress.crawler).toEqual({ total: 50, done: 0, failed: 0 });
     expect(first?.costTotal).toBe(0);
 
@@ -521,7 +529,10 @@ describe.each(TARGETS)('persistence on $name', (target) => {
         ),
       ),
     );
+    // Every transaction committed before the fold: it sees them all.
+    await foldJobCounters(orm.em.fork(), job.id);
     const after = await orm.em.fork().findOneOrFail(Job, job.id);
+    expect(after.progressSeq).toBe(50 + 25 + 50);
     expect(after.progress).toEqual({
       ...emptyProgress(),
       crawler: { total: 50, done: 20, failed: 5 },
@@ -546,6 +557,15 @@ describe.each(TARGETS)('persistence on $name', (target) => {
     await expect(addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { done: 0.5 } } })).rejects.toThrow(
       /integer/,
     );
+    await expect(addToJobCounters(orm.em.fork(), job.id, { progress: { crawler: { done: -1 } } })).rejects.toThrow(
+      /must not be negative/,
+    );
+    expect(
+      await addToJobCounters(orm.em.fork(), '00000000-0000-4000-8000-000000000000', {
+        progress: { crawler: { done: 1 } },
+      }),
+    ).toBeNull();
+    expect(await foldJobCounters(orm.em.fork(), '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
   it('moves a job along with conditional updates that exactly one racer wins (JobRepository)', async () => {
@@ -1011,7 +1031,7 @@ describe('same schema on both databases', () => {
     const pg = await postgresPicture(postgresOrm.em, (postgres.db as { schema: string }).schema);
 
     expect(Object.keys(lite.tables).sort()).toEqual(Object.keys(pg.tables).sort());
-    expect(Object.keys(pg.tables)).toHaveLength(13);
+    expect(Object.keys(pg.tables)).toHaveLength(14);
     for (const [table, pgTable] of Object.entries(pg.tables)) {
       const liteTable = lite.tables[table]!;
       expect(Object.keys(liteTable.columns).sort(), table).toEqual(Object.keys(pgTable.columns).sort());

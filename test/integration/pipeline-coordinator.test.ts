@@ -23,6 +23,7 @@ import {
   migrateDatabase,
   Project,
   RawDocument,
+  seedJobCounters,
   TrainingExample,
 } from '@datafactory/persistence';
 import { JobLogService, LocalJobEventsPublisher } from '@datafactory/pipeline';
@@ -61,9 +62,9 @@ describe('pipeline coordinator (in-process)', () => {
       status: JobStatus.Running,
       stage: Stage.Crawler,
       config: storedJobConfig({}, urls),
-      progress,
       startedAt: new Date(),
     });
+    seedJobCounters(em, job, progress);
     await em.flush();
 
     const events = new LocalJobEventsPublisher();

@@ -3,7 +3,7 @@ import {
   addToJobCounters,
   Chunk,
   Job,
-  type JobCounters,
+  type JobCountersWrite,
   type JobCountersDelta,
   LlmCallRepository,
   TrainingExample,
@@ -19,7 +19,7 @@ export interface StoredGeneration {
   /** The job's cost_total after adding this chunk's cost (null when the job is gone). */
   jobCostTotal: number | null;
   /** The job's counters after this write (for progress events). */
-  counters: JobCounters | null;
+  counters: JobCountersWrite | null;
 }
 
 /**
@@ -123,7 +123,7 @@ export async function storeChunkFailure(
   target: { jobId: string; chunkId: string },
   failure: ChunkFailure,
   progress?: JobCountersDelta['progress'],
-): Promise<{ written: number; counters: JobCounters | null }> {
+): Promise<{ written: number; counters: JobCountersWrite | null }> {
   return em.fork().transactional(async (tx) => {
     const existing = await tx.count(TrainingExample, { chunk: target.chunkId });
     const job = tx.getReference(Job, target.jobId);

@@ -4,9 +4,10 @@ import { type ExportItem, type JobProgress, JobStatus, QueueName, Stage } from '
 import {
   addToJobCounters,
   CrawlFrontierRepository,
+  foldJobCounters,
   Job,
-  type JobCounters,
   type JobCountersDelta,
+  type JobCountersWrite,
   JobRepository,
 } from '@datafactory/persistence';
 import { Dispatcher } from './dispatcher.js';
@@ -60,13 +61,24 @@ export class PipelineCoordinator {
     return job?.status === JobStatus.Running;
   }
 
-  /** Adds to the job's counters (in `em`'s transaction when given) and returns them. */
-  async count(jobId: string, delta: JobCountersDelta, em: EntityManager = this.em.fork()): Promise<JobCounters | null> {
+  /** Adds to the job's counters (in `em`'s transaction when given); null when there is no such job. */
+  async count(
+    jobId: string,
+    delta: JobCountersDelta,
+    em: EntityManager = this.em.fork(),
+  ): Promise<JobCountersWrite | null> {
     return addToJobCounters(em, jobId, delta);
   }
 
-  /** After an item's transaction committed: progress event, stage display, and the hand-over to export. */
-  async afterItem(jobId: string, counters: JobCounters | null): Promise<void> {
+  /**
+   * After an item's transaction committed (`counted`: what its addToJobCounters returned; nothing to do when
+   * null): folds the counts into the job's progress, publishes it, shows the stage, and hands the job over to
+   * export when every item is settled. The fold reads after the commit, so the item that commits last sees
+   * every item's counts.
+   */
+  async afterItem(jobId: string, counted: JobCountersWrite | boolean | null): Promise<void> {
+    if (!counted) return;
+    const counters = await foldJobCounters(this.em.fork(), jobId);
     if (!counters) return;
     const at = new Date().toISOString();
     this.events.publish({ type: 'progress', jobId, progress: counters.progress, costTotal: counters.costTotal, at });
@@ -93,7 +105,7 @@ export class PipelineCoordinator {
       stage: Stage.Refiner,
       at: new Date().toISOString(),
     });
-    await this.afterItem(jobId, { progress: job.progress, costTotal: Number(job.costTotal) });
+    await this.afterItem(jobId, true);
     return true;
   }
 

@@ -12,7 +12,7 @@ import {
   type StoredJobConfig,
   usesLlm,
 } from '@datafactory/contracts';
-import { Job, JobRepository, Project } from '@datafactory/persistence';
+import { Job, JobRepository, Project, seedJobCounters } from '@datafactory/persistence';
 import { Dispatcher } from './dispatcher.js';
 import { JobEventsPublisher } from './job-events.js';
 import { resolveJobConfig, validateUrls } from './job-input.js';
@@ -200,9 +200,9 @@ export async function createJobRow(
     status: JobStatus.Running,
     stage: Stage.Crawler,
     config: { ...config, urls: [...urls, ...uploads.map((u) => u.url)] },
-    progress,
     startedAt: new Date(),
   });
+  seedJobCounters(em, job, progress);
   await storeUploads(em, app.dataDir, job, uploads);
   await em.flush();
   return job;
@@ -256,10 +256,10 @@ export async function createRefreshRow(
     status: JobStatus.Running,
     stage: Stage.Crawler,
     config,
-    progress,
     refreshOf: parent.id,
     startedAt: new Date(),
   });
+  seedJobCounters(em, job, progress);
   await em.flush();
   return job;
 }

@@ -77,7 +77,13 @@ const JobSchema = defineEntity({
      * output it is; read back typed, never resolved again. A type only: the column is the same JSON.
      */
     config: p.json<StoredJobConfig>().onCreate(() => ({}) as StoredJobConfig),
+    /**
+     * The per-stage counters as last folded from job_counter_shards (foldJobCounters): what the API, the
+     * events and the hand-over read. Items add to the shards, not to this row (see JobCounterShard).
+     */
     progress: p.json<JobProgress>().onCreate(() => emptyProgress()),
+    /** The sum of every counter in `progress`: a fold writes only a larger one (counters only grow). */
+    progressSeq: p.integer().default(0),
     error: p.text().nullable(),
     /** USD spent, calls whose reply was lost counted from their estimate (see LlmCall). */
     costTotal: p.double().default(0),
@@ -313,6 +319,30 @@ const DedupBandSchema = defineEntity({
 export class DedupBand extends DedupBandSchema.class {}
 DedupBandSchema.setClass(DedupBand);
 
+/**
+ * A job's stage counters, spread over a few rows per stage so that items
+ * finishing on different workers add to different rows: each item adds its
+ * counts in its own transaction (atomic with what it stored) without waiting
+ * for another worker's transaction on one hot row, and the job's `progress`
+ * is the sum, folded in after commit (addToJobCounters, foldJobCounters).
+ */
+const JobCounterShardSchema = defineEntity({
+  name: 'JobCounterShard',
+  tableName: 'job_counter_shards',
+  properties: {
+    job: () => p.manyToOne(Job).deleteRule('cascade').primary(),
+    stage: p.string().primary(),
+    shard: p.integer().primary(),
+    total: p.integer().default(0),
+    done: p.integer().default(0),
+    failed: p.integer().default(0),
+  },
+  // Named so that both databases have it (SQLite's schema indexes every foreign key, PostgreSQL's not a key's).
+  indexes: [{ properties: ['job'] }],
+});
+export class JobCounterShard extends JobCounterShardSchema.class {}
+JobCounterShardSchema.setClass(JobCounterShard);
+
 /** What a crawl frontier row is: a page or a sitemap to fetch, or a final URL claimed by an ok page. */
 export const CrawlUrlKind = { Page: 'page', Sitemap: 'sitemap', Final: 'final' } as const;
 export type CrawlUrlKind = (typeof CrawlUrlKind)[keyof typeof CrawlUrlKind];
@@ -408,6 +438,7 @@ export const ENTITIES = [
   JobLog,
   LlmCall,
   DedupBand,
+  JobCounterShard,
   CrawlUrl,
   Webhook,
   WebhookDelivery,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { addToJobCounters, type JobCounters } from '../job-counters.js';
+import { addToJobCounters, type JobCountersWrite } from '../job-counters.js';
 import { Job, LlmCall } from '../entities/entities.js';
 import { isSqlite, sqlTimestamp } from './sql-dialect.js';
 
@@ -120,7 +120,7 @@ export class LlmCallRepository {
   }
 
   /** Settles a started call with what it cost and releases its hold; a call settled already is left as it is. */
-  async settle(id: string, settlement: LlmCallSettlement): Promise<JobCounters | null> {
+  async settle(id: string, settlement: LlmCallSettlement): Promise<JobCountersWrite | null> {
     return this.em.fork().transactional(async (tx) => {
       const row = await tx.findOne(LlmCall, { id, status: 'started' }, { populate: [] });
       if (!row) return null;

@@ -192,6 +192,8 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
         { maxPages: scraping.max_pages, maxSitemaps: MAX_SITEMAPS, seeds: false },
       );
     }
+    // The seeds' count in the job's progress (the dashboard shows the crawl's total from the start).
+    await coordinator.afterItem(jobId, true);
     // Everything still queued, not only what this attempt added: a retry after a crash enqueues what was lost.
     for (const id of await frontier.queuedIds(jobId)) await this.enqueue(jobId, id);
     // The job's uploaded files enter at the refiner (an item already refined returns at once).
@@ -213,6 +215,8 @@ export class CrawlHandler implements StageHandler<CrawlItem> {
     if (row.state !== 'queued') {
       // Settled by an earlier run of this item that died before handing on: hand on (idempotent) and check the end.
       if (row.documentId) await this.handOnIfOk(jobId, row.documentId);
+      // Its counts were committed with the row; the fold after them may be what died.
+      await this.deps.coordinator.afterItem(jobId, true);
       await this.deps.coordinator.crawlFinished(jobId);
       return;
     }

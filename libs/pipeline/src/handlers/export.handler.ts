@@ -1,7 +1,7 @@
 import { type ExportItem, JobStatus, NO_TEMPLATE, QueueName, Stage } from '@datafactory/contracts';
 import { exportJob } from '@datafactory/exporter';
 import { completeRagDistractors, TemplateRegistry } from '@datafactory/generator';
-import { addToJobCounters, Job, StoredHubToken } from '@datafactory/persistence';
+import { countJob, Job, StoredHubToken } from '@datafactory/persistence';
 import { explainBudgetStop, explainEmptyExport } from '../outcome.js';
 import { emitWebhookEvent } from '../webhook-emitter.js';
 import { examplesPerChunkOf } from '../funnel.js';
@@ -30,7 +30,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
       ],
       examplesPerChunk: await examplesPerChunkOf(em, jobId, config.dataDir),
     });
-    await addToJobCounters(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });
+    await countJob(em.fork(), jobId, { progress: { exporter: { total: 1, done: 1 } } });
     await logs.log(
       jobId,
       'info',
@@ -86,7 +86,7 @@ export class ExportHandler implements StageHandler<ExportItem> {
   }
 
   async fail({ jobId }: ExportItem, error: Error): Promise<void> {
-    await addToJobCounters(this.deps.em.fork(), jobId, { progress: { exporter: { total: 1, failed: 1 } } });
+    await countJob(this.deps.em.fork(), jobId, { progress: { exporter: { total: 1, failed: 1 } } });
     // The examples stay; a new export can be made from the API once the cause is fixed.
     await this.deps.coordinator.finish(jobId, JobStatus.Failed, `export failed: ${error.message}`);
   }

@@ -60,7 +60,9 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const jobConfig = job.config;
     const doc = await em.fork().findOneOrFail(RawDocument, { id: documentId });
     if (doc.refineStatus !== ItemStatus.Pending) {
-      await this.handOn(jobId, documentId, jobConfig, job.refreshOf); // a retry after the write: only the hand-over may be missing
+      // A retry after the write: the hand-over and the fold of its counts may be missing (its worker died).
+      await this.handOn(jobId, documentId, jobConfig, job.refreshOf);
+      await coordinator.afterItem(jobId, true);
       return;
     }
     const file = path.resolve(config.dataDir, doc.htmlPath!);

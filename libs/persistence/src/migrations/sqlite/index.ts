@@ -10,8 +10,9 @@ import { Migration20261201173705_webhooks } from './Migration20261201173705_webh
 import { Migration20261201180420_refresh_of } from './Migration20261201180420_refresh_of.js';
 import { Migration20261201182340_project_schedule } from './Migration20261201182340_project_schedule.js';
 import { Migration20261201182853_review } from './Migration20261201182853_review.js';
+import { Migration20261201235909_job_counter_shards } from './Migration20261201235909_job_counter_shards.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
 /** SQLite migrations in the order they run. */
-export const sqliteMigrations: MigrationClass[] = [Migration20261125153039_initial, Migration20261125154132_stage_columns, Migration20261201141322_llm_calls, Migration20261201150534_dedup_bands, Migration20261201151246_crawl_frontier, Migration20261201151933_budget_ledger, Migration20261201173705_webhooks, Migration20261201180420_refresh_of, Migration20261201182340_project_schedule, Migration20261201182853_review];
+export const sqliteMigrations: MigrationClass[] = [Migration20261125153039_initial, Migration20261125154132_stage_columns, Migration20261201141322_llm_calls, Migration20261201150534_dedup_bands, Migration20261201151246_crawl_frontier, Migration20261201151933_budget_ledger, Migration20261201173705_webhooks, Migration20261201180420_refresh_of, Migration20261201182340_project_schedule, Migration20261201182853_review, Migration20261201235909_job_counter_shards];
