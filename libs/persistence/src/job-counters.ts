@@ -28,6 +28,11 @@ const COUNTERS = ['total', 'done', 'failed'] as const;
 export interface JobCountersWrite {
   costTotal: number | null;
   costEstimated: number | null;
+  /**
+   * On SQLite, the job's counters folded in the same transaction (one writer at a time: the transaction that
+   * commits last has read every earlier one), so that the caller needs no fold of its own after the commit.
+   */
+  folded?: JobCounters;
 }
 
 /**
@@ -135,12 +140,15 @@ export async function addToJobCounters(
     )) as { cost_total: number | string; cost_estimated: number | string }[];
     const row = rows[0];
     if (!row) return null;
-    return { costTotal: Number(row.cost_total), costEstimated: Number(row.cost_estimated) };
+    const written = { costTotal: Number(row.cost_total), costEstimated: Number(row.cost_estimated) };
+    return sqlite && stages.length ? { ...written, folded: (await foldJobCounters(em, jobId))! } : written;
   }
   if (exists === null) {
     const rows = (await sql.execute('select 1 as one from jobs where id = ?', [jobId], 'all')) as unknown[];
     if (!rows.length) return null;
   }
+  if (sqlite && stages.length)
+    return { costTotal: null, costEstimated: null, folded: (await foldJobCounters(em, jobId))! };
   return { costTotal: null, costEstimated: null };
 }
 
@@ -200,8 +208,9 @@ interface CountersRow {
 
 /** addToJobCounters, then foldJobCounters: for a caller outside a transaction that wants the counters after it. */
 export async function countJob(em: EntityManager, jobId: string, delta: JobCountersDelta): Promise<JobCounters | null> {
-  if (!(await addToJobCounters(em, jobId, delta))) return null;
-  return foldJobCounters(em, jobId);
+  const written = await addToJobCounters(em, jobId, delta);
+  if (!written) return null;
+  return written.folded ?? foldJobCounters(em, jobId);
 }
 
 /**

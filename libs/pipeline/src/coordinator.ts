@@ -78,7 +78,8 @@ export class PipelineCoordinator {
    */
   async afterItem(jobId: string, counted: JobCountersWrite | boolean | null): Promise<void> {
     if (!counted) return;
-    const counters = await foldJobCounters(this.em.fork(), jobId);
+    const counters =
+      (typeof counted === 'object' ? counted.folded : undefined) ?? (await foldJobCounters(this.em.fork(), jobId));
     if (!counters) return;
     const at = new Date().toISOString();
     this.events.publish({ type: 'progress', jobId, progress: counters.progress, costTotal: counters.costTotal, at });
