@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachePreparedStatements } from './sqlite-driver.js';
+import { bindParameters, cachePreparedStatements } from './sqlite-driver.js';
 
 describe('cachePreparedStatements', () => {
   it('compiles each SQL text once, and forgets the least recently used past 200 texts', () => {
@@ -19,5 +19,37 @@ describe('cachePreparedStatements', () => {
     // Long SQL (values written into it) is compiled each time, not kept.
     const long = `insert into t values ('${'x'.repeat(3000)}')`;
     expect(db.prepare(long)).not.toBe(db.prepare(long));
+  });
+});
+
+describe('bindParameters', () => {
+  it('binds values as MikroORM would write them into the SQL, one placeholder per array element', () => {
+    const at = new Date(1_700_000_000_000);
+    expect(
+      bindParameters('select * from t where a = ? and b in (?) and c = ? and d = ? and e = ? and f = ?', [
+        "it's",
+        ['x', 2, null],
+        true,
+        at,
+        { k: [1] },
+        undefined,
+      ]),
+    ).toEqual({
+      sql: 'select * from t where a = ? and b in (?, ?, ?) and c = ? and d = ? and e = ? and f = ?',
+      params: ["it's", 'x', 2, null, 1, 1_700_000_000_000, '{"k":[1]}', null],
+    });
+    expect(bindParameters('select ?', [false])).toEqual({ sql: 'select ?', params: [0] });
+    expect(bindParameters('select 1', [])).toEqual({ sql: 'select 1', params: [] });
+  });
+
+  it("leaves to MikroORM's formatting what it alone handles", () => {
+    expect(bindParameters('select ?? from t', ['a'])).toBeNull(); // an identifier
+    expect(bindParameters('select \\? from t where a = ?', [1])).toBeNull(); // an escaped question mark
+    expect(bindParameters('select ?', [Number.NaN])).toBeNull();
+    expect(bindParameters('select ?', [[[1, 2]]])).toBeNull();
+    const tagged = Object.defineProperty([1, 2], Symbol('json'), { value: true });
+    expect(bindParameters('insert into t values (?)', [tagged])).toBeNull(); // a JSON array value
+    expect(bindParameters('select ?, ?', [1])).toBeNull(); // fewer values than placeholders
+    expect(bindParameters('select ?', [1, 2])).toBeNull(); // more
   });
 });
