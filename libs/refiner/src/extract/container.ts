@@ -55,6 +55,11 @@ const CHROME_WORDS = new Set([
   'recommended',
   'promo',
   'banner',
+  // Customers' reviews and star ratings under a product: not the page's own text.
+  'review',
+  'reviews',
+  'rating',
+  'ratings',
 ]);
 
 interface Stats {
@@ -78,9 +83,14 @@ function isChrome(el: ContainerElement, insideUnit: boolean, share: number): boo
   if (role && CHROME_ROLES.test(role)) return true;
   if (el.getAttribute('aria-hidden') === 'true' || el.getAttribute('hidden') !== null) return true;
   if (tag === 'body' || tag === 'main' || tag === 'article') return false;
-  for (const w of chromeNameWords(el)) if (w !== 'skip' || share < SKIP_TARGET_SHARE) return true;
+  for (const w of chromeNameWords(el)) if (!GUARDED_WORDS.has(w) || share < SKIP_TARGET_SHARE) return true;
   return false;
 }
+/**
+ * Chrome words that do not drop an element holding half the page: a skip link's target
+ * (`skip-to-products`), or the body of a review that is the page's article.
+ */
+const GUARDED_WORDS = new Set(['skip', 'review', 'reviews', 'rating', 'ratings']);
 /** Words that make the chrome words after them in the same class name a statement about the layout. */
 const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
 const SKIP_TARGET_SHARE = 0.5;
