@@ -1,6 +1,6 @@
 import type { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { type ContainerElement, containerText } from './container.js';
+import { type ContainerElement, REVIEW_WORDS, containerText } from './container.js';
 import { type DomNode, toMarkdown } from './markdown.js';
 import { QuickReadability } from './readability.js';
 
@@ -209,6 +209,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   assertLooksLikeText(html);
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
+  const isProduct = !isArticle && declaresProduct(html);
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
   if (html.length > 8 * maxChars) {
@@ -242,11 +243,11 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // Read before Readability, which changes the document.
   const containerRaw = tooDeep
     ? { text: '', linkDensity: 0 }
-    : containerText(document.body as unknown as ContainerElement);
+    : containerText(document.body as unknown as ContainerElement, { reviews: isProduct });
 
   // Readability turns a caption <div> into a <p> without its class: captions and credits go first.
   removeCaptions(document.body);
-  removeWidgets(document.body, isArticle);
+  removeWidgets(document.body, isProduct);
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
@@ -343,6 +344,20 @@ const ARTICLE_TYPE = /"@type"\s*:\s*\[?\s*"(?:\w*NewsArticle|Article|BlogPosting
 /** The page's JSON-LD (schema.org) says it is an article or a blog post. */
 function declaresArticle(html: string): boolean {
   for (const m of html.matchAll(LD_JSON)) if (ARTICLE_TYPE.test(m[1]!)) return true;
+  return false;
+}
+
+const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualProduct)"/;
+const PRODUCT_MARKUP =
+  /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b|<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
+
+/**
+ * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata, or an
+ * `og:type` of `product`.
+ */
+function declaresProduct(html: string): boolean {
+  if (PRODUCT_MARKUP.test(html)) return true;
+  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return true;
   return false;
 }
 
@@ -493,8 +508,6 @@ function removeCaptions(root: DomElement | null): void {
 
 /** Class and id words of cookie and consent banners. */
 const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr']);
-/** Class and id words of customers' reviews and star ratings. */
-const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
 /** A widget holding this share of the page's text or more is the page itself (a review page). */
 const WIDGET_PAGE_SHARE = 0.5;
 
@@ -502,23 +515,23 @@ const WIDGET_PAGE_SHARE = 0.5;
  * Removes what Readability would take for the article on a page whose own text is short or
  * broken into small blocks: dialogs and cookie or consent banners (when no block reaches its
  * threshold, Readability tries again without its filter of unlikely blocks, and the banner's
- * paragraph wins) and, on pages that do not declare themselves articles, customers' reviews and
- * star ratings (running prose under a product). Known by element, role or class and id words; an
+ * paragraph wins) and, on a page that declares itself a product's (and not an article), customers'
+ * reviews and star ratings (running prose under the product). Known by element, role or class and id words; an
  * element holding half the page's text stays.
  */
-function removeWidgets(root: DomElement | null, isArticle: boolean): void {
+function removeWidgets(root: DomElement | null, isProduct: boolean): void {
   if (!root) return;
   const total = (root.textContent ?? '').length;
   const selector =
     'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr]' +
-    (isArticle ? '' : ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]');
+    (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
-    if (!isWidget(el, isArticle)) continue;
+    if (!isWidget(el, isProduct)) continue;
     if ((el.textContent ?? '').length < WIDGET_PAGE_SHARE * total) el.remove();
   }
 }
 
-function isWidget(el: DomElement, isArticle: boolean): boolean {
+function isWidget(el: DomElement, isProduct: boolean): boolean {
   const role = el.getAttribute('role');
   if (
     el.localName === 'dialog' ||
@@ -528,7 +541,7 @@ function isWidget(el: DomElement, isArticle: boolean): boolean {
   )
     return true;
   const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
-  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (!isArticle && REVIEW_WORDS.has(w)));
+  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
 }
 
 /** Text length inside links over total text length. */
