@@ -56,6 +56,17 @@ const CHROME_WORDS = new Set([
   'promo',
   'banner',
 ]);
+/**
+ * Class or id words of customers' reviews and star ratings: chrome on a product page (see
+ * `ContainerOptions.reviews`), where they are not the page's own text; on other pages they may be
+ * the article (an editor's review, a round-up of rated products).
+ */
+export const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
+
+export interface ContainerOptions {
+  /** The page is a product's: customers' reviews and ratings (`REVIEW_WORDS`) are chrome. */
+  reviews?: boolean;
+}
 
 interface Stats {
   chars: number;
@@ -70,7 +81,7 @@ interface Stats {
  * is not a sidebar, and a skip link's target that holds most of the page (`skip-to-products`) is
  * not a skip link.
  */
-function isChrome(el: ContainerElement, insideUnit: boolean, share: number): boolean {
+function isChrome(el: ContainerElement, insideUnit: boolean, share: number, reviews: boolean): boolean {
   const tag = el.localName;
   if (CHROME_TAGS.has(tag)) return true;
   if (PAGE_TAGS.has(tag) && !insideUnit) return true;
@@ -78,21 +89,26 @@ function isChrome(el: ContainerElement, insideUnit: boolean, share: number): boo
   if (role && CHROME_ROLES.test(role)) return true;
   if (el.getAttribute('aria-hidden') === 'true' || el.getAttribute('hidden') !== null) return true;
   if (tag === 'body' || tag === 'main' || tag === 'article') return false;
-  for (const w of chromeNameWords(el)) if (w !== 'skip' || share < SKIP_TARGET_SHARE) return true;
+  for (const w of chromeNameWords(el, reviews)) if (!GUARDED_WORDS.has(w) || share < SKIP_TARGET_SHARE) return true;
   return false;
 }
+/**
+ * Chrome words that do not drop an element holding half the page: a skip link's target
+ * (`skip-to-products`), or a review that is the page itself.
+ */
+const GUARDED_WORDS = new Set(['skip', ...REVIEW_WORDS]);
 /** Words that make the chrome words after them in the same class name a statement about the layout. */
 const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
 const SKIP_TARGET_SHARE = 0.5;
 
 /** The chrome words of the element's class and id names, leaving out those after a layout modifier. */
-function chromeNameWords(el: ContainerElement): string[] {
+function chromeNameWords(el: ContainerElement, reviews: boolean): string[] {
   const found: string[] = [];
   const v = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
   for (const name of v.split(/\s+/)) {
     for (const w of name.split(/[_-]+/)) {
       if (LAYOUT_MODIFIERS.has(w)) break;
-      if (CHROME_WORDS.has(w)) found.push(w);
+      if (CHROME_WORDS.has(w) || (reviews && REVIEW_WORDS.has(w))) found.push(w);
     }
   }
   return found;
@@ -143,15 +159,18 @@ function pickRoot(body: ContainerElement, stats: Map<DomNode, Stats>): Container
  * The body's main container as Markdown-style text, without the chrome ('' when there is no
  * body), and the share of the body's text inside links.
  */
-export function containerText(body: ContainerElement | null): { text: string; linkDensity: number } {
+export function containerText(
+  body: ContainerElement | null,
+  options: ContainerOptions = {},
+): { text: string; linkDensity: number } {
   if (!body) return { text: '', linkDensity: 0 };
   const stats = measure(body);
   const all = stats.get(body);
   const linkDensity = all?.chars ? all.linkChars / all.chars : 0;
-  return { text: mainText(body, stats), linkDensity };
+  return { text: mainText(body, stats, options.reviews ?? false), linkDensity };
 }
 
-function mainText(body: ContainerElement, stats: Map<DomNode, Stats>): string {
+function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: boolean): string {
   const root = pickRoot(body, stats);
   const units = new Set<DomNode>(Array.from(root.querySelectorAll('article, [itemprop=comment], [itemtype]')));
   const insideUnit = (el: ContainerElement) => {
@@ -163,7 +182,7 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>): string {
     skip: (node) => {
       const el = node as ContainerElement;
       const s = stats.get(node);
-      if (isChrome(el, insideUnit(el), rootChars && s ? s.chars / rootChars : 0)) return true;
+      if (isChrome(el, insideUnit(el), rootChars && s ? s.chars / rootChars : 0, reviews)) return true;
       if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
       // A block inside a link (a card's title or price) is judged as that link.

@@ -1,6 +1,6 @@
 import type { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { type ContainerElement, containerText } from './container.js';
+import { type ContainerElement, REVIEW_WORDS, containerText } from './container.js';
 import { type DomNode, toMarkdown } from './markdown.js';
 import { QuickReadability } from './readability.js';
 
@@ -115,6 +115,16 @@ const RELATED_LINE =
   /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)[\s:.!?…»›>|-]*$/i;
 
 /**
+ * A heading over other products or events than the page's own: a shop's recommendation carousels
+ * ("Customers who viewed this item also viewed", "Similar items", "Frequently bought together",
+ * "Recently viewed") and a store page's news feed ("Recent events & announcements"). The heading and
+ * its section (every line up to the next heading of the same or a higher level) go: the cards in it
+ * are names and prices, not list items.
+ */
+const OTHER_PRODUCTS_HEADING =
+  /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? also (?:viewed|bought|purchased|liked|like)|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need)|complete the look|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
+
+/**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
  * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
  * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
@@ -199,6 +209,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   assertLooksLikeText(html);
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
+  const isProduct = !isArticle && declaresProduct(html);
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
   if (html.length > 8 * maxChars) {
@@ -232,10 +243,11 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // Read before Readability, which changes the document.
   const containerRaw = tooDeep
     ? { text: '', linkDensity: 0 }
-    : containerText(document.body as unknown as ContainerElement);
+    : containerText(document.body as unknown as ContainerElement, { reviews: isProduct });
 
   // Readability turns a caption <div> into a <p> without its class: captions and credits go first.
   removeCaptions(document.body);
+  removeWidgets(document.body, isProduct);
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
@@ -332,6 +344,20 @@ const ARTICLE_TYPE = /"@type"\s*:\s*\[?\s*"(?:\w*NewsArticle|Article|BlogPosting
 /** The page's JSON-LD (schema.org) says it is an article or a blog post. */
 function declaresArticle(html: string): boolean {
   for (const m of html.matchAll(LD_JSON)) if (ARTICLE_TYPE.test(m[1]!)) return true;
+  return false;
+}
+
+const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualProduct)"/;
+const PRODUCT_MARKUP =
+  /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b|<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
+
+/**
+ * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata, or an
+ * `og:type` of `product`.
+ */
+function declaresProduct(html: string): boolean {
+  if (PRODUCT_MARKUP.test(html)) return true;
+  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return true;
   return false;
 }
 
@@ -480,6 +506,44 @@ function removeCaptions(root: DomElement | null): void {
   }
 }
 
+/** Class and id words of cookie and consent banners. */
+const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr']);
+/** A widget holding this share of the page's text or more is the page itself (a review page). */
+const WIDGET_PAGE_SHARE = 0.5;
+
+/**
+ * Removes what Readability would take for the article on a page whose own text is short or
+ * broken into small blocks: dialogs and cookie or consent banners (when no block reaches its
+ * threshold, Readability tries again without its filter of unlikely blocks, and the banner's
+ * paragraph wins) and, on a page that declares itself a product's (and not an article), customers'
+ * reviews and star ratings (running prose under the product). Known by element, role or class and id words; an
+ * element holding half the page's text stays.
+ */
+function removeWidgets(root: DomElement | null, isProduct: boolean): void {
+  if (!root) return;
+  const total = (root.textContent ?? '').length;
+  const selector =
+    'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr]' +
+    (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
+  for (const el of Array.from(root.querySelectorAll(selector))) {
+    if (!isWidget(el, isProduct)) continue;
+    if ((el.textContent ?? '').length < WIDGET_PAGE_SHARE * total) el.remove();
+  }
+}
+
+function isWidget(el: DomElement, isProduct: boolean): boolean {
+  const role = el.getAttribute('role');
+  if (
+    el.localName === 'dialog' ||
+    role === 'dialog' ||
+    role === 'alertdialog' ||
+    el.getAttribute('aria-modal') === 'true'
+  )
+    return true;
+  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
+  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
+}
+
 /** Text length inside links over total text length. */
 function linkDensity(el: DomElement): number {
   const total = (el.textContent ?? '').replace(/\s+/g, '').length;
@@ -526,6 +590,8 @@ function filterLines(
   const titleNorm = title ? norm(title) : '';
   const bylineNorm = byline ? norm(byline) : '';
   let inRelated = false;
+  /** Inside a section of other products: the level of its heading (0 when not). */
+  let otherProductsLevel = 0;
   let seenText = 0;
   for (const line of lines) {
     const bare = line
@@ -538,6 +604,13 @@ function filterLines(
       continue;
     }
     seen++;
+    const level = /^(#{1,6})\s/.exec(line)?.[1]!.length ?? 0;
+    if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
+    otherProductsLevel = 0;
+    if (level && OTHER_PRODUCTS_HEADING.test(bare)) {
+      otherProductsLevel = level;
+      continue;
+    }
     if (inRelated && isListItem) continue;
     inRelated = false;
     const words = countWords(bare);

@@ -103,3 +103,57 @@ describe('extract: forum chrome lines', () => {
     expect(out.text).toContain('Members of the club joined in 2019');
   });
 });
+
+describe('extract: product pages', () => {
+  const description = `<div class="product-description"><h2>About this item</h2><p>${sentence('desc', 30)}</p><ul><li>${sentence('spec1x', 8)}</li><li>${sentence('spec2x', 8)}</li></ul></div>`;
+  // Customers' reviews: more running prose than the product's own text.
+  const reviews = `<section class="product-reviews"><h2>Customer reviews</h2>${[1, 2, 3, 4]
+    .map((i) => `<div class="review-item"><h3>Great ${i}</h3><p>${sentence(`rev${i}w`, 60)}</p></div>`)
+    .join('')}</section>`;
+
+  const product =
+    '<title>A kettle</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"A kettle"}</script>';
+
+  it('leaves out customers\u2019 reviews on a page declaring a product, which Readability would take for the article', () => {
+    const out = extract(page(`<main><h1>A kettle</h1>${description}${reviews}</main>`, product));
+    expect(out.text).toContain('desca0');
+    expect(out.text).toContain('spec1xa0');
+    expect(out.text).not.toContain('rev1wa0');
+    expect(out.text).not.toContain('rev4wa0');
+  });
+
+  it('keeps reviews on a page that does not declare a product, and a review holding half the page', () => {
+    // An editor's round-up of rated products: its cards carry the same class words.
+    const roundUp = extract(page(`<main><h1>Best kettles</h1>${reviews}</main>`));
+    expect(roundUp.text).toContain('rev1wa0');
+    expect(roundUp.text).toContain('rev4wa0');
+    const review = `<div class="review-body">${[1, 2, 3].map((i) => `<p>${sentence(`body${i}v`, 50)}</p>`).join('')}</div>`;
+    expect(extract(page(`<main>${review}</main>`, product)).text).toContain('body3va0');
+  });
+
+  it('does not take a cookie banner for the article when the product text is in small blocks', () => {
+    const banner = `<div class="cookie-consent"><p>${sentence('cookie', 45)}</p></div>`;
+    const facts = `<main><h1>A drill</h1><table>${Array.from({ length: 30 }, (_, i) => i + 1)
+      .map((i) => `<tr><td>Spec ${i}</td><td>value${i} unit</td></tr>`)
+      .join('')}</table><p>${sentence('short', 12)}</p></main>`;
+    const out = extract(page(`${banner}${facts}`));
+    expect(out.text).not.toContain('cookiea0');
+    expect(out.text).toContain('value3');
+  });
+
+  it('drops a section of other products under a heading, up to the next heading of its level', () => {
+    const others = `<h2>Customers who viewed this item also viewed</h2><div class="cards">${[1, 2, 3]
+      .map((i) => `<div><p>Other kettle ${i}</p><p>${sentence(`other${i}k`, 14)}</p><p>$${i}9.99</p></div>`)
+      .join('')}</div>`;
+    const out = extract(
+      page(
+        `<main><h1>A kettle</h1>${description}${others}<h2>Specifications</h2><p>${sentence('after', 30)}</p></main>`,
+      ),
+    );
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('Other kettle');
+    expect(out.text).not.toContain('other2ka0');
+    expect(out.text).not.toContain('also viewed');
+    expect(out.text).toContain('aftera0');
+  });
+});
