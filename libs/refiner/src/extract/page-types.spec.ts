@@ -103,3 +103,25 @@ describe('extract: forum chrome lines', () => {
     expect(out.text).toContain('Members of the club joined in 2019');
   });
 });
+
+describe('extract: listings of short headline links', () => {
+  // Each entry is a linked headline under 30 characters of text per link on average once its byline and
+  // tag links count: the link-density rule alone reads the entries, and the list of them, as a menu.
+  const words = ['harbour', 'council', 'rebuild', 'winter', 'ferry', 'market', 'school', 'bridge', 'river', 'museum'];
+  const card = (i: number) =>
+    `<div class="card"><h3><a href="/story/${i}">${words[i]} plan wins the vote in story ${i}</a></h3>` +
+    `<ul class="meta"><li><a href="/author/${i}">Ann Lee</a></li></ul>` +
+    `<a href="/tag/local">#local</a> <a href="/tag/news">#news</a></div>`;
+  const links = ['Home', 'About', 'Contact', 'Jobs', 'Press', 'Help', 'Terms', 'Privacy'];
+  const html = page(
+    `<div class="links">${links.map((l) => `<a href="/${l}">${l}</a>`).join(' ')}</div>` +
+      `<main><h1>Latest stories</h1><div class="stream">${words.map((_, i) => card(i)).join('')}</div></main>`,
+  );
+
+  it('keeps every entry whose heading is a link, and drops the block of short links', () => {
+    const out = extract(html);
+    expect(out.method).toBe('container');
+    for (let i = 0; i < words.length; i++) expect(out.text).toContain(`${words[i]} plan wins the vote in story ${i}`);
+    expect(out.text).not.toContain('Privacy');
+  });
+});
