@@ -236,6 +236,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
 
   // Readability turns a caption <div> into a <p> without its class: captions and credits go first.
   removeCaptions(document.body);
+  removeDialogs(document.body);
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
@@ -477,6 +478,35 @@ function removeCaptions(root: DomElement | null): void {
   if (!root) return;
   for (const el of Array.from(root.querySelectorAll('figcaption, [class*=caption], [class*=credit]'))) {
     if (el.localName !== 'body' && el.localName !== 'main' && el.localName !== 'article') el.remove();
+  }
+}
+
+/** Words of class and id names that mark a cookie-consent banner or its preference centre. */
+const CONSENT_WORDS = new Set(['consent', 'gdpr', 'cmp']);
+/** A dialog holding more than this share of the body's text is the page itself (a page written as a modal). */
+const DIALOG_MAX_SHARE = 0.5;
+
+/**
+ * Dialogs (`<dialog>`, `role=dialog`, `aria-modal`) and cookie-consent banners are page furniture.
+ * Readability drops them as unlikely candidates only on its first pass: when that pass finds too
+ * little text (a listing of linked headlines) it retries without the rule, and the consent banner's
+ * paragraphs about partners and personal data become the article.
+ */
+function removeDialogs(body: DomElement | null): void {
+  if (!body) return;
+  const total = (body.textContent ?? '').replace(/\s+/g, '').length;
+  for (const el of Array.from(
+    body.querySelectorAll('dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class], [id]'),
+  )) {
+    if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
+    const tag = el.localName;
+    const role = el.getAttribute('role');
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/[\s_-]+/);
+    const dialog =
+      tag === 'dialog' || role === 'dialog' || role === 'alertdialog' || el.getAttribute('aria-modal') === 'true';
+    if (!dialog && !names.some((w) => CONSENT_WORDS.has(w))) continue;
+    if ((el.textContent ?? '').replace(/\s+/g, '').length > DIALOG_MAX_SHARE * total) continue;
+    el.remove();
   }
 }
 

@@ -125,3 +125,49 @@ describe('extract: listings of short headline links', () => {
     expect(out.text).not.toContain('Privacy');
   });
 });
+
+describe('extract: cookie-consent dialogs', () => {
+  const topics = [
+    'harbour',
+    'council',
+    'ferry',
+    'market',
+    'school',
+    'bridge',
+    'river',
+    'museum',
+    'library',
+    'stadium',
+    'garden',
+    'station',
+    'tunnel',
+    'airport',
+    'clinic',
+    'theatre',
+  ];
+  const headlines = topics.map(
+    (w, i) => `<li><a href="/story/${i}">The ${w} plan wins the vote after a long night of debate</a></li>`,
+  );
+  const consent =
+    `<div id="privacy-consent-sdk"><div class="preference-center">` +
+    [1, 2, 3, 4]
+      .map(
+        (i) =>
+          `<p>Set ${i}: we and our partners use data on your device to show you ads, to see how you use the site and to make it work well for you, and you can say no.</p>`,
+      )
+      .join('') +
+    `<button>Accept all</button></div></div>`;
+
+  it('are not taken for the article of a page of linked headlines', () => {
+    const out = extract(page(`<main><h1>Latest</h1><ul class="stories">${headlines.join('')}</ul></main>${consent}`));
+    expect(out.text).toContain('The harbour plan wins the vote');
+    expect(out.text).not.toContain('we and our partners');
+  });
+
+  it('stay when they are the page', () => {
+    const out = extract(
+      page(`<div role="dialog">${[1, 2, 3].map((i) => `<p>${sentence(`modal${i}p`, 45)}</p>`).join('')}</div>`),
+    );
+    expect(out.text).toContain('modal1pa0');
+  });
+});
