@@ -73,6 +73,8 @@ interface Stats {
   linkChars: number;
   /** Links with text (outermost `<a>` elements). */
   links: number;
+  /** Headline links: headings (`<h2>` to `<h6>`) of HEADLINE_CHARS or more that are links or inside one. */
+  headlines: number;
 }
 
 /**
@@ -122,19 +124,23 @@ function measure(root: ContainerElement): Map<DomNode, Stats> {
   const visit = (node: DomNode, inLink: boolean): Stats => {
     if (node.nodeType === 3) {
       const n = (node.textContent ?? '').replace(/\s+/g, '').length;
-      return { chars: n, linkChars: inLink ? n : 0, links: 0 };
+      return { chars: n, linkChars: inLink ? n : 0, links: 0, headlines: 0 };
     }
-    if (node.nodeType !== 1) return { chars: 0, linkChars: 0, links: 0 };
+    if (node.nodeType !== 1) return { chars: 0, linkChars: 0, links: 0, headlines: 0 };
     const opensLink = !inLink && node.nodeName === 'A';
-    const s = { chars: 0, linkChars: 0, links: 0 };
+    const s = { chars: 0, linkChars: 0, links: 0, headlines: 0 };
     const kids = node.childNodes;
     for (let i = 0; i < kids.length; i++) {
       const k = visit(kids[i]!, inLink || opensLink);
       s.chars += k.chars;
       s.linkChars += k.linkChars;
       s.links += k.links;
+      s.headlines += k.headlines;
     }
     if (opensLink && s.chars > 0) s.links++;
+    if (HEADINGS.has(node.nodeName) && s.chars >= HEADLINE_CHARS && s.linkChars >= HEADLINE_LINKED * s.chars) {
+      s.headlines++;
+    }
     stats.set(node, s);
     return s;
   };
@@ -201,13 +207,20 @@ function enclosingLink(el: ContainerElement): ContainerElement | null {
  * Link lists and short link blocks: menus, tag clouds, "related" lists that carry no chrome name.
  * Links whose text averages CARD_LINK_CHARS or more are not menu entries but the entries of a
  * listing: headlines, or product cards written as one link around a title, a price and a line
- * of description. A block of those is content.
+ * of description. A block of those is content. So is a block holding a headline (a heading of
+ * HEADLINE_CHARS or more that is a link): a listing's entry is a short linked headline with its
+ * byline, date and tag links, whose links average well under CARD_LINK_CHARS.
  */
 function isLinkBlock(tag: string, s: Stats): boolean {
   const density = s.linkChars / s.chars;
   if (density < 0.7) return false;
   if (s.links > 0 && s.linkChars / s.links >= CARD_LINK_CHARS) return false;
+  if (s.headlines > 0) return false;
   return density >= 0.8 && s.chars < 1500 ? true : tag !== 'div' && s.chars < 600;
 }
 /** Characters (without spaces) of an average headline link; menu entries are 5 to 20. */
 const CARD_LINK_CHARS = 30;
+const HEADINGS = new Set(['H2', 'H3', 'H4', 'H5', 'H6']);
+/** Characters (without spaces) of a headline: four or five words. */
+const HEADLINE_CHARS = 20;
+const HEADLINE_LINKED = 0.8;

@@ -507,7 +507,7 @@ function removeCaptions(root: DomElement | null): void {
 }
 
 /** Class and id words of cookie and consent banners. */
-const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr']);
+const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr', 'cmp']);
 /** A widget holding this share of the page's text or more is the page itself (a review page). */
 const WIDGET_PAGE_SHARE = 0.5;
 
@@ -517,15 +517,19 @@ const WIDGET_PAGE_SHARE = 0.5;
  * threshold, Readability tries again without its filter of unlikely blocks, and the banner's
  * paragraph wins) and, on a page that declares itself a product's (and not an article), customers'
  * reviews and star ratings (running prose under the product). Known by element, role or class and id words; an
- * element holding half the page's text stays.
+ * element holding half the page's text stays. (Readability drops dialogs as unlikely candidates only on
+ * its first pass: on a listing of linked headlines that pass finds too little text, it retries without
+ * the rule, and a consent banner's paragraphs about partners and personal data became the article.)
  */
 function removeWidgets(root: DomElement | null, isProduct: boolean): void {
   if (!root) return;
   const total = (root.textContent ?? '').length;
   const selector =
-    'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr]' +
+    'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr], [class*=cmp], [id*=cmp]' +
     (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
+    // The page's own main or article is never a widget, nor the body's root.
+    if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
     if (!isWidget(el, isProduct)) continue;
     if ((el.textContent ?? '').length < WIDGET_PAGE_SHARE * total) el.remove();
   }

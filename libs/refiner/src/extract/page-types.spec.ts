@@ -157,3 +157,71 @@ describe('extract: product pages', () => {
     expect(out.text).toContain('aftera0');
   });
 });
+
+describe('extract: listings of short headline links', () => {
+  // Each entry is a linked headline under 30 characters of text per link on average once its byline and
+  // tag links count: the link-density rule alone reads the entries, and the list of them, as a menu.
+  const words = ['harbour', 'council', 'rebuild', 'winter', 'ferry', 'market', 'school', 'bridge', 'river', 'museum'];
+  const card = (i: number) =>
+    `<div class="card"><h3><a href="/story/${i}">${words[i]} plan wins the vote in story ${i}</a></h3>` +
+    `<ul class="meta"><li><a href="/author/${i}">Ann Lee</a></li></ul>` +
+    `<a href="/tag/local">#local</a> <a href="/tag/news">#news</a></div>`;
+  const links = ['Home', 'About', 'Contact', 'Jobs', 'Press', 'Help', 'Terms', 'Privacy'];
+  const html = page(
+    `<div class="links">${links.map((l) => `<a href="/${l}">${l}</a>`).join(' ')}</div>` +
+      `<main><h1>Latest stories</h1><div class="stream">${words.map((_, i) => card(i)).join('')}</div></main>`,
+  );
+
+  it('keeps every entry whose heading is a link, and drops the block of short links', () => {
+    const out = extract(html);
+    expect(out.method).toBe('container');
+    for (let i = 0; i < words.length; i++) expect(out.text).toContain(`${words[i]} plan wins the vote in story ${i}`);
+    expect(out.text).not.toContain('Privacy');
+  });
+});
+
+describe('extract: cookie-consent dialogs', () => {
+  const topics = [
+    'harbour',
+    'council',
+    'ferry',
+    'market',
+    'school',
+    'bridge',
+    'river',
+    'museum',
+    'library',
+    'stadium',
+    'garden',
+    'station',
+    'tunnel',
+    'airport',
+    'clinic',
+    'theatre',
+  ];
+  const headlines = topics.map(
+    (w, i) => `<li><a href="/story/${i}">The ${w} plan wins the vote after a long night of debate</a></li>`,
+  );
+  const consent =
+    `<div id="privacy-consent-sdk"><div class="preference-center">` +
+    [1, 2, 3, 4]
+      .map(
+        (i) =>
+          `<p>Set ${i}: we and our partners use data on your device to show you ads, to see how you use the site and to make it work well for you, and you can say no.</p>`,
+      )
+      .join('') +
+    `<button>Accept all</button></div></div>`;
+
+  it('are not taken for the article of a page of linked headlines', () => {
+    const out = extract(page(`<main><h1>Latest</h1><ul class="stories">${headlines.join('')}</ul></main>${consent}`));
+    expect(out.text).toContain('The harbour plan wins the vote');
+    expect(out.text).not.toContain('we and our partners');
+  });
+
+  it('stay when they are the page', () => {
+    const out = extract(
+      page(`<div role="dialog">${[1, 2, 3].map((i) => `<p>${sentence(`modal${i}p`, 45)}</p>`).join('')}</div>`),
+    );
+    expect(out.text).toContain('modal1pa0');
+  });
+});
