@@ -166,11 +166,24 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>): string {
       if (isChrome(el, insideUnit(el), rootChars && s ? s.chars / rootChars : 0)) return true;
       if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
+      if (isAnchoredHeading(el)) return false;
       // A block inside a link (a card's title or price) is judged as that link.
       const link = s.links === 0 && s.linkChars > 0 ? enclosingLink(el) : null;
       return isLinkBlock(el.localName, (link && stats.get(link)) || s);
     },
   });
+}
+
+const HEADINGS = new Set(['h2', 'h3', 'h4', 'h5', 'h6']);
+
+/**
+ * A heading written as a link to itself (`<h2 id="x"><a href="#x">Title</a></h2>`, the permalink of a
+ * documentation section) is a heading, not a link block: every link in it points into the page.
+ */
+function isAnchoredHeading(el: ContainerElement): boolean {
+  if (!HEADINGS.has(el.localName)) return false;
+  const links = Array.from(el.querySelectorAll('a'));
+  return links.length > 0 && links.every((a) => (a.getAttribute('href') ?? '').startsWith('#'));
 }
 
 function enclosingLink(el: ContainerElement): ContainerElement | null {

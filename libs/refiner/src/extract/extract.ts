@@ -155,6 +155,7 @@ interface DomElement extends DomNode {
   localName: string;
   getAttribute(name: string): string | null;
   setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
   appendChild(node: DomElement): void;
   remove(): void;
   parentElement: DomElement | null;
@@ -222,6 +223,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (options.url) setBaseUrl(document, options.url);
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
+  revealTabPanels(document);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -311,6 +313,10 @@ export function preferContainer(readability: string, container: string, ratio = 
   const r = countWords(readability);
   const c = countWords(container);
   if (c < 20) return false;
+  // A page with code blocks is documentation (or a thread about code): Readability keeps one of its
+  // sections (one command's options, one part of a guide) or loses its headings and notes, while the
+  // container holds them all.
+  if (codeBlocks(container) >= 1 && r <= CODE_PAGE_RATIO * c) return true;
   const prose = proseWords(readability);
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
@@ -333,6 +339,15 @@ const ARTICLE_TYPE = /"@type"\s*:\s*\[?\s*"(?:\w*NewsArticle|Article|BlogPosting
 function declaresArticle(html: string): boolean {
   for (const m of html.matchAll(LD_JSON)) if (ARTICLE_TYPE.test(m[1]!)) return true;
   return false;
+}
+
+/** On a page with code blocks the container wins unless Readability's text is this much longer. */
+const CODE_PAGE_RATIO = 1.1;
+const CODE_FENCE = /^```$/gm;
+
+/** Fenced code blocks in a Markdown-style text (toMarkdown writes each `<pre>` as one). */
+function codeBlocks(text: string): number {
+  return Math.floor((text.match(CODE_FENCE)?.length ?? 0) / 2);
 }
 
 const BLOCK_RATIO = 0.6;
@@ -419,6 +434,23 @@ function protectEmbeddedPosts(document: HtmlDocument): void {
         if (/social|share|embed|twitter|instagram/i.test(el.getAttribute(attr) ?? ''))
           el.setAttribute(attr, 'embedded-post');
       }
+    }
+  }
+}
+
+/**
+ * The panels of a tab set (`role="tabpanel"`) other than the selected one are hidden until a reader picks
+ * their tab: a guide's steps for each language or platform, a product's details. They are the page's
+ * content as much as the shown one, so both candidates read them: the `hidden` attribute,
+ * `aria-hidden="true"` and an inline `display: none` are taken off every panel.
+ */
+function revealTabPanels(document: HtmlDocument): void {
+  for (const panel of Array.from(document.querySelectorAll('[role=tabpanel]'))) {
+    panel.removeAttribute('hidden');
+    if (panel.getAttribute('aria-hidden') === 'true') panel.removeAttribute('aria-hidden');
+    const style = panel.getAttribute('style');
+    if (style && /display\s*:\s*none/i.test(style)) {
+      panel.setAttribute('style', style.replace(/display\s*:\s*none\s*(?:!important)?\s*;?/gi, ''));
     }
   }
 }
