@@ -259,7 +259,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   let text = readabilityText;
   let filtered = fromReadability;
   let method: Extracted['method'] = text ? 'readability' : 'none';
-  if (preferContainer(readabilityText, container, isArticle ? CONTAINER_RATIO : CONTAINER_RATIO_NOT_ARTICLE)) {
+  if (preferContainer(readabilityText, container, isArticle)) {
     text = container;
     filtered = fromContainer;
     method = 'container';
@@ -304,12 +304,14 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
  * Readability keeps one block; the container keeps every content unit. The container wins when
  * Readability's block is a small part of it (a thread's first post, one listing entry), or when
  * that block is under BLOCK_RATIO of it and not running prose (a product's spec table or review
- * summary, one group of a listing). An article stays Readability's: ARTICLE_PROSE_WORDS or more
+ * summary, one group of a listing), or under PART_RATIO of it, PART_MIN_MISSING words short and mostly
+ * not prose (one group of a documentation index's cards). An article stays Readability's: ARTICLE_PROSE_WORDS or more
  * words of running prose making ARTICLE_PROSE_SHARE of its text, beside which the container adds
  * teasers and link lists; unless the container is running prose too, when what it adds is the
  * other posts of a thread.
  */
-export function preferContainer(readability: string, container: string, ratio = CONTAINER_RATIO): boolean {
+export function preferContainer(readability: string, container: string, declaredArticle = true): boolean {
+  const ratio = declaredArticle ? CONTAINER_RATIO : CONTAINER_RATIO_NOT_ARTICLE;
   const r = countWords(readability);
   const c = countWords(container);
   if (c < 20) return false;
@@ -320,7 +322,11 @@ export function preferContainer(readability: string, container: string, ratio = 
   const prose = proseWords(readability);
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
-  return r < ratio * c || (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r);
+  return (
+    r < ratio * c ||
+    (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r) ||
+    (r < PART_RATIO * c && c - r >= PART_MIN_MISSING && prose < PART_PROSE_SHARE * r)
+  );
 }
 // Measured on the dev sets: 0.2 keeps news at .981; 0.5 on every page costs news .013 (stories whose
 // reader comments outweigh them), so articles declared in JSON-LD keep 0.2.
@@ -352,6 +358,15 @@ function codeBlocks(text: string): number {
 
 const BLOCK_RATIO = 0.6;
 const BLOCK_PROSE_SHARE = 0.9;
+/**
+ * A Readability text that is mostly not running prose (headings, short paragraphs, list entries) and
+ * misses a tenth of the container is one group of sibling blocks: the cards of a documentation index,
+ * the sections of a landing page.
+ */
+const PART_RATIO = 0.9;
+const PART_PROSE_SHARE = 0.7;
+/** Words of the container Readability must miss: a short story's container adds a byline and a credit line. */
+const PART_MIN_MISSING = 50;
 const ARTICLE_PROSE_WORDS = 250;
 const ARTICLE_PROSE_SHARE = 0.8;
 const PROSE_CONTAINER_SHARE = 0.85;

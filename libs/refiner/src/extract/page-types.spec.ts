@@ -164,3 +164,25 @@ describe('extract: documentation pages', () => {
     expect(extract(manual(false)).method).toBe('readability');
   });
 });
+
+describe('extract: one group of sibling blocks', () => {
+  const card = (seed: string) =>
+    `### Card ${seed}\n\n${sentence(seed, 20)}\n\nStart the ${seed} guide now and learn more here`;
+  const cards = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => card(`card${from + i}z`)).join('\n\n');
+
+  it('takes the container when Readability kept most of a page of cards but not all, and no running prose', () => {
+    // Readability's four groups of cards are 0.8 of the container's five, and 65% of their words are prose.
+    expect(preferContainer(cards(0, 16), cards(0, 20), false)).toBe(true);
+  });
+
+  it('keeps Readability when it misses only a few words of the container (a short story and its byline)', () => {
+    // 0.86 of the container, but only 20 words short of it.
+    expect(preferContainer(cards(0, 4), `${cards(0, 4)}\n\n${sentence('byline', 20)}`, false)).toBe(false);
+  });
+
+  it('keeps Readability when the part it kept is running prose', () => {
+    const prose = Array.from({ length: 16 }, (_, i) => sentence(`para${i}y`, 30)).join('\n\n');
+    expect(preferContainer(prose, `${prose}\n\n${cards(0, 4)}`, false)).toBe(false);
+  });
+});
