@@ -138,7 +138,7 @@ function measure(root: ContainerElement): Map<DomNode, Stats> {
       s.headlines += k.headlines;
     }
     if (opensLink && s.chars > 0) s.links++;
-    if (HEADINGS.has(node.nodeName) && s.chars >= HEADLINE_CHARS && s.linkChars >= HEADLINE_LINKED * s.chars) {
+    if (HEADLINE_TAGS.has(node.nodeName) && s.chars >= HEADLINE_CHARS && s.linkChars >= HEADLINE_LINKED * s.chars) {
       s.headlines++;
     }
     stats.set(node, s);
@@ -191,11 +191,24 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: b
       if (isChrome(el, insideUnit(el), rootChars && s ? s.chars / rootChars : 0, reviews)) return true;
       if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
+      if (isAnchoredHeading(el)) return false;
       // A block inside a link (a card's title or price) is judged as that link.
       const link = s.links === 0 && s.linkChars > 0 ? enclosingLink(el) : null;
       return isLinkBlock(el.localName, (link && stats.get(link)) || s);
     },
   });
+}
+
+const HEADINGS = new Set(['h2', 'h3', 'h4', 'h5', 'h6']);
+
+/**
+ * A heading written as a link to itself (`<h2 id="x"><a href="#x">Title</a></h2>`, the permalink of a
+ * documentation section) is a heading, not a link block: every link in it points into the page.
+ */
+function isAnchoredHeading(el: ContainerElement): boolean {
+  if (!HEADINGS.has(el.localName)) return false;
+  const links = Array.from(el.querySelectorAll('a'));
+  return links.length > 0 && links.every((a) => (a.getAttribute('href') ?? '').startsWith('#'));
 }
 
 function enclosingLink(el: ContainerElement): ContainerElement | null {
@@ -220,7 +233,7 @@ function isLinkBlock(tag: string, s: Stats): boolean {
 }
 /** Characters (without spaces) of an average headline link; menu entries are 5 to 20. */
 const CARD_LINK_CHARS = 30;
-const HEADINGS = new Set(['H2', 'H3', 'H4', 'H5', 'H6']);
+const HEADLINE_TAGS = new Set(['H2', 'H3', 'H4', 'H5', 'H6']); // nodeName: upper case
 /** Characters (without spaces) of a headline: four or five words. */
 const HEADLINE_CHARS = 20;
 const HEADLINE_LINKED = 0.8;

@@ -165,6 +165,7 @@ interface DomElement extends DomNode {
   localName: string;
   getAttribute(name: string): string | null;
   setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
   appendChild(node: DomElement): void;
   remove(): void;
   parentElement: DomElement | null;
@@ -233,6 +234,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (options.url) setBaseUrl(document, options.url);
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
+  revealTabPanels(document);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -269,7 +271,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   let text = readabilityText;
   let filtered = fromReadability;
   let method: Extracted['method'] = text ? 'readability' : 'none';
-  if (preferContainer(readabilityText, container, isArticle ? CONTAINER_RATIO : CONTAINER_RATIO_NOT_ARTICLE)) {
+  if (preferContainer(readabilityText, container, isArticle)) {
     text = container;
     filtered = fromContainer;
     method = 'container';
@@ -314,19 +316,29 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
  * Readability keeps one block; the container keeps every content unit. The container wins when
  * Readability's block is a small part of it (a thread's first post, one listing entry), or when
  * that block is under BLOCK_RATIO of it and not running prose (a product's spec table or review
- * summary, one group of a listing). An article stays Readability's: ARTICLE_PROSE_WORDS or more
+ * summary, one group of a listing), or under PART_RATIO of it, PART_MIN_MISSING words short and mostly
+ * not prose (one group of a documentation index's cards). An article stays Readability's: ARTICLE_PROSE_WORDS or more
  * words of running prose making ARTICLE_PROSE_SHARE of its text, beside which the container adds
  * teasers and link lists; unless the container is running prose too, when what it adds is the
  * other posts of a thread.
  */
-export function preferContainer(readability: string, container: string, ratio = CONTAINER_RATIO): boolean {
+export function preferContainer(readability: string, container: string, declaredArticle = true): boolean {
+  const ratio = declaredArticle ? CONTAINER_RATIO : CONTAINER_RATIO_NOT_ARTICLE;
   const r = countWords(readability);
   const c = countWords(container);
   if (c < 20) return false;
+  // A page with code blocks is documentation (or a thread about code): Readability keeps one of its
+  // sections (one command's options, one part of a guide) or loses its headings and notes, while the
+  // container holds them all.
+  if (codeBlocks(container) >= 1 && r <= CODE_PAGE_RATIO * c) return true;
   const prose = proseWords(readability);
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
-  return r < ratio * c || (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r);
+  return (
+    r < ratio * c ||
+    (r < BLOCK_RATIO * c && prose < BLOCK_PROSE_SHARE * r) ||
+    (r < PART_RATIO * c && c - r >= PART_MIN_MISSING && prose < PART_PROSE_SHARE * r)
+  );
 }
 // Measured on the dev sets: 0.2 keeps news at .981; 0.5 on every page costs news .013 (stories whose
 // reader comments outweigh them), so articles declared in JSON-LD keep 0.2.
@@ -361,8 +373,26 @@ function declaresProduct(html: string): boolean {
   return false;
 }
 
+/** On a page with code blocks the container wins unless Readability's text is this much longer. */
+const CODE_PAGE_RATIO = 1.1;
+const CODE_FENCE = /^```$/gm;
+
+/** Fenced code blocks in a Markdown-style text (toMarkdown writes each `<pre>` as one). */
+function codeBlocks(text: string): number {
+  return Math.floor((text.match(CODE_FENCE)?.length ?? 0) / 2);
+}
+
 const BLOCK_RATIO = 0.6;
 const BLOCK_PROSE_SHARE = 0.9;
+/**
+ * A Readability text that is mostly not running prose (headings, short paragraphs, list entries) and
+ * misses a tenth of the container is one group of sibling blocks: the cards of a documentation index,
+ * the sections of a landing page.
+ */
+const PART_RATIO = 0.9;
+const PART_PROSE_SHARE = 0.7;
+/** Words of the container Readability must miss: a short story's container adds a byline and a credit line. */
+const PART_MIN_MISSING = 50;
 const ARTICLE_PROSE_WORDS = 250;
 const ARTICLE_PROSE_SHARE = 0.8;
 const PROSE_CONTAINER_SHARE = 0.85;
@@ -445,6 +475,23 @@ function protectEmbeddedPosts(document: HtmlDocument): void {
         if (/social|share|embed|twitter|instagram/i.test(el.getAttribute(attr) ?? ''))
           el.setAttribute(attr, 'embedded-post');
       }
+    }
+  }
+}
+
+/**
+ * The panels of a tab set (`role="tabpanel"`) other than the selected one are hidden until a reader picks
+ * their tab: a guide's steps for each language or platform, a product's details. They are the page's
+ * content as much as the shown one, so both candidates read them: the `hidden` attribute,
+ * `aria-hidden="true"` and an inline `display: none` are taken off every panel.
+ */
+function revealTabPanels(document: HtmlDocument): void {
+  for (const panel of Array.from(document.querySelectorAll('[role=tabpanel]'))) {
+    panel.removeAttribute('hidden');
+    if (panel.getAttribute('aria-hidden') === 'true') panel.removeAttribute('aria-hidden');
+    const style = panel.getAttribute('style');
+    if (style && /display\s*:\s*none/i.test(style)) {
+      panel.setAttribute('style', style.replace(/display\s*:\s*none\s*(?:!important)?\s*;?/gi, ''));
     }
   }
 }

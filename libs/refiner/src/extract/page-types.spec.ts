@@ -3,7 +3,7 @@
  * small page; none reads the benchmark data.
  */
 import { describe, expect, it } from 'vitest';
-import { extract } from './extract.js';
+import { extract, preferContainer } from './extract.js';
 
 /** A sentence of `n` distinct-looking words, so shingles and word counts are realistic. */
 const sentence = (seed: string, n = 24) =>
@@ -223,5 +223,88 @@ describe('extract: cookie-consent dialogs', () => {
       page(`<div role="dialog">${[1, 2, 3].map((i) => `<p>${sentence(`modal${i}p`, 45)}</p>`).join('')}</div>`),
     );
     expect(out.text).toContain('modal1pa0');
+  });
+});
+
+describe('extract: documentation pages', () => {
+  it('reads every panel of a tab set, not only the one shown', () => {
+    const panel = (lang: string, attrs: string) =>
+      `<div role="tabpanel" id="panel-${lang}" ${attrs}><p>${sentence(`${lang}step`, 30)}</p>` +
+      `<pre><code>install ${lang}-sdk</code></pre></div>`;
+    const html = page(`<main><h1>Quickstart</h1><p>${sentence('intro', 40)}</p>
+      <div role="tablist"><button role="tab">Python</button><button role="tab">Node</button><button role="tab">Go</button></div>
+      ${panel('python', '')}${panel('node', 'hidden')}${panel('golang', 'aria-hidden="true" style="display:none"')}
+      <p>${sentence('outro', 40)}</p></main>`);
+    const out = extract(html);
+    for (const lang of ['python', 'node', 'golang']) {
+      expect(out.text).toContain(`${lang}stepa0`);
+      expect(out.text).toContain(`install ${lang}-sdk`);
+    }
+  });
+
+  it('keeps a section heading written as a link to itself, and drops a heading that links elsewhere', () => {
+    const section = (i: number) =>
+      `<h2 id="s${i}"><a class="heading-anchor" href="#s${i}">Section heading ${i}</a></h2><p>${sentence(`sec${i}p`, 40)}</p>`;
+    const html = page(`<main>${[0, 1, 2].map(section).join('')}
+      <h3><a href="/elsewhere">A story on another page</a></h3></main>`);
+    const { container } = extract(html, { candidates: true }).candidates!;
+    for (let i = 0; i < 3; i++) expect(container).toContain(`## Section heading ${i}`);
+    expect(container).not.toContain('A story on another page');
+  });
+
+  // A command's manual page: sections side by side, one of them (the options) long running prose.
+  const manual = (code: boolean) => {
+    const block = (seed: string) => (code ? `<pre><code>$ tool ${seed} --flag value</code></pre>` : '');
+    const sect = (name: string, inner: string) =>
+      `<div class="sect1"><h2 id="${name}">${name}</h2><div class="sectionbody">${inner}</div></div>`;
+    return page(`<div id="content">
+      ${sect('SYNOPSIS', `${block('synopsis')}<p>${sentence('synopsis', 25)}</p>`)}
+      ${sect('DESCRIPTION', `<p>${sentence('descone', 30)}</p>${block('desc')}<p>${sentence('desctwo', 30)}</p>`)}
+      ${sect('OPTIONS', Array.from({ length: 12 }, (_, i) => `<p>${sentence(`opt${i}x`, 30)}</p>`).join(''))}
+      ${sect('EXAMPLES', `<p>${sentence('exone', 30)}</p>${block('example')}<p>${sentence('extwo', 30)}</p>`)}
+      </div>`);
+  };
+
+  it('takes the container of a page with code blocks when Readability kept one section of it', () => {
+    // Readability's text: the options alone, running prose; the container: every section, with its code.
+    const options = Array.from({ length: 12 }, (_, i) => sentence(`opt${i}x`, 30)).join('\n\n');
+    const section = (name: string, seed: string) =>
+      `## ${name}\n\n\`\`\`\n$ tool ${seed} --flag value\n\`\`\`\n\n${sentence(seed, 20)}`;
+    const container = [section('SYNOPSIS', 'synopsis'), `## OPTIONS\n\n${options}`, section('EXAMPLES', 'example')]
+      .concat(Array.from({ length: 8 }, (_, i) => section(`STEP ${i}`, `step${i}`)))
+      .join('\n\n');
+    expect(preferContainer(options, container)).toBe(true);
+    // The same container without its code blocks is an article with teasers around it: Readability's.
+    expect(preferContainer(options, container.replace(/```\n[^\n]*\n```\n\n/g, ''))).toBe(false);
+  });
+
+  it('takes the container on a page with code blocks when both candidates hold the same text', () => {
+    const out = extract(manual(true));
+    expect(out.method).toBe('container');
+    for (const seed of ['synopsisa0', 'desconea0', 'opt0xa0', 'opt11xa0', 'exonea0', 'tool example --flag'])
+      expect(out.text).toContain(seed);
+    expect(extract(manual(false)).method).toBe('readability');
+  });
+});
+
+describe('extract: one group of sibling blocks', () => {
+  const card = (seed: string) =>
+    `### Card ${seed}\n\n${sentence(seed, 20)}\n\nStart the ${seed} guide now and learn more here`;
+  const cards = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => card(`card${from + i}z`)).join('\n\n');
+
+  it('takes the container when Readability kept most of a page of cards but not all, and no running prose', () => {
+    // Readability's four groups of cards are 0.8 of the container's five, and 65% of their words are prose.
+    expect(preferContainer(cards(0, 16), cards(0, 20), false)).toBe(true);
+  });
+
+  it('keeps Readability when it misses only a few words of the container (a short story and its byline)', () => {
+    // 0.86 of the container, but only 20 words short of it.
+    expect(preferContainer(cards(0, 4), `${cards(0, 4)}\n\n${sentence('byline', 20)}`, false)).toBe(false);
+  });
+
+  it('keeps Readability when the part it kept is running prose', () => {
+    const prose = Array.from({ length: 16 }, (_, i) => sentence(`para${i}y`, 30)).join('\n\n');
+    expect(preferContainer(prose, `${prose}\n\n${cards(0, 4)}`, false)).toBe(false);
   });
 });
