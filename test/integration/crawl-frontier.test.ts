@@ -6,12 +6,9 @@
  * (libs/pipeline RedisCrawlHosts) on the machine's Redis, from two clients
  * (own key prefix, deleted afterwards).
  */
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
-import { type AppConfig, type DatabaseConfig, parseDatabaseUrl } from '@datafactory/config';
+import type { AppConfig, DatabaseConfig } from '@datafactory/config';
 import { JobStatus, Stage } from '@datafactory/contracts';
 import {
   CrawlFrontierRepository,
@@ -24,46 +21,10 @@ import {
 } from '@datafactory/persistence';
 import { RedisClient } from '@datafactory/pipeline';
 import { RedisCrawlHosts } from '@datafactory/pipeline/worker';
-import {
-  deleteRedisKeys,
-  storedJobConfig,
-  TEST_POSTGRES_URL,
-  uniqueRedisPrefix,
-  uniqueSchema,
-} from '@datafactory/testing';
+import { deleteRedisKeys, storedJobConfig, testDatabaseTargets, uniqueRedisPrefix } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-interface Target {
-  name: string;
-  db(): DatabaseConfig;
-  cleanup(db: DatabaseConfig): Promise<void>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    db: () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'df-frontier-'));
-      return { driver: 'sqlite', path: path.join(dir, 'df.db'), busyTimeoutMs: 10_000 };
-    },
-    cleanup: async (db) => {
-      if (db.driver === 'sqlite') rmSync(path.dirname(db.path), { recursive: true, force: true });
-    },
-  },
-  {
-    name: 'postgresql',
-    db: () => parseDatabaseUrl(`${TEST_POSTGRES_URL}?schema=${uniqueSchema()}`, os.tmpdir(), 0),
-    cleanup: async (db) => {
-      if (db.driver !== 'postgresql' || !db.schema?.startsWith('df_test_')) return;
-      const orm = await MikroORM.init(createOrmConfig({ driver: 'postgresql', url: db.url }));
-      try {
-        await orm.em.getConnection().execute(`drop schema if exists "${db.schema}" cascade`, [], 'run');
-      } finally {
-        await orm.close(true);
-      }
-    },
-  },
-];
+const targets = testDatabaseTargets('df-frontier-');
 
 describe.each(targets)('the crawl frontier on $name, admitted and settled concurrently', (target) => {
   let db: DatabaseConfig;

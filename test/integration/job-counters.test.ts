@@ -5,11 +5,8 @@
  * connection pools standing in for two workers.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
-import { type DatabaseConfig, parseDatabaseUrl } from '@datafactory/config';
+import type { DatabaseConfig } from '@datafactory/config';
 import { emptyProgress, type JobProgress, JobStatus, Stage } from '@datafactory/contracts';
 import {
   addToJobCounters,
@@ -24,40 +21,10 @@ import {
   seedJobCounters,
   sqliteMigrations,
 } from '@datafactory/persistence';
-import { storedJobConfig, TEST_POSTGRES_URL, uniqueSchema } from '@datafactory/testing';
+import { storedJobConfig, testDatabaseTargets } from '@datafactory/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-interface Target {
-  name: string;
-  db(): DatabaseConfig;
-  cleanup(db: DatabaseConfig): Promise<void>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    db: () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'df-counters-'));
-      return { driver: 'sqlite', path: path.join(dir, 'df.db'), busyTimeoutMs: 10_000 };
-    },
-    cleanup: async (db) => {
-      if (db.driver === 'sqlite') rmSync(path.dirname(db.path), { recursive: true, force: true });
-    },
-  },
-  {
-    name: 'postgresql',
-    db: () => parseDatabaseUrl(`${TEST_POSTGRES_URL}?schema=${uniqueSchema()}`, os.tmpdir(), 0),
-    cleanup: async (db) => {
-      if (db.driver !== 'postgresql' || !db.schema?.startsWith('df_test_')) return;
-      const orm = await MikroORM.init(createOrmConfig({ driver: 'postgresql', url: db.url }));
-      try {
-        await orm.em.getConnection().execute(`drop schema if exists "${db.schema}" cascade`, [], 'run');
-      } finally {
-        await orm.close(true);
-      }
-    },
-  },
-];
+const targets = testDatabaseTargets('df-counters-');
 
 const PROJECT = '11111111-1111-4111-8111-111111111111';
 const JOB = '22222222-2222-4222-8222-222222222222';

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type DatabaseConfig, parseDatabaseUrl } from '@datafactory/config';
 
 /** The machine's shared PostgreSQL (trust auth, database `test`). */
 export const TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -41,4 +45,34 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
   } finally {
     await client.end();
   }
+}
+
+/** A database a test suite runs against: a fresh SQLite file or a fresh PostgreSQL schema each time. */
+export interface TestDatabaseTarget {
+  name: 'sqlite' | 'postgresql';
+  db(): DatabaseConfig;
+  cleanup(db: DatabaseConfig): Promise<void>;
+}
+
+/** SQLite (a file in a new temporary folder named `tmpPrefix`...) and PostgreSQL (a unique schema), for describe.each. */
+export function testDatabaseTargets(tmpPrefix: string): TestDatabaseTarget[] {
+  return [
+    {
+      name: 'sqlite',
+      db: () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+        return { driver: 'sqlite', path: path.join(dir, 'df.db'), busyTimeoutMs: 10_000 };
+      },
+      cleanup: async (db) => {
+        if (db.driver === 'sqlite') rmSync(path.dirname(db.path), { recursive: true, force: true });
+      },
+    },
+    {
+      name: 'postgresql',
+      db: () => parseDatabaseUrl(`${TEST_POSTGRES_URL}?schema=${uniqueSchema()}`, os.tmpdir(), 0),
+      cleanup: async (db) => {
+        if (db.driver === 'postgresql' && db.schema) await dropPostgresSchema(TEST_POSTGRES_URL, db.schema);
+      },
+    },
+  ];
 }
