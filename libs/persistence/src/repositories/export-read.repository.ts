@@ -139,10 +139,14 @@ export class ExportReadRepository {
     pageSize: number,
     selection: ExampleSelection,
   ): Promise<SourceExportRow[]> {
+    // On SQLite the example's columns go through cast() (see selectionSql) so that each document's examples are
+    // reached through its chunks (document_id, then chunk_id): through `passed_qc` or `job_id` it read every
+    // example of the job once per document.
+    const sqlite = isSqlite(this.em);
     const sql = `select d.id, d.url, d.final_url, d.http_status, d.fetched_at, d.metadata from raw_documents d
     where d.job_id = ? and d.id > ? and exists (
       select 1 from chunks c join training_examples e on e.chunk_id = c.id
-      where c.document_id = d.id and e.job_id = ?${selectionSql(selection, false)})
+      where c.document_id = d.id and ${sqlite ? 'cast(e.job_id as text)' : 'e.job_id'} = ?${selectionSql(selection, sqlite)})
     order by d.id limit ?`;
     return (await this.em.getConnection().execute(sql, [jobId, after, jobId, pageSize], 'all')) as SourceExportRow[];
   }
