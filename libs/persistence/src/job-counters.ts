@@ -52,7 +52,8 @@ let nextShard = Math.floor(Math.random() * PG_SHARDS);
  * Progress goes to the job's counter shards (job_counter_shards), not to the
  * job's row: an item holds no lock another worker's item waits for until it
  * commits. The job's `progress` is brought up to date by foldJobCounters,
- * which the caller runs after the commit (PipelineCoordinator.afterItem does).
+ * which the caller runs after the commit (PipelineCoordinator.afterItem does);
+ * on SQLite (one writer) it runs here, in the same transaction (`folded`).
  * Costs go to the job's row (the budget check reads them there), in one atomic
  * UPDATE. Counters only grow: a negative progress amount is refused.
  *
@@ -120,6 +121,7 @@ export async function addToJobCounters(
     if (!exists) return null;
   }
 
+  let written: JobCountersWrite = { costTotal: null, costEstimated: null };
   if (cost !== 0 || estimated !== 0 || reserved !== 0) {
     const params: unknown[] = [cost, estimated];
     // Holds are added and taken back in doubles: what is left once all have settled is 0, not 1e-18.
@@ -140,16 +142,14 @@ export async function addToJobCounters(
     )) as { cost_total: number | string; cost_estimated: number | string }[];
     const row = rows[0];
     if (!row) return null;
-    const written = { costTotal: Number(row.cost_total), costEstimated: Number(row.cost_estimated) };
-    return sqlite && stages.length ? { ...written, folded: (await foldJobCounters(em, jobId))! } : written;
-  }
-  if (exists === null) {
+    written = { costTotal: Number(row.cost_total), costEstimated: Number(row.cost_estimated) };
+  } else if (exists === null) {
     const rows = (await sql.execute('select 1 as one from jobs where id = ?', [jobId], 'all')) as unknown[];
     if (!rows.length) return null;
   }
-  if (sqlite && stages.length)
-    return { costTotal: null, costEstimated: null, folded: (await foldJobCounters(em, jobId))! };
-  return { costTotal: null, costEstimated: null };
+  // SQLite: the fold in this transaction (see JobCountersWrite.folded); PostgreSQL: the caller's, after commit.
+  if (sqlite && stages.length) written.folded = (await foldJobCounters(em, jobId))!;
+  return written;
 }
 
 /**
