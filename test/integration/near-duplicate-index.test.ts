@@ -279,4 +279,54 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
     // A retried batch: the kept example is not its own duplicate.
     expect(await workers[0]!.add(rows[0]!.id, text(0))).toBeNull();
   });
+
+  it('examples in a batch (addAll): each compared with the stored ones and the batch before it, as add() in turn would', async () => {
+    const { job } = await newJob();
+    const em = orms[0]!.em.fork();
+    const doc = em.create(RawDocument, { job, url: 'https://x.example/b' });
+    const chunk = em.create(Chunk, { document: doc, job, content: 'c', tokenCount: 1, chunkIndex: 0 });
+    const qa = [
+      ['What is the capital of France?', 'Paris is the capital and largest city of France.'],
+      ['How does Rust guarantee memory safety?', 'Through ownership, borrowing and lifetimes checked at compile time.'],
+      ['what is the capital of france?', 'Paris is the capital and the largest city of France!'],
+      ['Why is the sky blue?', 'Sunlight scatters off air molecules and blue light scatters the most.'],
+      ['why is the sky blue?', 'Sunlight scatters off the air molecules, and blue light scatters the most.'],
+      [
+        'How does Rust guarantee memory safety??',
+        'Through ownership, borrowing and lifetimes checked at compile time!',
+      ],
+    ];
+    const rows = qa.map(([inputText, outputText]) =>
+      em.create(TrainingExample, {
+        chunk,
+        job,
+        templateType: 'qa',
+        inputText: inputText!,
+        outputText: outputText!,
+        modelUsed: 'm',
+      }),
+    );
+    await em.flush();
+    const text = (i: number) => `${qa[i]![0]}\n${qa[i]![1]}`;
+    const items = (ids: number[]) => ids.map((i) => ({ id: rows[i]!.id, text: text(i) }));
+    const [first, second] = orms.map((orm) => new SharedExampleIndex(orm.em, { jobId: job.id, threshold: 0.9 }));
+    // One worker's batch: the third repeats the first of the same batch.
+    const one = await first!.addAll(items([0, 1, 2]));
+    expect(one[0]).toBeNull();
+    expect(one[1]).toBeNull();
+    expect(one[2]?.duplicateOf).toBe(rows[0]!.id);
+    // The other worker's batch: a repeat within it, and a repeat of what the first worker kept.
+    const two = await second!.addAll(items([3, 4, 5]));
+    expect(two[0]).toBeNull();
+    expect(two[1]?.duplicateOf).toBe(rows[3]!.id);
+    expect(two[2]?.duplicateOf).toBe(rows[1]!.id);
+    // A retried batch: what was kept stays kept, what was a duplicate is one again, nothing indexed twice.
+    const again = await first!.addAll(items([0, 1, 2]));
+    expect(again.map((m) => m?.duplicateOf ?? null)).toEqual([null, null, rows[0]!.id]);
+    const banded = await orms[0]!.em
+      .fork()
+      .getConnection()
+      .execute('select count(distinct item_id) as n from dedup_bands where scope = ?', [first!.scope.key]);
+    expect(Number((banded as { n: number | string }[])[0]!.n)).toBe(3);
+  });
 });

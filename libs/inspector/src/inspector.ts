@@ -81,15 +81,23 @@ export class Inspector {
     const perExample: Partial<Record<CheckName, CheckResult>>[] = examples.map(() => ({}));
     const { config } = this;
 
+    const batch = this.checks.has('duplicates') && this.duplicates.addAll !== undefined;
     for (const [i, example] of examples.entries()) {
       const checks = perExample[i]!;
       if (this.checks.has('format')) checks.format = checkFormat(example, config.format, this.schemaFor(example));
       if (this.checks.has('readability')) checks.readability = checkReadability(example, config.readability);
-      if (this.checks.has('duplicates')) {
+      if (this.checks.has('duplicates') && !batch) {
         // In order: each example is compared with the ones before it.
         const match = await this.duplicates.add(example.id, duplicateText(example.inputText, example.outputText));
         checks.duplicates = duplicateResult(example.id, match);
       }
+    }
+    if (batch && examples.length) {
+      // The whole batch in one call (one transaction for a checker in the database), still in order.
+      const matches = await this.duplicates.addAll!(
+        examples.map((e) => ({ id: e.id, text: duplicateText(e.inputText, e.outputText) })),
+      );
+      examples.forEach((e, i) => (perExample[i]!.duplicates = duplicateResult(e.id, matches[i] ?? null)));
     }
 
     if (this.checks.has('toxicity') && examples.length) {

@@ -1,13 +1,16 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { ExampleStatus, type ReviewState } from '@datafactory/contracts';
 import {
+  addToJobCounters,
   type DedupScope,
   dedupScopeKey,
-  type JsonObject,
+  type JobCountersDelta,
+  type JobCountersWrite,
   NearDuplicateRepository,
+  StageReadRepository,
   TrainingExample,
 } from '@datafactory/persistence';
-import { cosine } from '@datafactory/text';
+import { cosine, type SparseVector } from '@datafactory/text';
 import type { CheckName } from './config.js';
 import {
   type DuplicateChecker,
@@ -28,25 +31,48 @@ import type { InspectableExample, InspectionResult } from './types.js';
 
 const PAGE = 500;
 
-/** Writes qualityScore, qualityDetails and passedQc of each result, in one transaction. */
-export async function saveInspectionResults(em: EntityManager, results: InspectionResult[]): Promise<void> {
-  if (results.length === 0) return;
-  await em.fork().transactional(async (tx) => {
-    for (const r of results) {
-      await tx.nativeUpdate(
-        TrainingExample,
-        { id: r.id },
-        { qualityScore: r.score, qualityDetails: r.details as unknown as JsonObject, passedQc: r.passed },
-      );
-    }
+/**
+ * Writes qualityScore, qualityDetails and passedQc of each result, in one transaction, with `progress` added
+ * to the job's counters in it when given (what addToJobCounters returned, for the coordinator's fold).
+ */
+export async function saveInspectionResults(
+  em: EntityManager,
+  results: InspectionResult[],
+  counted?: { jobId: string; progress: JobCountersDelta['progress'] },
+): Promise<JobCountersWrite | null> {
+  if (results.length === 0 && !counted) return null;
+  return em.fork().transactional(async (tx) => {
+    await new StageReadRepository(tx).saveQuality(results);
+    return counted ? addToJobCounters(tx, counted.jobId, { progress: counted.progress }) : null;
   });
+}
+
+/**
+ * The chunk's generated (status ok) examples of the job not inspected yet, with the chunk's text, oldest
+ * first, in one statement (what the pipeline's inspect item reads).
+ */
+export async function loadChunkExamplesToInspect(
+  em: EntityManager,
+  jobId: string,
+  chunkId: string,
+): Promise<InspectableExample[]> {
+  const rows = await new StageReadRepository(em).examplesOfChunk(chunkId);
+  return rows
+    .filter((r) => r.jobId === jobId && r.status === ExampleStatus.Ok && r.qualityScore === null)
+    .map((r) => inspectable(r, { content: r.chunkText, language: r.chunkLanguage }));
 }
 
 /** Turns a stored example (with its chunk loaded) into what the inspector reads. */
 export function toInspectable(example: TrainingExample): InspectableExample {
+  return inspectable(example, example.chunk as { content?: string; language?: string | null } | undefined);
+}
+
+function inspectable(
+  example: Pick<TrainingExample, 'id' | 'templateType' | 'inputText' | 'outputText' | 'lineage'>,
+  chunk: { content?: string; language?: string | null } | undefined,
+): InspectableExample {
   const lineage = (example.lineage ?? {}) as Record<string, unknown>;
   const fields = lineage.example ?? lineage.fields;
-  const chunk = example.chunk as { content?: string; language?: string | null } | undefined;
   return {
     id: example.id,
     templateType: example.templateType,
@@ -147,23 +173,59 @@ export class SharedExampleIndex implements DuplicateChecker {
   }
 
   async add(id: string, text: string): Promise<DuplicateMatch | null> {
-    const { vector, bands } = this.hashing.prepare(text);
+    return (await this.addAll([{ id, text }]))[0]!;
+  }
+
+  /**
+   * Each item compared, in order, with the kept examples of the job and with the items before it that were
+   * kept: under the scope's lock, one statement for the candidates of all of them, one for the candidates'
+   * texts and one for the band rows of those kept.
+   */
+  async addAll(items: readonly { id: string; text: string }[]): Promise<(DuplicateMatch | null)[]> {
+    if (items.length === 0) return [];
+    const prepared = items.map(({ id, text }) => ({ id, ...this.hashing.prepare(text) }));
     return this.em.fork().transactional(async (tx) => {
       const repo = new NearDuplicateRepository(tx);
       await repo.lock(this.scope);
-      const candidates = (await repo.candidates(this.scope, bands)).sort((a, b) => a.order - b.order);
-      // Checked before (a retried batch) and kept: it stays the original (its own rows share every band).
-      if (candidates.some((c) => c.itemId === id)) return null;
-      const texts = await repo.exampleTexts(candidates.map((c) => c.itemId));
-      for (const c of candidates) {
-        const other = texts.get(c.itemId);
-        if (!other) continue;
-        const similarity = cosine(vector, this.hashing.vector(duplicateText(other.inputText, other.outputText)));
-        // The earliest kept example wins.
-        if (similarity >= this.hashing.threshold) return { duplicateOf: c.itemId, similarity: round(similarity) };
-      }
-      await repo.add(this.scope, id, bands);
-      return null;
+      const candidatesOf = await repo.candidatesOf(
+        this.scope,
+        prepared.map((p) => p.bands),
+      );
+      const texts = await repo.exampleTexts([...new Set(candidatesOf.flat().map((c) => c.itemId))]);
+      const vectors = new Map<string, SparseVector>();
+      const vectorOf = (itemId: string, other: { inputText: string; outputText: string }): SparseVector => {
+        let vector = vectors.get(itemId);
+        if (!vector) {
+          vector = this.hashing.vector(duplicateText(other.inputText, other.outputText));
+          vectors.set(itemId, vector);
+        }
+        return vector;
+      };
+      const kept: typeof prepared = [];
+      const matches = prepared.map((item, k): DuplicateMatch | null => {
+        const candidates = candidatesOf[k]!.sort((a, b) => a.order - b.order);
+        // Checked before (a retried batch) and kept: it stays the original (its own rows share every band).
+        if (candidates.some((c) => c.itemId === item.id)) return null;
+        // The earliest kept example wins: the stored ones, then this batch's in order.
+        for (const c of candidates) {
+          const other = texts.get(c.itemId);
+          if (!other) continue;
+          const similarity = cosine(item.vector, vectorOf(c.itemId, other));
+          if (similarity >= this.hashing.threshold) return { duplicateOf: c.itemId, similarity: round(similarity) };
+        }
+        for (const earlier of kept) {
+          if (!earlier.bands.some((hash, band) => item.bands[band] === hash)) continue;
+          const similarity = cosine(item.vector, earlier.vector);
+          if (similarity >= this.hashing.threshold) return { duplicateOf: earlier.id, similarity: round(similarity) };
+        }
+        kept.push(item);
+        return null;
+      });
+      await repo.addAll(
+        this.scope,
+        kept.map(({ id, bands }) => ({ id, bands })),
+      );
+      return matches;
     });
   }
 }

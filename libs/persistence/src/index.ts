@@ -21,3 +21,4 @@ export * from './repositories/crawl-frontier.repository.js';
 export * from './repositories/review.repository.js';
 export * from './repositories/page-read.repository.js';
 export * from './repositories/refresh.repository.js';
+export * from './repositories/stage-read.repository.js';

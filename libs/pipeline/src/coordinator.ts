@@ -57,8 +57,7 @@ export class PipelineCoordinator {
 
   /** Is the job still running (not cancelled, failed or done)? Handlers ask before each item. */
   async isRunning(jobId: string): Promise<boolean> {
-    const job = await this.em.fork().findOne(Job, { id: jobId }, { fields: ['status'] });
-    return job?.status === JobStatus.Running;
+    return (await new JobRepository(this.em).status(jobId)) === JobStatus.Running;
   }
 
   /** Adds to the job's counters (in `em`'s transaction when given); null when there is no such job. */

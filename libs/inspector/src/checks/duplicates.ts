@@ -24,6 +24,11 @@ export interface DuplicateMatch {
  */
 export interface DuplicateChecker {
   add(id: string, text: string): DuplicateMatch | null | Promise<DuplicateMatch | null>;
+  /**
+   * The same as add() for each item in turn (each compared with the ones before it too), in one go: what a
+   * checker in the database does in one transaction. Optional: without it the inspector calls add().
+   */
+  addAll?(items: readonly { id: string; text: string }[]): Promise<(DuplicateMatch | null)[]>;
 }
 
 export interface NearDuplicateIndexOptions {

@@ -1,4 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus, ItemStatus, JobStatus, type Stage } from '@datafactory/contracts';
 import { Job, RawDocument, TrainingExample } from '../entities/entities.js';
 
@@ -19,6 +20,21 @@ export interface StageCondition {
  */
 export class JobRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * The job's status now; null when there is no such job. One prepared statement (every item of every stage
+   * asks first): without the ORM's find, which cost more than the query.
+   */
+  async status(jobId: string): Promise<JobStatus | null> {
+    const rows = (await (this.em as SqlEntityManager).execute(
+      'select status from jobs where id = ?',
+      [jobId],
+      'all',
+    )) as {
+      status: JobStatus;
+    }[];
+    return rows[0]?.status ?? null;
+  }
 
   /** Sets the job's stage to `to` when `when` holds; true when the row changed. */
   async moveStage(jobId: string, to: Stage, when: StageCondition = {}): Promise<boolean> {

@@ -55,6 +55,9 @@ export interface LlmBudgetState {
  * its hold.
  */
 export class LlmCallRepository {
+  /** What each call this repository started was counted at, so that settling it needs no read. */
+  private readonly open = new Map<string, { jobId: string; cost: number; estimated: number; reserved: number }>();
+
   constructor(private readonly em: EntityManager) {}
 
   /**
@@ -116,31 +119,49 @@ export class LlmCallRepository {
       });
       throw e;
     }
+    this.open.set(id, { jobId: call.jobId, cost, estimated: cost, reserved: reserve });
     return { id, costTotal: Number(rows[0].cost_total) };
   }
 
-  /** Settles a started call with what it cost and releases its hold; a call settled already is left as it is. */
+  /**
+   * Settles a started call with what it cost and releases its hold; a call settled already is left as it is.
+   * A call this repository started is settled in two statements (the conditional UPDATE of the call, whose
+   * row count says whether it was still started, and the job's costs) from what it was counted at; another's
+   * is read first.
+   */
   async settle(id: string, settlement: LlmCallSettlement): Promise<JobCountersWrite | null> {
+    const known = this.open.get(id);
+    this.open.delete(id);
     return this.em.fork().transactional(async (tx) => {
-      const row = await tx.findOne(LlmCall, { id, status: 'started' }, { populate: [] });
-      if (!row) return null;
-      const before = {
-        cost: Number(row.cost ?? 0),
-        estimated: Number(row.costEstimated),
-        reserved: Number(row.reserved),
-      };
+      let before = known;
+      if (!before) {
+        const row = await tx.findOne(LlmCall, { id, status: 'started' }, { populate: [] });
+        if (!row) return null;
+        before = {
+          jobId: row.job.id,
+          cost: Number(row.cost ?? 0),
+          estimated: Number(row.costEstimated),
+          reserved: Number(row.reserved),
+        };
+      }
       const cost = settlement.cost ?? 0;
       const estimated = Math.min(settlement.costEstimated, cost);
-      row.status = 'settled';
-      row.promptTokens = settlement.promptTokens;
-      row.completionTokens = settlement.completionTokens;
-      row.cost = settlement.cost;
-      row.costEstimated = estimated;
-      row.estimated = estimated > 0;
-      row.reserved = 0;
-      row.settledAt = new Date();
-      await tx.flush();
-      return addToJobCounters(tx, row.job.id, {
+      const changed = await tx.nativeUpdate(
+        LlmCall,
+        { id, status: 'started' },
+        {
+          status: 'settled',
+          promptTokens: settlement.promptTokens,
+          completionTokens: settlement.completionTokens,
+          cost: settlement.cost,
+          costEstimated: estimated,
+          estimated: estimated > 0,
+          reserved: 0,
+          settledAt: new Date(),
+        },
+      );
+      if (changed === 0) return null;
+      return addToJobCounters(tx, before.jobId, {
         cost: cost - before.cost,
         costEstimated: estimated - before.estimated,
         costReserved: -before.reserved,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOrCreateKeyFile, parseKey, type SealedSecret, seal, unseal } from './settings-crypto.js';
@@ -41,18 +42,32 @@ const empty = (): StoredSettings => ({ version: 1, apiKeys: {}, defaultJobConfig
 export class SettingsStore {
   private key?: Promise<Buffer>;
   readonly file: string;
+  /** The file's text as last read, with what identified that version of it (inode, size, mtime). */
+  private cached?: { version: string; text: string };
 
   constructor(private readonly options: SettingsStoreOptions) {
     this.file = path.join(options.dataDir, SETTINGS_FILE);
   }
 
+  /**
+   * The settings as the file holds them now. The file is read again only when it changed (another inode, size
+   * or mtime: writes rename a new file over it): the LLM key is asked for on every call, and reading the file
+   * each time was a third of a millisecond a call. Parsed anew each time, so callers may change what they get.
+   */
   async read(): Promise<StoredSettings> {
+    const stat = statSync(this.file, { throwIfNoEntry: false, bigint: true });
+    if (!stat) return empty();
+    const version = `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
     let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
-      throw error;
+    if (this.cached?.version === version) text = this.cached.text;
+    else {
+      try {
+        text = await readFile(this.file, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+        throw error;
+      }
+      this.cached = { version, text };
     }
     const parsed = JSON.parse(text) as Partial<StoredSettings>;
     return { ...empty(), ...parsed, version: 1 };

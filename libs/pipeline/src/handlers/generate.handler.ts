@@ -22,7 +22,7 @@ import {
   StructuredOutputSupport,
   TemplateRegistry,
 } from '@datafactory/generator';
-import { Chunk, Job, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
+import { Job, pickDistractorChunks, StageReadRepository } from '@datafactory/persistence';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import { JobInfoCache } from './job-info.js';
@@ -64,14 +64,16 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
   async handle({ jobId, chunkId }: GenerateItem, ctx: StageContext): Promise<void> {
     const { em, coordinator } = this.deps;
     if (!(await coordinator.isRunning(jobId))) return;
-    if ((await em.fork().count(TrainingExample, { chunk: chunkId })) > 0) {
+    // The chunk, its document and whether it has examples already, in one statement.
+    const chunk = await new StageReadRepository(em).chunkToGenerate(chunkId);
+    if (!chunk) throw new UnrecoverableError(`chunk ${chunkId} not found`);
+    if (chunk.hasExamples) {
       await this.handOn(jobId, chunkId); // a retry after the write
       return;
     }
     const settings = (await this.jobs.get(jobId)).config.generation;
     // The refiner hands no chunk on for template "none"; a row that says otherwise cannot be generated.
     if (!usesLlm(settings)) throw new UnrecoverableError(`job ${jobId} has template "none": nothing to generate`);
-    const chunk = await em.fork().findOneOrFail(Chunk, { id: chunkId }, { populate: ['document'] });
     const template = (await this.templates()).get(settings.template);
     const { generator, examplesPerChunk } = await this.generator(jobId, settings);
     // rag: chunks of the job's other documents, picked by a hash of this chunk's id.

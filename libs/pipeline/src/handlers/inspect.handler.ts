@@ -13,13 +13,13 @@ import {
   Inspector,
   LlmGroundedJudge,
   LlmJudge,
-  loadExamplesToInspect,
+  loadChunkExamplesToInspect,
   modelCacheDir,
   type QualityConfig,
   saveInspectionResults,
   SharedExampleIndex,
 } from '@datafactory/inspector';
-import { addToJobCounters, Job, TrainingExample } from '@datafactory/persistence';
+import { addToJobCounters, Job } from '@datafactory/persistence';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { StageContext, StageHandler } from '../stage-handlers.js';
 import type { StageDeps, StoredJobConfig } from './stage-deps.js';
@@ -44,13 +44,12 @@ export class InspectHandler implements StageHandler<InspectItem> {
     if (!(await coordinator.isRunning(jobId))) return;
     const counters = await this.lock.run(jobId, async () => {
       const inspector = await this.inspector(jobId);
-      const ids = (await em.fork().find(TrainingExample, { chunk: chunkId }, { fields: ['id'] })).map((e) => e.id);
-      const examples = ids.length ? await loadExamplesToInspect(em, jobId, { ids }) : [];
+      const examples = await loadChunkExamplesToInspect(em, jobId, chunkId);
       ctx.signal.throwIfAborted();
       const results = examples.length ? await inspector.inspect(examples) : [];
-      if (results.length) await saveInspectionResults(em, results);
-      // The judge's calls cost like generation's: each was counted in the job's cost through its ledger.
-      return addToJobCounters(em.fork(), jobId, { progress: { inspector: { done: 1 } } });
+      // The results and this item's count in one transaction. The judge's calls cost like generation's: each
+      // was counted in the job's cost through its ledger.
+      return saveInspectionResults(em, results, { jobId, progress: { inspector: { done: 1 } } });
     });
     await coordinator.afterItem(jobId, counters);
   }
