@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus } from '@datafactory/contracts';
-import { Chunk, DedupBand, Job } from '../entities/entities.js';
 import { isSqlite } from './sql-dialect.js';
 
 /** What a new item is compared with: the scope key of the band rows, and the job the rows belong to. */
@@ -41,6 +40,8 @@ export interface BandCandidate {
  */
 /** Band pairs per candidates statement (2 parameters each: well under SQLite's and PostgreSQL's limits). */
 const CANDIDATE_TERMS = 1000;
+/** Band rows per INSERT (5 parameters each). */
+const BAND_ROWS = 1000;
 
 export class NearDuplicateRepository {
   constructor(private readonly em: EntityManager) {}
@@ -120,13 +121,22 @@ export class NearDuplicateRepository {
     return out;
   }
 
-  /** Indexes original items under their band hashes, in one statement. */
+  /**
+   * Indexes original items under their band hashes: one hand-written INSERT (per BAND_ROWS rows), in the
+   * order given, which is the order the ids (insertion order, the tie-break) take.
+   */
   async addAll(scope: DedupScope, items: readonly { id: string; bands: Int32Array }[]): Promise<void> {
-    const job = this.em.getReference(Job, scope.jobId);
-    const rows = items.flatMap(({ id, bands }) =>
-      Array.from(bands, (hash, band) => ({ scope: scope.key, band, hash, itemId: id, job })),
-    );
-    if (rows.length) await this.em.insertMany(DedupBand, rows);
+    const rows: unknown[][] = [];
+    for (const { id, bands } of items)
+      bands.forEach((hash, band) => rows.push([scope.key, band, hash, id, scope.jobId]));
+    for (let from = 0; from < rows.length; from += BAND_ROWS) {
+      const batch = rows.slice(from, from + BAND_ROWS);
+      await this.sql.execute(
+        `insert into dedup_bands (scope, band, hash, item_id, job_id) values ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        batch.flat(),
+        'run',
+      );
+    }
   }
 
   /**
@@ -164,7 +174,11 @@ export class NearDuplicateRepository {
   /** Texts of candidate chunks, for the exact similarity. */
   async chunkTexts(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.em.find(Chunk, { id: { $in: ids } }, { fields: ['id', 'content'] });
+    const rows = (await this.sql.execute(
+      `select id, content from chunks where id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+      'all',
+    )) as { id: string; content: string }[];
     return new Map(rows.map((r) => [r.id, r.content]));
   }
 
