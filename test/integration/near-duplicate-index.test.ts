@@ -15,6 +15,8 @@ import {
   DedupBand,
   Job,
   migrateDatabase,
+  lockKeys,
+  MAX_KEY_LOCKS,
   NearDuplicateRepository,
   Project,
   RawDocument,
@@ -124,7 +126,15 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
   }
 
   /** Stores one document with these chunk texts through worker `w`, in a locked transaction as the handler does. */
-  async function store(w: number, job: Job, projectId: string, scope: 'job' | 'project', contents: string[]) {
+  async function store(
+    w: number,
+    job: Job,
+    projectId: string,
+    scope: 'job' | 'project',
+    contents: string[],
+    /** Held open (locks taken, rows written) until this settles. */
+    hold?: Promise<void>,
+  ) {
     const em = orms[w]!.em.fork();
     const doc = em.create(RawDocument, {
       job: em.getReference(Job, job.id),
@@ -134,9 +144,13 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
     const dedupScope = index.scope({ jobId: job.id, projectId, scope });
     const prepared = contents.map((c) => index.prepare(c));
     await em.transactional(async (tx) => {
-      await new NearDuplicateRepository(tx).lock(dedupScope);
       const fresh = await tx.findOneOrFail(RawDocument, { id: doc.id });
+      await new NearDuplicateRepository(tx).lock(dedupScope, {
+        bands: prepared.map((p) => p.bands),
+        hashes: prepared.map((p) => p.contentHash),
+      });
       await storeRefined(tx, fresh, refined(contents), { index, scope: dedupScope, prepared });
+      await hold;
     });
     return orms[0]!.em
       .fork()
@@ -243,6 +257,42 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
       for (const c of chunks) if (c !== kept[0]) expect(c.duplicateOf?.id).toBe(kept[0]!.id);
     },
   );
+
+  it.runIf(target.name === 'postgresql')(
+    'locks only what could match: an unrelated page is stored while another is open, a near-duplicate waits for it',
+    async () => {
+      const { job, project } = await newJob();
+      const [x, y] = texts(2, 120, 4321);
+      let release!: () => void;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      const first = store(0, job, project.id, 'job', [x!], hold);
+      // Let the first transaction take its locks and write its rows.
+      await new Promise((r) => setTimeout(r, 300));
+      const unrelated = await Promise.race([
+        store(1, job, project.id, 'job', [y!]),
+        new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), 5000)),
+      ]);
+      expect(unrelated).not.toBe('blocked');
+      let nearDone = false;
+      const near = store(1, job, project.id, 'job', [edit(x!, 2)]).then((c) => ((nearDone = true), c));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(nearDone).toBe(false); // waits on the first page's band locks
+      release();
+      const [[kept], [dup]] = await Promise.all([first, near]);
+      expect(kept!.duplicateOf).toBeNull();
+      expect(dup!.duplicateOf?.id).toBe(kept!.id);
+    },
+  );
+
+  it('lock keys: one per distinct band and content hash, sorted, and a page past the limit locks the scope', () => {
+    const bands = [Int32Array.from([1, 2, 3]), Int32Array.from([1, 5, 3])];
+    const keys = lockKeys('chunks:job:j', { bands, hashes: ['a', 'a', 'b'] });
+    expect(keys).toHaveLength(4 + 2); // b0:1, b1:2, b2:3, b1:5; ha, hb
+    expect(keys).toEqual([...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+    expect(lockKeys('chunks:job:other', { bands, hashes: ['a', 'b'] })).not.toEqual(keys);
+    const many = [Int32Array.from({ length: MAX_KEY_LOCKS + 1 }, (_, i) => i)];
+    expect(lockKeys('s', { bands: many }).length).toBeGreaterThan(MAX_KEY_LOCKS);
+  });
 
   it('examples: compared across workers through the database, earliest kept wins, a retry stays kept', async () => {
     const { job } = await newJob();

@@ -186,7 +186,8 @@ export class SharedExampleIndex implements DuplicateChecker {
     const prepared = items.map(({ id, text }) => ({ id, ...this.hashing.prepare(text) }));
     return this.em.fork().transactional(async (tx) => {
       const repo = new NearDuplicateRepository(tx);
-      await repo.lock(this.scope);
+      // The scope shared, these examples' band hashes exclusively: batches that cannot match run side by side.
+      await repo.lock(this.scope, { bands: prepared.map((p) => p.bands) });
       const candidatesOf = await repo.candidatesOf(
         this.scope,
         prepared.map((p) => p.bands),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ExampleStatus } from '@datafactory/contracts';
@@ -40,6 +41,27 @@ export interface BandCandidate {
  */
 /** Band pairs per candidates statement (2 parameters each: well under SQLite's and PostgreSQL's limits). */
 const CANDIDATE_TERMS = 1000;
+/** Keys one check may lock one by one (see lock()); a check with more takes the scope's lock alone. */
+export const MAX_KEY_LOCKS = 512;
+
+/**
+ * The advisory-lock keys of a check: each distinct (band, hash) and content hash, hashed with the scope's
+ * key to two 32-bit integers, sorted (the order every check takes them in).
+ */
+export function lockKeys(
+  scopeKey: string,
+  keys: { bands: readonly Int32Array[]; hashes?: readonly string[] },
+): [number, number][] {
+  const names = new Set<string>();
+  for (const bands of keys.bands) bands.forEach((hash, band) => names.add(`b${band}:${hash}`));
+  for (const hash of keys.hashes ?? []) names.add(`h${hash}`);
+  const pairs = [...names].map((name): [number, number] => {
+    const digest = createHash('sha1').update(scopeKey).update('\u0000').update(name).digest();
+    return [digest.readInt32BE(0), digest.readInt32BE(4)];
+  });
+  return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
 /** Band rows per INSERT (5 parameters each). */
 const BAND_ROWS = 1000;
 
@@ -50,10 +72,36 @@ export class NearDuplicateRepository {
     return this.em as SqlEntityManager;
   }
 
-  /** Serialises checks of one scope until the transaction ends (PostgreSQL; SQLite's transaction already does). */
-  async lock(scope: DedupScope): Promise<void> {
+  /**
+   * Serialises, until the transaction ends, the checks of the scope that could see each other (PostgreSQL;
+   * SQLite's transaction already serialises every write).
+   *
+   * Two items can only match if they share a band hash (a near-duplicate is found through its LSH bands) or
+   * their content hash (an exact repeat). So with `keys` (the bands of every item checked, and their content
+   * hashes) the check holds the scope's lock shared and each of those keys exclusively: pages that share
+   * nothing are checked side by side, by as many workers as run, and two that could match take turns, the
+   * second seeing the first's rows. Without keys, or with more than MAX_KEY_LOCKS of them (PostgreSQL's lock
+   * table is finite), it holds the whole scope exclusively. Every check takes the scope's lock first and its
+   * keys in one sorted order, so no two checks wait for each other in a cycle.
+   */
+  async lock(scope: DedupScope, keys?: { bands: readonly Int32Array[]; hashes?: readonly string[] }): Promise<void> {
     if (isSqlite(this.em)) return;
-    await this.sql.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [scope.key], 'all');
+    const pairs = keys ? lockKeys(scope.key, keys) : null;
+    if (!pairs || pairs.length > MAX_KEY_LOCKS) {
+      await this.sql.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [scope.key], 'all');
+      return;
+    }
+    await this.sql.execute('select pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [scope.key], 'all');
+    if (pairs.length === 0) return;
+    // The two-integer form: a key space apart from the scope's (one bigint). Sorted in the subquery, taken in
+    // that order by the aggregate.
+    await this.sql.execute(
+      `select count(pg_advisory_xact_lock(k1, k2)) as n from (select k1, k2 from (values ${pairs
+        .map(() => '(cast(? as integer), cast(? as integer))')
+        .join(', ')}) as v (k1, k2) order by k1, k2) as s`,
+      pairs.flat(),
+      'all',
+    );
   }
 
   /** Items of the scope sharing a band hash with `hashes` (band i = hashes[i]), most shared bands first, then oldest. */

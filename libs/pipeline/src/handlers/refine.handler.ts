@@ -7,9 +7,11 @@ import {
   Stage,
   usesLlm,
 } from '@datafactory/contracts';
+import { LockMode } from '@mikro-orm/core';
 import {
   addToJobCounters,
   Chunk,
+  isSqlite,
   NearDuplicateRepository,
   RawDocument,
   RefreshRepository,
@@ -80,12 +82,24 @@ export class RefineHandler implements StageHandler<RefineItem> {
     const scope = index.scope({ jobId, projectId: job.projectId, scope: processing.dedup_scope });
     const prepared = refined.chunks.map((c) => index.prepare(c.content));
 
-    // One scope's check-and-insert at a time: across processes by the lock below, within this one by the mutex.
-    const counters = await this.dedupLock.run(scope.key, () =>
+    // The check-and-insert under the dedup lock (NearDuplicateRepository.lock): on PostgreSQL the scope shared
+    // and the page's band and content hashes exclusively, so that pages which cannot match are stored side by
+    // side by every worker; on SQLite the write transaction, one at a time in this process by the mutex.
+    const sqlite = isSqlite(em);
+    const store = () =>
       em.fork().transactional(async (tx) => {
-        await new NearDuplicateRepository(tx).lock(scope);
-        const fresh = await tx.findOneOrFail(RawDocument, { id: documentId });
+        // The document first (on PostgreSQL its row locked: a retry running at once waits, then sees it done),
+        // so that the dedup lock is taken as late as it can be.
+        const fresh = await tx.findOneOrFail(
+          RawDocument,
+          { id: documentId },
+          sqlite ? {} : { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
         if (fresh.refineStatus !== ItemStatus.Pending) return null;
+        await new NearDuplicateRepository(tx).lock(scope, {
+          bands: prepared.map((p) => p.bands),
+          hashes: prepared.map((p) => p.contentHash),
+        });
         const stored = await storeRefined(tx, fresh, refined, { index, scope, prepared });
         const originals = stored.chunks - stored.exactDuplicates - stored.nearDuplicates;
         // A refresh: a chunk the parent had (same content hash) keeps the parent's examples, generated no more.
@@ -107,8 +121,8 @@ export class RefineHandler implements StageHandler<RefineItem> {
             generator: { total: generate ? originals : 0, ...(carried ? { done: carried } : {}) },
           },
         });
-      }),
-    );
+      });
+    const counters = sqlite ? await this.dedupLock.run(scope.key, store) : await store();
     if (refined.status !== 'ok') {
       await this.deps.logs.log(
         jobId,
