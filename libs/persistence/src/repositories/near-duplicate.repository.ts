@@ -41,8 +41,13 @@ export interface BandCandidate {
  */
 /** Band pairs per candidates statement (2 parameters each: well under SQLite's and PostgreSQL's limits). */
 const CANDIDATE_TERMS = 1000;
-/** Keys one check may lock one by one (see lock()); a check with more takes the scope's lock alone. */
-export const MAX_KEY_LOCKS = 512;
+/**
+ * Keys one check may lock one by one (see lock()); a check with more takes the scope's lock alone. A chunk
+ * has 19 keys at the default threshold (18 bands and its content hash), so pages of up to 13 chunks lock
+ * their keys; PostgreSQL's shared lock table holds max_locks_per_transaction × max_connections entries
+ * (6,400 by default) for every transaction at once.
+ */
+export const MAX_KEY_LOCKS = 256;
 
 /**
  * The advisory-lock keys of a check: each distinct (band, hash) and content hash, hashed with the scope's
