@@ -125,6 +125,18 @@ const OTHER_PRODUCTS_HEADING =
   /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? also (?:viewed|bought|purchased|liked|like)|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need)|complete the look|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
 
 /**
+ * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam") or
+ * over the customers' questions ("Customer questions & answers", "People are asking"): its section goes
+ * like that of OTHER_PRODUCTS_HEADING, on every page (the shops that write them, Amazon among them,
+ * often declare no product). Reviews whose wrappers carry no review class name are left by
+ * removeWidgets; their headings give them away. A bare "Questions & answers" stays (an interview's
+ * heading), and so does "FAQ" or "Frequently asked questions": a shop's own text, which annotators keep
+ * (product F1 fell .010 without it). The filter tests the heading without its leading number ("5.0").
+ */
+const CUSTOMER_SECTION_HEADING =
+  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
+
+/**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
  * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
  * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
@@ -805,7 +817,7 @@ function filterLines(
     const level = /^(#{1,6})\s/.exec(line)?.[1]!.length ?? 0;
     if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
     otherProductsLevel = 0;
-    if (level && OTHER_PRODUCTS_HEADING.test(bare)) {
+    if (level && (OTHER_PRODUCTS_HEADING.test(bare) || CUSTOMER_SECTION_HEADING.test(bare))) {
       otherProductsLevel = level;
       continue;
     }

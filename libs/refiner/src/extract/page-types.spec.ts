@@ -205,6 +205,22 @@ describe('extract: product pages, script data and shop widgets', () => {
   });
 });
 
+describe('extract: customers\u2019 reviews and questions known by their headings', () => {
+  it('drops each review under a star heading and the questions section, and keeps the FAQ', () => {
+    const review = (i: number) => `<h5>${i}.0 out of 5 stars Works well ${i}</h5><p>${sentence(`rev${i}r`, 30)}</p>`;
+    const body = `<main><h1>Earbuds</h1><p>${sentence('desc', 40)}</p><h2>Top reviews</h2>${[4, 5].map(review).join('')}
+      <h2>People are asking</h2><p>${sentence('ask', 25)}</p>
+      <h2>Frequently asked questions</h2><p>${sentence('faq', 25)}</p></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('rev4ra0');
+    expect(out.text).not.toContain('rev5ra0');
+    expect(out.text).not.toContain('out of 5 stars');
+    expect(out.text).not.toContain('aska0');
+    expect(out.text).toContain('faqa0');
+  });
+});
+
 describe('extract: a second <body>', () => {
   it('reads the page body that follows an element written between </head> and <body>', () => {
     const html = `<!doctype html><html><head><title>A page</title></head><link rel="stylesheet" href="/a.css">
