@@ -125,6 +125,18 @@ const OTHER_PRODUCTS_HEADING =
   /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? also (?:viewed|bought|purchased|liked|like)|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need)|complete the look|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
 
 /**
+ * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam") or
+ * over the customers' questions ("Customer questions & answers", "People are asking"): its section goes
+ * like that of OTHER_PRODUCTS_HEADING, on every page (the shops that write them, Amazon among them,
+ * often declare no product). Reviews whose wrappers carry no review class name are left by
+ * removeWidgets; their headings give them away. A bare "Questions & answers" stays (an interview's
+ * heading), and so does "FAQ" or "Frequently asked questions": a shop's own text, which annotators keep
+ * (product F1 fell .010 without it). The filter tests the heading without its leading number ("5.0").
+ */
+const CUSTOMER_SECTION_HEADING =
+  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
+
+/**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
  * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
  * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
@@ -178,6 +190,7 @@ interface DomElement extends DomNode {
   querySelectorAll(selector: string): ArrayLike<DomElement>;
 }
 interface HtmlDocument {
+  documentElement: DomElement | null;
   head: DomElement | null;
   body: DomElement | null;
   createElement(name: string): DomElement;
@@ -191,7 +204,29 @@ const HEAD_ELEMENTS = new Set(['title', 'meta', 'link', 'style', 'script', 'base
 function parseDocument(html: string): HtmlDocument {
   const document = parseHTML(html).document as unknown as HtmlDocument;
   moveBodyContentOutOfHead(document);
+  mergeBodies(document);
   return document;
+}
+
+/**
+ * An element between `</head>` and `<body>` (a stylesheet `<link>` written after the head) makes linkedom
+ * open a body there, and the page's own `<body>` then becomes a second one: `document.body` is the first,
+ * empty one, and the page reads as blank (a shop's product page lost its whole text). A browser has one
+ * body, holding everything: the later bodies' children move into the first.
+ */
+function mergeBodies(document: HtmlDocument): void {
+  const root = document.documentElement;
+  const body = document.body;
+  if (!root || !body) return;
+  for (const other of Array.from(root.children)) {
+    if (other === body || other.localName !== 'body') continue;
+    for (const child of Array.from(other.childNodes)) body.appendChild(child as DomElement);
+    for (const name of ['class', 'id']) {
+      const value = other.getAttribute(name);
+      if (value && !body.getAttribute(name)) body.setAttribute(name, value);
+    }
+    other.remove();
+  }
 }
 
 /**
@@ -211,6 +246,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
   const isProduct = !isArticle && declaresProduct(html);
+  const productText = isProduct ? productDescription(html) : '';
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
   if (html.length > 8 * maxChars) {
@@ -242,6 +278,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     unwrapSingleChildWrappers(document.body);
     tooDeep = maxDepth(document.body) > MAX_DEPTH;
   }
+  if (isProduct) removeProductControls(document.body);
   // Read before Readability, which changes the document.
   const containerRaw = tooDeep
     ? { text: '', linkDensity: 0 }
@@ -289,6 +326,11 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
       text = description;
       method = 'description';
     }
+  }
+  if (isProduct) text = dropRepeatedLines(text);
+  if (productText && countWords(text) <= PRODUCT_DESCRIPTION_MAX_WORDS && !containsOpening(text, productText)) {
+    text = text ? `${productText}\n\n${text}` : productText;
+    if (method === 'none') method = 'description';
   }
   text = dropLeadingTitle(text, title);
   const words = countWords(text);
@@ -371,6 +413,104 @@ function declaresProduct(html: string): boolean {
   if (PRODUCT_MARKUP.test(html)) return true;
   for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return true;
   return false;
+}
+
+/** Lines of fewer words may repeat on a product page (a table's "Yes", a section's "Details"). */
+const REPEATED_LINE_MIN_WORDS = 3;
+
+/**
+ * A product page writes its header block (name, price, colour and size pickers, the short description)
+ * twice, for the narrow and the wide layout, and repeats a spec table in a comparison tab: a line of
+ * REPEATED_LINE_MIN_WORDS words or more that repeats an earlier line word for word (case and punctuation
+ * aside) goes. Only on declared product pages: documentation repeats lines on purpose (a parameter's
+ * description under each method) and lost .004 to .02 with it.
+ */
+function dropRepeatedLines(text: string): string {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    const words = line.match(/[\p{L}\p{N}_]+/gu);
+    if (words) {
+      const key = words.join(' ').toLowerCase();
+      if (words.length >= REPEATED_LINE_MIN_WORDS && seen.has(key)) continue;
+      seen.add(key);
+    }
+    kept.push(line);
+  }
+  return kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Fewest words of a product's JSON-LD description worth adding to the text. */
+const PRODUCT_DESCRIPTION_MIN_WORDS = 20;
+/** A text longer than this is taken to hold the product's description in its own words. */
+const PRODUCT_DESCRIPTION_MAX_WORDS = 200;
+/** Words of the description's opening looked for in the text. */
+const OPENING_WORDS = 8;
+
+/**
+ * The longest `description` of a schema.org `Product` (`ProductGroup`, `IndividualProduct`) in the page's
+ * JSON-LD, as plain text ('' when none has PRODUCT_DESCRIPTION_MIN_WORDS words). Shops whose scripts write
+ * the description (a tab, a drawer, an app) leave it in the body only as script data, and the text
+ * extraction found is then the chrome around it: sizes, delivery options, a health claim.
+ */
+function productDescription(html: string): string {
+  let best = '';
+  for (const m of html.matchAll(LD_JSON)) {
+    if (!PRODUCT_TYPE.test(m[1]!)) continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(m[1]!);
+    } catch {
+      continue;
+    }
+    for (const d of productDescriptions(data)) if (d.length > best.length) best = d;
+  }
+  const text = decodeEntities(best.replace(/<[^>]*>/g, ' '))
+    .replace(/[ \t\u00a0]+/g, ' ')
+    .replace(/\s*\n\s*/g, '\n')
+    .trim();
+  return countWords(text) >= PRODUCT_DESCRIPTION_MIN_WORDS ? text : '';
+}
+
+const PRODUCT_TYPES = new Set(['Product', 'ProductGroup', 'IndividualProduct']);
+
+/** Every string `description` of a product object anywhere in a JSON-LD value (`@graph`, lists, nesting). */
+function productDescriptions(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 20 || !value || typeof value !== 'object') return out;
+  if (Array.isArray(value)) {
+    for (const v of value) productDescriptions(v, out, depth + 1);
+    return out;
+  }
+  const obj = value as Record<string, unknown>;
+  const type = obj['@type'];
+  const types = Array.isArray(type) ? type : [type];
+  if (types.some((t) => typeof t === 'string' && PRODUCT_TYPES.has(t)) && typeof obj.description === 'string') {
+    out.push(obj.description);
+  }
+  for (const v of Object.values(obj)) if (v && typeof v === 'object') productDescriptions(v, out, depth + 1);
+  return out;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[\da-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}
+
+/** Whether `text` holds the opening words of `passage` (compared on words, case aside). */
+function containsOpening(text: string, passage: string): boolean {
+  const words = (s: string) => (s.match(/[\p{L}\p{N}_]+/gu) ?? []).map((w) => w.toLowerCase());
+  const opening = words(passage).slice(0, OPENING_WORDS).join(' ');
+  return ` ${words(text).join(' ')} `.includes(` ${opening} `);
 }
 
 /** On a page with code blocks the container wins unless Readability's text is this much longer. */
@@ -595,6 +735,25 @@ function isWidget(el: DomElement, isProduct: boolean): boolean {
   return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
 }
 
+/** A form control holding this share of the page's text or more is not a widget (a page wrapped in one). */
+const CONTROL_PAGE_SHARE = 0.2;
+
+/**
+ * On a page that declares itself a product's, its form controls are the shop's, not the product's text:
+ * the size and colour pickers (`<select>` and its options, swatch `<button>`s and `<label>`s), the quantity
+ * field and the add-to-cart and wishlist buttons. They go before either candidate reads the page. A control
+ * holding CONTROL_PAGE_SHARE of the page's text stays. (Removing whole `<form>`s, elements whose class names
+ * say price, cart, stock or shipping, or `itemprop=offers` gained nothing more on the dev set: annotators keep
+ * the price and some variant lists.)
+ */
+function removeProductControls(root: DomElement | null): void {
+  if (!root) return;
+  const total = (root.textContent ?? '').length;
+  for (const el of Array.from(root.querySelectorAll('select, button, input, textarea, label'))) {
+    if ((el.textContent ?? '').length < CONTROL_PAGE_SHARE * total) el.remove();
+  }
+}
+
 /** Text length inside links over total text length. */
 function linkDensity(el: DomElement): number {
   const total = (el.textContent ?? '').replace(/\s+/g, '').length;
@@ -658,7 +817,7 @@ function filterLines(
     const level = /^(#{1,6})\s/.exec(line)?.[1]!.length ?? 0;
     if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
     otherProductsLevel = 0;
-    if (level && OTHER_PRODUCTS_HEADING.test(bare)) {
+    if (level && (OTHER_PRODUCTS_HEADING.test(bare) || CUSTOMER_SECTION_HEADING.test(bare))) {
       otherProductsLevel = level;
       continue;
     }

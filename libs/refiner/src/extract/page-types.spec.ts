@@ -158,6 +158,79 @@ describe('extract: product pages', () => {
   });
 });
 
+describe('extract: product pages, script data and shop widgets', () => {
+  const ld = (data: object) =>
+    `<title>A lamp</title><script type="application/ld+json">${JSON.stringify(data)}</script>`;
+  const described = (description: string) =>
+    ld({ '@context': 'https://schema.org', '@graph': [{ '@type': 'Product', name: 'A lamp', description }] });
+
+  it('adds the JSON-LD Product description that the short text lacks, tags and entities undone', () => {
+    const description = `<p>${sentence('ldesc', 30)} &amp; more</p>`;
+    const body = `<main><h1>A lamp</h1><p>Price $35.00</p><p>${sentence('chrome', 15)}</p></main>`;
+    const out = extract(page(body, described(description)));
+    expect(out.text.startsWith('ldesca0')).toBe(true);
+    expect(out.text).toContain('& more');
+    expect(out.text).not.toContain('<p>');
+    expect(out.text).toContain('chromea0');
+  });
+
+  it('does not add it when the text has it, when it is short, or on a page that declares no product', () => {
+    const description = sentence('ldesc', 30);
+    const withIt = extract(page(`<main><h1>A lamp</h1><p>${description}</p></main>`, described(description)));
+    expect(withIt.text.match(/ldesca0/g)).toHaveLength(1);
+    const short = extract(page(`<main><p>${sentence('body', 30)}</p></main>`, described('A lamp for your desk.')));
+    expect(short.text).not.toContain('A lamp for your desk');
+    const notProduct = ld({ '@type': 'Thing', description });
+    expect(extract(page(`<main><p>${sentence('body', 30)}</p></main>`, notProduct)).text).not.toContain('ldesca0');
+  });
+
+  it('drops a repeated header block (narrow and wide layouts) on a product page, not a repeated short line', () => {
+    const header = `<div><p>Rambler tumbler with lid</p><p>${sentence('head', 20)}</p></div>`;
+    const specs = (i: number) => `<h3>Box contents</h3><p>${sentence(`box${i}q`, 20)}</p>`;
+    const body = `<main>${header}${header}<p>${sentence('feat', 40)}</p>${specs(1)}${specs(2)}</main>`;
+    const out = extract(page(body, ld({ '@type': 'Product', name: 'A tumbler' })));
+    expect(out.text.match(/heada0/g)).toHaveLength(1);
+    expect(out.text.match(/Rambler tumbler with lid/g)).toHaveLength(1);
+    expect(out.text).toContain('feata0');
+    expect(out.text.match(/Box contents/g)).toHaveLength(2);
+  });
+
+  it('leaves out the pickers, quantity field and cart buttons of a declared product', () => {
+    const form = `<form><label>Colour</label><select><option>Midnight Navy</option><option>Forest Green</option></select>
+      <input type="number" value="1"><button>Add to cart</button><button>Add to wishlist</button></form>`;
+    const body = `<main><h1>A tumbler</h1>${form}<p>${sentence('desc', 40)}</p></main>`;
+    const out = extract(page(body, ld({ '@type': 'Product', name: 'A tumbler' })));
+    expect(out.text).toContain('desca0');
+    for (const chrome of ['Midnight Navy', 'Add to cart', 'wishlist', 'Colour']) expect(out.text).not.toContain(chrome);
+  });
+});
+
+describe('extract: customers\u2019 reviews and questions known by their headings', () => {
+  it('drops each review under a star heading and the questions section, and keeps the FAQ', () => {
+    const review = (i: number) => `<h5>${i}.0 out of 5 stars Works well ${i}</h5><p>${sentence(`rev${i}r`, 30)}</p>`;
+    const body = `<main><h1>Earbuds</h1><p>${sentence('desc', 40)}</p><h2>Top reviews</h2>${[4, 5].map(review).join('')}
+      <h2>People are asking</h2><p>${sentence('ask', 25)}</p>
+      <h2>Frequently asked questions</h2><p>${sentence('faq', 25)}</p></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('rev4ra0');
+    expect(out.text).not.toContain('rev5ra0');
+    expect(out.text).not.toContain('out of 5 stars');
+    expect(out.text).not.toContain('aska0');
+    expect(out.text).toContain('faqa0');
+  });
+});
+
+describe('extract: a second <body>', () => {
+  it('reads the page body that follows an element written between </head> and <body>', () => {
+    const html = `<!doctype html><html><head><title>A page</title></head><link rel="stylesheet" href="/a.css">
+      <body class="page"><main><p>${sentence('late', 40)}</p><p>${sentence('later', 40)}</p></main></body></html>`;
+    const out = extract(html);
+    expect(out.text).toContain('latea0');
+    expect(out.text).toContain('latera0');
+  });
+});
+
 describe('extract: listings of short headline links', () => {
   // Each entry is a linked headline under 30 characters of text per link on average once its byline and
   // tag links count: the link-density rule alone reads the entries, and the list of them, as a menu.
