@@ -86,8 +86,8 @@ export class NearDuplicateRepository {
    * hashes) the check holds the scope's lock shared and each of those keys exclusively: pages that share
    * nothing are checked side by side, by as many workers as run, and two that could match take turns, the
    * second seeing the first's rows. Without keys, or with more than MAX_KEY_LOCKS of them (PostgreSQL's lock
-   * table is finite), it holds the whole scope exclusively. Every check takes the scope's lock first and its
-   * keys in one sorted order, so no two checks wait for each other in a cycle.
+   * table is finite), it holds the whole scope exclusively. Keys are taken in one sorted order, so no two
+   * checks wait for each other in a cycle.
    */
   async lock(scope: DedupScope, keys?: { bands: readonly Int32Array[]; hashes?: readonly string[] }): Promise<void> {
     if (isSqlite(this.em)) return;
@@ -96,15 +96,17 @@ export class NearDuplicateRepository {
       await this.sql.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [scope.key], 'all');
       return;
     }
-    await this.sql.execute('select pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [scope.key], 'all');
-    if (pairs.length === 0) return;
-    // The two-integer form: a key space apart from the scope's (one bigint). Sorted in the subquery, taken in
-    // that order by the aggregate.
+    // One statement: the scope shared, then the keys in their sorted order (the subquery's, in which the
+    // aggregate takes them). The order of the two does not matter: a check that holds the scope exclusively
+    // takes no keys, so no cycle can form through it.
+    const keyLocks = pairs.length
+      ? `(select count(pg_advisory_xact_lock(k1, k2)) from (select k1, k2 from (values ${pairs
+          .map(() => '(cast(? as integer), cast(? as integer))')
+          .join(', ')}) as v (k1, k2) order by k1, k2) as s)`
+      : '0';
     await this.sql.execute(
-      `select count(pg_advisory_xact_lock(k1, k2)) as n from (select k1, k2 from (values ${pairs
-        .map(() => '(cast(? as integer), cast(? as integer))')
-        .join(', ')}) as v (k1, k2) order by k1, k2) as s`,
-      pairs.flat(),
+      `select pg_advisory_xact_lock_shared(hashtextextended(?, 0)) as scope, ${keyLocks} as keys`,
+      [scope.key, ...pairs.flat()],
       'all',
     );
   }
