@@ -331,6 +331,9 @@ export function preferContainer(readability: string, container: string, declared
   // sections (one command's options, one part of a guide) or loses its headings and notes, while the
   // container holds them all.
   if (codeBlocks(container) >= 1 && r <= CODE_PAGE_RATIO * c) return true;
+  // A listing: the container's entries are headlines with a snippet each, and Readability kept one of
+  // them (a post's full text) or the page's intro; checked before the article rule, which would keep it.
+  if (!declaredArticle && r < LISTING_RATIO * c && isListingBeside(container, readability)) return true;
   const prose = proseWords(readability);
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
@@ -380,6 +383,40 @@ const CODE_FENCE = /^```$/gm;
 /** Fenced code blocks in a Markdown-style text (toMarkdown writes each `<pre>` as one). */
 function codeBlocks(text: string): number {
   return Math.floor((text.match(CODE_FENCE)?.length ?? 0) / 2);
+}
+
+/**
+ * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading of
+ * LISTING_HEADING_WORDS or more words followed, before the next heading, by a line of LISTING_SNIPPET_WORDS
+ * or more: a headline and its snippet, not a product card's name and price), of which Readability's text
+ * holds at most LISTING_SHARED_SHARE of the headings.
+ */
+function isListingBeside(container: string, readability: string): boolean {
+  const headings: string[] = [];
+  let heading: string | null = null;
+  for (const line of container.split('\n')) {
+    if (line.startsWith('#')) {
+      heading = countWords(line) >= LISTING_HEADING_WORDS ? line : null;
+    } else if (heading && countWords(line) >= LISTING_SNIPPET_WORDS) {
+      headings.push(heading);
+      heading = null;
+    }
+  }
+  if (headings.length < LISTING_MIN_ENTRIES) return false;
+  const inReadability = ` ${normWords(readability)} `;
+  let shared = 0;
+  for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
+  return shared <= LISTING_SHARED_SHARE * headings.length;
+}
+const LISTING_RATIO = 0.9;
+const LISTING_MIN_ENTRIES = 6;
+const LISTING_HEADING_WORDS = 3;
+const LISTING_SNIPPET_WORDS = 8;
+const LISTING_SHARED_SHARE = 0.34;
+
+/** The text's words (runs of letters and digits), lower-cased, one space apart. */
+function normWords(text: string): string {
+  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).join(' ');
 }
 
 const BLOCK_RATIO = 0.6;

@@ -308,3 +308,29 @@ describe('extract: one group of sibling blocks', () => {
     expect(preferContainer(prose, `${prose}\n\n${cards(0, 4)}`, false)).toBe(false);
   });
 });
+
+describe('extract: a listing of headlines with snippets', () => {
+  const entry = (i: number) => `## Headline number ${i} of the blog\n\n${sentence(`snip${i}k`, 15)}`;
+  // Readability's text is the first entry's full post: long running prose, which the article rule would keep.
+  const post = `## Headline number 0 of the blog\n\n${Array.from({ length: 8 }, (_, i) => sentence(`full${i}q`, 40)).join('\n\n')}`;
+  const listing = `${post}\n\n${Array.from({ length: 9 }, (_, i) => entry(i + 1)).join('\n\n')}`;
+
+  it('takes the container when Readability kept one entry of many (a post of a blog index)', () => {
+    expect(preferContainer(post, listing, false)).toBe(true);
+  });
+
+  it('keeps Readability on a page declared an article (teaser headlines under a story)', () => {
+    expect(preferContainer(post, listing, true)).toBe(false);
+  });
+
+  it('keeps Readability beside a grid of product cards (names and prices, no snippets)', () => {
+    const card = (i: number) => `## Product number ${i} in stock\n\n$${i}9.00\n\nAdd to cart`;
+    const grid = `${post}\n\n${Array.from({ length: 9 }, (_, i) => card(i)).join('\n\n')}`;
+    expect(preferContainer(post, grid, false)).toBe(false);
+  });
+
+  it('keeps Readability when it holds most of the entries itself', () => {
+    const most = `${Array.from({ length: 8 }, (_, i) => entry(i + 1)).join('\n\n')}\n\n${post}`;
+    expect(preferContainer(most, `${most}\n\n${entry(10)}`, false)).toBe(false);
+  });
+});
