@@ -264,7 +264,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const title = clean(article?.title) ?? meta.title;
   const byline = clean(article?.byline) ?? meta.byline;
   if (article?.content) pruneArticle(article.content as unknown as DomElement);
-  const fromReadability = filterLines(article?.content ? toMarkdown(article.content) : '', title, byline);
+  const readabilityRaw = article?.content ? toMarkdown(article.content) : '';
+  const fromReadability = filterLines(readabilityRaw, title, byline);
   const fromContainer = filterLines(containerRaw.text, title, byline);
   const readabilityText = fromReadability.text;
   const container = fromContainer.text;
@@ -275,6 +276,12 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     text = container;
     filtered = fromContainer;
     method = 'container';
+  }
+  // A listing's entries carry their dates ("March 6, 2026" under each headline): content there, not a
+  // story's date stamp. The choice above is made without them.
+  if (!isArticle && method !== 'none' && listingHeadings(text).length >= LISTING_DATES_MIN_ENTRIES) {
+    filtered = filterLines(method === 'container' ? containerRaw.text : readabilityRaw, title, byline, true);
+    text = filtered.text;
   }
   if (countWords(text) < 20) {
     const fallback = postProcess(bodyText(parseDocument(wrapped)), title, byline);
@@ -392,9 +399,18 @@ function codeBlocks(text: string): number {
  * holds at most LISTING_SHARED_SHARE of the headings.
  */
 function isListingBeside(container: string, readability: string): boolean {
+  const headings = listingHeadings(container);
+  if (headings.length < LISTING_MIN_ENTRIES) return false;
+  const inReadability = ` ${normWords(readability)} `;
+  let shared = 0;
+  for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
+  return shared <= LISTING_SHARED_SHARE * headings.length;
+}
+/** The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words. */
+function listingHeadings(text: string): string[] {
   const headings: string[] = [];
   let heading: string | null = null;
-  for (const line of container.split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.startsWith('#')) {
       heading = countWords(line) >= LISTING_HEADING_WORDS ? line : null;
     } else if (heading && countWords(line) >= LISTING_SNIPPET_WORDS) {
@@ -402,12 +418,10 @@ function isListingBeside(container: string, readability: string): boolean {
       heading = null;
     }
   }
-  if (headings.length < LISTING_MIN_ENTRIES) return false;
-  const inReadability = ` ${normWords(readability)} `;
-  let shared = 0;
-  for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
-  return shared <= LISTING_SHARED_SHARE * headings.length;
+  return headings;
 }
+/** Listing entries from which the chosen text keeps its date lines. */
+const LISTING_DATES_MIN_ENTRIES = 6;
 const LISTING_RATIO = 0.9;
 const LISTING_MIN_ENTRIES = 6;
 const LISTING_HEADING_WORDS = 3;
@@ -666,6 +680,7 @@ function filterLines(
   text: string,
   title: string | null = null,
   byline: string | null = null,
+  keepDates = false,
 ): { text: string; lines: number; dropped: number } {
   const lines = text.split('\n');
   let seen = 0;
@@ -709,7 +724,7 @@ function filterLines(
     }
     if (words <= 12 && CREDIT_LINE.test(bare) && !/[.!?]$/.test(bare)) continue;
     if (words <= 12 && isThreadChrome(bare)) continue;
-    if (isDateLine(bare, words)) continue;
+    if (!keepDates && isDateLine(bare, words)) continue;
     // Before the body starts, the page repeats its title and byline (often inside breadcrumbs).
     if (seenText < 2) {
       const n = norm(bare);

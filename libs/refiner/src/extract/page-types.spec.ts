@@ -334,3 +334,28 @@ describe('extract: a listing of headlines with snippets', () => {
     expect(preferContainer(most, `${most}\n\n${entry(10)}`, false)).toBe(false);
   });
 });
+
+describe("extract: dates of a listing's entries", () => {
+  const entries = Array.from(
+    { length: 7 },
+    (_, i) =>
+      `<div class="entry"><h2>Headline number ${i} of the blog</h2><p>March ${i + 1}, 2026</p><p>${sentence(`snip${i}d`, 15)}</p></div>`,
+  ).join('');
+  const ldArticle =
+    '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+
+  it('keeps the date line under each headline of a listing', () => {
+    const out = extract(page(`<main>${entries}</main>`));
+    expect(out.text).toContain('March 1, 2026');
+    expect(out.text).toContain('March 7, 2026');
+    expect(out.text).toContain('snip6da0');
+  });
+
+  it('drops them on a page declared an article, and on a page with fewer entries', () => {
+    expect(extract(page(`<main>${entries}</main>`, `<title>A test page</title>${ldArticle}`)).text).not.toContain(
+      'March 1, 2026',
+    );
+    const few = entries.split('</div>').slice(0, 3).join('</div>') + '</div>';
+    expect(extract(page(`<main>${few}<p>${sentence('body', 40)}</p></main>`)).text).not.toContain('March 1, 2026');
+  });
+});
