@@ -359,3 +359,26 @@ describe("extract: dates of a listing's entries", () => {
     expect(extract(page(`<main>${few}<p>${sentence('body', 40)}</p></main>`)).text).not.toContain('March 1, 2026');
   });
 });
+
+describe('extract: link lists under the headings of an index', () => {
+  const list = (letter: string) =>
+    `<ul>${Array.from({ length: 12 }, (_, i) => `<li><a href="/wiki/${letter}${i}">${letter}lang${i}</a></li>`).join('')}</ul>`;
+  const section = (letter: string) =>
+    `<div class="heading"><h2 id="${letter}">${letter}</h2><a href="?edit=${letter}">edit</a></div>` +
+    `<link rel="stylesheet" href="cols.css"><div class="columns">${list(letter)}</div>`;
+  const intro = `<p>${sentence('intro', 40)}</p>`;
+
+  it('keeps a long list of links right under a heading (the section is the list)', () => {
+    const out = extract(page(`<main>${intro}${['A', 'B', 'C', 'D'].map(section).join('')}</main>`));
+    expect(out.method).toBe('container');
+    expect(out.text).toContain('Alang0');
+    expect(out.text).toContain('Dlang11');
+  });
+
+  it('drops the same list under no heading (a menu)', () => {
+    const out = extract(
+      page(`<main>${intro}<div class="links">${list('M')}</div><p>${sentence('more', 40)}</p></main>`),
+    );
+    expect(out.text).not.toContain('Mlang0');
+  });
+});
