@@ -249,7 +249,7 @@ function isSectionList(el: ContainerElement): boolean {
 /** Elements a page does not show, passed over when looking for the heading before a list. */
 const NOT_RENDERED = new Set(['link', 'meta', 'style', 'script', 'template']);
 /** Items of a list under a heading that make it the section's content. */
-const SECTION_LIST_ITEMS = 8;
+const SECTION_LIST_ITEMS = 4;
 
 function enclosingLink(el: ContainerElement): ContainerElement | null {
   for (let p = el.parentElement; p; p = p.parentElement) if (p.localName === 'a') return p;
