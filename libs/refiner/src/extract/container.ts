@@ -12,6 +12,8 @@ export interface ContainerElement extends DomNode {
   localName: string;
   children: ArrayLike<ContainerElement>;
   parentElement: ContainerElement | null;
+  previousElementSibling: ContainerElement | null;
+  firstElementChild: ContainerElement | null;
   getAttribute(name: string): string | null;
   querySelector(selector: string): ContainerElement | null;
   querySelectorAll(selector: string): ArrayLike<ContainerElement>;
@@ -184,6 +186,12 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: b
     return false;
   };
   const rootChars = stats.get(root)?.chars ?? 0;
+  const sectionLists = new Map<DomNode, boolean>();
+  const sectionList = (list: ContainerElement) => {
+    let known = sectionLists.get(list);
+    if (known === undefined) sectionLists.set(list, (known = isSectionList(list)));
+    return known;
+  };
   return toMarkdown(root, {
     skip: (node) => {
       const el = node as ContainerElement;
@@ -192,6 +200,9 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: b
       if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
       if (isAnchoredHeading(el)) return false;
+      // A section's list of links, and each of its items.
+      if (isSectionList(el)) return false;
+      if (el.localName === 'li' && el.parentElement && sectionList(el.parentElement)) return false;
       // A block inside a link (a card's title or price) is judged as that link.
       const link = s.links === 0 && s.linkChars > 0 ? enclosingLink(el) : null;
       return isLinkBlock(el.localName, (link && stats.get(link)) || s);
@@ -210,6 +221,35 @@ function isAnchoredHeading(el: ContainerElement): boolean {
   const links = Array.from(el.querySelectorAll('a'));
   return links.length > 0 && links.every((a) => (a.getAttribute('href') ?? '').startsWith('#'));
 }
+
+/**
+ * A long list of links right under a heading of the content (`<h2>B</h2>` and the languages whose names
+ * start with B, in an index or a list page): the section's content, not a menu, which sits in the page's
+ * chrome or under no heading. The heading may be wrapped (`<div><h2>B</h2><a>edit</a></div>`) and the list
+ * too (`<div class="columns"><ul>`).
+ */
+function isSectionList(el: ContainerElement): boolean {
+  let list: ContainerElement | null = el;
+  while (list && list.localName !== 'ul' && list.localName !== 'ol') {
+    if (list.children.length !== 1) return false;
+    list = list.firstElementChild;
+  }
+  if (!list) return false;
+  let items = 0;
+  for (let i = 0; i < list.children.length; i++) if (list.children[i]!.localName === 'li') items++;
+  if (items < SECTION_LIST_ITEMS) return false;
+  let node: ContainerElement | null = el;
+  for (let up = 0; node && up <= 2; up++, node = node.parentElement) {
+    let prev = node.previousElementSibling;
+    while (prev && NOT_RENDERED.has(prev.localName)) prev = prev.previousElementSibling;
+    if (prev) return HEADINGS.has(prev.localName) || HEADINGS.has(prev.firstElementChild?.localName ?? '');
+  }
+  return false;
+}
+/** Elements a page does not show, passed over when looking for the heading before a list. */
+const NOT_RENDERED = new Set(['link', 'meta', 'style', 'script', 'template']);
+/** Items of a list under a heading that make it the section's content. */
+const SECTION_LIST_ITEMS = 4;
 
 function enclosingLink(el: ContainerElement): ContainerElement | null {
   for (let p = el.parentElement; p; p = p.parentElement) if (p.localName === 'a') return p;

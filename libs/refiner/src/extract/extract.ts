@@ -301,7 +301,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const title = clean(article?.title) ?? meta.title;
   const byline = clean(article?.byline) ?? meta.byline;
   if (article?.content) pruneArticle(article.content as unknown as DomElement);
-  const fromReadability = filterLines(article?.content ? toMarkdown(article.content) : '', title, byline);
+  const readabilityRaw = article?.content ? toMarkdown(article.content) : '';
+  const fromReadability = filterLines(readabilityRaw, title, byline);
   const fromContainer = filterLines(containerRaw.text, title, byline);
   const readabilityText = fromReadability.text;
   const container = fromContainer.text;
@@ -312,6 +313,12 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     text = container;
     filtered = fromContainer;
     method = 'container';
+  }
+  // A listing's entries carry their dates ("March 6, 2026" under each headline): content there, not a
+  // story's date stamp. The choice above is made without them.
+  if (!isArticle && method !== 'none' && listingHeadings(text).length >= LISTING_DATES_MIN_ENTRIES) {
+    filtered = filterLines(method === 'container' ? containerRaw.text : readabilityRaw, title, byline, true);
+    text = filtered.text;
   }
   if (countWords(text) < 20) {
     const fallback = postProcess(bodyText(parseDocument(wrapped)), title, byline);
@@ -373,6 +380,9 @@ export function preferContainer(readability: string, container: string, declared
   // sections (one command's options, one part of a guide) or loses its headings and notes, while the
   // container holds them all.
   if (codeBlocks(container) >= 1 && r <= CODE_PAGE_RATIO * c) return true;
+  // A listing: the container's entries are headlines with a snippet each, and Readability kept one of
+  // them (a post's full text) or the page's intro; checked before the article rule, which would keep it.
+  if (!declaredArticle && r < LISTING_RATIO * c && isListingBeside(container, readability)) return true;
   const prose = proseWords(readability);
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
@@ -520,6 +530,47 @@ const CODE_FENCE = /^```$/gm;
 /** Fenced code blocks in a Markdown-style text (toMarkdown writes each `<pre>` as one). */
 function codeBlocks(text: string): number {
   return Math.floor((text.match(CODE_FENCE)?.length ?? 0) / 2);
+}
+
+/**
+ * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading of
+ * LISTING_HEADING_WORDS or more words followed, before the next heading, by a line of LISTING_SNIPPET_WORDS
+ * or more: a headline and its snippet, not a product card's name and price), of which Readability's text
+ * holds at most LISTING_SHARED_SHARE of the headings.
+ */
+function isListingBeside(container: string, readability: string): boolean {
+  const headings = listingHeadings(container);
+  if (headings.length < LISTING_MIN_ENTRIES) return false;
+  const inReadability = ` ${normWords(readability)} `;
+  let shared = 0;
+  for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
+  return shared <= LISTING_SHARED_SHARE * headings.length;
+}
+/** The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words. */
+function listingHeadings(text: string): string[] {
+  const headings: string[] = [];
+  let heading: string | null = null;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      heading = countWords(line) >= LISTING_HEADING_WORDS ? line : null;
+    } else if (heading && countWords(line) >= LISTING_SNIPPET_WORDS) {
+      headings.push(heading);
+      heading = null;
+    }
+  }
+  return headings;
+}
+/** Listing entries from which the chosen text keeps its date lines. */
+const LISTING_DATES_MIN_ENTRIES = 6;
+const LISTING_RATIO = 0.9;
+const LISTING_MIN_ENTRIES = 6;
+const LISTING_HEADING_WORDS = 3;
+const LISTING_SNIPPET_WORDS = 8;
+const LISTING_SHARED_SHARE = 0.34;
+
+/** The text's words (runs of letters and digits), lower-cased, one space apart. */
+function normWords(text: string): string {
+  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).join(' ');
 }
 
 const BLOCK_RATIO = 0.6;
@@ -788,6 +839,7 @@ function filterLines(
   text: string,
   title: string | null = null,
   byline: string | null = null,
+  keepDates = false,
 ): { text: string; lines: number; dropped: number } {
   const lines = text.split('\n');
   let seen = 0;
@@ -831,7 +883,7 @@ function filterLines(
     }
     if (words <= 12 && CREDIT_LINE.test(bare) && !/[.!?]$/.test(bare)) continue;
     if (words <= 12 && isThreadChrome(bare)) continue;
-    if (isDateLine(bare, words)) continue;
+    if (!keepDates && isDateLine(bare, words)) continue;
     // Before the body starts, the page repeats its title and byline (often inside breadcrumbs).
     if (seenText < 2) {
       const n = norm(bare);

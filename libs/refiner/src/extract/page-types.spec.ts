@@ -381,3 +381,77 @@ describe('extract: one group of sibling blocks', () => {
     expect(preferContainer(prose, `${prose}\n\n${cards(0, 4)}`, false)).toBe(false);
   });
 });
+
+describe('extract: a listing of headlines with snippets', () => {
+  const entry = (i: number) => `## Headline number ${i} of the blog\n\n${sentence(`snip${i}k`, 15)}`;
+  // Readability's text is the first entry's full post: long running prose, which the article rule would keep.
+  const post = `## Headline number 0 of the blog\n\n${Array.from({ length: 8 }, (_, i) => sentence(`full${i}q`, 40)).join('\n\n')}`;
+  const listing = `${post}\n\n${Array.from({ length: 9 }, (_, i) => entry(i + 1)).join('\n\n')}`;
+
+  it('takes the container when Readability kept one entry of many (a post of a blog index)', () => {
+    expect(preferContainer(post, listing, false)).toBe(true);
+  });
+
+  it('keeps Readability on a page declared an article (teaser headlines under a story)', () => {
+    expect(preferContainer(post, listing, true)).toBe(false);
+  });
+
+  it('keeps Readability beside a grid of product cards (names and prices, no snippets)', () => {
+    const card = (i: number) => `## Product number ${i} in stock\n\n$${i}9.00\n\nAdd to cart`;
+    const grid = `${post}\n\n${Array.from({ length: 9 }, (_, i) => card(i)).join('\n\n')}`;
+    expect(preferContainer(post, grid, false)).toBe(false);
+  });
+
+  it('keeps Readability when it holds most of the entries itself', () => {
+    const most = `${Array.from({ length: 8 }, (_, i) => entry(i + 1)).join('\n\n')}\n\n${post}`;
+    expect(preferContainer(most, `${most}\n\n${entry(10)}`, false)).toBe(false);
+  });
+});
+
+describe("extract: dates of a listing's entries", () => {
+  const entries = Array.from(
+    { length: 7 },
+    (_, i) =>
+      `<div class="entry"><h2>Headline number ${i} of the blog</h2><p>March ${i + 1}, 2026</p><p>${sentence(`snip${i}d`, 15)}</p></div>`,
+  ).join('');
+  const ldArticle =
+    '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+
+  it('keeps the date line under each headline of a listing', () => {
+    const out = extract(page(`<main>${entries}</main>`));
+    expect(out.text).toContain('March 1, 2026');
+    expect(out.text).toContain('March 7, 2026');
+    expect(out.text).toContain('snip6da0');
+  });
+
+  it('drops them on a page declared an article, and on a page with fewer entries', () => {
+    expect(extract(page(`<main>${entries}</main>`, `<title>A test page</title>${ldArticle}`)).text).not.toContain(
+      'March 1, 2026',
+    );
+    const few = entries.split('</div>').slice(0, 3).join('</div>') + '</div>';
+    expect(extract(page(`<main>${few}<p>${sentence('body', 40)}</p></main>`)).text).not.toContain('March 1, 2026');
+  });
+});
+
+describe('extract: link lists under the headings of an index', () => {
+  const list = (letter: string) =>
+    `<ul>${Array.from({ length: 12 }, (_, i) => `<li><a href="/wiki/${letter}${i}">${letter}lang${i}</a></li>`).join('')}</ul>`;
+  const section = (letter: string) =>
+    `<div class="heading"><h2 id="${letter}">${letter}</h2><a href="?edit=${letter}">edit</a></div>` +
+    `<link rel="stylesheet" href="cols.css"><div class="columns">${list(letter)}</div>`;
+  const intro = `<p>${sentence('intro', 40)}</p>`;
+
+  it('keeps a long list of links right under a heading (the section is the list)', () => {
+    const out = extract(page(`<main>${intro}${['A', 'B', 'C', 'D'].map(section).join('')}</main>`));
+    expect(out.method).toBe('container');
+    expect(out.text).toContain('Alang0');
+    expect(out.text).toContain('Dlang11');
+  });
+
+  it('drops the same list under no heading (a menu)', () => {
+    const out = extract(
+      page(`<main>${intro}<div class="links">${list('M')}</div><p>${sentence('more', 40)}</p></main>`),
+    );
+    expect(out.text).not.toContain('Mlang0');
+  });
+});
