@@ -74,6 +74,12 @@ describe('QuickReadability', () => {
       `<div style="visibility:hidden">${para('v')}</div><div style="color: red">${para('c')}</div>${para('b')}</article>`,
     // Too little text for the first attempt: Readability retries with fewer rules.
     `<div class="sidebar"><p>short one</p></div><div class="comment"><p>${'word '.repeat(40)}</p></div>`,
+    // Conditional cleaning of nested blocks: an inner link block goes, and its ancestors are judged
+    // on their text without it; empty blocks (white space, <br>, <hr>) go, a <template> is not walked.
+    `<article>${para('a')}<div><div>${'<a href="/x">link text</a> '.repeat(12)}</div>${para('n')}` +
+      `<div> \n <br><hr></div><div><span>  </span></div><section>\u00a0</section><DIV>x</DIV>` +
+      `<template><p>hidden</p><h2>t</h2></template></div><ul><li><a href="/1">one</a></li><li><a href="/2">two</a></li></ul>` +
+      `<div class="related"><a href="/r">${'related '.repeat(5)}</a>, a, b</div>${para('b')}</article>`,
   ];
 
   it('finds the same article, title and byline as Readability', () => {
@@ -89,6 +95,64 @@ describe('QuickReadability', () => {
       };
       expect(run(QuickReadability as typeof Readability), body.slice(0, 60)).toEqual(run(Readability));
     }
+  });
+});
+
+describe('QuickReadability helpers', () => {
+  type Internals = {
+    _getAllNodesWithTag(node: unknown, tags: string[]): ArrayLike<unknown>;
+    _isElementWithoutContent(node: unknown): boolean;
+    _getInnerText(node: unknown, normalize?: boolean): string;
+    _removeNodes(list: ArrayLike<unknown>, filter?: (node: unknown) => boolean): void;
+  };
+  const html =
+    '<html><body><div id="a"><p>one <b>two</b></p><template><p>in template</p></template><ul><li>x</li></ul>' +
+    '<div> <br> </div><div><hr><span> \n </span></div><div><p></p><br></div><section><![CDATA[x]]></section>' +
+    '<table><tr><td>cell</td></tr></table><h2>h</h2></div><p>after</p></body></html>';
+  const setup = () => {
+    const { document } = parseHTML(html);
+    const quick = new QuickReadability(document as never, {}) as unknown as Internals;
+    const plain = new Readability(document as never, {}) as unknown as Internals;
+    return { document, quick, plain };
+  };
+
+  it('finds the nodes of a tag list in document order as querySelectorAll does', () => {
+    const { document, quick, plain } = setup();
+    const roots = [document, document.body, document.getElementById('a'), document.querySelector('template')];
+    for (const root of roots) {
+      for (const tags of [['p'], ['p', 'li', 'td'], ['h1', 'h2'], ['div', 'section'], ['br'], ['nothing']]) {
+        expect(Array.from(quick._getAllNodesWithTag(root, tags)), tags.join()).toEqual(
+          Array.from(plain._getAllNodesWithTag(root, tags)),
+        );
+      }
+    }
+  });
+
+  it('finds the same elements without content as Readability', () => {
+    const { document, quick, plain } = setup();
+    for (const el of Array.from(document.querySelectorAll('*') as ArrayLike<{ outerHTML: string }>)) {
+      expect(quick._isElementWithoutContent(el), el.outerHTML).toBe(plain._isElementWithoutContent(el));
+    }
+  });
+
+  it('forgets the text of the ancestors of a node _removeNodes removes', () => {
+    const { document } = parseHTML(
+      '<html><body><div id="o">keep <span id="c">gone</span> <i id="s">same</i></div></body></html>',
+    );
+    const quick = new QuickReadability(document as never, {}) as unknown as Internals;
+    const o = document.getElementById('o');
+    const c = document.getElementById('c');
+    const s = document.getElementById('s');
+    const seen: string[] = [];
+    quick._removeNodes([o, s, c], (node) => {
+      seen.push(`${quick._getInnerText(o)}|${quick._getInnerText(s, false)}`);
+      return node === c;
+    });
+    expect(seen).toEqual(['keep gone same|same', 'keep same|same', 'keep same|same']);
+    expect(o?.textContent).toBe('keep  same');
+    // Outside _removeNodes nothing is remembered.
+    s!.textContent = 'changed';
+    expect(quick._getInnerText(o)).toBe('keep changed');
   });
 });
 
