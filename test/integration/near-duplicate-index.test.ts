@@ -125,6 +125,28 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
     return { job, project: p };
   }
 
+  /** One document, one chunk and a generated example per (input, output) pair of `qa`, for the example index. */
+  async function exampleRows(job: Job, qa: string[][]): Promise<TrainingExample[]> {
+    const em = orms[0]!.em.fork();
+    const doc = em.create(RawDocument, {
+      job: em.getReference(Job, job.id),
+      url: `https://x.example/${Math.random()}`,
+    });
+    const chunk = em.create(Chunk, { document: doc, job: doc.job, content: 'c', tokenCount: 1, chunkIndex: 0 });
+    const rows = qa.map(([inputText, outputText]) =>
+      em.create(TrainingExample, {
+        chunk,
+        job: doc.job,
+        templateType: 'qa',
+        inputText: inputText!,
+        outputText: outputText!,
+        modelUsed: 'm',
+      }),
+    );
+    await em.flush();
+    return rows;
+  }
+
   /** Stores one document with these chunk texts through worker `w`, in a locked transaction as the handler does. */
   async function store(
     w: number,
@@ -296,9 +318,6 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
 
   it('examples: compared across workers through the database, earliest kept wins, a retry stays kept', async () => {
     const { job } = await newJob();
-    const em = orms[0]!.em.fork();
-    const doc = em.create(RawDocument, { job, url: 'https://x.example/e' });
-    const chunk = em.create(Chunk, { document: doc, job, content: 'c', tokenCount: 1, chunkIndex: 0 });
     const qa = [
       ['What is the capital of France?', 'Paris is the capital and largest city of France.'],
       ['How does Rust guarantee memory safety?', 'Through ownership, borrowing and lifetimes checked at compile time.'],
@@ -306,17 +325,7 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
       ['what is the capital of france?', 'Paris is the capital and the largest city of France!'],
       ['What is the capital of Germany?', 'Berlin is the capital of Germany.'],
     ];
-    const rows = qa.map(([inputText, outputText]) =>
-      em.create(TrainingExample, {
-        chunk,
-        job,
-        templateType: 'qa',
-        inputText: inputText!,
-        outputText: outputText!,
-        modelUsed: 'm',
-      }),
-    );
-    await em.flush();
+    const rows = await exampleRows(job, qa);
     const workers = orms.map((orm) => new SharedExampleIndex(orm.em, { jobId: job.id, threshold: 0.9 }));
     const text = (i: number) => `${qa[i]![0]}\n${qa[i]![1]}`;
     expect(await workers[0]!.add(rows[0]!.id, text(0))).toBeNull();
@@ -332,9 +341,6 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
 
   it('examples in a batch (addAll): each compared with the stored ones and the batch before it, as add() in turn would', async () => {
     const { job } = await newJob();
-    const em = orms[0]!.em.fork();
-    const doc = em.create(RawDocument, { job, url: 'https://x.example/b' });
-    const chunk = em.create(Chunk, { document: doc, job, content: 'c', tokenCount: 1, chunkIndex: 0 });
     const qa = [
       ['What is the capital of France?', 'Paris is the capital and largest city of France.'],
       ['How does Rust guarantee memory safety?', 'Through ownership, borrowing and lifetimes checked at compile time.'],
@@ -346,17 +352,7 @@ describe.each(TARGETS)('the shared near-duplicate index ($name)', (target) => {
         'Through ownership, borrowing and lifetimes checked at compile time!',
       ],
     ];
-    const rows = qa.map(([inputText, outputText]) =>
-      em.create(TrainingExample, {
-        chunk,
-        job,
-        templateType: 'qa',
-        inputText: inputText!,
-        outputText: outputText!,
-        modelUsed: 'm',
-      }),
-    );
-    await em.flush();
+    const rows = await exampleRows(job, qa);
     const text = (i: number) => `${qa[i]![0]}\n${qa[i]![1]}`;
     const items = (ids: number[]) => ids.map((i) => ({ id: rows[i]!.id, text: text(i) }));
     const [first, second] = orms.map((orm) => new SharedExampleIndex(orm.em, { jobId: job.id, threshold: 0.9 }));
