@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const GROUPS = 3;
 const COPIES = 6;
-const DISTINCT = 6;
+/**
+ * Distinct pages: each gives an example to inspect, so that the inspect items of the job (GROUPS + DISTINCT)
+ * are many enough to land on both workers even when CI's load starves one of them for a while (with 9, a CI
+ * run once saw one worker inspect them all).
+ */
+const DISTINCT = 15;
 
 describe('near-duplicates across two workers (PostgreSQL)', () => {
   let p: PipelineStack;
