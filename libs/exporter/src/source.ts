@@ -4,6 +4,7 @@ import {
   type ExampleExportRow,
   type ExampleSelection,
   ExportReadRepository,
+  jsonObjectColumn,
   MIN_UUID,
   type TrainingExample,
 } from '@datafactory/persistence';
@@ -53,18 +54,11 @@ export async function* streamExamples(
   }
 }
 
-/** JSON columns come back as text (SQLite) or parsed (PostgreSQL). */
-function json(value: unknown): Record<string, unknown> | null {
-  if (value === null || value === undefined) return null;
-  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-}
-
 /** Numbers come back as numbers or numeric strings depending on the driver. */
 const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function retrievalOf(value: unknown): ExampleRow['retrieval'] {
-  const r = json(value);
+  const r = jsonObjectColumn(value);
   if (!r || !Array.isArray(r.documents)) return null;
   const documents = (r.documents as { chunkId?: unknown; text?: unknown }[]).map((d) => ({
     chunkId: String(d.chunkId ?? ''),
@@ -102,8 +96,8 @@ export function withEditedFields(
 }
 
 function toRow(r: ExampleExportRow): ExampleRow {
-  const lineage = json(r.lineage) ?? {};
-  const generatedFields = json(lineage.fields);
+  const lineage = jsonObjectColumn(r.lineage) ?? {};
+  const generatedFields = jsonObjectColumn(lineage.fields);
   const sourceUrl = r.final_url ?? r.url ?? (typeof lineage.sourceUrl === 'string' ? lineage.sourceUrl : null);
   const review = (r.review_state ?? ReviewState.Unreviewed) as ReviewState;
   const edited = review === ReviewState.Edited && r.edited_output !== null ? r.edited_output : null;
@@ -124,7 +118,7 @@ function toRow(r: ExampleExportRow): ExampleRow {
     tokenCount: Number(r.token_count),
     cost: toNumber(r.cost),
     qualityScore: toNumber(r.quality_score),
-    qualityDetails: json(r.quality_details),
+    qualityDetails: jsonObjectColumn(r.quality_details),
     passedQc: r.passed_qc === null || r.passed_qc === undefined ? null : Boolean(r.passed_qc),
     chunkText: r.chunk_text,
     language: r.chunk_language ?? r.document_language ?? null,

@@ -36,10 +36,11 @@ export interface ChunkExampleRow {
   chunkLanguage: string | null;
 }
 
-/** A JSON column as the driver returns it: text on SQLite, parsed on PostgreSQL. */
-function json<T>(value: unknown): T | null {
+/** A JSON object column as the driver returns it (text on SQLite, parsed on PostgreSQL); null for anything else. */
+export function jsonObjectColumn(value: unknown): JsonObject | null {
   if (value === null || value === undefined) return null;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : null;
 }
 
 const truthy = (value: unknown): boolean => value === true || Number(value) === 1;
@@ -70,7 +71,7 @@ export class StageReadRepository {
       chunkIndex: Number(r.chunk_index),
       tokenCount: Number(r.token_count),
       language: (r.language as string | null) ?? null,
-      metadata: json<JsonObject>(r.metadata) ?? {},
+      metadata: jsonObjectColumn(r.metadata) ?? {},
       document: {
         id: String(r.document_id),
         url: String(r.url),
@@ -102,7 +103,7 @@ export class StageReadRepository {
       inputText: String(r.input_text),
       outputText: String(r.output_text),
       status: String(r.status),
-      lineage: json<JsonObject>(r.lineage),
+      lineage: jsonObjectColumn(r.lineage),
       qualityScore: r.quality_score === null || r.quality_score === undefined ? null : Number(r.quality_score),
       chunkText: String(r.chunk_text),
       chunkLanguage: (r.chunk_language as string | null) ?? null,
