@@ -2,6 +2,7 @@ import { type Configuration, isRaw, type LoggingOptions, type Transaction, Utils
 import { type Dictionary, NativeQueryBuilder } from '@mikro-orm/sql';
 import { SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
 import { CompiledQuery, type Dialect, type Kysely } from 'kysely';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /** Distinct SQL texts whose compiled statements are kept (least recently used go first). */
 const STATEMENT_CACHE = 200;
@@ -107,10 +108,23 @@ export function bindParameters(sql: string, params: readonly unknown[]): { sql: 
 }
 
 class CachingSqliteConnection extends SqliteConnection {
+  private checkpointer?: SqliteCheckpointer;
+
   override createKyselyDialect(options: Dictionary): Dialect {
     const dialect = super.createKyselyDialect(options);
-    cachePreparedStatements((this as unknown as { database: Preparer }).database);
+    const database = (this as unknown as { database: Preparer & { name: string; pragma(sql: string): unknown } })
+      .database;
+    cachePreparedStatements(database);
+    void this.checkpointer?.stop();
+    this.checkpointer = SqliteCheckpointer.start(database.name);
+    if (this.checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     return dialect;
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    await super.close(force);
+    await this.checkpointer?.stop();
+    this.checkpointer = undefined;
   }
 
   /** MikroORM's execute with the parameters bound, not written into the SQL (see bindParameters). */
