@@ -122,6 +122,50 @@ describe('generator against the fake OpenAI server', () => {
     expect(server.maxInFlight).toBe(3);
   });
 
+  it("holds a slot per call, not per chunk: another chunk's call goes between a chunk's call and its repair", async () => {
+    server.enqueue({ content: `Here:\n${INVALID}` }, { content: VALID }, { content: VALID });
+    const g = generator({ maxConcurrent: 1 });
+    const [first, second] = await Promise.all([
+      g.generate(chunk(1), { template: qa, examplesPerChunk: 2 }),
+      g.generate(chunk(2), { template: qa, examplesPerChunk: 2 }),
+    ]);
+    expect(server.maxInFlight).toBe(1);
+    const asked = server.requests.map((r) => {
+      const messages = r.body.messages!;
+      return `${/Chunk (\d)/.exec(String(messages[1]!.content))![1]}${messages.length > 2 ? ' repair' : ''}`;
+    });
+    expect(asked).toEqual(['1', '2', '1 repair']);
+    expect(first!.repaired).toBe(true);
+    expect(second!.calls.map((c) => c.kind)).toEqual(['generate']);
+  });
+
+  it("takes a shared slot (the job's limit across workers) around each request, after its own", async () => {
+    server.options = { latencyMs: 20 };
+    let held = 0;
+    let most = 0;
+    let waiting: (() => void)[] = [];
+    const shared = async () => {
+      while (held >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
+      held++;
+      most = Math.max(most, held);
+      return async () => {
+        held--;
+        const next = waiting;
+        waiting = [];
+        for (const w of next) w();
+      };
+    };
+    const g = generator({ maxConcurrent: 6 });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => g.generate(chunk(i), { template: qa, slot: shared })),
+    );
+    expect(results).toHaveLength(12);
+    expect(server.requests).toHaveLength(12);
+    expect(most).toBe(2);
+    expect(held).toBe(0);
+    expect(server.maxInFlight).toBe(2);
+  });
+
   it('waits as long as Retry-After says on a 429, then uses the retry', async () => {
     server.enqueue({
       status: 429,

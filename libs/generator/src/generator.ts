@@ -59,6 +59,12 @@ export interface GenerateOptions {
    * (memoryCallLedger, limited by GeneratorOptions.maxCostUsd).
    */
   ledger?: CallLedger;
+  /**
+   * A slot of a limit shared beyond this generator (the job's `max_concurrent_llm` across workers), taken
+   * after this generator's own for each request and released when its reply is in; resolves with the
+   * release.
+   */
+  slot?: (signal?: AbortSignal) => Promise<() => Promise<void>>;
 }
 
 /** A call as the ledger records it before it is made. */
@@ -345,11 +351,7 @@ export class Generator {
    */
   async generate(chunk: ChunkInput, options: GenerateOptions): Promise<ChunkGeneration> {
     this.checkCanStart(options.signal);
-    return this.limit(() => {
-      // The signal may have fired while this chunk waited for a slot.
-      this.checkCanStart(options.signal);
-      return this.run(chunk, options);
-    });
+    return this.run(chunk, options);
   }
 
   private checkCanStart(signal: AbortSignal | undefined): void {
@@ -544,42 +546,73 @@ export class Generator {
       cachedPromptTokens: 0,
       completionTokens: Math.max(estimate.completionTokens, estimate.maxCompletionTokens),
     });
-    const entry = await ledger.start({
-      chunkId: ctx.chunkId,
-      kind,
-      model,
-      promptTokens: estimate.promptTokens,
-      completionTokens: estimate.completionTokens,
-      cost: estimatedCost,
-      maxCost,
-    });
-    if (entry === null) return this.refused(kind, ctx, ledger, maxCost ?? 0);
-    let outcome: CallOutcome | undefined;
-    try {
-      outcome = await this.request(kind, messages, ctx, callId);
-      const lost = this.lostUsage(this.client.outcomesOf(callId), outcome.content !== null, estimate);
-      const responsePrice = this.priceFor(model, outcome.record.responseModel);
-      const lostCost = costOf(responsePrice, lost.usage) ?? 0;
-      const record = outcome.record;
-      record.lostAttempts = lost.attempts;
-      record.lostUsage = lost.usage;
-      if (record.cost !== null) {
-        record.costEstimated = lostCost + (record.usageSource === 'tiktoken' ? record.cost : 0);
-        record.cost += lostCost;
-        this.spent += lostCost;
-      }
-      return outcome;
-    } finally {
-      // Thrown (cancelled, a refused key): what its attempts may have cost, all of it estimated.
-      const settlement = outcome
-        ? {
-            promptTokens: outcome.record.usage.promptTokens + outcome.record.lostUsage.promptTokens,
-            completionTokens: outcome.record.usage.completionTokens + outcome.record.lostUsage.completionTokens,
-            cost: outcome.record.cost,
-            costEstimated: outcome.record.costEstimated,
+    // The call's slot (this generator's limit, then the job's across workers) is held from the budget's
+    // reservation to the settlement, not while the prompt is counted or the reply is read: a process busy
+    // with other stages then still keeps its calls in flight. The settlement stays inside it, so that the
+    // job never has more calls open in its ledger than its limit (a reply billed past the budget stops the
+    // next call of a job limited to one).
+    return this.limit(async () => {
+      // The signal may have fired while this call waited for a slot.
+      this.checkCanStart(options.signal);
+      const release = options.slot ? await options.slot(options.signal) : undefined;
+      try {
+        const entry = await ledger.start({
+          chunkId: ctx.chunkId,
+          kind,
+          model,
+          promptTokens: estimate.promptTokens,
+          completionTokens: estimate.completionTokens,
+          cost: estimatedCost,
+          maxCost,
+        });
+        if (entry === null) return await this.refused(kind, ctx, ledger, maxCost ?? 0);
+        let outcome: CallOutcome | undefined;
+        try {
+          outcome = await this.request(kind, messages, ctx, callId);
+          const lost = this.lostUsage(this.client.outcomesOf(callId), outcome.content !== null, estimate);
+          const responsePrice = this.priceFor(model, outcome.record.responseModel);
+          const lostCost = costOf(responsePrice, lost.usage) ?? 0;
+          const record = outcome.record;
+          record.lostAttempts = lost.attempts;
+          record.lostUsage = lost.usage;
+          if (record.cost !== null) {
+            record.costEstimated = lostCost + (record.usageSource === 'tiktoken' ? record.cost : 0);
+            record.cost += lostCost;
+            this.spent += lostCost;
           }
-        : this.thrownSettlement(this.client.outcomesOf(callId), estimate, price);
+          return outcome;
+        } finally {
+          await this.settle(ledger, entry, outcome, callId, estimate, price);
+        }
+      } finally {
+        await release?.();
+      }
+    });
+  }
+
+  /**
+   * Settles a started call: from its outcome, or (thrown: cancelled, a refused key) from what its attempts
+   * may have cost, all of it estimated.
+   */
+  private async settle(
+    ledger: CallLedger,
+    entry: string,
+    outcome: CallOutcome | undefined,
+    callId: string,
+    estimate: CallEstimate,
+    price: ModelPrice | undefined,
+  ): Promise<void> {
+    const settlement = outcome
+      ? {
+          promptTokens: outcome.record.usage.promptTokens + outcome.record.lostUsage.promptTokens,
+          completionTokens: outcome.record.usage.completionTokens + outcome.record.lostUsage.completionTokens,
+          cost: outcome.record.cost,
+          costEstimated: outcome.record.costEstimated,
+        }
+      : this.thrownSettlement(this.client.outcomesOf(callId), estimate, price);
+    try {
       await ledger.settle(entry, settlement);
+    } finally {
       this.client.forget(callId);
     }
   }

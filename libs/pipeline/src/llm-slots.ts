@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RedisClient } from './redis.js';
 
 /** Grants LLM call slots of a job; `acquire` resolves with a release function. */
 export abstract class LlmSlots {
   abstract acquire(jobId: string, limit: number, signal: AbortSignal): Promise<() => Promise<void>>;
+  /** Closes what the slots opened (connections). */
+  close(): void {}
 }
 
 /** One process: the job's Generator already limits its calls, so slots are free. */
@@ -16,7 +18,11 @@ export class LocalLlmSlots extends LlmSlots {
 
 /** A lease is dropped if its holder does not release it in this time (a killed worker). */
 const LEASE_MS = 5 * 60_000;
-const POLL_MS = 25;
+/**
+ * A waiter tries again when a slot of its job is released (in this process at once, in another through a
+ * Redis message), and at the latest after this long: a missed message or an expired lease.
+ */
+const RETRY_MS = 250;
 
 // KEYS[1] = the job's lease set; ARGV = token, limit, now, expiry. Expired leases are dropped first.
 const ACQUIRE = `
@@ -28,15 +34,36 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return 0`;
 
+// KEYS[1] = the job's lease set, KEYS[2] = the release channel; ARGV[1] = token. Tells the waiting workers.
+const RELEASE = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('PUBLISH', KEYS[2], KEYS[1])
+end
+return 0`;
+
 /**
  * `max_concurrent_llm` for a job across every worker: a counting semaphore in
  * Redis (a sorted set of leases with expiry), so four workers with the job's
- * limit 5 still make at most 5 calls at once between them.
+ * limit 5 still make at most 5 calls at once between them. A release wakes
+ * this process's waiters of the job at once and the other workers' through a
+ * message on one channel (a second connection, opened by the first wait), so
+ * a freed slot is taken again within a round trip, not at the next poll.
  */
-@Injectable()
 export class RedisLlmSlots extends LlmSlots {
-  constructor(private readonly client: RedisClient) {
+  /** Waiters by lease-set key. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private subscriber?: Redis;
+  private readonly channel: string;
+
+  private readonly retryMs: number;
+
+  constructor(
+    private readonly client: RedisClient,
+    options: { retryMs?: number } = {},
+  ) {
     super();
+    this.channel = `${client.prefix}:llm-slots:released`;
+    this.retryMs = options.retryMs ?? RETRY_MS;
   }
 
   async acquire(jobId: string, limit: number, signal: AbortSignal): Promise<() => Promise<void>> {
@@ -46,8 +73,54 @@ export class RedisLlmSlots extends LlmSlots {
       signal.throwIfAborted();
       const now = Date.now();
       const got = await this.client.redis.eval(ACQUIRE, 1, key, token, limit, now, now + LEASE_MS);
-      if (got === 1) return async () => void (await this.client.redis.zrem(key, token).catch(() => 0));
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (got === 1) return () => this.release(key, token);
+      await this.released(key, signal);
     }
+  }
+
+  /** Closes the release channel's connection. */
+  override close(): void {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+
+  private async release(key: string, token: string): Promise<void> {
+    await this.client.redis.eval(RELEASE, 2, key, this.channel, token).catch(() => 0);
+    this.wake(key);
+  }
+
+  private wake(key: string): void {
+    for (const w of this.waiters.get(key) ?? []) w();
+  }
+
+  /** Resolves when a slot of `key` is released, after `retryMs`, or when `signal` aborts. */
+  private released(key: string, signal: AbortSignal): Promise<void> {
+    this.listen();
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      let set = this.waiters.get(key);
+      if (!set) this.waiters.set(key, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, this.retryMs);
+      signal.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+
+  private listen(): void {
+    if (this.subscriber) return;
+    // A connection of its own (a subscribed connection takes no other commands); while it is down the
+    // waiters still try again every RETRY_MS.
+    const sub = this.client.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    sub.on('error', () => undefined);
+    sub.on('message', (_channel: string, key: string) => this.wake(key));
+    sub.subscribe(this.channel).catch(() => undefined);
+    this.subscriber = sub;
   }
 }

@@ -86,7 +86,6 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
         })
       : undefined;
     const limit = settings.max_concurrent_llm;
-    const release = await this.deps.llmSlots.acquire(jobId, limit, ctx.signal);
     let generation;
     try {
       generation = await generator.generate(
@@ -112,6 +111,8 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
           examplesPerChunk,
           signal: ctx.signal,
           ledger: jobCallLedger(em, jobId, settings.max_cost_usd ?? null),
+          // The job's limit across workers, held around each request only.
+          slot: (signal) => this.deps.llmSlots.acquire(jobId, limit, signal ?? ctx.signal),
         },
       );
     } catch (e) {
@@ -120,8 +121,6 @@ export class GenerateHandler implements StageHandler<GenerateItem> {
       if (e instanceof BudgetExhaustedError) throw new ChunkNotGeneratedError('budget_exhausted', e.message);
       if (e instanceof LlmFatalError) throw new ChunkNotGeneratedError('request_failed', e.message);
       throw e;
-    } finally {
-      await release();
     }
     const stored = await storeChunkGeneration(em, { jobId, chunkId }, generation, {
       generator: { done: 1 },

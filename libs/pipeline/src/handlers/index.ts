@@ -75,6 +75,7 @@ export function createStageHandlers(args: {
     coordinator,
     close: async () => {
       await Promise.all([refine.close(), crawl.close(), webhooks.close()]);
+      deps.llmSlots.close();
     },
   };
 }
