@@ -1,37 +1,16 @@
-import { createRequire } from 'node:module';
-import type { Tiktoken, TiktokenEncoding } from 'tiktoken';
-
-// tiktoken instantiates its WASM when it is loaded: loaded on the first count, so that a process that only
-// lists templates (the API) never pays for it.
-const require = createRequire(import.meta.url);
-let tiktoken: typeof import('tiktoken') | undefined;
-
-const encoders = new Map<TiktokenEncoding, Tiktoken>();
+import { encodingForModel, getTokenizer } from '@datafactory/text';
 
 /**
- * The tokenizer of a model family: o200k_base for the gpt-4o generation and
- * later (gpt-4o, gpt-4.1, gpt-5, o1/o3/o4), cl100k_base for older OpenAI
- * models and as the approximation for models that are not OpenAI's.
+ * Tokens in a text, in the encoding of `model` (libs/text `encodingForModel`: o200k_base for the gpt-4o
+ * generation and later and for models tiktoken does not know, cl100k_base for gpt-4 and gpt-3.5). Counted
+ * as the refiner counts chunks: piece by piece where the encoding's split is known, each distinct piece
+ * (mostly words) tokenized once per process, which is tiktoken's count at a fraction of the time when the
+ * same template text comes back in every prompt.
  */
-export function encodingFor(model: string): TiktokenEncoding {
-  const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  return /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|chatgpt-4o|o\d)/.test(name) ? 'o200k_base' : 'cl100k_base';
-}
-
-function encoder(encoding: TiktokenEncoding): Tiktoken {
-  let enc = encoders.get(encoding);
-  if (!enc) {
-    // Loading an encoding costs ~250 ms; encoders are kept for the life of the process.
-    tiktoken ??= require('tiktoken') as typeof import('tiktoken');
-    enc = tiktoken.get_encoding(encoding);
-    encoders.set(encoding, enc);
-  }
-  return enc;
-}
-
-/** Tokens in a text. encode_ordinary skips special-token handling (and its fixed per-call cost). */
 export function countTokens(text: string, model: string): number {
-  return text ? encoder(encodingFor(model)).encode_ordinary(text).length : 0;
+  if (!text) return 0;
+  const tokenizer = getTokenizer(encodingForModel(model));
+  return tokenizer.countByPieces ? tokenizer.countByPieces(text) : tokenizer.count(text);
 }
 
 export interface ChatMessageText {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkStrategy } from './chunk.js';
-import { getTokenizer } from './tokenizer.js';
+import { getTokenizer } from '@datafactory/text';
 
 const tokenizer = getTokenizer('gpt-4o-mini');
 const squash = (s: string) => s.replace(/\s+/g, '');

@@ -1,5 +1,5 @@
 import type { ChunkStrategy } from '@datafactory/contracts';
-import { getTokenizer, type Tokenizer } from './tokenizer.js';
+import { getTokenizer, type Tokenizer } from '@datafactory/text';
 
 export { CHUNK_STRATEGIES, type ChunkStrategy } from '@datafactory/contracts';
 

@@ -37,7 +37,7 @@ export {
   type PdfPageSpan,
 } from './extract/pdf.js';
 export { detectLanguage } from '@datafactory/text';
-export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from './tokenizer.js';
+export { getTokenizer, encodingForModel, type Encoding, type Tokenizer } from '@datafactory/text';
 export { chunk, CHUNK_STRATEGIES, type ChunkOptions, type ChunkStrategy, type TextChunk } from './chunk.js';
 export {
   Deduplicator,

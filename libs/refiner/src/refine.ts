@@ -5,7 +5,7 @@ import type { PageOutcome, SourceInput } from './extract/page.js';
 import type { ExtractionQuality } from './extract/page.js';
 import { ExtractionFailedError, ExtractionPool, type ExtractionPoolStats, type PageTimer } from './extract/pool.js';
 import { addPiiCounts, type PiiCounts, redactPii } from './pii.js';
-import { getTokenizer } from './tokenizer.js';
+import { getTokenizer } from '@datafactory/text';
 
 export interface RefineInput {
   /** The page: a string, or bytes whose charset is read from the page (UTF-8 by default). */

@@ -1,5 +1,5 @@
 /**
- * Text helpers shared by the stages that read text (refiner, inspector): a
+ * Text helpers shared by the stages that read text (refiner, generator, inspector): a
  * lib of its own so that neither stage loads the other, and the API (which
  * builds the inspector's quality reports) loads no HTML parser.
  */
@@ -19,3 +19,4 @@ export {
   type ShingleOptions,
   type SparseVector,
 } from './minhash.js';
+export { encodingForModel, getTokenizer, type Encoding, type Tokenizer } from './tokenizer.js';

@@ -1,4 +1,10 @@
-import { get_encoding, type Tiktoken } from 'tiktoken';
+import { createRequire } from 'node:module';
+import type { Tiktoken } from 'tiktoken';
+
+// tiktoken instantiates its WASM when it is loaded: loaded on the first tokenizer asked for, so that a process
+// that never counts (the API listing templates) never pays for it.
+const require = createRequire(import.meta.url);
+let tiktoken: typeof import('tiktoken') | undefined;
 
 /** The tiktoken encodings the refiner counts with. */
 export type Encoding = 'o200k_base' | 'cl100k_base';
@@ -59,7 +65,9 @@ export function getTokenizer(modelOrEncoding?: string): Tokenizer {
       : encodingForModel(modelOrEncoding);
   let tokenizer = cache.get(encoding);
   if (!tokenizer) {
-    const enc: Tiktoken = get_encoding(encoding);
+    // Loading an encoding costs ~250 ms; encoders are kept for the life of the process.
+    tiktoken ??= require('tiktoken') as typeof import('tiktoken');
+    const enc: Tiktoken = tiktoken.get_encoding(encoding);
     // encode_ordinary skips the special-token scan that costs encode() a fixed ~130 µs per call.
     const count = (text: string) => (text ? enc.encode_ordinary(text).length : 0);
     tokenizer = { encoding, count };

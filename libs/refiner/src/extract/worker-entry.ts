@@ -1,6 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { detectLanguage } from '@datafactory/text';
-import { getTokenizer } from '../tokenizer.js';
+import { detectLanguage, getTokenizer } from '@datafactory/text';
 import { extractSource, type PageOptions, type PageOutcome, type SourceInput } from './page.js';
 
 /** Messages between the extraction pool and this worker thread. */
