@@ -18,6 +18,7 @@ import {
   migrateDatabase,
   postgresqlMigrations,
   Project,
+  readJobCounters,
   seedJobCounters,
   sqliteMigrations,
 } from '@datafactory/persistence';
@@ -96,6 +97,30 @@ describe.each(targets)('job counters on $name', (target) => {
     expect(job.progressSeq).toBe(40 + 40 + 80);
     // A fold with nothing new leaves the row as it is and says what it holds.
     expect((await foldJobCounters(b.em.fork(), jobId))?.progress).toEqual(job.progress);
+  });
+
+  it('reads the counts a fold would write without writing them', async () => {
+    const start = emptyProgress();
+    start.crawler.total = 3;
+    const jobId = await newJob(start);
+    for (const orm of [a, b, a]) {
+      await orm.em
+        .fork()
+        .transactional((tx) =>
+          addToJobCounters(tx, jobId, { progress: { crawler: { done: 1 }, refiner: { total: 2, done: 1 } } }),
+        );
+    }
+    const read = await readJobCounters(b.em.fork(), jobId);
+    expect(read?.progress).toEqual({
+      ...emptyProgress(),
+      crawler: { total: 3, done: 3, failed: 0 },
+      refiner: { total: 6, done: 3, failed: 0 },
+    });
+    // On PostgreSQL the row is only written by a fold (SQLite folds in the item's transaction).
+    const row = await a.em.fork().findOneOrFail(Job, jobId);
+    expect(row.progressSeq).toBe(db.driver === 'sqlite' ? 3 + 9 + 3 : 3);
+    expect((await foldJobCounters(a.em.fork(), jobId))?.progress).toEqual(read!.progress);
+    expect(await readJobCounters(a.em.fork(), '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
   it('adds costs to the job row and progress to the shards, and refuses what cannot be a count', async () => {

@@ -200,6 +200,34 @@ export async function foldJobCounters(em: EntityManager, jobId: string): Promise
   };
 }
 
+/**
+ * The job's counters as a fold would write them (its `progress` with the sums of its counter shards), read
+ * without writing: no lock on the job row. For a caller that folds only now and then (the coordinator on
+ * PostgreSQL, where every worker's fold of every item queued on the job row and on its commit's WAL flush).
+ * Null when there is no such job.
+ */
+export async function readJobCounters(em: EntityManager, jobId: string): Promise<JobCounters | null> {
+  const sql = em as SqlEntityManager;
+  const [row] = (await sql.execute(
+    isSqlite(em)
+      ? `select json_patch(j.progress, coalesce((select json_group_object(stage, json_object('total', t, 'done', d, 'failed', f))` +
+          ` from (select stage, sum(total) as t, sum(done) as d, sum(failed) as f from job_counter_shards` +
+          ` where job_id = j.id group by stage)), '{}')) as progress, j.cost_total, j.cost_estimated from jobs j where j.id = ?`
+      : `select j.progress || coalesce((select jsonb_object_agg(stage, jsonb_build_object('total', t, 'done', d, 'failed', f))` +
+          ` from (select stage, sum(total) as t, sum(done) as d, sum(failed) as f from job_counter_shards` +
+          ` where job_id = j.id group by stage) s), '{}'::jsonb) as progress, j.cost_total, j.cost_estimated` +
+          ` from jobs j where j.id = ?`,
+    [jobId],
+    'all',
+  )) as CountersRow[];
+  if (!row) return null;
+  return {
+    progress: typeof row.progress === 'string' ? (JSON.parse(row.progress) as JobProgress) : row.progress,
+    costTotal: Number(row.cost_total),
+    costEstimated: Number(row.cost_estimated),
+  };
+}
+
 interface CountersRow {
   progress: JobProgress | string;
   cost_total: number | string;
