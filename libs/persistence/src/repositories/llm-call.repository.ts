@@ -132,7 +132,9 @@ export class LlmCallRepository {
   async settle(id: string, settlement: LlmCallSettlement): Promise<JobCountersWrite | null> {
     const known = this.open.get(id);
     this.open.delete(id);
-    return this.em.fork().transactional(async (tx) => {
+    const fork = this.em.fork();
+    if (known && !isSqlite(fork)) return this.settleKnown(fork, id, known, settlement);
+    return fork.transactional(async (tx) => {
       let before = known;
       if (!before) {
         const row = await tx.findOne(LlmCall, { id, status: 'started' }, { populate: [] });
@@ -167,6 +169,48 @@ export class LlmCallRepository {
         costReserved: -before.reserved,
       });
     });
+  }
+
+  /**
+   * PostgreSQL, a call this repository started: the call's conditional UPDATE and the job's costs in one
+   * statement (a data-modifying CTE), so the job row, which every call of every worker updates, is locked
+   * for that statement and its commit only, not across a transaction's round trips.
+   */
+  private async settleKnown(
+    em: EntityManager,
+    id: string,
+    before: { jobId: string; cost: number; estimated: number; reserved: number },
+    settlement: LlmCallSettlement,
+  ): Promise<JobCountersWrite | null> {
+    const cost = settlement.cost ?? 0;
+    const estimated = Math.min(settlement.costEstimated, cost);
+    const now = sqlTimestamp(em, new Date());
+    const rows = (await (em as SqlEntityManager).execute(
+      `with c as (update llm_calls set status = 'settled', prompt_tokens = ?, completion_tokens = ?, cost = ?,` +
+        ` cost_estimated = ?, estimated = ?, reserved = 0, settled_at = ? where id = ? and status = 'started' returning id)` +
+        ` update jobs set cost_total = cost_total + ?,` +
+        ` cost_estimated = round((cost_estimated + ?)::numeric, 12)::double precision,` +
+        ` cost_reserved = case when cost_reserved + ? > 1e-12 then cost_reserved + ? else 0 end, updated_at = ?` +
+        ` where id = ? and exists (select 1 from c) returning cost_total, cost_estimated`,
+      [
+        settlement.promptTokens,
+        settlement.completionTokens,
+        settlement.cost,
+        estimated,
+        estimated > 0,
+        now,
+        id,
+        cost - before.cost,
+        estimated - before.estimated,
+        -before.reserved,
+        -before.reserved,
+        now,
+        before.jobId,
+      ],
+      'all',
+    )) as { cost_total: number | string; cost_estimated: number | string }[];
+    const row = rows[0];
+    return row ? { costTotal: Number(row.cost_total), costEstimated: Number(row.cost_estimated) } : null;
   }
 
   /** The job's cost_total and cost_reserved (null when there is no such job). */
