@@ -329,6 +329,6 @@ function isLinkBlock(tag: string, s: Stats): boolean {
 /** Characters (without spaces) of an average headline link; menu entries are 5 to 20. */
 const CARD_LINK_CHARS = 30;
 const HEADLINE_TAGS = new Set(['H2', 'H3', 'H4', 'H5', 'H6']); // nodeName: upper case
-/** Characters (without spaces) of a headline: four or five words. */
-const HEADLINE_CHARS = 20;
+/** Characters (without spaces) of a headline: two words, as a card's title ("Lemon tart", "Data science"). */
+const HEADLINE_CHARS = 8;
 const HEADLINE_LINKED = 0.8;

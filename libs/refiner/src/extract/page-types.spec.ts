@@ -486,4 +486,11 @@ describe('extract: the repeated entries of a listing', () => {
     const text = container(`<p>${sentence('intro', 40)}</p><div class="grid">${cards}</div>`);
     for (const d of dishes.filter((d) => d.replace(/\s/g, '').length >= 5)) expect(text).toContain(d);
   });
+
+  it('keeps a grid of cards that are nothing but a linked title of two words (a course catalogue)', () => {
+    const courses = ['Data science', 'Lemon tarts', 'Stage design', 'Tax basics', 'Sea kayaking', 'Film editing'];
+    const cards = courses.map((c, i) => `<div class="card"><a href="/c/${i}"><h3>${c}</h3></a></div>`).join('');
+    const text = container(`<p>${sentence('intro', 40)}</p><div class="grid">${cards}</div>`);
+    for (const c of courses) expect(text).toContain(c);
+  });
 });
