@@ -186,6 +186,7 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: b
     return false;
   };
   const rootChars = stats.get(root)?.chars ?? 0;
+  const groups: SiblingGroups = new Map();
   const sectionLists = new Map<DomNode, boolean>();
   const sectionList = (list: ContainerElement) => {
     let known = sectionLists.get(list);
@@ -200,15 +201,69 @@ function mainText(body: ContainerElement, stats: Map<DomNode, Stats>, reviews: b
       if (!BLOCKS.has(el.localName)) return false;
       if (!s || !s.chars) return false;
       if (isAnchoredHeading(el)) return false;
+      // A heading is content however short its link: a card's title in a grid (`<a><h3>Pad Thai</h3></a>`).
+      if (HEADINGS.has(el.localName) && s.chars >= CARD_TITLE_CHARS) return false;
       // A section's list of links, and each of its items.
       if (isSectionList(el)) return false;
       if (el.localName === 'li' && el.parentElement && sectionList(el.parentElement)) return false;
       // A block inside a link (a card's title or price) is judged as that link.
       const link = s.links === 0 && s.linkChars > 0 ? enclosingLink(el) : null;
-      return isLinkBlock(el.localName, (link && stats.get(link)) || s);
+      if (!isLinkBlock(el.localName, (link && stats.get(link)) || s)) return false;
+      return !(link === null && isRepeatedUnit(el, stats, groups));
     },
   });
 }
+
+/** The tag and class names of an element: siblings that share them are units of one repeated structure. */
+function signature(el: ContainerElement): string {
+  const cls = (el.getAttribute('class') ?? '').trim().split(/\s+/).sort().join(' ');
+  return `${el.localName}.${cls}`;
+}
+
+interface SiblingGroup {
+  units: number;
+  /** Units that are not link blocks. */
+  content: number;
+}
+/** Per parent, per signature of its children: the group of siblings of that signature. */
+type SiblingGroups = Map<DomNode, Map<string, SiblingGroup>>;
+
+/** The element's siblings of its own tag and classes (itself included). */
+function siblingGroup(el: ContainerElement, stats: Map<DomNode, Stats>, groups: SiblingGroups): SiblingGroup | null {
+  const parent = el.parentElement;
+  if (!parent) return null;
+  let bySignature = groups.get(parent);
+  if (!bySignature) {
+    bySignature = new Map();
+    for (let i = 0; i < parent.children.length; i++) {
+      const sib = parent.children[i]!;
+      const sig = signature(sib);
+      const group = bySignature.get(sig) ?? { units: 0, content: 0 };
+      group.units++;
+      const s = stats.get(sib);
+      if (s && s.chars && !isLinkBlock(sib.localName, s)) group.content++;
+      bySignature.set(sig, group);
+    }
+    groups.set(parent, bySignature);
+  }
+  return bySignature.get(signature(el)) ?? null;
+}
+
+/**
+ * A link block that is one of REPEATED_UNITS or more siblings with its tag and classes, at least
+ * REPEATED_CONTENT_SHARE of which are not link blocks (their titles are longer), is one of a
+ * listing's entries whose title is short: a row of a news aggregator, a card of a grid. As
+ * trafilatura does, the repeated units of the content are kept together.
+ */
+function isRepeatedUnit(el: ContainerElement, stats: Map<DomNode, Stats>, groups: SiblingGroups): boolean {
+  const group = siblingGroup(el, stats, groups);
+  return !!group && group.units >= REPEATED_UNITS && group.content >= REPEATED_CONTENT_SHARE * group.units;
+}
+const REPEATED_UNITS = 4;
+const REPEATED_CONTENT_SHARE = 0.5;
+
+/** Characters (without spaces) of a heading that is never a link block: "More" is not one, "Ramen" is. */
+const CARD_TITLE_CHARS = 5;
 
 const HEADINGS = new Set(['h2', 'h3', 'h4', 'h5', 'h6']);
 
@@ -274,6 +329,6 @@ function isLinkBlock(tag: string, s: Stats): boolean {
 /** Characters (without spaces) of an average headline link; menu entries are 5 to 20. */
 const CARD_LINK_CHARS = 30;
 const HEADLINE_TAGS = new Set(['H2', 'H3', 'H4', 'H5', 'H6']); // nodeName: upper case
-/** Characters (without spaces) of a headline: four or five words. */
-const HEADLINE_CHARS = 20;
+/** Characters (without spaces) of a headline: two words, as a card's title ("Lemon tart", "Data science"). */
+const HEADLINE_CHARS = 8;
 const HEADLINE_LINKED = 0.8;

@@ -315,14 +315,14 @@ describe('extract: documentation pages', () => {
     }
   });
 
-  it('keeps a section heading written as a link to itself, and drops a heading that links elsewhere', () => {
+  it('keeps a short section heading written as a link to itself, and drops one that links elsewhere', () => {
     const section = (i: number) =>
-      `<h2 id="s${i}"><a class="heading-anchor" href="#s${i}">Section heading ${i}</a></h2><p>${sentence(`sec${i}p`, 40)}</p>`;
+      `<h2 id="s${i}"><a class="heading-anchor" href="#s${i}">Use ${i}</a></h2><p>${sentence(`sec${i}p`, 40)}</p>`;
     const html = page(`<main>${[0, 1, 2].map(section).join('')}
-      <h3><a href="/elsewhere">A story on another page</a></h3></main>`);
+      <h3><a href="/elsewhere">More</a></h3></main>`);
     const { container } = extract(html, { candidates: true }).candidates!;
-    for (let i = 0; i < 3; i++) expect(container).toContain(`## Section heading ${i}`);
-    expect(container).not.toContain('A story on another page');
+    for (let i = 0; i < 3; i++) expect(container).toContain(`## Use ${i}`);
+    expect(container).not.toContain('More');
   });
 
   // A command's manual page: sections side by side, one of them (the options) long running prose.
@@ -453,5 +453,44 @@ describe('extract: link lists under the headings of an index', () => {
       page(`<main>${intro}<div class="links">${list('M')}</div><p>${sentence('more', 40)}</p></main>`),
     );
     expect(out.text).not.toContain('Mlang0');
+  });
+});
+
+describe('extract: the repeated entries of a listing', () => {
+  const topics = ['harbour', 'council', 'winter', 'ferry', 'market', 'school'];
+  const container = (body: string) => extract(page(body), { candidates: true }).candidates!.container;
+
+  it('keeps a short linked title among sibling entries of the same classes whose titles are long', () => {
+    // Rows 2 and 5 are one link of under 30 characters: alone, a link block; beside their siblings, entries.
+    const title = (i: number) =>
+      i % 3 === 2 ? `Why ${topics[i]} ${i} fails` : `The ${topics[i]} plan ${i} wins the long vote at the town hall`;
+    const rows = topics.map((_, i) => `<div class="row athing"><a href="/s/${i}">${title(i)}</a></div>`).join('');
+    const text = container(`<p>${sentence('intro', 40)}</p><div class="list">${rows}</div>`);
+    for (let i = 0; i < topics.length; i++) expect(text).toContain(title(i));
+  });
+
+  it('drops sibling entries of short links when most of them are short (a menu)', () => {
+    const items = ['Home', 'About', 'Contact', 'Jobs', 'Press', 'Help']
+      .map((l) => `<div class="item"><a href="/${l}">${l} page</a></div>`)
+      .join('');
+    const long = `<div class="item"><a href="/long">The long story of the town hall and its harbour vote</a></div>`;
+    const text = container(`<p>${sentence('intro', 40)}</p><div class="links">${items}${long}</div>`);
+    expect(text).not.toContain('Contact page');
+  });
+
+  it('keeps the linked titles of a grid of cards, however short (a recipe grid)', () => {
+    const dishes = ['Pad thai', 'Lemon tart', 'Fish pie', 'Dal', 'Ramen', 'Paella'];
+    const cards = dishes
+      .map((d, i) => `<div class="card"><a href="/r/${i}"><h3>${d}</h3></a><p>${20 + i} minutes</p></div>`)
+      .join('');
+    const text = container(`<p>${sentence('intro', 40)}</p><div class="grid">${cards}</div>`);
+    for (const d of dishes.filter((d) => d.replace(/\s/g, '').length >= 5)) expect(text).toContain(d);
+  });
+
+  it('keeps a grid of cards that are nothing but a linked title of two words (a course catalogue)', () => {
+    const courses = ['Data science', 'Lemon tarts', 'Stage design', 'Tax basics', 'Sea kayaking', 'Film editing'];
+    const cards = courses.map((c, i) => `<div class="card"><a href="/c/${i}"><h3>${c}</h3></a></div>`).join('');
+    const text = container(`<p>${sentence('intro', 40)}</p><div class="grid">${cards}</div>`);
+    for (const c of courses) expect(text).toContain(c);
   });
 });
