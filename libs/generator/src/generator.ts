@@ -61,7 +61,7 @@ export interface GenerateOptions {
   ledger?: CallLedger;
   /**
    * A slot of a limit shared beyond this generator (the job's `max_concurrent_llm` across workers), taken
-   * after this generator's own for each request and released when its reply is in; resolves with the
+   * after this generator's own for each call and released once the call is settled; resolves with the
    * release.
    */
   slot?: (signal?: AbortSignal) => Promise<() => Promise<void>>;

@@ -45,9 +45,10 @@ return 0`;
  * `max_concurrent_llm` for a job across every worker: a counting semaphore in
  * Redis (a sorted set of leases with expiry), so four workers with the job's
  * limit 5 still make at most 5 calls at once between them. A release wakes
- * this process's waiters of the job at once and the other workers' through a
- * message on one channel (a second connection, opened by the first wait), so
- * a freed slot is taken again within a round trip, not at the next poll.
+ * the longest waiter of the job in this process at once and one in each other
+ * worker through a message on one channel (a second connection, opened by the
+ * first wait), so a freed slot is taken again within a round trip, not at the
+ * next poll; a waiter that loses the race waits for the next release.
  */
 export class RedisLlmSlots extends LlmSlots {
   /** Waiters by lease-set key. */
@@ -89,8 +90,9 @@ export class RedisLlmSlots extends LlmSlots {
     this.wake(key);
   }
 
+  /** One release frees one slot: the longest waiter of the job in this process tries again, not all of them. */
   private wake(key: string): void {
-    for (const w of this.waiters.get(key) ?? []) w();
+    this.waiters.get(key)?.values().next().value?.();
   }
 
   /** Resolves when a slot of `key` is released, after `retryMs`, or when `signal` aborts. */
