@@ -57,6 +57,8 @@ const CHROME_WORDS = new Set([
   'recommended',
   'promo',
   'banner',
+  'comments',
+  'commentlist',
 ]);
 /**
  * Class or id words of customers' reviews and star ratings: chrome on a product page (see
@@ -98,9 +100,9 @@ function isChrome(el: ContainerElement, insideUnit: boolean, share: number, revi
 }
 /**
  * Chrome words that do not drop an element holding half the page: a skip link's target
- * (`skip-to-products`), or a review that is the page itself.
+ * (`skip-to-products`), a review that is the page itself, or a thread whose replies are its comments.
  */
-const GUARDED_WORDS = new Set(['skip', ...REVIEW_WORDS]);
+const GUARDED_WORDS = new Set(['skip', 'comments', 'commentlist', ...REVIEW_WORDS]);
 /** Words that make the chrome words after them in the same class name a statement about the layout. */
 const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
 const SKIP_TARGET_SHARE = 0.5;
