@@ -115,6 +115,17 @@ const RELATED_LINE =
   /^(?:related(?: \w+){0,2}|read more|see also|also on|more(?: \w+){0,3} (?:stories|articles|news|posts)|more|you (?:may|might) also like|recommended(?: for you)?|recent (?:articles|posts|stories)|popular(?: this week| now)?|most (?:read|popular|viewed)|trending(?: now)?|tell us what you think|more from .{1,40}|leia (?:também|mais)|lesen sie auch|à lire aussi|lee también)[\s:.!?…»›>|-]*$/i;
 
 /**
+ * A heading over what follows a story: other stories ("Related articles", "More from Science", "You may
+ * also like", "Popular", "Trending now", "Read next") or the readers' comments ("3 Comments", "Leave a
+ * reply", "Join the conversation"). Under the story's text (STORY_END_MIN_LINES lines of 8 words or more
+ * before it), the heading and its section go, to the next heading of its level: the cards under it are
+ * headlines and snippets, not list items, so RELATED_LINE's list rule missed them.
+ */
+const STORY_END_MIN_LINES = 3;
+const STORY_END_HEADING =
+  /^(?:related(?: \w+){0,2}|more from .{1,40}|more(?: \w+){0,3} (?:stories|articles|news|posts|videos|reads)|(?:you|we think you) (?:may|might|will|'ll) (?:also )?(?:like|enjoy|love|be interested in)(?: these)?|recommended(?: for you| reading| stories| articles| videos)?|(?:most )?popular(?: \w+){0,2}|most (?:read|viewed|shared|commented|recent)(?: \w+){0,2}|trending(?: \w+){0,2}|(?:what to )?read (?:next|more|also)|up next|keep reading|don'?t miss|editor'?s? picks|latest (?:news|stories|articles|posts)|(?:\d+ )?(?:comments?|responses?)(?: \(\d+\))?|(?:leave|post|add|write) a (?:comment|reply|response)|join the (?:conversation|discussion)|(?:have your say|what do you think\??))[\s:.!?…»›>|-]*$/i;
+
+/**
  * A heading over other products or events than the page's own: a shop's recommendation carousels
  * ("Customers who viewed this item also viewed", "Similar items", "Frequently bought together",
  * "Recently viewed") and a store page's news feed ("Recent events & announcements"). The heading and
@@ -245,6 +256,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   assertLooksLikeText(html);
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
+  const isThread = declaresThread(html);
   const isProduct = !isArticle && declaresProduct(html);
   const productText = isProduct ? productDescription(html) : '';
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
@@ -302,14 +314,20 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const byline = clean(article?.byline) ?? meta.byline;
   if (article?.content) pruneArticle(article.content as unknown as DomElement);
   const readabilityRaw = article?.content ? toMarkdown(article.content) : '';
-  const fromReadability = filterLines(readabilityRaw, title, byline);
-  const fromContainer = filterLines(containerRaw.text, title, byline);
+  // Sections after a story (other stories, comments) end it: not on a thread, whose replies are the page,
+  // nor on a listing (6 or more entries in the container), whose "Most read" box is one more group of entries.
+  const endSections = !isThread && (isArticle || listingHeadings(containerRaw.text).length < LISTING_DATES_MIN_ENTRIES);
+  const fromReadability = filterLines(readabilityRaw, title, byline, false, endSections);
+  const fromContainer = filterLines(containerRaw.text, title, byline, false, endSections);
   const readabilityText = fromReadability.text;
   const container = fromContainer.text;
   let text = readabilityText;
   let filtered = fromReadability;
   let method: Extracted['method'] = text ? 'readability' : 'none';
-  if (preferContainer(readabilityText, container, isArticle)) {
+  if (
+    preferContainer(readabilityText, container, isArticle) ||
+    (isThread && threadBeside(readabilityText, container))
+  ) {
     text = container;
     filtered = fromContainer;
     method = 'container';
@@ -317,7 +335,13 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // A listing's entries carry their dates ("March 6, 2026" under each headline): content there, not a
   // story's date stamp. The choice above is made without them.
   if (!isArticle && method !== 'none' && listingHeadings(text).length >= LISTING_DATES_MIN_ENTRIES) {
-    filtered = filterLines(method === 'container' ? containerRaw.text : readabilityRaw, title, byline, true);
+    filtered = filterLines(
+      method === 'container' ? containerRaw.text : readabilityRaw,
+      title,
+      byline,
+      true,
+      endSections,
+    );
     text = filtered.text;
   }
   if (countWords(text) < 20) {
@@ -335,6 +359,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     }
   }
   if (isProduct) text = dropRepeatedLines(text);
+  if (isThread) text = dropThreadRepeats(text);
+  if (isArticle && !isThread) text = dropRepeatedRuns(text);
   if (productText && countWords(text) <= PRODUCT_DESCRIPTION_MAX_WORDS && !containsOpening(text, productText)) {
     text = text ? `${productText}\n\n${text}` : productText;
     if (method === 'none') method = 'description';
@@ -410,6 +436,126 @@ function declaresArticle(html: string): boolean {
   for (const m of html.matchAll(LD_JSON)) if (ARTICLE_TYPE.test(m[1]!)) return true;
   return false;
 }
+
+const THREAD_TYPE = /"@type"\s*:\s*\[?\s*"(?:DiscussionForumPosting|QAPage)"/;
+const THREAD_MARKUP =
+  /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/(?:DiscussionForumPosting|QAPage|Question)\b|<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["']forum\b/i;
+const FAQ_MARKUP = /schema\.org\/FAQPage\b|"@type"\s*:\s*\[?\s*"FAQPage"/i;
+
+/**
+ * The page says it is a forum thread or a question with its answers: a schema.org
+ * `DiscussionForumPosting` or `QAPage` in its JSON-LD or microdata, a microdata `Question` (not a FAQ's),
+ * or an `og:type` of `forum`.
+ */
+function declaresThread(html: string): boolean {
+  if (THREAD_MARKUP.test(html)) return !FAQ_MARKUP.test(html);
+  for (const m of html.matchAll(LD_JSON)) if (THREAD_TYPE.test(m[1]!)) return true;
+  return false;
+}
+
+/**
+ * On a declared thread, Readability's text is one post (the long first one) of the container's: the
+ * container holds its opening and Readability's text is under THREAD_RATIO of it, the rest being the
+ * other posts. The container then wins even over running prose (the article rule of preferContainer).
+ */
+function threadBeside(readability: string, container: string): boolean {
+  const r = countWords(readability);
+  const c = countWords(container);
+  return c >= 20 && r > 0 && r < THREAD_RATIO * c && containsOpening(container, readability);
+}
+/** Measured on the forum pages: 0.8 .787, 0.6 .789, 0.5 and 0.4 .791, 0.3 .790 (with the repeats rule). */
+const THREAD_RATIO = 0.5;
+
+/**
+ * The forum software's lines around each post: a line of up to THREAD_REPEAT_WORDS words that appears
+ * THREAD_REPEATS times or more in a thread (a poster's badge and stats, a signature, "Like", "Quote")
+ * goes, every time. A poster's name followed by the post's date stays, and so does a date.
+ */
+function dropThreadRepeats(text: string): string {
+  const lines = text.split('\n');
+  // Code repeats on purpose (the same import in every answer): lines inside fenced blocks are not counted,
+  // nor quoted lines, nor the lines they quote.
+  let inCode = false;
+  const keys = lines.map((line) => {
+    if (/^```/.test(line)) {
+      inCode = !inCode;
+      return '';
+    }
+    // A quote repeats a post's lines: neither is the software's.
+    return inCode || line.startsWith('>') ? '' : normWords(line);
+  });
+  const counts = new Map<string, number>();
+  for (const key of keys) {
+    if (key && countWords(key) <= THREAD_REPEAT_WORDS) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const key = keys[i]!;
+    if (key && (counts.get(key) ?? 0) >= THREAD_REPEATS) {
+      let next = i + 1;
+      while (next < lines.length && !keys[next]) next++;
+      const nextBare = next < lines.length ? lines[next]!.replace(/^[#>\-*\s]+/, '').trim() : '';
+      const beforeDate = nextBare && isDateLine(nextBare, countWords(nextBare));
+      if (!beforeDate && !isDateLine(lines[i]!.trim(), countWords(key))) continue;
+    }
+    kept.push(lines[i]!);
+  }
+  return kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+const THREAD_REPEATS = 3;
+const THREAD_REPEAT_WORDS = 12;
+
+/**
+ * A declared article's repeated blocks: a run of two lines or more (REPEATED_RUN_WORDS words or more)
+ * that repeats an earlier run line for line, as a share bar or a newsletter box written above and below
+ * the story. The later copy goes, and the first too when it stands above the story's first paragraph
+ * (a line of PROSE_LINE_WORDS words).
+ */
+function dropRepeatedRuns(text: string): string {
+  const lines = text.split('\n');
+  const at: number[] = [];
+  const keys: string[] = [];
+  lines.forEach((line, i) => {
+    const key = normWords(line);
+    if (key) {
+      at.push(i);
+      keys.push(key);
+    }
+  });
+  const storyStart = keys.findIndex((k) => countWords(k) >= PROSE_LINE_WORDS);
+  const dropped = new Set<number>();
+  const firstPair = new Map<string, number>();
+  for (let j = 0; j + 1 < keys.length; j++) {
+    const pair = `${keys[j]}\n${keys[j + 1]}`;
+    const i = firstPair.get(pair);
+    if (i === undefined) {
+      firstPair.set(pair, j);
+      continue;
+    }
+    let len = 0;
+    let words = 0;
+    while (j + len < keys.length && i + len < j && keys[i + len] === keys[j + len]) {
+      words += countWords(keys[j + len]!);
+      len++;
+    }
+    if (len < 2 || words < REPEATED_RUN_WORDS) continue;
+    for (let k = 0; k < len; k++) {
+      dropped.add(at[j + k]!);
+      if (storyStart < 0 || i < storyStart) dropped.add(at[i + k]!);
+    }
+    j += len - 1;
+  }
+  if (!dropped.size) return text;
+  return lines
+    .filter((_, i) => !dropped.has(i))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+const REPEATED_RUN_WORDS = 5;
 
 const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualProduct)"/;
 const PRODUCT_MARKUP =
@@ -840,6 +986,7 @@ function filterLines(
   title: string | null = null,
   byline: string | null = null,
   keepDates = false,
+  endSections = false,
 ): { text: string; lines: number; dropped: number } {
   const lines = text.split('\n');
   let seen = 0;
@@ -852,7 +999,7 @@ function filterLines(
   const titleNorm = title ? norm(title) : '';
   const bylineNorm = byline ? norm(byline) : '';
   let inRelated = false;
-  /** Inside a section of other products: the level of its heading (0 when not). */
+  /** Inside a section of other products or after a story: the level of its heading (0 when not). */
   let otherProductsLevel = 0;
   let seenText = 0;
   for (const line of lines) {
@@ -870,6 +1017,10 @@ function filterLines(
     if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
     otherProductsLevel = 0;
     if (level && (OTHER_PRODUCTS_HEADING.test(bare) || CUSTOMER_SECTION_HEADING.test(bare))) {
+      otherProductsLevel = level;
+      continue;
+    }
+    if (endSections && level && seenText >= STORY_END_MIN_LINES && STORY_END_HEADING.test(bare)) {
       otherProductsLevel = level;
       continue;
     }

@@ -522,3 +522,114 @@ describe('extract: readers\u2019 comments under a blog post', () => {
     expect(text).toContain('reply10ra0');
   });
 });
+
+describe('extract: lines repeated across the posts of a declared thread', () => {
+  const ldThread =
+    '<title>A thread</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"DiscussionForumPosting","headline":"A thread"}</script>';
+  const post = (i: number) => `<article class="message">
+    <div class="user"><h4>poster${i}</h4><div>Gold Circle Club</div></div>
+    <div class="body"><p>${sentence(`post${i}t`, 45)}</p></div>
+    <div class="signature">My rig is a quiet box with too many fans</div></article>`;
+  const thread = `<main>${[0, 1, 2, 3].map(post).join('')}</main>`;
+
+  it('drops a badge and a signature written under every post, and keeps every post', () => {
+    const out = extract(page(thread, ldThread));
+    for (let i = 0; i < 4; i++) expect(out.text).toContain(`post${i}ta0`);
+    expect(out.text).not.toContain('Gold Circle Club');
+    expect(out.text).not.toContain('too many fans');
+  });
+
+  it('keeps them on a page that does not declare a thread', () => {
+    const out = extract(page(thread));
+    expect(out.text).toContain('Gold Circle Club');
+  });
+
+  it('keeps code and quotes that repeat across the posts', () => {
+    const code = '<pre><code>import asyncio\nasyncio.run(main())</code></pre>';
+    const quoted = '<blockquote><p>Hello all</p><p>Which car rental should I use</p></blockquote>';
+    const posts = [0, 1, 2, 3]
+      .map(
+        (i) =>
+          `<article class="message"><h4>poster${i}</h4>${i ? quoted : ''}<p>${sentence(`post${i}q`, 40)}</p>${code}</article>`,
+      )
+      .join('');
+    const out = extract(page(`<main>${posts}</main>`, ldThread));
+    expect(out.text.match(/import asyncio/g)).toHaveLength(4);
+    expect(out.text.match(/Which car rental/g)).toHaveLength(3);
+  });
+});
+
+describe('extract: repeated blocks of a declared article', () => {
+  const ldArticle =
+    '<title>A story</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+  const box =
+    '<div class="box"><h3>Weekly digest by mail</h3><p>The best of our reporting every Sunday morning</p></div>';
+  const story = [0, 1, 2, 3, 4].map((i) => `<p>${sentence(`story${i}p`, 40)}</p>`).join('');
+
+  it('drops a block written above and below the story, both times', () => {
+    const out = extract(page(`<article>${box}${story}${box}</article>`, ldArticle));
+    expect(out.text).toContain('story4pa0');
+    expect(out.text).not.toContain('Weekly digest');
+    expect(out.text).not.toContain('every Sunday morning');
+  });
+
+  it('keeps the first copy of a block repeated inside the story', () => {
+    const out = extract(page(`<article>${story}${box}<p>${sentence('more', 40)}</p>${box}</article>`, ldArticle));
+    expect(out.text.match(/Weekly digest/g)).toHaveLength(1);
+    expect(out.text).toContain('morea0');
+  });
+
+  it('leaves a page that does not declare an article as it is', () => {
+    const out = extract(page(`<article>${box}${story}${box}</article>`));
+    expect(out.text.match(/Weekly digest/g)).toHaveLength(2);
+  });
+});
+
+describe('extract: sections after the story', () => {
+  const story = [0, 1, 2, 3, 4].map((i) => `<p>${sentence(`story${i}p`, 40)}</p>`).join('');
+  const cards = [0, 1, 2]
+    .map(
+      (i) =>
+        `<div class="card"><h3>Card headline number ${i} of the site</h3><p>${sentence(`card${i}c`, 12)}</p></div>`,
+    )
+    .join('');
+
+  it('drop the heading over other stories and the cards under it, and the comments section', () => {
+    const out = extract(
+      page(`<main><h1>A story</h1>${story}<h2>More from Science</h2>${cards}
+        <h2>3 Comments</h2><p>${sentence('comment', 30)}</p></main>`),
+    );
+    expect(out.text).toContain('story4pa0');
+    for (const gone of ['More from Science', 'Card headline', 'card0ca0', 'Comments', 'commenta0'])
+      expect(out.text).not.toContain(gone);
+  });
+
+  it('leave such a heading above the story, and on a declared thread', () => {
+    const top = extract(page(`<main><h2>Trending</h2>${story}</main>`));
+    expect(top.text).toContain('story0pa0');
+    const ldThread =
+      '<title>A thread</title><script type="application/ld+json">{"@type":"DiscussionForumPosting"}</script>';
+    const thread = extract(page(`<main>${story}<h2>2 Comments</h2><p>${sentence('reply', 30)}</p></main>`, ldThread));
+    expect(thread.text).toContain('replya0');
+  });
+});
+
+describe('extract: a declared thread whose first post is long', () => {
+  const first = `<article class="post"><h4>starter</h4><div class="content">${[0, 1, 2, 3, 4, 5, 6, 7]
+    .map((i) => `<p>${sentence(`first${i}f`, 50)}</p>`)
+    .join('')}</div></article>`;
+  const replies = [0, 1, 2, 3]
+    .map(
+      (i) =>
+        `<article class="post"><h4>replier${i}</h4><div class="content"><p>${sentence(`reply${i}r`, 30)}</p></div></article>`,
+    )
+    .join('');
+  const ldThread =
+    '<title>A thread</title><script type="application/ld+json">{"@type":"DiscussionForumPosting"}</script>';
+
+  it('takes the container, which holds the first post and the replies Readability left out', () => {
+    const out = extract(page(`<main><div class="posts">${first}${replies}</div></main>`, ldThread));
+    expect(out.text).toContain('first0fa0');
+    for (let i = 0; i < 4; i++) expect(out.text).toContain(`reply${i}ra0`);
+  });
+});
