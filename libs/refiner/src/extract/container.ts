@@ -82,8 +82,9 @@ interface Stats {
 /**
  * `share` is the element's part of the content root's text. Chrome by name only: a layout wrapper
  * whose class states what the layout has (`has-sidebar`, `no-breadcrumbs`, `with-side-banner`)
- * is not a sidebar, and a skip link's target that holds most of the page (`skip-to-products`) is
- * not a skip link.
+ * is not a sidebar, and an element holding half the page's text or more is never chrome for a class
+ * or id word: a skip link's target (`skip-to-products`), a review that is the page, a body wrapper
+ * named for its layout (`sticky-footer`, `menu-open`).
  */
 function isChrome(el: ContainerElement, insideUnit: boolean, share: number, reviews: boolean): boolean {
   const tag = el.localName;
@@ -93,17 +94,12 @@ function isChrome(el: ContainerElement, insideUnit: boolean, share: number, revi
   if (role && CHROME_ROLES.test(role)) return true;
   if (el.getAttribute('aria-hidden') === 'true' || el.getAttribute('hidden') !== null) return true;
   if (tag === 'body' || tag === 'main' || tag === 'article') return false;
-  for (const w of chromeNameWords(el, reviews)) if (!GUARDED_WORDS.has(w) || share < SKIP_TARGET_SHARE) return true;
-  return false;
+  return share < PAGE_SHARE && chromeNameWords(el, reviews).length > 0;
 }
-/**
- * Chrome words that do not drop an element holding half the page: a skip link's target
- * (`skip-to-products`), or a review that is the page itself.
- */
-const GUARDED_WORDS = new Set(['skip', ...REVIEW_WORDS]);
 /** Words that make the chrome words after them in the same class name a statement about the layout. */
 const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
-const SKIP_TARGET_SHARE = 0.5;
+/** An element holding this share of the content root's text is the page, whatever its class says. */
+const PAGE_SHARE = 0.5;
 
 /** The chrome words of the element's class and id names, leaving out those after a layout modifier. */
 function chromeNameWords(el: ContainerElement, reviews: boolean): string[] {
