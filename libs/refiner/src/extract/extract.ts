@@ -271,6 +271,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
   revealTabPanels(document);
+  removeUnseenText(document.body);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -684,6 +685,26 @@ function revealTabPanels(document: HtmlDocument): void {
     if (style && /display\s*:\s*none/i.test(style)) {
       panel.setAttribute('style', style.replace(/display\s*:\s*none\s*(?:!important)?\s*;?/gi, ''));
     }
+  }
+}
+
+/** Class names of text for screen readers only (Bootstrap, Tailwind, WordPress, and the like). */
+const SCREEN_READER_CLASS =
+  /^(?:sr-only|visually-?hidden|u-visually-?hidden|screen-?reader-?(?:text|only)|a11y-hidden|assistive-text)$/i;
+
+/**
+ * Text a reader does not see: screen-reader-only labels ("Sale price", "Opens in a new window",
+ * "Skip to content") and tooltips (`role="tooltip"`), shown only on hover. Annotators mark what the page
+ * shows, and these become stray lines in the middle of the text; they go on every page.
+ */
+function removeUnseenText(root: DomElement | null): void {
+  if (!root) return;
+  const selector =
+    '[role=tooltip], [class*=sr-only], [class*=isually], [class*=creen-reader], [class*=creenreader], [class*=a11y], [class*=ssistive]';
+  for (const el of Array.from(root.querySelectorAll(selector))) {
+    if (el.localName === 'body' || el.localName === 'main') continue;
+    const classes = (el.getAttribute('class') ?? '').split(/\s+/);
+    if (el.getAttribute('role') === 'tooltip' || classes.some((c) => SCREEN_READER_CLASS.test(c))) el.remove();
   }
 }
 

@@ -494,3 +494,18 @@ describe('extract: the repeated entries of a listing', () => {
     for (const c of courses) expect(text).toContain(c);
   });
 });
+
+describe('extract: text a reader does not see', () => {
+  it('drops screen-reader-only labels and tooltips on every page', () => {
+    const body = `<main><h1>A guide</h1><p>${sentence('body', 40)}<span class="sr-only">Opens in a new window</span></p>
+      <p><span class="visually-hidden">Sale price</span>$12.00</p>
+      <p>${sentence('more', 30)}<span role="tooltip">Hover help for this term</span></p>
+      <a class="screen-reader-text skip-link" href="#main">Jump to the content</a></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('bodya0');
+    expect(out.text).toContain('$12.00');
+    for (const unseen of ['Opens in a new window', 'Sale price', 'Hover help', 'Jump to the content']) {
+      expect(out.text).not.toContain(unseen);
+    }
+  });
+});
