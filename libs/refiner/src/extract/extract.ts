@@ -855,6 +855,9 @@ function postProcess(text: string, title: string | null = null, byline: string |
   return filterLines(text, title, byline).text;
 }
 
+/** A heading's line, its level the number of `#`; after a list item's marker when the heading is inside one. */
+const HEADING_LINE = /^(?:\s*(?:[-*]|\d+\.)\s+)?(#{1,6})\s/;
+
 /** The boilerplate line filters; also counts the non-empty lines seen and dropped. */
 function filterLines(
   text: string,
@@ -887,7 +890,8 @@ function filterLines(
       continue;
     }
     seen++;
-    const level = /^(#{1,6})\s/.exec(line)?.[1]!.length ?? 0;
+    // A heading inside a list item ("- ## You may also like", a card's "- ### Name") is a heading too.
+    const level = HEADING_LINE.exec(line)?.[1]!.length ?? 0;
     if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
     otherProductsLevel = 0;
     if (level && (OTHER_PRODUCTS_HEADING.test(bare) || CUSTOMER_SECTION_HEADING.test(bare))) {

@@ -509,3 +509,16 @@ describe('extract: text a reader does not see', () => {
     }
   });
 });
+
+describe('extract: headings inside list items', () => {
+  it('count as headings: an other-products heading in a list item drops its section, up to the next heading', () => {
+    const others = `<ul class="blocks"><li><h2>You may also like</h2></li>${[1, 2, 3]
+      .map((i) => `<li><p>Other lamp ${i}</p><p>${sentence(`other${i}k`, 14)}</p></li>`)
+      .join('')}<li><h2>Care and cleaning</h2><p>${sentence('care', 30)}</p></li></ul>`;
+    const out = extract(page(`<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${others}</main>`));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('Other lamp');
+    expect(out.text).not.toContain('other2ka0');
+    expect(out.text).toContain('carea0');
+  });
+});
