@@ -116,17 +116,19 @@ const RELATED_LINE =
 
 /**
  * A heading over other products or events than the page's own: a shop's recommendation carousels
- * ("Customers who viewed this item also viewed", "Similar items", "Frequently bought together",
- * "Recently viewed") and a store page's news feed ("Recent events & announcements"). The heading and
+ * ("Customers who viewed this item also viewed", "Customers frequently viewed", "Products related to this
+ * item", "Similar items", "Frequently bought together", "Recently viewed", "Complete the set", "Consider
+ * these available items") and a store page's news feed ("Recent events & announcements"). The heading and
  * its section (every line up to the next heading of the same or a higher level) go: the cards in it
  * are names and prices, not list items.
  */
 const OTHER_PRODUCTS_HEADING =
-  /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? also (?:viewed|bought|purchased|liked|like)|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need)|complete the look|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
+  /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? (?:also|frequently) (?:viewed|bought|purchased|liked|like)(?: or (?:read|viewed|bought))?|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|(?:products|items) related to this (?:item|product)|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need|enjoy)|(?:added to your (?:cart|basket)!? )?complete the (?:look|set)|consider these (?:available )?items|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
 
 /**
- * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam") or
- * over the customers' questions ("Customer questions & answers", "People are asking"): its section goes
+ * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam"),
+ * over the reviews ("Top reviews from the United States", "Reviews with images") or over the customers'
+ * questions ("Customer questions & answers", "People are asking"): its section goes
  * like that of OTHER_PRODUCTS_HEADING, on every page (the shops that write them, Amazon among them,
  * often declare no product). Reviews whose wrappers carry no review class name are left by
  * removeWidgets; their headings give them away. A bare "Questions & answers" stays (an interview's
@@ -134,7 +136,7 @@ const OTHER_PRODUCTS_HEADING =
  * (product F1 fell .010 without it). The filter tests the heading without its leading number ("5.0").
  */
 const CUSTOMER_SECTION_HEADING =
-  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
+  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|top reviews(?: from .{1,40})?|reviews with images|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
 
 /**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank

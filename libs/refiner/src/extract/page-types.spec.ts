@@ -522,3 +522,16 @@ describe('extract: headings inside list items', () => {
     expect(out.text).toContain('carea0');
   });
 });
+
+describe('extract: more headings over other products and reviews', () => {
+  it('drops the sections under "Products related to this item", "Complete the set?" and "Top reviews from ..."', () => {
+    const section = (heading: string, seed: string) => `<h2>${heading}</h2><p>${sentence(seed, 20)}</p>`;
+    const body = `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${section('Products related to this item', 'rel')}
+      ${section('Added to your cart! Complete the set?', 'set')}${section('Customers frequently viewed', 'freq')}
+      ${section('Top reviews from the United States', 'top')}${section('Care and cleaning', 'care')}</main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    for (const gone of ['rela0', 'seta0', 'freqa0', 'topa0', 'Complete the set']) expect(out.text).not.toContain(gone);
+    expect(out.text).toContain('carea0');
+  });
+});
