@@ -63,10 +63,23 @@ const CHROME_WORDS = new Set([
  * `ContainerOptions.reviews`), where they are not the page's own text; on other pages they may be
  * the article (an editor's review, a round-up of rated products).
  */
-export const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
+const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
+/**
+ * Class or id words of a shop's disclaimers, footnotes and legal fine print ("Prices include VAT",
+ * "*Results may vary", "Colours may differ from the picture"): chrome on a product page, where the
+ * annotated text is the product's description and specs; elsewhere they may be an article's notes.
+ */
+const DISCLAIMER_WORDS = new Set(['disclaimer', 'disclaimers', 'footnote', 'footnotes', 'legal', 'fineprint']);
+/** Class or id words of chrome on a product page only: reviews, ratings, disclaimers. */
+export const PRODUCT_CHROME_WORDS = new Set([...REVIEW_WORDS, ...DISCLAIMER_WORDS]);
+
+/** A class or id name's words: split on `-` and `_`, with `fine-print` as one word. */
+export function nameWords(name: string): string[] {
+  return name.replace(/fine[-_]?print/g, 'fineprint').split(/[_-]+/);
+}
 
 export interface ContainerOptions {
-  /** The page is a product's: customers' reviews and ratings (`REVIEW_WORDS`) are chrome. */
+  /** The page is a product's: customers' reviews and ratings and disclaimers (`PRODUCT_CHROME_WORDS`) are chrome. */
   reviews?: boolean;
 }
 
@@ -106,9 +119,9 @@ function chromeNameWords(el: ContainerElement, reviews: boolean): string[] {
   const found: string[] = [];
   const v = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
   for (const name of v.split(/\s+/)) {
-    for (const w of name.split(/[_-]+/)) {
+    for (const w of nameWords(name)) {
       if (LAYOUT_MODIFIERS.has(w)) break;
-      if (CHROME_WORDS.has(w) || (reviews && REVIEW_WORDS.has(w))) found.push(w);
+      if (CHROME_WORDS.has(w) || (reviews && PRODUCT_CHROME_WORDS.has(w))) found.push(w);
     }
   }
   return found;

@@ -1,6 +1,6 @@
 import type { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { type ContainerElement, REVIEW_WORDS, containerText } from './container.js';
+import { type ContainerElement, PRODUCT_CHROME_WORDS, containerText, nameWords } from './container.js';
 import { type DomNode, toMarkdown } from './markdown.js';
 import { QuickReadability } from './readability.js';
 
@@ -777,7 +777,8 @@ const WIDGET_PAGE_SHARE = 0.5;
  * broken into small blocks: dialogs and cookie or consent banners (when no block reaches its
  * threshold, Readability tries again without its filter of unlikely blocks, and the banner's
  * paragraph wins) and, on a page that declares itself a product's (and not an article), customers'
- * reviews and star ratings (running prose under the product). Known by element, role or class and id words; an
+ * reviews and star ratings (running prose under the product) and the shop's disclaimers, footnotes and
+ * legal fine print. Known by element, role or class and id words; an
  * element holding half the page's text stays. (Readability drops dialogs as unlikely candidates only on
  * its first pass: on a listing of linked headlines that pass finds too little text, it retries without
  * the rule, and a consent banner's paragraphs about partners and personal data became the article.)
@@ -787,7 +788,9 @@ function removeWidgets(root: DomElement | null, isProduct: boolean): void {
   const total = (root.textContent ?? '').length;
   const selector =
     'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr], [class*=cmp], [id*=cmp]' +
-    (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
+    (isProduct
+      ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating], [class*=isclaim], [id*=isclaim], [class*=ootnote], [id*=ootnote], [class*=egal], [id*=egal], [class*=print], [id*=print]'
+      : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
     // The page's own main or article is never a widget, nor the body's root.
     if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
@@ -805,8 +808,10 @@ function isWidget(el: DomElement, isProduct: boolean): boolean {
     el.getAttribute('aria-modal') === 'true'
   )
     return true;
-  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
-  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
+  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
+  return names.some((name) =>
+    nameWords(name).some((w) => CONSENT_WORDS.has(w) || (isProduct && PRODUCT_CHROME_WORDS.has(w))),
+  );
 }
 
 /** A form control holding this share of the page's text or more is not a widget (a page wrapped in one). */

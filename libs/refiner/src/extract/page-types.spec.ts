@@ -495,6 +495,27 @@ describe('extract: the repeated entries of a listing', () => {
   });
 });
 
+describe('extract: disclaimers and footnotes of a product page', () => {
+  const body = `<main><h1>A blender</h1><div class="product-description"><p>${sentence('desc', 40)}</p><ul>
+    <li>${sentence('spec1x', 8)}</li><li>${sentence('spec2x', 8)}</li></ul></div>
+    <div class="product-disclaimer"><p>${sentence('legalese', 30)}</p></div>
+    <p class="fine-print">${sentence('fine', 20)}</p><div id="footnotes"><p>${sentence('note', 20)}</p></div></main>`;
+
+  it('drops them on a page declaring a product', () => {
+    const product =
+      '<title>A blender</title><script type="application/ld+json">{"@type":"Product","name":"A blender"}</script>';
+    const out = extract(page(body, product));
+    expect(out.text).toContain('desca0');
+    for (const chrome of ['legalesea0', 'finea0', 'notea0']) expect(out.text).not.toContain(chrome);
+  });
+
+  it('keeps them on other pages (an article\u2019s notes)', () => {
+    const out = extract(page(body));
+    expect(out.text).toContain('legalesea0');
+    expect(out.text).toContain('notea0');
+  });
+});
+
 describe('extract: text a reader does not see', () => {
   it('drops screen-reader-only labels and tooltips on every page', () => {
     const body = `<main><h1>A guide</h1><p>${sentence('body', 40)}<span class="sr-only">Opens in a new window</span></p>
