@@ -247,7 +247,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   assertLooksLikeText(html);
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
-  const isProduct = !isArticle && declaresProduct(html);
+  const productSignal = isArticle ? null : declaresProduct(html);
+  const isProduct = productSignal !== null;
   const productText = isProduct ? productDescription(html) : '';
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
@@ -282,6 +283,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     tooDeep = maxDepth(document.body) > MAX_DEPTH;
   }
   if (isProduct) removeProductControls(document.body);
+  // `og:type` alone is set by a shop's category pages too, whose cards are the page.
+  if (isProduct && productSignal !== 'og') removeOtherProductCards(document.body);
   // Read before Readability, which changes the document.
   const containerRaw = tooDeep
     ? { text: '', linkDensity: 0 }
@@ -415,17 +418,22 @@ function declaresArticle(html: string): boolean {
 }
 
 const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualProduct)"/;
-const PRODUCT_MARKUP =
-  /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b|<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
+
+const PRODUCT_MICRODATA = /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b/i;
+const PRODUCT_OG_TYPE = /<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
+
+/** How a page says it is a product's: schema.org markup (JSON-LD or microdata), or only its `og:type`. */
+type ProductSignal = 'markup' | 'og';
 
 /**
- * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata, or an
- * `og:type` of `product`.
+ * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata (`markup`), or an
+ * `og:type` of `product` (`og`); null when it does not.
  */
-function declaresProduct(html: string): boolean {
-  if (PRODUCT_MARKUP.test(html)) return true;
-  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return true;
-  return false;
+function declaresProduct(html: string): ProductSignal | null {
+  if (PRODUCT_MICRODATA.test(html)) return 'markup';
+  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return 'markup';
+  if (PRODUCT_OG_TYPE.test(html)) return 'og';
+  return null;
 }
 
 /** Lines of fewer words may repeat on a product page (a table's "Yes", a section's "Details"). */
@@ -831,6 +839,94 @@ function removeProductControls(root: DomElement | null): void {
   for (const el of Array.from(root.querySelectorAll('select, button, input, textarea, label'))) {
     if ((el.textContent ?? '').length < CONTROL_PAGE_SHARE * total) el.remove();
   }
+}
+
+/**
+ * A price as shops write it: a currency sign or code before or after the amount ("$19.99", "€12,00",
+ * "12,00 €", "USD 5", "149 kr").
+ */
+const PRICE =
+  /(?:[$€£¥₹₩]|\b(?:US\$|USD|EUR|GBP|CAD|AUD|CHF|Rs\.?))\s?\d(?:[\d.,']*\d)?|(?:^|[^\p{L}\d])\d(?:[\d.,']*\d)?\s?(?:[€£$₽₺]|zł|kr|Kč|lei|USD|EUR|GBP)(?!\p{L})/iu;
+/** Fewest sibling cards (a short name and a price) that make a row of other products. */
+const OTHER_CARDS_MIN = 3;
+/** Most words of one product card: a name, a price, a rating, a badge. */
+const CARD_MAX_WORDS = 40;
+
+/**
+ * A product card: a short name and a price, as in a carousel of related, recommended or recently viewed
+ * products. Table rows and list options are a product's own price list, not cards.
+ */
+function isProductCard(el: DomElement): boolean {
+  if (el.localName === 'tr' || el.localName === 'option') return false;
+  const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const m = PRICE.exec(text);
+  if (!m) return false;
+  const words = countWords(text);
+  if (words > CARD_MAX_WORDS) return false;
+  // A name besides the price: a word of three letters or more outside it.
+  const rest = text.slice(0, m.index) + ' ' + text.slice(m.index + m[0].length);
+  return /\p{L}{3,}/u.test(rest);
+}
+
+/**
+ * On a product page, a run of OTHER_CARDS_MIN or more sibling product cards (each a short name and a
+ * price line) shows other products: related, recommended, "customers also bought", recently viewed.
+ * The page's own product has one name and one price block, not a row of them; the cards go before
+ * either candidate reads the page (their section often has no heading that says what it is).
+ */
+function removeOtherProductCards(root: DomElement | null): void {
+  if (!root) return;
+  const chars = textLengths(root);
+  const removed: DomElement[] = [];
+  // Parents before their children: a run found higher up is removed whole.
+  const stack: DomElement[] = [root];
+  while (stack.length) {
+    const parent = stack.pop()!;
+    const kids = Array.from(parent.children);
+    const cards = new Set<DomElement>();
+    let run: DomElement[] = [];
+    const flush = () => {
+      if (run.length >= OTHER_CARDS_MIN) for (const card of run) cards.add(card);
+      run = [];
+    };
+    for (const kid of kids) {
+      // Only short elements are read whole: a page's text is read once, not once per ancestor.
+      if ((chars.get(kid) ?? 0) <= CARD_MAX_CHARS && isProductCard(kid)) run.push(kid);
+      else flush();
+    }
+    flush();
+    for (const kid of kids) {
+      if (cards.has(kid)) removed.push(kid);
+      else stack.push(kid);
+    }
+  }
+  for (const card of removed) card.remove();
+}
+/** Characters (without spaces) of a card's text: CARD_MAX_WORDS words of a long-worded language. */
+const CARD_MAX_CHARS = 400;
+
+/** Characters (without spaces) of text under each element, in one walk without recursion. */
+function textLengths(root: DomElement): Map<DomElement, number> {
+  const lengths = new Map<DomElement, number>();
+  const order: DomElement[] = [];
+  const stack: DomElement[] = [root];
+  while (stack.length) {
+    const el = stack.pop()!;
+    order.push(el);
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push(c);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const el = order[i]!;
+    let n = 0;
+    const kids = el.childNodes;
+    for (let k = 0; k < kids.length; k++) {
+      const node = kids[k]!;
+      if (node.nodeType === 3) n += (node.textContent ?? '').replace(/\s+/g, '').length;
+      else if (node.nodeType === 1) n += lengths.get(node as DomElement) ?? 0;
+    }
+    lengths.set(el, n);
+  }
+  return lengths;
 }
 
 /** Text length inside links over total text length. */

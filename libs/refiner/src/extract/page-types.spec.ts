@@ -495,6 +495,30 @@ describe('extract: the repeated entries of a listing', () => {
   });
 });
 
+describe('extract: other products shown as cards on a product page', () => {
+  const description = `<h1>A kettle</h1><p>${sentence('desc', 40)}</p><p>Price $49.00</p>`;
+  const cards = `<div class="carousel">${['Steel kettle', 'Glass teapot', 'Tea infuser', 'Milk frother']
+    .map((name, i) => `<div class="tile"><a href="/p${i}"><p>${name}</p></a><p>$${i + 1}9.99</p></div>`)
+    .join('')}</div>`;
+  const ld = '<title>A kettle</title><script type="application/ld+json">{"@type":"Product","name":"A kettle"}</script>';
+  const og = '<title>A kettle</title><meta property="og:type" content="product">';
+
+  it('drops a row of three or more sibling cards, each a short name and a price', () => {
+    const out = extract(page(`<main>${description}${cards}</main>`, ld));
+    expect(out.text).toContain('desca0');
+    expect(out.text).toContain('$49.00');
+    for (const name of ['Steel kettle', 'Glass teapot', 'Milk frother', '$19.99']) expect(out.text).not.toContain(name);
+  });
+
+  it('keeps two cards, a price table, and the cards of a page whose only product signal is og:type', () => {
+    const two = cards.replace(/<div class="tile"><a href="\/p[23]">.*?<\/div>/g, '');
+    expect(extract(page(`<main>${description}${two}</main>`, ld)).text).toContain('Glass teapot');
+    const table = `<table>${['Small', 'Medium', 'Large'].map((s, i) => `<tr><td>${s} size</td><td>€${i + 1}2,00</td></tr>`).join('')}</table>`;
+    expect(extract(page(`<main>${description}${table}</main>`, ld)).text).toContain('Medium size');
+    expect(extract(page(`<main>${description}${cards}</main>`, og)).text).toContain('Glass teapot');
+  });
+});
+
 describe('extract: disclaimers and footnotes of a product page', () => {
   const body = `<main><h1>A blender</h1><div class="product-description"><p>${sentence('desc', 40)}</p><ul>
     <li>${sentence('spec1x', 8)}</li><li>${sentence('spec2x', 8)}</li></ul></div>
