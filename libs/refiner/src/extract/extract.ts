@@ -422,16 +422,31 @@ const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualPro
 const PRODUCT_MICRODATA = /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b/i;
 const PRODUCT_OG_TYPE = /<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
 
-/** How a page says it is a product's: schema.org markup (JSON-LD or microdata), or only its `og:type`. */
-type ProductSignal = 'markup' | 'og';
+/**
+ * A buy button's text, as an element's whole text or a submit button's value: "Add to cart", "Add to
+ * basket", "Buy now".
+ */
+const BUY_BUTTON =
+  /(?:>|\bvalue\s*=\s*["'])\s*(?:add to (?:cart|basket|bag|trolley)|buy (?:it )?now|in den warenkorb|ajouter au panier|añadir al carrito|aggiungi al carrello)\s*(?:<|["'])/gi;
+/** Most buy buttons of a product page: one per layout (narrow, wide); a listing has one per card. */
+const BUY_BUTTONS_MAX = 2;
 
 /**
- * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata (`markup`), or an
- * `og:type` of `product` (`og`); null when it does not.
+ * How a page says it is a product's: schema.org markup (JSON-LD or microdata), one or two buy buttons,
+ * or only its `og:type`.
+ */
+type ProductSignal = 'markup' | 'buttons' | 'og';
+
+/**
+ * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata (`markup`), one
+ * or two buy buttons (`buttons`: a shop whose pages carry no product markup), or an `og:type` of
+ * `product` (`og`); null when it does not.
  */
 function declaresProduct(html: string): ProductSignal | null {
   if (PRODUCT_MICRODATA.test(html)) return 'markup';
   for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return 'markup';
+  const buttons = html.match(BUY_BUTTON)?.length ?? 0;
+  if (buttons > 0 && buttons <= BUY_BUTTONS_MAX) return 'buttons';
   if (PRODUCT_OG_TYPE.test(html)) return 'og';
   return null;
 }

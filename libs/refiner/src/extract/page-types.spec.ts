@@ -540,6 +540,26 @@ describe('extract: disclaimers and footnotes of a product page', () => {
   });
 });
 
+describe('extract: a product page known by its buy button', () => {
+  const reviews = `<section class="reviews">${[1, 2, 3]
+    .map((i) => `<div class="review"><p>${sentence(`rev${i}w`, 60)}</p></div>`)
+    .join('')}</section>`;
+  const body = (buttons: number) =>
+    `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${'<button type="submit"><span>Add to cart</span></button>'.repeat(buttons)}${reviews}</main>`;
+
+  it('is a product page with one or two "Add to cart" buttons and no product markup', () => {
+    const out = extract(page(body(1)));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('rev1wa0');
+    expect(extract(page(body(2))).text).not.toContain('rev1wa0');
+  });
+
+  it('is not one with none, nor with a button per card (a listing)', () => {
+    expect(extract(page(body(0))).text).toContain('rev1wa0');
+    expect(extract(page(body(5))).text).toContain('rev1wa0');
+  });
+});
+
 describe('extract: text a reader does not see', () => {
   it('drops screen-reader-only labels and tooltips on every page', () => {
     const body = `<main><h1>A guide</h1><p>${sentence('body', 40)}<span class="sr-only">Opens in a new window</span></p>
