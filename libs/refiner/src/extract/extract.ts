@@ -93,6 +93,8 @@ const BOILERPLATE_LINE = new RegExp(
       'share(?: this(?: article| story| post)?)?(?: on \\w+)?',
       'tweet|email|print|comments?|post comment.*|caption|close|menu|search|sign in|log in|next|previous',
       'read more|continue reading|load more',
+      // A shop's buttons written as links or divs, which removeProductControls does not see.
+      'add to (?:cart|basket|bag|trolley|wish ?list)|buy (?:it )?now|quantity|qty:?',
       'click here(?: to \\w+(?: \\w+){0,3})?\\W*',
       'subscribe(?: now)?|follow us.*',
       'skip to (?:main )?content',

@@ -600,3 +600,14 @@ describe('extract: more headings over other products and reviews', () => {
     expect(out.text).toContain('carea0');
   });
 });
+
+describe('extract: a shop\u2019s buttons written as links', () => {
+  it('drops "Add to cart", "Buy now" and "Quantity" lines, and keeps sentences with the same words', () => {
+    const body = `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p><div><a href="/cart">Add to cart</a></div>
+      <div><a href="/buy">Buy now</a></div><div>Quantity</div><p>Add to cart before midnight for delivery on Monday.</p></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toMatch(/^(?:Add to cart|Buy now|Quantity)$/m);
+    expect(out.text).toContain('Add to cart before midnight');
+  });
+});
