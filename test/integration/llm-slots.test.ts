@@ -70,4 +70,28 @@ describe("a job's LLM call slots in Redis, from two clients", () => {
     await expect(waiting).rejects.toThrow('cancelled');
     await Promise.all([a(), other()]);
   });
+
+  it("renews a lease while it is held, and a closed (killed) holder's lease comes back within one lease", async () => {
+    const leaseMs = 300;
+    const [a, b] = clients.map((c) => new RedisLlmSlots(c, { retryMs: 50, leaseMs }));
+    try {
+      const held = await a!.acquire('job-e', 1, signal);
+      let granted = false;
+      const waiting = b!.acquire('job-e', 1, signal).then((release) => ((granted = true), release));
+      // Three leases long: renewed, so still held.
+      await new Promise((r) => setTimeout(r, 3 * leaseMs));
+      expect(granted).toBe(false);
+      // The holder dies without releasing: nothing renews the lease and it expires.
+      a!.close();
+      const second = await waiting;
+      expect(granted).toBe(true);
+      await second();
+      await held(); // a late release of an expired lease frees nothing twice
+      const third = await b!.acquire('job-e', 1, signal);
+      await third();
+    } finally {
+      a!.close();
+      b!.close();
+    }
+  });
 });

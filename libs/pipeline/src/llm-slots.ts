@@ -16,22 +16,34 @@ export class LocalLlmSlots extends LlmSlots {
   }
 }
 
-/** A lease is dropped if its holder does not release it in this time (a killed worker). */
-const LEASE_MS = 5 * 60_000;
+/**
+ * A lease is dropped if its holder neither renews nor releases it in this time (a killed worker); a live
+ * holder renews its leases every third of it, so a call may take longer than the lease.
+ */
+const LEASE_MS = 30_000;
 /**
  * A waiter tries again when a slot of its job is released (in this process at once, in another through a
  * Redis message), and at the latest after this long: a missed message or an expired lease.
  */
 const RETRY_MS = 250;
 
-// KEYS[1] = the job's lease set; ARGV = token, limit, now, expiry. Expired leases are dropped first.
+// KEYS[1] = the job's lease set; ARGV = token, limit, now, expiry, lease ms. Expired leases are dropped first.
 const ACQUIRE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ${LEASE_MS})
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
   return 1
 end
+return 0`;
+
+// KEYS[1] = the job's lease set; ARGV = expiry, lease ms, tokens. Only leases still held are renewed (XX):
+// one that expired while its holder stalled is not taken back.
+const RENEW = `
+for i = 3, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0`;
 
 // KEYS[1] = the job's lease set, KEYS[2] = the release channel; ARGV[1] = token. Tells the waiting workers.
@@ -49,6 +61,8 @@ return 0`;
  * worker through a message on one channel (a second connection, opened by the
  * first wait), so a freed slot is taken again within a round trip, not at the
  * next poll; a waiter that loses the race waits for the next release.
+ * Leases are short (30 s) and renewed while held, so a killed worker's slots
+ * come back within one lease, whatever the length of a call.
  */
 export class RedisLlmSlots extends LlmSlots {
   /** Waiters by lease-set key. */
@@ -57,14 +71,19 @@ export class RedisLlmSlots extends LlmSlots {
   private readonly channel: string;
 
   private readonly retryMs: number;
+  private readonly leaseMs: number;
+  /** Tokens of the leases this process holds, by lease-set key, renewed by `renewal`. */
+  private readonly held = new Map<string, Set<string>>();
+  private renewal?: NodeJS.Timeout;
 
   constructor(
     private readonly client: RedisClient,
-    options: { retryMs?: number } = {},
+    options: { retryMs?: number; leaseMs?: number } = {},
   ) {
     super();
     this.channel = `${client.prefix}:llm-slots:released`;
     this.retryMs = options.retryMs ?? RETRY_MS;
+    this.leaseMs = options.leaseMs ?? LEASE_MS;
   }
 
   async acquire(jobId: string, limit: number, signal: AbortSignal): Promise<() => Promise<void>> {
@@ -73,21 +92,58 @@ export class RedisLlmSlots extends LlmSlots {
     for (;;) {
       signal.throwIfAborted();
       const now = Date.now();
-      const got = await this.client.redis.eval(ACQUIRE, 1, key, token, limit, now, now + LEASE_MS);
-      if (got === 1) return () => this.release(key, token);
+      const got = await this.client.redis.eval(ACQUIRE, 1, key, token, limit, now, now + this.leaseMs, this.leaseMs);
+      if (got === 1) {
+        this.hold(key, token);
+        return () => this.release(key, token);
+      }
       await this.released(key, signal);
     }
   }
 
-  /** Closes the release channel's connection. */
+  /** Closes the release channel's connection and stops renewing: leases still held then expire. */
   override close(): void {
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+    this.held.clear();
   }
 
   private async release(key: string, token: string): Promise<void> {
+    this.unhold(key, token);
     await this.client.redis.eval(RELEASE, 2, key, this.channel, token).catch(() => 0);
     this.wake(key);
+  }
+
+  private hold(key: string, token: string): void {
+    let tokens = this.held.get(key);
+    if (!tokens) this.held.set(key, (tokens = new Set()));
+    tokens.add(token);
+    if (!this.renewal) {
+      this.renewal = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
+      this.renewal.unref();
+    }
+  }
+
+  private unhold(key: string, token: string): void {
+    const tokens = this.held.get(key);
+    tokens?.delete(token);
+    if (tokens?.size === 0) this.held.delete(key);
+    if (this.held.size === 0) {
+      clearInterval(this.renewal);
+      this.renewal = undefined;
+    }
+  }
+
+  /** One script per job with leases held here; a failed renewal is tried again at the next tick. */
+  private async renew(): Promise<void> {
+    const expiry = Date.now() + this.leaseMs;
+    await Promise.all(
+      [...this.held].map(([key, tokens]) =>
+        this.client.redis.eval(RENEW, 1, key, expiry, this.leaseMs, ...tokens).catch(() => 0),
+      ),
+    );
   }
 
   /** One release frees one slot: the longest waiter of the job in this process tries again, not all of them. */

@@ -57,6 +57,8 @@ const CHROME_WORDS = new Set([
   'recommended',
   'promo',
   'banner',
+  'comments',
+  'commentlist',
 ]);
 /**
  * Class or id words of customers' reviews and star ratings: chrome on a product page (see

@@ -611,3 +611,31 @@ describe('extract: a shop\u2019s buttons written as links', () => {
     expect(out.text).toContain('Add to cart before midnight');
   });
 });
+
+describe('extract: readers\u2019 comments under a blog post', () => {
+  const post = [1, 2, 3, 4, 5].map((i) => `<p>${sentence(`story${i}s`, 40)}</p>`).join('');
+  const comment = (i: number) =>
+    `<li class="comment"><div class="comment-author">Reader ${i}</div><div class="comment-content"><p>${sentence(`reply${i}r`, 30)}</p></div></li>`;
+  const container = (body: string) => extract(page(body), { candidates: true }).candidates!.container;
+
+  it('are not part of the main container', () => {
+    const comments = [1, 2, 3].map(comment).join('');
+    const text = container(
+      `<div class="site"><div class="entry-content">${post}</div>` +
+        `<div id="comments" class="comments-area"><h2>3 comments</h2><ol class="comment-list">${comments}</ol></div></div>`,
+    );
+    expect(text).toContain('story1sa0');
+    expect(text).toContain('story5sa0');
+    expect(text).not.toContain('reply1ra0');
+    expect(text).not.toContain('3 comments');
+  });
+
+  it('stay when the comment section holds most of the page: a thread of replies', () => {
+    const comments = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(comment).join('');
+    const text = container(
+      `<div class="site"><p>${sentence('intro', 20)}</p><div class="comments">${comments}</div></div>`,
+    );
+    expect(text).toContain('reply1ra0');
+    expect(text).toContain('reply10ra0');
+  });
+});
