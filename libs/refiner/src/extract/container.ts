@@ -65,10 +65,23 @@ const CHROME_WORDS = new Set([
  * `ContainerOptions.reviews`), where they are not the page's own text; on other pages they may be
  * the article (an editor's review, a round-up of rated products).
  */
-export const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
+const REVIEW_WORDS = new Set(['review', 'reviews', 'rating', 'ratings']);
+/**
+ * Class or id words of a shop's disclaimers, footnotes and legal fine print ("Prices include VAT",
+ * "*Results may vary", "Colours may differ from the picture"): chrome on a product page, where the
+ * annotated text is the product's description and specs; elsewhere they may be an article's notes.
+ */
+const DISCLAIMER_WORDS = new Set(['disclaimer', 'disclaimers', 'footnote', 'footnotes', 'legal', 'fineprint']);
+/** Class or id words of chrome on a product page only: reviews, ratings, disclaimers. */
+export const PRODUCT_CHROME_WORDS = new Set([...REVIEW_WORDS, ...DISCLAIMER_WORDS]);
+
+/** A class or id name's words: split on `-` and `_`, with `fine-print` as one word. */
+export function nameWords(name: string): string[] {
+  return name.replace(/fine[-_]?print/g, 'fineprint').split(/[_-]+/);
+}
 
 export interface ContainerOptions {
-  /** The page is a product's: customers' reviews and ratings (`REVIEW_WORDS`) are chrome. */
+  /** The page is a product's: customers' reviews and ratings and disclaimers (`PRODUCT_CHROME_WORDS`) are chrome. */
   reviews?: boolean;
 }
 
@@ -84,8 +97,9 @@ interface Stats {
 /**
  * `share` is the element's part of the content root's text. Chrome by name only: a layout wrapper
  * whose class states what the layout has (`has-sidebar`, `no-breadcrumbs`, `with-side-banner`)
- * is not a sidebar, and a skip link's target that holds most of the page (`skip-to-products`) is
- * not a skip link.
+ * is not a sidebar, and an element holding half the page's text or more is never chrome for a class
+ * or id word: a skip link's target (`skip-to-products`), a review that is the page, a body wrapper
+ * named for its layout (`sticky-footer`, `menu-open`).
  */
 function isChrome(el: ContainerElement, insideUnit: boolean, share: number, reviews: boolean): boolean {
   const tag = el.localName;
@@ -95,26 +109,21 @@ function isChrome(el: ContainerElement, insideUnit: boolean, share: number, revi
   if (role && CHROME_ROLES.test(role)) return true;
   if (el.getAttribute('aria-hidden') === 'true' || el.getAttribute('hidden') !== null) return true;
   if (tag === 'body' || tag === 'main' || tag === 'article') return false;
-  for (const w of chromeNameWords(el, reviews)) if (!GUARDED_WORDS.has(w) || share < SKIP_TARGET_SHARE) return true;
-  return false;
+  return share < PAGE_SHARE && chromeNameWords(el, reviews).length > 0;
 }
-/**
- * Chrome words that do not drop an element holding half the page: a skip link's target
- * (`skip-to-products`), a review that is the page itself, or a thread whose replies are its comments.
- */
-const GUARDED_WORDS = new Set(['skip', 'comments', 'commentlist', ...REVIEW_WORDS]);
 /** Words that make the chrome words after them in the same class name a statement about the layout. */
 const LAYOUT_MODIFIERS = new Set(['has', 'no', 'with', 'without', 'is']);
-const SKIP_TARGET_SHARE = 0.5;
+/** An element holding this share of the content root's text is the page, whatever its class says. */
+const PAGE_SHARE = 0.5;
 
 /** The chrome words of the element's class and id names, leaving out those after a layout modifier. */
 function chromeNameWords(el: ContainerElement, reviews: boolean): string[] {
   const found: string[] = [];
   const v = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
   for (const name of v.split(/\s+/)) {
-    for (const w of name.split(/[_-]+/)) {
+    for (const w of nameWords(name)) {
       if (LAYOUT_MODIFIERS.has(w)) break;
-      if (CHROME_WORDS.has(w) || (reviews && REVIEW_WORDS.has(w))) found.push(w);
+      if (CHROME_WORDS.has(w) || (reviews && PRODUCT_CHROME_WORDS.has(w))) found.push(w);
     }
   }
   return found;

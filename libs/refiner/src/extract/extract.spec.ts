@@ -86,6 +86,18 @@ describe('extract: main container', () => {
     expect(container).not.toContain('sidea0');
   });
 
+  it('reads a wrapper holding half the page as content whatever its class words, and drops a small one', () => {
+    const entries = Array.from(
+      { length: 6 },
+      (_, i) => `<div class="entry"><h3>Entry ${i}</h3><p>${sentence(`item${i}v`, 25)}</p></div>`,
+    ).join('');
+    const html = page(`<div class="page sticky-footer menu-closed">${entries}
+      <div class="footer-links"><p>${sentence('foot', 20)}</p></div></div>`);
+    const { container } = extract(html, { candidates: true }).candidates!;
+    for (let i = 0; i < 6; i++) expect(container).toContain(`item${i}va0`);
+    expect(container).not.toContain('foota0');
+  });
+
   it('drops link lists with no chrome name from the container', () => {
     const entries = Array.from(
       { length: 5 },

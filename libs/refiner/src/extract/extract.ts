@@ -1,6 +1,6 @@
 import type { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { type ContainerElement, REVIEW_WORDS, containerText } from './container.js';
+import { type ContainerElement, PRODUCT_CHROME_WORDS, containerText, nameWords } from './container.js';
 import { type DomNode, toMarkdown } from './markdown.js';
 import { QuickReadability } from './readability.js';
 
@@ -93,6 +93,8 @@ const BOILERPLATE_LINE = new RegExp(
       'share(?: this(?: article| story| post)?)?(?: on \\w+)?',
       'tweet|email|print|comments?|post comment.*|caption|close|menu|search|sign in|log in|next|previous',
       'read more|continue reading|load more',
+      // A shop's buttons written as links or divs, which removeProductControls does not see.
+      'add to (?:cart|basket|bag|trolley|wish ?list)|buy (?:it )?now|quantity|qty:?',
       'click here(?: to \\w+(?: \\w+){0,3})?\\W*',
       'subscribe(?: now)?|follow us.*',
       'skip to (?:main )?content',
@@ -127,17 +129,19 @@ const STORY_END_HEADING =
 
 /**
  * A heading over other products or events than the page's own: a shop's recommendation carousels
- * ("Customers who viewed this item also viewed", "Similar items", "Frequently bought together",
- * "Recently viewed") and a store page's news feed ("Recent events & announcements"). The heading and
+ * ("Customers who viewed this item also viewed", "Customers frequently viewed", "Products related to this
+ * item", "Similar items", "Frequently bought together", "Recently viewed", "Complete the set", "Consider
+ * these available items") and a store page's news feed ("Recent events & announcements"). The heading and
  * its section (every line up to the next heading of the same or a higher level) go: the cards in it
  * are names and prices, not list items.
  */
 const OTHER_PRODUCTS_HEADING =
-  /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? also (?:viewed|bought|purchased|liked|like)|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need)|complete the look|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
+  /^(?:(?:customers|people|others(?: like you)?|shoppers)(?: who (?:viewed|bought|purchased) this(?: item| product)?)? (?:also|frequently) (?:viewed|bought|purchased|liked|like)(?: or (?:read|viewed|bought))?|(?:this is )?what (?:other )?customers (?:who viewed this(?: item| product)? )?(?:bought|viewed)(?: after viewing this(?: item| product)?)?|similar (?:items|products)(?: to consider)?|(?:explore )?related (?:items|products)(?: to explore)?|(?:products|items) related to this (?:item|product)|frequently (?:bought|purchased) together|frequently compared(?: \w+)?|recently (?:viewed|added)(?: items| products)?|more like this|you (?:may|might) also (?:like|love|need|enjoy)|(?:added to your (?:cart|basket)!? )?complete the (?:look|set)|consider these (?:available )?items|shop the look|sponsored products(?: related to this item)?|recent (?:events|news|updates)(?: (?:&|and) announcements)?)[\s:.!?…]*$/i;
 
 /**
- * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam") or
- * over the customers' questions ("Customer questions & answers", "People are asking"): its section goes
+ * A heading over one customer's review ("5.0 out of 5 stars Great sound", "Rated 4 out of 5 by Sam"),
+ * over the reviews ("Top reviews from the United States", "Reviews with images") or over the customers'
+ * questions ("Customer questions & answers", "People are asking"): its section goes
  * like that of OTHER_PRODUCTS_HEADING, on every page (the shops that write them, Amazon among them,
  * often declare no product). Reviews whose wrappers carry no review class name are left by
  * removeWidgets; their headings give them away. A bare "Questions & answers" stays (an interview's
@@ -145,7 +149,7 @@ const OTHER_PRODUCTS_HEADING =
  * (product F1 fell .010 without it). The filter tests the heading without its leading number ("5.0").
  */
 const CUSTOMER_SECTION_HEADING =
-  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
+  /^(?:(?:\d(?:[.,]\d)? )?out of 5 stars\b.*|rated \d(?:[.,]\d)? out of 5\b.*|top reviews(?: from .{1,40})?|reviews with images|customer questions (?:&|and) answers|people are asking)[\s:.!?…]*$/i;
 
 /**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
@@ -257,7 +261,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   // Read before the scripts are cut out.
   const isArticle = declaresArticle(html);
   const isThread = declaresThread(html);
-  const isProduct = !isArticle && declaresProduct(html);
+  const productSignal = isArticle ? null : declaresProduct(html);
+  const isProduct = productSignal !== null;
   const productText = isProduct ? productDescription(html) : '';
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   // Scripts, styles and inline images can be most of a page: the limit is on what is left, within reason.
@@ -283,6 +288,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
   revealTabPanels(document);
+  removeUnseenText(document.body);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -291,6 +297,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     tooDeep = maxDepth(document.body) > MAX_DEPTH;
   }
   if (isProduct) removeProductControls(document.body);
+  // `og:type` alone is set by a shop's category pages too, whose cards are the page.
+  if (isProduct && productSignal !== 'og') removeOtherProductCards(document.body);
   // Read before Readability, which changes the document.
   const containerRaw = tooDeep
     ? { text: '', linkDensity: 0 }
@@ -558,17 +566,37 @@ function dropRepeatedRuns(text: string): string {
 const REPEATED_RUN_WORDS = 5;
 
 const PRODUCT_TYPE = /"@type"\s*:\s*\[?\s*"(?:Product|ProductGroup|IndividualProduct)"/;
-const PRODUCT_MARKUP =
-  /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b|<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
+
+const PRODUCT_MICRODATA = /\bitemtype\s*=\s*["']?https?:\/\/schema\.org\/Product\b/i;
+const PRODUCT_OG_TYPE = /<meta\b[^>]*\bproperty\s*=\s*["']og:type["'][^>]*\bcontent\s*=\s*["'](?:og:)?product\b/i;
 
 /**
- * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata, or an
- * `og:type` of `product`.
+ * A buy button's text, as an element's whole text or a submit button's value: "Add to cart", "Add to
+ * basket", "Buy now".
  */
-function declaresProduct(html: string): boolean {
-  if (PRODUCT_MARKUP.test(html)) return true;
-  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return true;
-  return false;
+const BUY_BUTTON =
+  /(?:>|\bvalue\s*=\s*["'])\s*(?:add to (?:cart|basket|bag|trolley)|buy (?:it )?now|in den warenkorb|ajouter au panier|añadir al carrito|aggiungi al carrello)\s*(?:<|["'])/gi;
+/** Most buy buttons of a product page: one per layout (narrow, wide); a listing has one per card. */
+const BUY_BUTTONS_MAX = 2;
+
+/**
+ * How a page says it is a product's: schema.org markup (JSON-LD or microdata), one or two buy buttons,
+ * or only its `og:type`.
+ */
+type ProductSignal = 'markup' | 'buttons' | 'og';
+
+/**
+ * The page says it is a product's: a schema.org `Product` in its JSON-LD or microdata (`markup`), one
+ * or two buy buttons (`buttons`: a shop whose pages carry no product markup), or an `og:type` of
+ * `product` (`og`); null when it does not.
+ */
+function declaresProduct(html: string): ProductSignal | null {
+  if (PRODUCT_MICRODATA.test(html)) return 'markup';
+  for (const m of html.matchAll(LD_JSON)) if (PRODUCT_TYPE.test(m[1]!)) return 'markup';
+  const buttons = html.match(BUY_BUTTON)?.length ?? 0;
+  if (buttons > 0 && buttons <= BUY_BUTTONS_MAX) return 'buttons';
+  if (PRODUCT_OG_TYPE.test(html)) return 'og';
+  return null;
 }
 
 /** Lines of fewer words may repeat on a product page (a table's "Yes", a section's "Details"). */
@@ -833,6 +861,26 @@ function revealTabPanels(document: HtmlDocument): void {
   }
 }
 
+/** Class names of text for screen readers only (Bootstrap, Tailwind, WordPress, and the like). */
+const SCREEN_READER_CLASS =
+  /^(?:sr-only|visually-?hidden|u-visually-?hidden|screen-?reader-?(?:text|only)|a11y-hidden|assistive-text)$/i;
+
+/**
+ * Text a reader does not see: screen-reader-only labels ("Sale price", "Opens in a new window",
+ * "Skip to content") and tooltips (`role="tooltip"`), shown only on hover. Annotators mark what the page
+ * shows, and these become stray lines in the middle of the text; they go on every page.
+ */
+function removeUnseenText(root: DomElement | null): void {
+  if (!root) return;
+  const selector =
+    '[role=tooltip], [class*=sr-only], [class*=isually], [class*=creen-reader], [class*=creenreader], [class*=a11y], [class*=ssistive]';
+  for (const el of Array.from(root.querySelectorAll(selector))) {
+    if (el.localName === 'body' || el.localName === 'main') continue;
+    const classes = (el.getAttribute('class') ?? '').split(/\s+/);
+    if (el.getAttribute('role') === 'tooltip' || classes.some((c) => SCREEN_READER_CLASS.test(c))) el.remove();
+  }
+}
+
 const MAX_DEPTH = 400;
 
 /** Deepest element nesting under `root`, walked without recursion. */
@@ -900,7 +948,8 @@ const WIDGET_PAGE_SHARE = 0.5;
  * broken into small blocks: dialogs and cookie or consent banners (when no block reaches its
  * threshold, Readability tries again without its filter of unlikely blocks, and the banner's
  * paragraph wins) and, on a page that declares itself a product's (and not an article), customers'
- * reviews and star ratings (running prose under the product). Known by element, role or class and id words; an
+ * reviews and star ratings (running prose under the product) and the shop's disclaimers, footnotes and
+ * legal fine print. Known by element, role or class and id words; an
  * element holding half the page's text stays. (Readability drops dialogs as unlikely candidates only on
  * its first pass: on a listing of linked headlines that pass finds too little text, it retries without
  * the rule, and a consent banner's paragraphs about partners and personal data became the article.)
@@ -910,7 +959,9 @@ function removeWidgets(root: DomElement | null, isProduct: boolean): void {
   const total = (root.textContent ?? '').length;
   const selector =
     'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr], [class*=cmp], [id*=cmp]' +
-    (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
+    (isProduct
+      ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating], [class*=isclaim], [id*=isclaim], [class*=ootnote], [id*=ootnote], [class*=egal], [id*=egal], [class*=print], [id*=print]'
+      : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
     // The page's own main or article is never a widget, nor the body's root.
     if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
@@ -928,8 +979,10 @@ function isWidget(el: DomElement, isProduct: boolean): boolean {
     el.getAttribute('aria-modal') === 'true'
   )
     return true;
-  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
-  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
+  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
+  return names.some((name) =>
+    nameWords(name).some((w) => CONSENT_WORDS.has(w) || (isProduct && PRODUCT_CHROME_WORDS.has(w))),
+  );
 }
 
 /** A form control holding this share of the page's text or more is not a widget (a page wrapped in one). */
@@ -949,6 +1002,94 @@ function removeProductControls(root: DomElement | null): void {
   for (const el of Array.from(root.querySelectorAll('select, button, input, textarea, label'))) {
     if ((el.textContent ?? '').length < CONTROL_PAGE_SHARE * total) el.remove();
   }
+}
+
+/**
+ * A price as shops write it: a currency sign or code before or after the amount ("$19.99", "€12,00",
+ * "12,00 €", "USD 5", "149 kr").
+ */
+const PRICE =
+  /(?:[$€£¥₹₩]|\b(?:US\$|USD|EUR|GBP|CAD|AUD|CHF|Rs\.?))\s?\d(?:[\d.,']*\d)?|(?:^|[^\p{L}\d])\d(?:[\d.,']*\d)?\s?(?:[€£$₽₺]|zł|kr|Kč|lei|USD|EUR|GBP)(?!\p{L})/iu;
+/** Fewest sibling cards (a short name and a price) that make a row of other products. */
+const OTHER_CARDS_MIN = 3;
+/** Most words of one product card: a name, a price, a rating, a badge. */
+const CARD_MAX_WORDS = 40;
+
+/**
+ * A product card: a short name and a price, as in a carousel of related, recommended or recently viewed
+ * products. Table rows and list options are a product's own price list, not cards.
+ */
+function isProductCard(el: DomElement): boolean {
+  if (el.localName === 'tr' || el.localName === 'option') return false;
+  const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const m = PRICE.exec(text);
+  if (!m) return false;
+  const words = countWords(text);
+  if (words > CARD_MAX_WORDS) return false;
+  // A name besides the price: a word of three letters or more outside it.
+  const rest = text.slice(0, m.index) + ' ' + text.slice(m.index + m[0].length);
+  return /\p{L}{3,}/u.test(rest);
+}
+
+/**
+ * On a product page, a run of OTHER_CARDS_MIN or more sibling product cards (each a short name and a
+ * price line) shows other products: related, recommended, "customers also bought", recently viewed.
+ * The page's own product has one name and one price block, not a row of them; the cards go before
+ * either candidate reads the page (their section often has no heading that says what it is).
+ */
+function removeOtherProductCards(root: DomElement | null): void {
+  if (!root) return;
+  const chars = textLengths(root);
+  const removed: DomElement[] = [];
+  // Parents before their children: a run found higher up is removed whole.
+  const stack: DomElement[] = [root];
+  while (stack.length) {
+    const parent = stack.pop()!;
+    const kids = Array.from(parent.children);
+    const cards = new Set<DomElement>();
+    let run: DomElement[] = [];
+    const flush = () => {
+      if (run.length >= OTHER_CARDS_MIN) for (const card of run) cards.add(card);
+      run = [];
+    };
+    for (const kid of kids) {
+      // Only short elements are read whole: a page's text is read once, not once per ancestor.
+      if ((chars.get(kid) ?? 0) <= CARD_MAX_CHARS && isProductCard(kid)) run.push(kid);
+      else flush();
+    }
+    flush();
+    for (const kid of kids) {
+      if (cards.has(kid)) removed.push(kid);
+      else stack.push(kid);
+    }
+  }
+  for (const card of removed) card.remove();
+}
+/** Characters (without spaces) of a card's text: CARD_MAX_WORDS words of a long-worded language. */
+const CARD_MAX_CHARS = 400;
+
+/** Characters (without spaces) of text under each element, in one walk without recursion. */
+function textLengths(root: DomElement): Map<DomElement, number> {
+  const lengths = new Map<DomElement, number>();
+  const order: DomElement[] = [];
+  const stack: DomElement[] = [root];
+  while (stack.length) {
+    const el = stack.pop()!;
+    order.push(el);
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push(c);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const el = order[i]!;
+    let n = 0;
+    const kids = el.childNodes;
+    for (let k = 0; k < kids.length; k++) {
+      const node = kids[k]!;
+      if (node.nodeType === 3) n += (node.textContent ?? '').replace(/\s+/g, '').length;
+      else if (node.nodeType === 1) n += lengths.get(node as DomElement) ?? 0;
+    }
+    lengths.set(el, n);
+  }
+  return lengths;
 }
 
 /** Text length inside links over total text length. */
@@ -979,6 +1120,9 @@ function pruneArticle(root: DomElement): void {
 function postProcess(text: string, title: string | null = null, byline: string | null = null): string {
   return filterLines(text, title, byline).text;
 }
+
+/** A heading's line, its level the number of `#`; after a list item's marker when the heading is inside one. */
+const HEADING_LINE = /^(?:\s*(?:[-*]|\d+\.)\s+)?(#{1,6})\s/;
 
 /** The boilerplate line filters; also counts the non-empty lines seen and dropped. */
 function filterLines(
@@ -1013,7 +1157,8 @@ function filterLines(
       continue;
     }
     seen++;
-    const level = /^(#{1,6})\s/.exec(line)?.[1]!.length ?? 0;
+    // A heading inside a list item ("- ## You may also like", a card's "- ### Name") is a heading too.
+    const level = HEADING_LINE.exec(line)?.[1]!.length ?? 0;
     if (otherProductsLevel && (!level || level > otherProductsLevel)) continue;
     otherProductsLevel = 0;
     if (level && (OTHER_PRODUCTS_HEADING.test(bare) || CUSTOMER_SECTION_HEADING.test(bare))) {

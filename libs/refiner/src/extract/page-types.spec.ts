@@ -495,6 +495,123 @@ describe('extract: the repeated entries of a listing', () => {
   });
 });
 
+describe('extract: other products shown as cards on a product page', () => {
+  const description = `<h1>A kettle</h1><p>${sentence('desc', 40)}</p><p>Price $49.00</p>`;
+  const cards = `<div class="carousel">${['Steel kettle', 'Glass teapot', 'Tea infuser', 'Milk frother']
+    .map((name, i) => `<div class="tile"><a href="/p${i}"><p>${name}</p></a><p>$${i + 1}9.99</p></div>`)
+    .join('')}</div>`;
+  const ld = '<title>A kettle</title><script type="application/ld+json">{"@type":"Product","name":"A kettle"}</script>';
+  const og = '<title>A kettle</title><meta property="og:type" content="product">';
+
+  it('drops a row of three or more sibling cards, each a short name and a price', () => {
+    const out = extract(page(`<main>${description}${cards}</main>`, ld));
+    expect(out.text).toContain('desca0');
+    expect(out.text).toContain('$49.00');
+    for (const name of ['Steel kettle', 'Glass teapot', 'Milk frother', '$19.99']) expect(out.text).not.toContain(name);
+  });
+
+  it('keeps two cards, a price table, and the cards of a page whose only product signal is og:type', () => {
+    const two = cards.replace(/<div class="tile"><a href="\/p[23]">.*?<\/div>/g, '');
+    expect(extract(page(`<main>${description}${two}</main>`, ld)).text).toContain('Glass teapot');
+    const table = `<table>${['Small', 'Medium', 'Large'].map((s, i) => `<tr><td>${s} size</td><td>€${i + 1}2,00</td></tr>`).join('')}</table>`;
+    expect(extract(page(`<main>${description}${table}</main>`, ld)).text).toContain('Medium size');
+    expect(extract(page(`<main>${description}${cards}</main>`, og)).text).toContain('Glass teapot');
+  });
+});
+
+describe('extract: disclaimers and footnotes of a product page', () => {
+  const body = `<main><h1>A blender</h1><div class="product-description"><p>${sentence('desc', 40)}</p><ul>
+    <li>${sentence('spec1x', 8)}</li><li>${sentence('spec2x', 8)}</li></ul></div>
+    <div class="product-disclaimer"><p>${sentence('legalese', 30)}</p></div>
+    <p class="fine-print">${sentence('fine', 20)}</p><div id="footnotes"><p>${sentence('note', 20)}</p></div></main>`;
+
+  it('drops them on a page declaring a product', () => {
+    const product =
+      '<title>A blender</title><script type="application/ld+json">{"@type":"Product","name":"A blender"}</script>';
+    const out = extract(page(body, product));
+    expect(out.text).toContain('desca0');
+    for (const chrome of ['legalesea0', 'finea0', 'notea0']) expect(out.text).not.toContain(chrome);
+  });
+
+  it('keeps them on other pages (an article\u2019s notes)', () => {
+    const out = extract(page(body));
+    expect(out.text).toContain('legalesea0');
+    expect(out.text).toContain('notea0');
+  });
+});
+
+describe('extract: a product page known by its buy button', () => {
+  const reviews = `<section class="reviews">${[1, 2, 3]
+    .map((i) => `<div class="review"><p>${sentence(`rev${i}w`, 60)}</p></div>`)
+    .join('')}</section>`;
+  const body = (buttons: number) =>
+    `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${'<button type="submit"><span>Add to cart</span></button>'.repeat(buttons)}${reviews}</main>`;
+
+  it('is a product page with one or two "Add to cart" buttons and no product markup', () => {
+    const out = extract(page(body(1)));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('rev1wa0');
+    expect(extract(page(body(2))).text).not.toContain('rev1wa0');
+  });
+
+  it('is not one with none, nor with a button per card (a listing)', () => {
+    expect(extract(page(body(0))).text).toContain('rev1wa0');
+    expect(extract(page(body(5))).text).toContain('rev1wa0');
+  });
+});
+
+describe('extract: text a reader does not see', () => {
+  it('drops screen-reader-only labels and tooltips on every page', () => {
+    const body = `<main><h1>A guide</h1><p>${sentence('body', 40)}<span class="sr-only">Opens in a new window</span></p>
+      <p><span class="visually-hidden">Sale price</span>$12.00</p>
+      <p>${sentence('more', 30)}<span role="tooltip">Hover help for this term</span></p>
+      <a class="screen-reader-text skip-link" href="#main">Jump to the content</a></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('bodya0');
+    expect(out.text).toContain('$12.00');
+    for (const unseen of ['Opens in a new window', 'Sale price', 'Hover help', 'Jump to the content']) {
+      expect(out.text).not.toContain(unseen);
+    }
+  });
+});
+
+describe('extract: headings inside list items', () => {
+  it('count as headings: an other-products heading in a list item drops its section, up to the next heading', () => {
+    const others = `<ul class="blocks"><li><h2>You may also like</h2></li>${[1, 2, 3]
+      .map((i) => `<li><p>Other lamp ${i}</p><p>${sentence(`other${i}k`, 14)}</p></li>`)
+      .join('')}<li><h2>Care and cleaning</h2><p>${sentence('care', 30)}</p></li></ul>`;
+    const out = extract(page(`<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${others}</main>`));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('Other lamp');
+    expect(out.text).not.toContain('other2ka0');
+    expect(out.text).toContain('carea0');
+  });
+});
+
+describe('extract: more headings over other products and reviews', () => {
+  it('drops the sections under "Products related to this item", "Complete the set?" and "Top reviews from ..."', () => {
+    const section = (heading: string, seed: string) => `<h2>${heading}</h2><p>${sentence(seed, 20)}</p>`;
+    const body = `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p>${section('Products related to this item', 'rel')}
+      ${section('Added to your cart! Complete the set?', 'set')}${section('Customers frequently viewed', 'freq')}
+      ${section('Top reviews from the United States', 'top')}${section('Care and cleaning', 'care')}</main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    for (const gone of ['rela0', 'seta0', 'freqa0', 'topa0', 'Complete the set']) expect(out.text).not.toContain(gone);
+    expect(out.text).toContain('carea0');
+  });
+});
+
+describe('extract: a shop\u2019s buttons written as links', () => {
+  it('drops "Add to cart", "Buy now" and "Quantity" lines, and keeps sentences with the same words', () => {
+    const body = `<main><h1>A lamp</h1><p>${sentence('desc', 40)}</p><div><a href="/cart">Add to cart</a></div>
+      <div><a href="/buy">Buy now</a></div><div>Quantity</div><p>Add to cart before midnight for delivery on Monday.</p></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toMatch(/^(?:Add to cart|Buy now|Quantity)$/m);
+    expect(out.text).toContain('Add to cart before midnight');
+  });
+});
+
 describe('extract: readers\u2019 comments under a blog post', () => {
   const post = [1, 2, 3, 4, 5].map((i) => `<p>${sentence(`story${i}s`, 40)}</p>`).join('');
   const comment = (i: number) =>
