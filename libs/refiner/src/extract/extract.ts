@@ -533,25 +533,31 @@ function codeBlocks(text: string): number {
 }
 
 /**
- * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading of
+ * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading, or a list
+ * item opening with one, of
  * LISTING_HEADING_WORDS or more words followed, before the next heading, by a line of LISTING_SNIPPET_WORDS
  * or more: a headline and its snippet, not a product card's name and price), of which Readability's text
  * holds at most LISTING_SHARED_SHARE of the headings.
  */
 function isListingBeside(container: string, readability: string): boolean {
-  const headings = listingHeadings(container);
+  const headings = listingHeadings(container, true);
   if (headings.length < LISTING_MIN_ENTRIES) return false;
   const inReadability = ` ${normWords(readability)} `;
   let shared = 0;
   for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
   return shared <= LISTING_SHARED_SHARE * headings.length;
 }
-/** The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words. */
-function listingHeadings(text: string): string[] {
+/**
+ * The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words.
+ * With `inItems`, a heading may open a list item (`- ## Title`): a feed written as a `<ul>` of `<li><h2>`
+ * entries. (Keeping the date lines of such feeds too lost listing F1: a shop's guide of product
+ * sections, an events list.)
+ */
+function listingHeadings(text: string, inItems = false): string[] {
   const headings: string[] = [];
   let heading: string | null = null;
   for (const line of text.split('\n')) {
-    if (line.startsWith('#')) {
+    if (line.startsWith('#') || (inItems && ITEM_HEADING_LINE.test(line))) {
       heading = countWords(line) >= LISTING_HEADING_WORDS ? line : null;
     } else if (heading && countWords(line) >= LISTING_SNIPPET_WORDS) {
       headings.push(heading);
@@ -560,6 +566,8 @@ function listingHeadings(text: string): string[] {
   }
   return headings;
 }
+/** A list item that opens with a heading. */
+const ITEM_HEADING_LINE = /^\s*(?:[-*]|\d+\.)\s+#/;
 /** Listing entries from which the chosen text keeps its date lines. */
 const LISTING_DATES_MIN_ENTRIES = 6;
 const LISTING_RATIO = 0.9;

@@ -392,6 +392,11 @@ describe('extract: a listing of headlines with snippets', () => {
     expect(preferContainer(post, listing, false)).toBe(true);
   });
 
+  it('takes the container when its entries are list items that open with their headings (a feed in a <ul>)', () => {
+    const items = `${post}\n\n${Array.from({ length: 9 }, (_, i) => `- ${entry(i + 1)}`).join('\n\n')}`;
+    expect(preferContainer(post, items, false)).toBe(true);
+  });
+
   it('keeps Readability on a page declared an article (teaser headlines under a story)', () => {
     expect(preferContainer(post, listing, true)).toBe(false);
   });
