@@ -286,7 +286,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
 
   // Readability turns a caption <div> into a <p> without its class: captions and credits go first.
   removeCaptions(document.body);
-  removeWidgets(document.body, isProduct);
+  removeWidgets(document.body, isProduct, !isArticle);
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
@@ -754,6 +754,20 @@ function removeCaptions(root: DomElement | null): void {
 
 /** Class and id words of cookie and consent banners. */
 const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr', 'cmp']);
+/**
+ * Class and id words of overlays a script opens or rotates: a side sheet's or a pop-up's text (a shop's
+ * rewards terms), a promotion bar (free shipping in every currency). The container drops them as chrome;
+ * Readability took them for the article of a shop's category page whose own text is product cards. Only
+ * outside the page's `<main>` (a product's details open in a modal there) and not on a page declared an
+ * article (a story's wrapper says `modal-enabled`: news F1 fell .007).
+ */
+const OVERLAY_WORDS = new Set(['modal', 'popup', 'promo']);
+/** Inside the page's `<main>` or `[role=main]`: an overlay there holds the page's own text (a size chart, a form). */
+function insideMain(el: DomElement): boolean {
+  for (let p = el.parentElement; p; p = p.parentElement)
+    if (p.localName === 'main' || p.getAttribute('role') === 'main') return true;
+  return false;
+}
 /** A widget holding this share of the page's text or more is the page itself (a review page). */
 const WIDGET_PAGE_SHARE = 0.5;
 
@@ -767,21 +781,22 @@ const WIDGET_PAGE_SHARE = 0.5;
  * its first pass: on a listing of linked headlines that pass finds too little text, it retries without
  * the rule, and a consent banner's paragraphs about partners and personal data became the article.)
  */
-function removeWidgets(root: DomElement | null, isProduct: boolean): void {
+function removeWidgets(root: DomElement | null, isProduct: boolean, overlays: boolean): void {
   if (!root) return;
   const total = (root.textContent ?? '').length;
   const selector =
     'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr], [class*=cmp], [id*=cmp]' +
+    (overlays ? ', [class*=odal], [id*=odal], [class*=opup], [id*=opup], [class*=romo], [id*=romo]' : '') +
     (isProduct ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating]' : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
     // The page's own main or article is never a widget, nor the body's root.
     if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
-    if (!isWidget(el, isProduct)) continue;
+    if (!isWidget(el, isProduct, overlays)) continue;
     if ((el.textContent ?? '').length < WIDGET_PAGE_SHARE * total) el.remove();
   }
 }
 
-function isWidget(el: DomElement, isProduct: boolean): boolean {
+function isWidget(el: DomElement, isProduct: boolean, overlays: boolean): boolean {
   const role = el.getAttribute('role');
   if (
     el.localName === 'dialog' ||
@@ -790,8 +805,9 @@ function isWidget(el: DomElement, isProduct: boolean): boolean {
     el.getAttribute('aria-modal') === 'true'
   )
     return true;
-  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase();
-  return names.split(/[\s_-]+/).some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)));
+  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/[\s_-]+/);
+  if (names.some((w) => CONSENT_WORDS.has(w) || (isProduct && REVIEW_WORDS.has(w)))) return true;
+  return overlays && names.some((w) => OVERLAY_WORDS.has(w)) && !insideMain(el);
 }
 
 /** A form control holding this share of the page's text or more is not a widget (a page wrapped in one). */
