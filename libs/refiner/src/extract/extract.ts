@@ -306,7 +306,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
 
   // Readability turns a caption <div> into a <p> without its class: captions and credits go first.
   removeCaptions(document.body);
-  removeWidgets(document.body, isProduct);
+  removeWidgets(document.body, isProduct, !isArticle);
   // Readability changes the document it reads; the body fallback below parses the page again.
   const article = tooDeep
     ? null
@@ -707,25 +707,31 @@ function codeBlocks(text: string): number {
 }
 
 /**
- * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading of
+ * The container is a listing Readability missed: LISTING_MIN_ENTRIES or more entries (a heading, or a list
+ * item opening with one, of
  * LISTING_HEADING_WORDS or more words followed, before the next heading, by a line of LISTING_SNIPPET_WORDS
  * or more: a headline and its snippet, not a product card's name and price), of which Readability's text
  * holds at most LISTING_SHARED_SHARE of the headings.
  */
 function isListingBeside(container: string, readability: string): boolean {
-  const headings = listingHeadings(container);
+  const headings = listingHeadings(container, true);
   if (headings.length < LISTING_MIN_ENTRIES) return false;
   const inReadability = ` ${normWords(readability)} `;
   let shared = 0;
   for (const h of headings) if (inReadability.includes(` ${normWords(h)} `)) shared++;
   return shared <= LISTING_SHARED_SHARE * headings.length;
 }
-/** The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words. */
-function listingHeadings(text: string): string[] {
+/**
+ * The headings of a text's listing entries: a heading of 3+ words followed by a snippet line of 8+ words.
+ * With `inItems`, a heading may open a list item (`- ## Title`): a feed written as a `<ul>` of `<li><h2>`
+ * entries. (Keeping the date lines of such feeds too lost listing F1: a shop's guide of product
+ * sections, an events list.)
+ */
+function listingHeadings(text: string, inItems = false): string[] {
   const headings: string[] = [];
   let heading: string | null = null;
   for (const line of text.split('\n')) {
-    if (line.startsWith('#')) {
+    if (line.startsWith('#') || (inItems && ITEM_HEADING_LINE.test(line))) {
       heading = countWords(line) >= LISTING_HEADING_WORDS ? line : null;
     } else if (heading && countWords(line) >= LISTING_SNIPPET_WORDS) {
       headings.push(heading);
@@ -734,6 +740,8 @@ function listingHeadings(text: string): string[] {
   }
   return headings;
 }
+/** A list item that opens with a heading. */
+const ITEM_HEADING_LINE = /^\s*(?:[-*]|\d+\.)\s+#/;
 /** Listing entries from which the chosen text keeps its date lines. */
 const LISTING_DATES_MIN_ENTRIES = 6;
 const LISTING_RATIO = 0.9;
@@ -940,6 +948,20 @@ function removeCaptions(root: DomElement | null): void {
 
 /** Class and id words of cookie and consent banners. */
 const CONSENT_WORDS = new Set(['cookie', 'cookies', 'consent', 'gdpr', 'cmp']);
+/**
+ * Class and id words of overlays a script opens or rotates: a side sheet's or a pop-up's text (a shop's
+ * rewards terms), a promotion bar (free shipping in every currency). The container drops them as chrome;
+ * Readability took them for the article of a shop's category page whose own text is product cards. Only
+ * outside the page's `<main>` (a product's details open in a modal there) and not on a page declared an
+ * article (a story's wrapper says `modal-enabled`: news F1 fell .007).
+ */
+const OVERLAY_WORDS = new Set(['modal', 'popup', 'promo']);
+/** Inside the page's `<main>` or `[role=main]`: an overlay there holds the page's own text (a size chart, a form). */
+function insideMain(el: DomElement): boolean {
+  for (let p = el.parentElement; p; p = p.parentElement)
+    if (p.localName === 'main' || p.getAttribute('role') === 'main') return true;
+  return false;
+}
 /** A widget holding this share of the page's text or more is the page itself (a review page). */
 const WIDGET_PAGE_SHARE = 0.5;
 
@@ -954,23 +976,24 @@ const WIDGET_PAGE_SHARE = 0.5;
  * its first pass: on a listing of linked headlines that pass finds too little text, it retries without
  * the rule, and a consent banner's paragraphs about partners and personal data became the article.)
  */
-function removeWidgets(root: DomElement | null, isProduct: boolean): void {
+function removeWidgets(root: DomElement | null, isProduct: boolean, overlays: boolean): void {
   if (!root) return;
   const total = (root.textContent ?? '').length;
   const selector =
     'dialog, [role=dialog], [role=alertdialog], [aria-modal=true], [class*=ookie], [id*=ookie], [class*=onsent], [id*=onsent], [class*=gdpr], [id*=gdpr], [class*=cmp], [id*=cmp]' +
+    (overlays ? ', [class*=odal], [id*=odal], [class*=opup], [id*=opup], [class*=romo], [id*=romo]' : '') +
     (isProduct
       ? ', [class*=eview], [id*=eview], [class*=ating], [id*=ating], [class*=isclaim], [id*=isclaim], [class*=ootnote], [id*=ootnote], [class*=egal], [id*=egal], [class*=print], [id*=print]'
       : '');
   for (const el of Array.from(root.querySelectorAll(selector))) {
     // The page's own main or article is never a widget, nor the body's root.
     if (!el.parentElement || el.localName === 'main' || el.localName === 'article') continue;
-    if (!isWidget(el, isProduct)) continue;
+    if (!isWidget(el, isProduct, overlays)) continue;
     if ((el.textContent ?? '').length < WIDGET_PAGE_SHARE * total) el.remove();
   }
 }
 
-function isWidget(el: DomElement, isProduct: boolean): boolean {
+function isWidget(el: DomElement, isProduct: boolean, overlays: boolean): boolean {
   const role = el.getAttribute('role');
   if (
     el.localName === 'dialog' ||
@@ -979,10 +1002,12 @@ function isWidget(el: DomElement, isProduct: boolean): boolean {
     el.getAttribute('aria-modal') === 'true'
   )
     return true;
-  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
-  return names.some((name) =>
-    nameWords(name).some((w) => CONSENT_WORDS.has(w) || (isProduct && PRODUCT_CHROME_WORDS.has(w))),
-  );
+  const words = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`
+    .toLowerCase()
+    .split(/\s+/)
+    .flatMap(nameWords);
+  if (words.some((w) => CONSENT_WORDS.has(w) || (isProduct && PRODUCT_CHROME_WORDS.has(w)))) return true;
+  return overlays && words.some((w) => OVERLAY_WORDS.has(w)) && !insideMain(el);
 }
 
 /** A form control holding this share of the page's text or more is not a widget (a page wrapped in one). */

@@ -221,6 +221,55 @@ describe('extract: customers\u2019 reviews and questions known by their headings
   });
 });
 
+describe('extract: overlays a script opens', () => {
+  const names = ['Clog', 'Sandal', 'Slipper', 'Boot', 'Sneaker', 'Loafer', 'Mule', 'Oxford'];
+  const cards = ['black', 'white']
+    .flatMap((colour) => names.map((n) => `${n} classic in ${colour}`))
+    .map((n, i) => `<div class="tile"><h3>${n}</h3><p>$${i + 30}.99</p><p>${i + 3} sizes</p></div>`)
+    .join('');
+  const menu = `<nav><ul>${Array.from({ length: 60 }, (_, i) => `<li><a href="/c/${i}">Category ${i}</a></li>`).join('')}</ul></nav>`;
+  // The overlay's prose outweighs the cards, but not half the page: one holding half of it is the page.
+  const terms = [1, 2, 3].map((i) => `<p>${sentence(`terms${i}r`, 30)}</p>`).join('');
+
+  it('are not taken for the article of a page of product cards (a side sheet, a promotion bar)', () => {
+    for (const overlay of [
+      `<div class="sidesheet-modal-content"><div class="rich-text">${terms}</div></div>`,
+      `<div id="promoBar" class="promo-bar"><div class="slide">${terms}</div></div>`,
+    ]) {
+      const out = extract(page(`${menu}<main><h1>Classic shoes</h1><div class="grid">${cards}</div></main>${overlay}`));
+      expect(out.text).toContain('Sandal classic in white');
+      expect(out.text).not.toContain('terms1ra0');
+    }
+  });
+
+  it('are not looked for on a page declared an article, whose story a wrapper may call `modal-enabled`', () => {
+    const ld = '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>';
+    const story = [1, 2, 3].map((i) => `<p>${sentence(`story${i}s`, 40)}</p>`).join('');
+    const out = extract(
+      page(`${menu}${menu}${menu}<div class="box article modal-enabled">${story}</div>`, `<title>A story</title>${ld}`),
+      { candidates: true },
+    );
+    // Readability reads the story (without it, it took a share dialog's lines for the article).
+    expect(out.candidates!.readability).toContain('story1sa0');
+  });
+
+  it('stay inside the page\u2019s <main>, where they hold its own text (a size guide)', () => {
+    const guide = `<div class="size-modal">${terms}</div>`;
+    const out = extract(
+      page(`${menu}${menu}<main><h1>Classic shoes</h1>${guide}<div class="grid">${cards}</div></main>`),
+      {
+        candidates: true,
+      },
+    );
+    expect(out.candidates!.readability).toContain('terms1ra0');
+  });
+
+  it('stay when they are the page', () => {
+    const out = extract(page(`<div class="popup-page">${terms}</div>`));
+    expect(out.text).toContain('terms1ra0');
+  });
+});
+
 describe('extract: a second <body>', () => {
   it('reads the page body that follows an element written between </head> and <body>', () => {
     const html = `<!doctype html><html><head><title>A page</title></head><link rel="stylesheet" href="/a.css">
@@ -390,6 +439,11 @@ describe('extract: a listing of headlines with snippets', () => {
 
   it('takes the container when Readability kept one entry of many (a post of a blog index)', () => {
     expect(preferContainer(post, listing, false)).toBe(true);
+  });
+
+  it('takes the container when its entries are list items that open with their headings (a feed in a <ul>)', () => {
+    const items = `${post}\n\n${Array.from({ length: 9 }, (_, i) => `- ${entry(i + 1)}`).join('\n\n')}`;
+    expect(preferContainer(post, items, false)).toBe(true);
   });
 
   it('keeps Readability on a page declared an article (teaser headlines under a story)', () => {
