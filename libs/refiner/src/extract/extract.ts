@@ -508,10 +508,7 @@ function dropThreadRepeats(text: string): string {
     }
     kept.push(lines[i]!);
   }
-  return kept
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return joinLines(kept);
 }
 const THREAD_REPEATS = 3;
 const THREAD_REPEAT_WORDS = 12;
@@ -557,11 +554,7 @@ function dropRepeatedRuns(text: string): string {
     j += len - 1;
   }
   if (!dropped.size) return text;
-  return lines
-    .filter((_, i) => !dropped.has(i))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return joinLines(lines.filter((_, i) => !dropped.has(i)));
 }
 const REPEATED_RUN_WORDS = 5;
 
@@ -621,10 +614,7 @@ function dropRepeatedLines(text: string): string {
     }
     kept.push(line);
   }
-  return kept
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return joinLines(kept);
 }
 
 /** Fewest words of a product's JSON-LD description worth adding to the text. */
@@ -1214,10 +1204,7 @@ function filterLines(
     if (words >= 8) seenText++;
     kept.push(line);
   }
-  const out = kept
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  const out = joinLines(kept);
   return { text: out, lines: seen, dropped: seen - kept.filter((l) => l.trim()).length };
 }
 
@@ -1317,4 +1304,12 @@ function normaliseDate(value: string | null | undefined): string | null {
   if (!value) return null;
   const t = Date.parse(value);
   return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** Lines written back as text: at most one empty line between blocks, none at either end. */
+function joinLines(lines: string[]): string {
+  return lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
