@@ -116,7 +116,15 @@ describe('a crawl shared by two workers (PostgreSQL)', () => {
       // Each page fetched once, robots.txt once for both workers.
       const pages = pageRequests(host, /^\/(fan|sm)\//);
       expect(new Set(pages.map((r) => r.path)).size).toBe(pages.length);
-      expect(site.requestsTo(host, '/robots.txt')).toHaveLength(1);
+      // On failure, when each robots.txt request came (ms after the host's first request) and what came between.
+      const robots = site.requestsTo(host, '/robots.txt');
+      const t0 = all[0]?.at ?? 0;
+      expect(
+        robots,
+        `robots.txt of ${host} at ${robots.map((r) => Math.round(r.at - t0)).join(', ')} ms; requests: ${all
+          .map((r) => `${Math.round(r.at - t0)} ${r.method} ${r.path}`)
+          .join('; ')}`,
+      ).toHaveLength(1);
     }
     const stored = docs.filter((d) => /\/fan\//.test(d.url)).length;
     const fetched = pageRequests('h3', /^\/fan\//).length + pageRequests('other', /^\/fan\//).length;

@@ -9,7 +9,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { type AppConfig, loadConfig } from '@datafactory/config';
 import { exportJob } from '@datafactory/exporter';
-import { TemplateRegistry, type TemplateVariables } from '@datafactory/generator';
+import { TemplateRegistry, type TemplateVariables, unitHash } from '@datafactory/generator';
 import { Chunk, createOrmConfig, pickDistractorChunks, TrainingExample } from '@datafactory/persistence';
 import { runJobLocally } from '@datafactory/pipeline/worker';
 import { FakeOpenAiServer, FixtureSite, tempDir, templateExamplesFromPrompt } from '@datafactory/testing';
@@ -315,6 +315,10 @@ describe('the new built-in templates through the pipeline', () => {
         expect(byId.get(d.chunkId)?.document.id).not.toBe(e.chunk.document.id);
         expect(d.text).toBe(byId.get(d.chunkId)!.content);
       }
+      // Left out exactly when the example's hash falls in the share (chunk ids are random, so how many
+      // examples of one run do is not fixed; the unit test of retrievalContext checks the share itself).
+      const index = (e.lineage as { exampleIndex: number }).exampleIndex;
+      expect(r.oracleIndex === null).toBe(unitHash(`${e.chunk.id}:${index}:oracle`) < 0.3);
       if (r.oracleIndex === null) withoutOracle++;
       else expect(r.documents[r.oracleIndex]).toEqual({ chunkId: e.chunk.id, text: e.chunk.content });
       // The answer quotes the oracle.
@@ -322,7 +326,6 @@ describe('the new built-in templates through the pipeline', () => {
       expect(e.chunk.content.replace(/\s+/g, ' ')).toContain(quote.replace(/\s+/g, ' '));
     }
     expect(full).toBeGreaterThan(0);
-    expect(withoutOracle).toBeGreaterThan(0);
     // The pick is a function of the chunk id and the stored chunks: a retry over the same chunks picks the same ones.
     const probe = { jobId: job.id, chunkId: ok[0]!.chunk.id, documentId: ok[0]!.chunk.document.id, count: 2 };
     const picked = await pickDistractorChunks(orm.em, probe);
