@@ -418,6 +418,19 @@ export function preferContainer(readability: string, container: string, declared
   // them (a post's full text) or the page's intro; checked before the article rule, which would keep it.
   if (!declaredArticle && r < LISTING_RATIO * c && isListingBeside(container, readability)) return true;
   const prose = proseWords(readability);
+  // Readability's block lies outside the container: a box the container dropped as chrome (a podcast
+  // promotion, a "Featured in" sidebar, a category's blurb) beside the entries the container holds, which
+  // are no more running prose than that box. (A container of more prose than Readability's block is a
+  // landing page whose first sections the container lost.)
+  if (
+    !declaredArticle &&
+    r > 0 &&
+    r < DISJOINT_RATIO * c &&
+    proseWords(container) * r <= prose * c &&
+    sharedShare(readability, container) < DISJOINT_SHARE
+  ) {
+    return true;
+  }
   const article = prose >= ARTICLE_PROSE_WORDS && prose >= ARTICLE_PROSE_SHARE * r;
   if (article && proseWords(container) < PROSE_CONTAINER_SHARE * c) return false;
   return (
@@ -739,6 +752,35 @@ const LISTING_MIN_ENTRIES = 6;
 const LISTING_HEADING_WORDS = 3;
 const LISTING_SNIPPET_WORDS = 8;
 const LISTING_SHARED_SHARE = 0.34;
+
+/**
+ * Readability's text is a different part of the page from the container's when under DISJOINT_SHARE of
+ * its 4-word runs are in the container, and no longer than DISJOINT_RATIO times it.
+ */
+const DISJOINT_SHARE = 0.6;
+const DISJOINT_RATIO = 1.5;
+
+/** The share of `part`'s 4-word runs (counted with their repeats) that `whole` holds. */
+function sharedShare(part: string, whole: string): number {
+  const runs = (text: string) => {
+    const words = normWords(text).split(' ');
+    const counts = new Map<string, number>();
+    for (let i = 0; i + 4 <= words.length; i++) {
+      const key = `${words[i]} ${words[i + 1]} ${words[i + 2]} ${words[i + 3]}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const p = runs(part);
+  const w = runs(whole);
+  let total = 0;
+  let shared = 0;
+  for (const [key, n] of p) {
+    total += n;
+    shared += Math.min(n, w.get(key) ?? 0);
+  }
+  return total ? shared / total : 1;
+}
 
 /** The text's words (runs of letters and digits), lower-cased, one space apart. */
 function normWords(text: string): string {

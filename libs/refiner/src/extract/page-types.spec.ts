@@ -462,6 +462,38 @@ describe('extract: a listing of headlines with snippets', () => {
   });
 });
 
+describe("extract: Readability's block outside the container", () => {
+  // A prose box the container drops as chrome (an aside: a newsletter teaser), beside a grid of short cards.
+  const promo = [1, 2, 3].map((i) => `<p>${sentence(`promo${i}p`, 60).replace(/ /g, ', ')}</p>`).join('');
+  const cards = Array.from(
+    { length: 24 },
+    (_, i) =>
+      `<div class="card"><h3><a href="/item/${i}">Item number ${i} of the shop</a></h3><span>$${i}.00</span></div>`,
+  ).join('');
+  const html = page(`<aside>${promo}</aside><div class="grid">${cards}</div>`);
+
+  it('takes the container, whose entries Readability missed', () => {
+    const out = extract(html);
+    expect(out.method).toBe('container');
+    expect(out.text).toContain('Item number 7 of the shop');
+    expect(out.text).not.toContain('promo1pa0');
+  });
+
+  const box = [1, 2].map((i) => sentence(`box${i}b`, 30)).join('\n\n');
+  const grid = Array.from({ length: 12 }, (_, i) => `### Entry number ${i} here\n\n$${i}.00`).join('\n\n');
+
+  it('keeps Readability on a page declared an article, or when the container holds its block', () => {
+    expect(preferContainer(box, grid, false)).toBe(true);
+    expect(preferContainer(box, grid, true)).toBe(false);
+    expect(preferContainer(box, `${box}\n\n${grid}`.slice(0, box.length + 60), false)).toBe(false);
+  });
+
+  it('keeps Readability when the container is more running prose than its block (a landing page)', () => {
+    const sections = [1, 2, 3].map((i) => sentence(`sec${i}s`, 30)).join('\n\n');
+    expect(preferContainer(`${grid}\n\n${box}`, sections, false)).toBe(false);
+  });
+});
+
 describe("extract: dates of a listing's entries", () => {
   const entries = Array.from(
     { length: 7 },
