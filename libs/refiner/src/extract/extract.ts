@@ -1028,7 +1028,7 @@ const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b
  */
 const DISCLOSURE_WORD = /^(?:accordion|collaps|expand|answer|panel|pane|tab|content|faq|detail|description)/;
 /** Most words of a hidden element that goes: a message, a form, a menu; a longer one is text a reader opens. */
-const HIDDEN_MAX_WORDS = 80;
+const HIDDEN_MAX_WORDS = 200;
 
 /**
  * On a page that declares itself a product's, what its inline style hides waits for a script to show it:

@@ -162,7 +162,7 @@ describe('extract: product pages', () => {
       `<div class="notify-form" style="display: none"><p>Notify me when back in stock</p><p>${sentence('notify', 12)}</p></div>` +
       `<div class="error_message" style="visibility:hidden">Oops hiddenerror happened</div>` +
       `<div class="faq-answer" style="display:none"><p>${sentence('answer', 20)}</p></div>` +
-      `<div style="display:none"><p>${sentence('longhidden', 90)}</p></div>`;
+      `<div style="display:none"><p>${sentence('longhidden', 210)}</p></div>`;
     const body = `<main><h1>A kettle</h1>${description}${hidden}</main>`;
     const out = extract(page(body, product));
     expect(out.text).toContain('desca0');
