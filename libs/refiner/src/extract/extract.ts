@@ -297,6 +297,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
     tooDeep = maxDepth(document.body) > MAX_DEPTH;
   }
   if (isProduct) removeProductControls(document.body);
+  if (isProduct) removeStyleHidden(document.body);
   // `og:type` alone is set by a shop's category pages too, whose cards are the page.
   if (isProduct && productSignal !== 'og') removeOtherProductCards(document.body);
   // Read before Readability, which changes the document.
@@ -1058,6 +1059,38 @@ function removeProductControls(root: DomElement | null): void {
   const total = (root.textContent ?? '').length;
   for (const el of Array.from(root.querySelectorAll('select, button, input, textarea, label'))) {
     if ((el.textContent ?? '').length < CONTROL_PAGE_SHARE * total) el.remove();
+  }
+}
+
+/** An inline style that hides the element: `display: none` or `visibility: hidden`. */
+const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b/i;
+/**
+ * Class and id words of a disclosure's body (an accordion's or a tab's panel, a FAQ's answer, a "read more"
+ * text): hidden until a reader opens it, and the page's own text all the same.
+ */
+const DISCLOSURE_WORD = /^(?:accordion|collaps|expand|answer|panel|pane|tab|content|faq|detail|description)/;
+/** Most words of a hidden element that goes: a message, a form, a menu; a longer one is text a reader opens. */
+const HIDDEN_MAX_WORDS = 200;
+
+/**
+ * On a page that declares itself a product's, what its inline style hides waits for a script to show it:
+ * a shop's error and success messages ("Oops! Something went wrong"), the back-in-stock and password
+ * forms, sub-menus, the rows of a table past "See all", a second copy of the price. Annotators mark what
+ * the page shows, so an element hidden by `display: none` or `visibility: hidden` goes before either
+ * candidate reads the page, unless it is a disclosure's body (DISCLOSURE_WORD in its class or id words:
+ * an accordion's FAQ answers, a collapsed description) or holds more than HIDDEN_MAX_WORDS words (text a
+ * reader opens) or CONTROL_PAGE_SHARE of the page's text. Tab panels were revealed before.
+ */
+function removeStyleHidden(root: DomElement | null): void {
+  if (!root) return;
+  const total = (root.textContent ?? '').length;
+  for (const el of Array.from(root.querySelectorAll('[style]'))) {
+    if (el.localName === 'body' || el.localName === 'main' || !HIDDEN_STYLE.test(el.getAttribute('style') ?? ''))
+      continue;
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
+    if (names.flatMap(nameWords).some((w) => DISCLOSURE_WORD.test(w))) continue;
+    const text = el.textContent ?? '';
+    if (text.length < CONTROL_PAGE_SHARE * total && countWords(text) <= HIDDEN_MAX_WORDS) el.remove();
   }
 }
 

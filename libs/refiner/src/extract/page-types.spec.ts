@@ -156,6 +156,23 @@ describe('extract: product pages', () => {
     expect(out.text).not.toContain('also viewed');
     expect(out.text).toContain('aftera0');
   });
+
+  it('drops what an inline style hides (a message, a form), not a disclosure body nor a long hidden text', () => {
+    const hidden =
+      `<div class="notify-form" style="display: none"><p>Notify me when back in stock</p><p>${sentence('notify', 12)}</p></div>` +
+      `<div class="error_message" style="visibility:hidden">Oops hiddenerror happened</div>` +
+      `<div class="faq-answer" style="display:none"><p>${sentence('answer', 20)}</p></div>` +
+      `<div style="display:none"><p>${sentence('longhidden', 210)}</p></div>`;
+    const body = `<main><h1>A kettle</h1>${description}${hidden}</main>`;
+    const out = extract(page(body, product));
+    expect(out.text).toContain('desca0');
+    expect(out.text).not.toContain('notifya0');
+    expect(out.text).not.toContain('hiddenerror');
+    expect(out.text).toContain('answera0');
+    expect(out.text).toContain('longhiddena0');
+    // A page that declares no product keeps it.
+    expect(extract(page(body)).text).toContain('notifya0');
+  });
 });
 
 describe('extract: product pages, script data and shop widgets', () => {
