@@ -289,6 +289,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   protectEmbeddedPosts(document);
   revealTabPanels(document);
   removeUnseenText(document.body);
+  removeAuthorBoxes(document.body);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -876,6 +877,29 @@ function removeUnseenText(root: DomElement | null): void {
     if (el.localName === 'body' || el.localName === 'main') continue;
     const classes = (el.getAttribute('class') ?? '').split(/\s+/);
     if (el.getAttribute('role') === 'tooltip' || classes.some((c) => SCREEN_READER_CLASS.test(c))) el.remove();
+  }
+}
+
+/**
+ * An author box under (or beside) a story: the writer's photo, a paragraph about them ("Meghan is a writer
+ * specializing in..."), links to their other posts. Running prose that both candidates kept, which
+ * annotators leave out; it goes before either reads the page, unless it holds a quarter of the body's text
+ * (an author's own page).
+ */
+const AUTHOR_BOX_CLASS =
+  /^(?:author[-_]?(?:bio|box|info|card|details|description|profile|wrap|wrapper|section|block)|about[-_]?(?:the[-_]?)?author|bio[-_]?box|post[-_]?author)$/i;
+const AUTHOR_BOX_MAX_SHARE = 0.25;
+function removeAuthorBoxes(root: DomElement | null): void {
+  if (!root) return;
+  const candidates = Array.from(root.querySelectorAll('[class*=uthor], [id*=uthor], [class*=bio], [id*=bio]'));
+  if (!candidates.length) return;
+  const total = (root.textContent ?? '').length;
+  for (const el of candidates) {
+    if (el.localName === 'body' || el.localName === 'main' || el.localName === 'article') continue;
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.split(/\s+/);
+    if (!names.some((n) => AUTHOR_BOX_CLASS.test(n))) continue;
+    if ((el.textContent ?? '').length >= AUTHOR_BOX_MAX_SHARE * total) continue;
+    el.remove();
   }
 }
 

@@ -804,3 +804,19 @@ describe('extract: a declared thread whose first post is long', () => {
     for (let i = 0; i < 4; i++) expect(out.text).toContain(`reply${i}ra0`);
   });
 });
+
+describe('extract: author boxes', () => {
+  const story = [0, 1, 2, 3, 4].map((i) => `<p>${sentence(`story${i}t`, 40)}</p>`).join('');
+  const box = `<div class="author-bio"><img src="/a.jpg" alt=""><p>${sentence('aboutwriter', 30)}</p></div>`;
+
+  it('leaves out the paragraph about the writer under a story', () => {
+    const out = extract(page(`<main><article><h1>A story</h1>${story}${box}</article></main>`));
+    expect(out.text).toContain('story0ta0');
+    expect(out.text).not.toContain('aboutwritera0');
+  });
+
+  it("keeps an author's own page, where the box is most of the text", () => {
+    const out = extract(page(`<main><h1>About me</h1><div class="about-author">${story}</div></main>`));
+    expect(out.text).toContain('story0ta0');
+  });
+});
