@@ -269,7 +269,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (html.length > 8 * maxChars) {
     throw new UnusablePageError(`page too large: ${mb(html.length)} (limit ${mb(maxChars)} of markup)`);
   }
-  const cleaned = html
+  const streamed = STREAMED_SEGMENT.test(html);
+  const cleaned = (streamed ? markStreamedSlots(html) : html)
     .replace(STRIP_COMMENTS, '')
     .replace(STRIP_BLOCKS, '')
     .replace(BOGUS_CDATA, '')
@@ -287,6 +288,7 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (options.url) setBaseUrl(document, options.url);
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
+  if (streamed && !isProduct) placeStreamedSegments(document, streamedPairs(html));
   revealTabPanels(document);
   removeUnseenText(document.body);
   removeAuthorBoxes(document.body);
@@ -857,6 +859,63 @@ function revealTabPanels(document: HtmlDocument): void {
     if (style && /display\s*:\s*none/i.test(style)) {
       panel.setAttribute('style', style.replace(/display\s*:\s*none\s*(?:!important)?\s*;?/gi, ''));
     }
+  }
+}
+
+/**
+ * React's streamed server rendering (Next.js and other React 18+ frameworks) writes the page's late parts
+ * (a story's body behind a Suspense boundary) at the end of the body as `<div hidden id="S:0">`, and a
+ * script moves each into its slot: a `<template id="B:0">` (a boundary, after `<!--$?-->`, followed by a
+ * fallback such as "Loading..." up to `<!--/$-->`) or a `<template id="P:0">` (a placeholder). Without the
+ * script the segment stays hidden, and both candidates read only the fallback: the move is done here.
+ */
+const STREAMED_SEGMENT = /<div hidden(?:="")? id="S:[0-9a-z]+"/;
+const STREAMED_BOUNDARY =
+  /<!--\$\?-->\s*<template id="(B:[0-9a-z]+)"><\/template>(?:(?!<!--\/?\$)[\s\S])*?<!--\/\$-->/g;
+const STREAMED_TEMPLATE = /<template id="([BP]:[0-9a-z]+)"><\/template>/g;
+const STREAMED_CALL = /\$R([CS])\("([BS]:[0-9a-z]+)","([SP]:[0-9a-z]+)"/g;
+
+/** Slots become elements (templates are cut out with scripts); a boundary's fallback goes with its template. */
+function markStreamedSlots(html: string): string {
+  return html
+    .replace(STREAMED_BOUNDARY, '<div data-streamed-slot="$1"></div>')
+    .replace(STREAMED_TEMPLATE, '<div data-streamed-slot="$1"></div>');
+}
+
+/** Segment id → slot id, from the page's `$RC("B:0","S:0")` and `$RS("S:1","P:1")` calls when it kept them. */
+function streamedPairs(html: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const [, call, a, b] of html.matchAll(STREAMED_CALL)) {
+    if (call === 'C') pairs.set(b!, a!);
+    else pairs.set(a!, b!);
+  }
+  return pairs;
+}
+
+/**
+ * Each hidden segment takes its slot's place (the slot named by the page's scripts, else `P:` or `B:`
+ * with the segment's number); a segment without a slot is shown where it is.
+ */
+function placeStreamedSegments(document: HtmlDocument, pairs: Map<string, string>): void {
+  const slots = new Map<string, DomElement>();
+  for (const slot of Array.from(document.querySelectorAll('[data-streamed-slot]'))) {
+    slots.set(slot.getAttribute('data-streamed-slot')!, slot);
+  }
+  const placed = new Set<string>();
+  for (const segment of Array.from(document.querySelectorAll('div[hidden]'))) {
+    const id = segment.getAttribute('id') ?? '';
+    if (!/^S:[0-9a-z]+$/.test(id)) continue;
+    // The same segment streamed again (the panels of a tab set before a reader picks one) is shown once.
+    const text = normWords(segment.textContent ?? '');
+    if (text && placed.has(text)) continue;
+    placed.add(text);
+    segment.removeAttribute('hidden');
+    const n = id.slice(2);
+    const slotId = [pairs.get(id), `P:${n}`, `B:${n}`].find((s) => s && slots.has(s));
+    if (!slotId) continue;
+    const slot = slots.get(slotId)!;
+    slots.delete(slotId);
+    slot.replaceWith(segment);
   }
 }
 
