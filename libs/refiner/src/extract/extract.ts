@@ -269,7 +269,8 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (html.length > 8 * maxChars) {
     throw new UnusablePageError(`page too large: ${mb(html.length)} (limit ${mb(maxChars)} of markup)`);
   }
-  const cleaned = html
+  const streamed = STREAMED_SEGMENT.test(html);
+  const cleaned = (streamed ? markStreamedSlots(html) : html)
     .replace(STRIP_COMMENTS, '')
     .replace(STRIP_BLOCKS, '')
     .replace(BOGUS_CDATA, '')
@@ -287,8 +288,10 @@ export function extract(html: string, options: ExtractOptions = {}): Extracted {
   if (options.url) setBaseUrl(document, options.url);
   const meta = readMetadata(document);
   protectEmbeddedPosts(document);
+  if (streamed && !isProduct) placeStreamedSegments(document, streamedPairs(html));
   revealTabPanels(document);
   removeUnseenText(document.body);
+  removeAuthorBoxes(document.body);
   // Readability's scoring is super-linear in nesting depth: 4,000 levels take minutes. Real pages
   // stay under ~100; deeper trees lose their empty wrappers, and if still too deep skip Readability.
   let tooDeep = false;
@@ -902,6 +905,63 @@ function revealTabPanels(document: HtmlDocument): void {
   }
 }
 
+/**
+ * React's streamed server rendering (Next.js and other React 18+ frameworks) writes the page's late parts
+ * (a story's body behind a Suspense boundary) at the end of the body as `<div hidden id="S:0">`, and a
+ * script moves each into its slot: a `<template id="B:0">` (a boundary, after `<!--$?-->`, followed by a
+ * fallback such as "Loading..." up to `<!--/$-->`) or a `<template id="P:0">` (a placeholder). Without the
+ * script the segment stays hidden, and both candidates read only the fallback: the move is done here.
+ */
+const STREAMED_SEGMENT = /<div hidden(?:="")? id="S:[0-9a-z]+"/;
+const STREAMED_BOUNDARY =
+  /<!--\$\?-->\s*<template id="(B:[0-9a-z]+)"><\/template>(?:(?!<!--\/?\$)[\s\S])*?<!--\/\$-->/g;
+const STREAMED_TEMPLATE = /<template id="([BP]:[0-9a-z]+)"><\/template>/g;
+const STREAMED_CALL = /\$R([CS])\("([BS]:[0-9a-z]+)","([SP]:[0-9a-z]+)"/g;
+
+/** Slots become elements (templates are cut out with scripts); a boundary's fallback goes with its template. */
+function markStreamedSlots(html: string): string {
+  return html
+    .replace(STREAMED_BOUNDARY, '<div data-streamed-slot="$1"></div>')
+    .replace(STREAMED_TEMPLATE, '<div data-streamed-slot="$1"></div>');
+}
+
+/** Segment id → slot id, from the page's `$RC("B:0","S:0")` and `$RS("S:1","P:1")` calls when it kept them. */
+function streamedPairs(html: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const [, call, a, b] of html.matchAll(STREAMED_CALL)) {
+    if (call === 'C') pairs.set(b!, a!);
+    else pairs.set(a!, b!);
+  }
+  return pairs;
+}
+
+/**
+ * Each hidden segment takes its slot's place (the slot named by the page's scripts, else `P:` or `B:`
+ * with the segment's number); a segment without a slot is shown where it is.
+ */
+function placeStreamedSegments(document: HtmlDocument, pairs: Map<string, string>): void {
+  const slots = new Map<string, DomElement>();
+  for (const slot of Array.from(document.querySelectorAll('[data-streamed-slot]'))) {
+    slots.set(slot.getAttribute('data-streamed-slot')!, slot);
+  }
+  const placed = new Set<string>();
+  for (const segment of Array.from(document.querySelectorAll('div[hidden]'))) {
+    const id = segment.getAttribute('id') ?? '';
+    if (!/^S:[0-9a-z]+$/.test(id)) continue;
+    // The same segment streamed again (the panels of a tab set before a reader picks one) is shown once.
+    const text = normWords(segment.textContent ?? '');
+    if (text && placed.has(text)) continue;
+    placed.add(text);
+    segment.removeAttribute('hidden');
+    const n = id.slice(2);
+    const slotId = [pairs.get(id), `P:${n}`, `B:${n}`].find((s) => s && slots.has(s));
+    if (!slotId) continue;
+    const slot = slots.get(slotId)!;
+    slots.delete(slotId);
+    slot.replaceWith(segment);
+  }
+}
+
 /** Class names of text for screen readers only (Bootstrap, Tailwind, WordPress, and the like). */
 const SCREEN_READER_CLASS =
   /^(?:sr-only|visually-?hidden|u-visually-?hidden|screen-?reader-?(?:text|only)|a11y-hidden|assistive-text)$/i;
@@ -919,6 +979,29 @@ function removeUnseenText(root: DomElement | null): void {
     if (el.localName === 'body' || el.localName === 'main') continue;
     const classes = (el.getAttribute('class') ?? '').split(/\s+/);
     if (el.getAttribute('role') === 'tooltip' || classes.some((c) => SCREEN_READER_CLASS.test(c))) el.remove();
+  }
+}
+
+/**
+ * An author box under (or beside) a story: the writer's photo, a paragraph about them ("Meghan is a writer
+ * specializing in..."), links to their other posts. Running prose that both candidates kept, which
+ * annotators leave out; it goes before either reads the page, unless it holds a quarter of the body's text
+ * (an author's own page).
+ */
+const AUTHOR_BOX_CLASS =
+  /^(?:author[-_]?(?:bio|box|info|card|details|description|profile|wrap|wrapper|section|block)|about[-_]?(?:the[-_]?)?author|bio[-_]?box|post[-_]?author)$/i;
+const AUTHOR_BOX_MAX_SHARE = 0.25;
+function removeAuthorBoxes(root: DomElement | null): void {
+  if (!root) return;
+  const candidates = Array.from(root.querySelectorAll('[class*=uthor], [id*=uthor], [class*=bio], [id*=bio]'));
+  if (!candidates.length) return;
+  const total = (root.textContent ?? '').length;
+  for (const el of candidates) {
+    if (el.localName === 'body' || el.localName === 'main' || el.localName === 'article') continue;
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.split(/\s+/);
+    if (!names.some((n) => AUTHOR_BOX_CLASS.test(n))) continue;
+    if ((el.textContent ?? '').length >= AUTHOR_BOX_MAX_SHARE * total) continue;
+    el.remove();
   }
 }
 

@@ -853,3 +853,57 @@ describe('extract: a declared thread whose first post is long', () => {
     for (let i = 0; i < 4; i++) expect(out.text).toContain(`reply${i}ra0`);
   });
 });
+
+describe('extract: React streamed server rendering', () => {
+  const body = [0, 1, 2, 3].map((i) => `<p>${sentence(`streamed${i}s`, 40)}</p>`).join('');
+  const intro = `<p>${sentence('intro', 30)}</p>`;
+  const header = `<header><nav><a href="/">Home</a> <a href="/blog">Blog</a></nav></header>`;
+
+  it('puts a hidden segment in its boundary, without the fallback', () => {
+    const html = page(
+      `${header}<main><h1>A post</h1>${intro}<!--$?--><template id="B:0"></template><div>Loading paragraph...</div><!--/$--></main>` +
+        `<div hidden id="S:0"><article>${body}</article></div>`,
+    );
+    const out = extract(html);
+    expect(out.text).toContain('streamed0sa0');
+    expect(out.text).toContain('streamed3sa0');
+    expect(out.text).not.toContain('Loading');
+  });
+
+  it('shows a segment whose slot is gone (a saved page without comments or templates)', () => {
+    const html = page(
+      `${header}<main><h1>A post</h1>${intro}<div>Loading...</div></main><div hidden id="S:1">${body}</div>`,
+    );
+    const out = extract(html);
+    expect(out.text).toContain('streamed0sa0');
+  });
+
+  it('shows a segment streamed twice once', () => {
+    const twice = `<div hidden id="S:2"><p>${sentence('twice', 30)}</p></div><div hidden id="S:3"><p>${sentence('twice', 30)}</p></div>`;
+    const out = extract(page(`${header}<main><article>${body}</article></main>${twice}`));
+    expect(out.text.match(/twicea0/g)?.length).toBe(1);
+  });
+
+  it('leaves other hidden blocks hidden', () => {
+    const html = page(
+      `<main><article>${body}</article></main><div hidden id="menu">${sentence('hiddenmenu', 40)}</div>`,
+    );
+    expect(extract(html).text).not.toContain('hiddenmenua0');
+  });
+});
+
+describe('extract: author boxes', () => {
+  const story = [0, 1, 2, 3, 4].map((i) => `<p>${sentence(`story${i}t`, 40)}</p>`).join('');
+  const box = `<div class="author-bio"><img src="/a.jpg" alt=""><p>${sentence('aboutwriter', 30)}</p></div>`;
+
+  it('leaves out the paragraph about the writer under a story', () => {
+    const out = extract(page(`<main><article><h1>A story</h1>${story}${box}</article></main>`));
+    expect(out.text).toContain('story0ta0');
+    expect(out.text).not.toContain('aboutwritera0');
+  });
+
+  it("keeps an author's own page, where the box is most of the text", () => {
+    const out = extract(page(`<main><h1>About me</h1><div class="about-author">${story}</div></main>`));
+    expect(out.text).toContain('story0ta0');
+  });
+});
