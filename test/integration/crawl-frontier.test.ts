@@ -7,6 +7,7 @@
  * (own key prefix, deleted afterwards).
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { MikroORM } from '@mikro-orm/core';
 import type { AppConfig, DatabaseConfig } from '@datafactory/config';
 import { JobStatus, Stage } from '@datafactory/contracts';
@@ -148,6 +149,11 @@ describe('the per-host schedule, robots.txt and tdmrep.json store in Redis, from
   const clients = [new RedisClient(config), new RedisClient(config)];
   const hosts = clients.map((c) => new RedisCrawlHosts(c));
 
+  // The clients queue no commands while connecting (enableOfflineQueue: false).
+  beforeAll(async () => {
+    for (const c of clients) if (c.redis.status !== 'ready') await once(c.redis, 'ready');
+  });
+
   afterAll(async () => {
     for (const c of clients) await c.onApplicationShutdown();
     await deleteRedisKeys(url, prefix);
@@ -205,6 +211,40 @@ describe('the per-host schedule, robots.txt and tdmrep.json store in Redis, from
     const late = new RedisCrawlHosts(clients[1]!);
     expect(await late.forJob('job-d', pacing).robots!.load('https://r.test', fetch)).toMatchObject({ kind: 'rules' });
     expect(fetches).toBe(1);
+  });
+
+  it('fetches robots.txt once when a worker stalls between finding it missing and taking the lock', async () => {
+    // A worker under load: every Redis reply reaches it 100 ms late (its event loop was busy). Before the fix it
+    // read "not stored" while the other worker held the lock, then took the lock after that worker had stored the
+    // outcome and released it, and fetched robots.txt again.
+    const slowClient = new RedisClient(config);
+    if (slowClient.redis.status !== 'ready') await once(slowClient.redis, 'ready');
+    const r = slowClient.redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of ['hget', 'set', 'eval']) {
+      const command = r[name]!.bind(slowClient.redis);
+      r[name] = async (...args: unknown[]) => {
+        const reply = await command(...args);
+        await new Promise((res) => setTimeout(res, 100));
+        return reply;
+      };
+    }
+    try {
+      const pacing = { intervalMs: 10, leaseMs: 5_000 };
+      let fetches = 0;
+      const fetch = async () => {
+        fetches++;
+        await new Promise((res) => setTimeout(res, 50));
+        return { kind: 'allow-all' as const };
+      };
+      const first = hosts[0]!.forJob('job-s', pacing).robots!.load('https://s.test', fetch);
+      // The other worker asks while the first one holds the lock and fetches.
+      await new Promise((res) => setTimeout(res, 20));
+      const slow = new RedisCrawlHosts(slowClient).forJob('job-s', pacing).robots!.load('https://s.test', fetch);
+      expect(await Promise.all([first, slow])).toEqual([{ kind: 'allow-all' }, { kind: 'allow-all' }]);
+      expect(fetches).toBe(1);
+    } finally {
+      await slowClient.onApplicationShutdown();
+    }
   });
 
   it('keeps tdmrep.json apart from robots.txt: fetched once per origin for all clients, dropped with the job', async () => {

@@ -101,7 +101,10 @@ export class RobotsCache {
     try {
       fetched = await this.options.fetch(robotsUrl, ROBOTS_MAX_BYTES);
     } catch (e) {
+      // Abandoned (the item cancelled, its worker stopping) is no outcome: nothing is kept, the next caller fetches.
+      if ((e as { name?: unknown } | null)?.name === 'AbortError') throw e;
       const err = e instanceof FetchError ? e : classifyNetworkError(e, new URL(origin).host);
+      if (err.code === FailureCode.Cancelled) throw err;
       if (err.code === FailureCode.TooLarge) return { kind: 'allow-all' };
       if (err.code === FailureCode.Timeout || err.code === FailureCode.Network) {
         return { kind: 'disallow-all', reason: `robots: robots.txt could not be read (${err.message})` };

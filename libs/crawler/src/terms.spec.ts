@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractPageInfo } from './page-info.js';
-import { pageTerms, parseTdmRep, tdmRepFor, xRobotsDirectives } from './terms.js';
+import { fetchTdmRep, pageTerms, parseTdmRep, tdmRepFor, xRobotsDirectives } from './terms.js';
 
 describe('tdmrep.json', () => {
   const file = parseTdmRep(
@@ -71,5 +71,10 @@ describe('page terms', () => {
         'https://x.test/',
       ).links,
     ).toEqual([]);
+  });
+
+  it('keeps no tdmrep.json outcome for an aborted wait for the host (the next caller fetches it)', async () => {
+    const aborted = new DOMException('crawl stopped', 'AbortError');
+    await expect(fetchTdmRep('https://a.test', () => Promise.reject(aborted))).rejects.toBe(aborted);
   });
 });

@@ -80,6 +80,8 @@ export async function fetchTdmRep(
   try {
     fetched = await fetch(`${origin}${TDMREP_PATH}`, TDMREP_MAX_BYTES);
   } catch (e) {
+    // Abandoned (an aborted wait for the host, a cancelled request) is no outcome: nothing is kept.
+    if ((e as { name?: unknown } | null)?.name === 'AbortError') throw e;
     const err = e instanceof FetchError ? e : classifyNetworkError(e, new URL(origin).host);
     if (err.code === FailureCode.Cancelled) throw err;
     return { kind: 'none', why: `tdmrep.json could not be read (${err.message})` };

@@ -102,6 +102,21 @@ return 1`;
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// KEYS = the job's file hash, the origin's lock; ARGV = origin, token, lease. The stored outcome, else '' when
+// the lock is taken for the caller, else nil (another holds it). One script: reading "not stored" and taking the
+// lock are one step, so a holder cannot store and release in between (which let a second worker fetch again).
+const LOAD_OR_LOCK = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then return v end
+if redis.call('SET', KEYS[2], ARGV[2], 'PX', tonumber(ARGV[3]), 'NX') then return '' end
+return false`;
+
+// KEYS = the job's file hash, the origin's lock; ARGV = origin, outcome, token. Stores (the first outcome stays),
+// releases the caller's lock, returns what is stored.
+const STORE_AND_UNLOCK = `redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ${KEY_TTL_MS})
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return redis.call('HGET', KEYS[1], ARGV[1])`;
+
 /**
  * Every worker's items of a job keep to one schedule per host, kept in Redis:
  * a hash per (job, host) with the time the last request's headers arrived,
@@ -164,17 +179,29 @@ export class RedisCrawlHosts extends CrawlHosts {
       const lockKey = (origin: string) => this.key(jobId, `${file}-lock:${origin}`);
       const loadShared = async (origin: string, fetch: () => Promise<T>): Promise<T> => {
         const token = randomUUID();
+        const lock = lockKey(origin);
         for (;;) {
-          const raw = await redis.hget(hashKey, origin);
+          const raw = (await redis.eval(LOAD_OR_LOCK, 2, hashKey, lock, origin, token, pacing.leaseMs)) as
+            string | null;
           if (raw) return JSON.parse(raw) as T;
-          if (await redis.set(lockKey(origin), token, 'PX', pacing.leaseMs, 'NX')) {
+          if (raw === '') {
+            let stored = false;
             try {
               const value = await fetch();
-              await redis.hsetnx(hashKey, origin, JSON.stringify(value));
-              await redis.pexpire(hashKey, KEY_TTL_MS);
-              return value;
+              const kept = (await redis.eval(
+                STORE_AND_UNLOCK,
+                2,
+                hashKey,
+                lock,
+                origin,
+                JSON.stringify(value),
+                token,
+              )) as string | null;
+              stored = true;
+              // What every worker uses: the first outcome stored (another's, when this lock's lease ran out).
+              return kept ? (JSON.parse(kept) as T) : value;
             } finally {
-              await redis.eval(UNLOCK, 1, lockKey(origin), token).catch(() => 0);
+              if (!stored) await redis.eval(UNLOCK, 1, lock, token).catch(() => 0);
             }
           }
           await abortableDelay(POLL_MS);
