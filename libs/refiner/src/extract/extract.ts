@@ -104,10 +104,21 @@ const BOILERPLATE_LINE = new RegExp(
       '.*(?:share it with a friend|uses cookies|cookie policy).*',
       '(?:sign up|subscribe)\\b.*\\b(?:newsletters?|inbox)\\b.*',
       '(?:reading time|tempo de leitura|temps de lecture|lesezeit):?.*',
+      // Documentation pages' own controls and feedback boxes, and a forum's notices to the visitor.
+      '(?:previous|next) (?:article|topic|chapter|lesson)',
+      '(?:is this page (?:useful|helpful)\\??\\s*)?edit this page(?: on github)?',
+      '(?:was|is) this (?:page |article )?(?:useful|helpful)\\?',
+      'submit (?:a )?correction|expand description|collapse description',
+      'find the answer to your question by asking\\.?',
+      'you should upgrade or use an alternative browser\\.?',
     ].join('|') +
     ')$',
   'i',
 );
+
+/** A forum's notice to old browsers, longer than BOILERPLATE_LINE's lines. */
+const OUTDATED_BROWSER_LINE =
+  /^you are using an out of date browser\. it may not display this or other websites correctly\.?$/i;
 
 /**
  * A heading or line announcing links to other stories: it and the list after it go. Anchored to the
@@ -499,6 +510,8 @@ function dropThreadRepeats(text: string): string {
   const kept: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const key = keys[i]!;
+    // A line that is only a number is a post's vote, like or reply count, or its number in the thread.
+    if (key && NUMBER_LINE.test(lines[i]!)) continue;
     if (key && (counts.get(key) ?? 0) >= THREAD_REPEATS) {
       let next = i + 1;
       while (next < lines.length && !keys[next]) next++;
@@ -510,6 +523,7 @@ function dropThreadRepeats(text: string): string {
   }
   return joinLines(kept);
 }
+const NUMBER_LINE = /^[\s#>|*-]*[+-]?\d[\d.,]*[km]?\s*$/i;
 const THREAD_REPEATS = 3;
 const THREAD_REPEAT_WORDS = 12;
 
@@ -1188,6 +1202,7 @@ function filterLines(
     inRelated = false;
     const words = countWords(bare);
     if (bare.length < 80 && BOILERPLATE_LINE.test(bare)) continue;
+    if (OUTDATED_BROWSER_LINE.test(bare)) continue;
     if (words <= 12 && RELATED_LINE.test(bare)) {
       inRelated = true;
       continue;
