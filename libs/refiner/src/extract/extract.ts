@@ -164,14 +164,15 @@ const CUSTOMER_SECTION_HEADING =
 
 /**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
- * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
+ * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "55.4k24 gold badges197 silver badges",
+ * "Senior Member", "10+ Year Member", "Original Poster"),
  * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
  * the thread ("Your Answer", "Post as a guest", "You must log in to answer this question.").
  */
 const POSTER_STATS =
-  /^(?:[\d.,]+\s*[km]?\s*)?(?:(?:(?:gold|silver|bronze)\s+badges?|posts?|replies|reply|likes?|reactions?|reaction score|joined|member since|kudos|trophies)\s*[:·•|,]?\s*(?:[\d.,]+\s*[km]?|\p{L}{3,9}\.? \d{1,2},? \d{4}|\p{L}{3,9}\.? \d{4}|\d{4})?\s*[·•|,]?\s*)+$|^(?:messages|points|location)\s*:\s*[\d.,]*$/iu;
+  /^(?:[\d.,]+\s*[km]?\s*)?(?:(?:(?:gold|silver|bronze)\s+badges?|posts?|replies|reply|likes?|reactions?|reaction score|joined|member since|kudos|trophies)\s*[:·•|,]?\s*(?:[\d.,]+\s*[km]?|\p{L}{3,9}\.? \d{1,2},? \d{4}|\p{L}{3,9}\.? \d{4}|\d{4})?\s*[·•|,]?\s*)+$|^(?:messages|points|location)\s*:\s*[\d.,]*$|^[\d.,]*\s*[km]?\s*(?:[\d.,]+\s*(?:gold|silver|bronze)\s+badges?\s*)+$/iu;
 const POSTER_RANK =
-  /^(?:(?:new|senior|junior|active|valued|well-known|established|registered|full|veteran|legendary|distinguished|esteemed)\s+member|member|moderator|global moderator|administrator|original poster|op|author|staff member|thread starter|topic starter)$/i;
+  /^(?:(?:new|senior|junior|active|valued|well-known|established|registered|full|veteran|legendary|distinguished|esteemed)\s+member|member|moderator|global moderator|administrator|original poster|op|author|staff member|thread starter|topic starter|discussion starter|(?:\d*\+ ?|\d+ )years? member)$/i;
 const THREAD_CONTROLS =
   /^(?:reply|quote|post reply|reply with quote|multi-?quote|quote reply|permalink|ask question|your answer|draft saved|draft discarded|sign up or log in|sign up using (?:google|facebook|email and password)|post as a guest|required, but never shown|sorted by:.*|start asking to get answers|explore related questions|see similar questions with these tags\.?|you must (?:log in|sign in|be logged in)(?: or register)? to (?:answer this question|reply(?: here)?|post(?: a reply)?|comment)\.?|not open for further replies\.?|create an account or sign in to (?:comment|reply)|register a new account|already have an account\? sign in(?: here)?\.?|sign in now|create an account|recommended posts|similar threads|click to expand\.{0,3}|reply to this topic|go to (?:topic|thread) listing|improve this (?:answer|question)|add a comment|show \d+ more comments?)$/i;
 

@@ -853,3 +853,19 @@ describe('extract: a documentation page\u2019s controls and a forum\u2019s brows
     expect(out.text).toContain('Edit this page to add your own steps');
   });
 });
+
+describe('extract: a poster\u2019s reputation and seniority lines', () => {
+  it('drops "12.3k5 gold badges40 silver badges" and "10+ Year Member" lines, and keeps the posts', () => {
+    const posts = [0, 1, 2]
+      .map(
+        (i) =>
+          `<div class="answer"><p>${sentence(`ans${i}w`, 40)}</p><div class="user"><a href="/u/${i}">user${i}</a>
+          <div>${i + 1}2.${i}k${i + 3} gold badges${i + 20} silver badges${i + 40} bronze badges</div><div>${i + 2}+ Year Member</div></div></div>`,
+      )
+      .join('');
+    const out = extract(page(`<main>${posts}</main>`));
+    for (let i = 0; i < 3; i++) expect(out.text).toContain(`ans${i}wa0`);
+    expect(out.text).not.toContain('badges');
+    expect(out.text).not.toContain('Year Member');
+  });
+});
