@@ -511,8 +511,9 @@ function dropThreadRepeats(text: string): string {
   const kept: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const key = keys[i]!;
-    // A line that is only a number is a post's vote, like or reply count, or its number in the thread.
-    if (key && NUMBER_LINE.test(lines[i]!)) continue;
+    // A line that is only a number is a post's vote, like or reply count, or its number in the thread;
+    // a poster's presence ("Offline") and the answers' count heading ("3 Answers 3") are the software's too.
+    if (key && (NUMBER_LINE.test(lines[i]!) || THREAD_STATUS_LINE.test(lines[i]!))) continue;
     if (key && (counts.get(key) ?? 0) >= THREAD_REPEATS) {
       let next = i + 1;
       while (next < lines.length && !keys[next]) next++;
@@ -524,6 +525,7 @@ function dropThreadRepeats(text: string): string {
   }
   return joinLines(kept);
 }
+const THREAD_STATUS_LINE = /^[\s#>|*-]*(?:offline|online|\d+ answers?(?: \d+)?)\s*$/i;
 const NUMBER_LINE = /^[\s#>|*-]*[+-]?\d[\d.,]*[km]?\s*$/i;
 const THREAD_REPEATS = 3;
 const THREAD_REPEAT_WORDS = 12;

@@ -811,14 +811,16 @@ describe('extract: number lines on a declared thread', () => {
   const posts = [0, 1, 2, 3]
     .map(
       (i) =>
-        `<article class="post"><div class="votes">${[17, 4, 0, 12][i]}</div><h4>poster${i}</h4>
+        `<article class="post"><div class="votes">${[17, 4, 0, 12][i]}</div><h4>poster${i}</h4><div>Offline</div>
         <p>${sentence(`post${i}n`, 40)}</p><pre><code>42</code></pre><div class="likes">${i + 5}</div></article>`,
     )
     .join('');
 
-  it('drops a line that is only a number (votes, likes, the post number), not one inside code', () => {
-    const out = extract(page(`<main>${posts}</main>`, ldThread));
+  it('drops a line that is only a number (votes, likes, the post number), not one inside code, and "Offline" and "4 Answers"', () => {
+    const out = extract(page(`<main><h2>4 Answers 4</h2>${posts}</main>`, ldThread));
     for (let i = 0; i < 4; i++) expect(out.text).toContain(`post${i}na0`);
+    expect(out.text).not.toContain('Offline');
+    expect(out.text).not.toContain('4 Answers');
     for (const n of ['17', '12', '5', '8']) expect(out.text).not.toMatch(new RegExp(`^${n}$`, 'm'));
     expect(out.text.match(/^42$/gm)).toHaveLength(4);
   });
