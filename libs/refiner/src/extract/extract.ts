@@ -104,10 +104,21 @@ const BOILERPLATE_LINE = new RegExp(
       '.*(?:share it with a friend|uses cookies|cookie policy).*',
       '(?:sign up|subscribe)\\b.*\\b(?:newsletters?|inbox)\\b.*',
       '(?:reading time|tempo de leitura|temps de lecture|lesezeit):?.*',
+      // Documentation pages' own controls and feedback boxes, and a forum's notices to the visitor.
+      '(?:previous|next) (?:article|topic|chapter|lesson)',
+      '(?:is this page (?:useful|helpful)\\??\\s*)?edit this page(?: on github)?',
+      '(?:was|is) this (?:page |article )?(?:useful|helpful)\\?',
+      'submit (?:a )?correction|expand description|collapse description',
+      'find the answer to your question by asking\\.?',
+      'you should upgrade or use an alternative browser\\.?',
     ].join('|') +
     ')$',
   'i',
 );
+
+/** A forum's notice to old browsers, longer than BOILERPLATE_LINE's lines. */
+const OUTDATED_BROWSER_LINE =
+  /^you are using an out of date browser\. it may not display this or other websites correctly\.?$/i;
 
 /**
  * A heading or line announcing links to other stories: it and the list after it go. Anchored to the
@@ -153,14 +164,15 @@ const CUSTOMER_SECTION_HEADING =
 
 /**
  * Lines of forum and Q&A software around the posts, whatever the site: a poster's counts and rank
- * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "Senior Member", "Original Poster"),
+ * ("Posts: 1,077", "14 posts · Joined 2025", "2 silver badges", "55.4k24 gold badges197 silver badges",
+ * "Senior Member", "10+ Year Member", "Original Poster"),
  * the buttons under a post ("Reply", "2 Likes", "Quote") and the reply form and sign-in prompts below
  * the thread ("Your Answer", "Post as a guest", "You must log in to answer this question.").
  */
 const POSTER_STATS =
-  /^(?:[\d.,]+\s*[km]?\s*)?(?:(?:(?:gold|silver|bronze)\s+badges?|posts?|replies|reply|likes?|reactions?|reaction score|joined|member since|kudos|trophies)\s*[:·•|,]?\s*(?:[\d.,]+\s*[km]?|\p{L}{3,9}\.? \d{1,2},? \d{4}|\p{L}{3,9}\.? \d{4}|\d{4})?\s*[·•|,]?\s*)+$|^(?:messages|points|location)\s*:\s*[\d.,]*$/iu;
+  /^(?:[\d.,]+\s*[km]?\s*)?(?:(?:(?:gold|silver|bronze)\s+badges?|posts?|replies|reply|likes?|reactions?|reaction score|joined|member since|kudos|trophies)\s*[:·•|,]?\s*(?:[\d.,]+\s*[km]?|\p{L}{3,9}\.? \d{1,2},? \d{4}|\p{L}{3,9}\.? \d{4}|\d{4})?\s*[·•|,]?\s*)+$|^(?:messages|points|location)\s*:\s*[\d.,]*$|^[\d.,]*\s*[km]?\s*(?:[\d.,]+\s*(?:gold|silver|bronze)\s+badges?\s*)+$/iu;
 const POSTER_RANK =
-  /^(?:(?:new|senior|junior|active|valued|well-known|established|registered|full|veteran|legendary|distinguished|esteemed)\s+member|member|moderator|global moderator|administrator|original poster|op|author|staff member|thread starter|topic starter)$/i;
+  /^(?:(?:new|senior|junior|active|valued|well-known|established|registered|full|veteran|legendary|distinguished|esteemed)\s+member|member|moderator|global moderator|administrator|original poster|op|author|staff member|thread starter|topic starter|discussion starter|(?:\d*\+ ?|\d+ )years? member)$/i;
 const THREAD_CONTROLS =
   /^(?:reply|quote|post reply|reply with quote|multi-?quote|quote reply|permalink|ask question|your answer|draft saved|draft discarded|sign up or log in|sign up using (?:google|facebook|email and password)|post as a guest|required, but never shown|sorted by:.*|start asking to get answers|explore related questions|see similar questions with these tags\.?|you must (?:log in|sign in|be logged in)(?: or register)? to (?:answer this question|reply(?: here)?|post(?: a reply)?|comment)\.?|not open for further replies\.?|create an account or sign in to (?:comment|reply)|register a new account|already have an account\? sign in(?: here)?\.?|sign in now|create an account|recommended posts|similar threads|click to expand\.{0,3}|reply to this topic|go to (?:topic|thread) listing|improve this (?:answer|question)|add a comment|show \d+ more comments?)$/i;
 
@@ -516,6 +528,9 @@ function dropThreadRepeats(text: string): string {
   const kept: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const key = keys[i]!;
+    // A line that is only a number is a post's vote, like or reply count, or its number in the thread;
+    // a poster's presence ("Offline") and the answers' count heading ("3 Answers 3") are the software's too.
+    if (key && (NUMBER_LINE.test(lines[i]!) || THREAD_STATUS_LINE.test(lines[i]!))) continue;
     if (key && (counts.get(key) ?? 0) >= THREAD_REPEATS) {
       let next = i + 1;
       while (next < lines.length && !keys[next]) next++;
@@ -527,6 +542,8 @@ function dropThreadRepeats(text: string): string {
   }
   return joinLines(kept);
 }
+const THREAD_STATUS_LINE = /^[\s#>|*-]*(?:offline|online|\d+ answers?(?: \d+)?)\s*$/i;
+const NUMBER_LINE = /^[\s#>|*-]*[+-]?\d[\d.,]*[km]?\s*$/i;
 const THREAD_REPEATS = 3;
 const THREAD_REPEAT_WORDS = 12;
 
@@ -1346,6 +1363,7 @@ function filterLines(
     inRelated = false;
     const words = countWords(bare);
     if (bare.length < 80 && BOILERPLATE_LINE.test(bare)) continue;
+    if (OUTDATED_BROWSER_LINE.test(bare)) continue;
     if (words <= 12 && RELATED_LINE.test(bare)) {
       inRelated = true;
       continue;

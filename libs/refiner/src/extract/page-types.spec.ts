@@ -907,3 +907,70 @@ describe('extract: author boxes', () => {
     expect(out.text).toContain('story0ta0');
   });
 });
+
+describe('extract: number lines on a declared thread', () => {
+  const ldThread =
+    '<title>A thread</title><script type="application/ld+json">{"@type":"DiscussionForumPosting"}</script>';
+  const posts = [0, 1, 2, 3]
+    .map(
+      (i) =>
+        `<article class="post"><div class="votes">${[17, 4, 0, 12][i]}</div><h4>poster${i}</h4><div>Offline</div>
+        <p>${sentence(`post${i}n`, 40)}</p><pre><code>42</code></pre><div class="likes">${i + 5}</div></article>`,
+    )
+    .join('');
+
+  it('drops a line that is only a number (votes, likes, the post number), not one inside code, and "Offline" and "4 Answers"', () => {
+    const out = extract(page(`<main><h2>4 Answers 4</h2>${posts}</main>`, ldThread));
+    for (let i = 0; i < 4; i++) expect(out.text).toContain(`post${i}na0`);
+    expect(out.text).not.toContain('Offline');
+    expect(out.text).not.toContain('4 Answers');
+    for (const n of ['17', '12', '5', '8']) expect(out.text).not.toMatch(new RegExp(`^${n}$`, 'm'));
+    expect(out.text.match(/^42$/gm)).toHaveLength(4);
+  });
+
+  it('keeps them on a page that does not declare a thread', () => {
+    const out = extract(page(`<main>${posts}</main>`));
+    expect(out.text).toMatch(/^17$/m);
+  });
+});
+
+describe('extract: a documentation page\u2019s controls and a forum\u2019s browser notice', () => {
+  it('drops "Edit this page", "Was this page helpful?", "Next article", "Expand description" and the notice', () => {
+    const body = `<main><p>You are using an out of date browser. It may not display this or other websites correctly.</p>
+      <p>You should upgrade or use an alternative browser.</p><h1>Install the tool</h1>
+      <div><button>Expand description</button></div><p>${sentence('doc', 40)}</p><p>${sentence('more', 40)}</p>
+      <div>Is this page useful?<a href="/edit">Edit this page</a></div><div>Was this page helpful?</div>
+      <ul><li><a href="/a">Previous article</a></li><li><a href="/b">Next article</a></li></ul>
+      <p>Edit this page to add your own steps before the next article is written.</p></main>`;
+    const out = extract(page(body));
+    expect(out.text).toContain('doca0');
+    expect(out.text).toContain('morea0');
+    for (const gone of [
+      'out of date browser',
+      'alternative browser',
+      'Expand description',
+      'Is this page useful',
+      'helpful?',
+      'Previous article',
+    ])
+      expect(out.text).not.toContain(gone);
+    expect(out.text).not.toMatch(/^(?:- )?Next article$/m);
+    expect(out.text).toContain('Edit this page to add your own steps');
+  });
+});
+
+describe('extract: a poster\u2019s reputation and seniority lines', () => {
+  it('drops "12.3k5 gold badges40 silver badges" and "10+ Year Member" lines, and keeps the posts', () => {
+    const posts = [0, 1, 2]
+      .map(
+        (i) =>
+          `<div class="answer"><p>${sentence(`ans${i}w`, 40)}</p><div class="user"><a href="/u/${i}">user${i}</a>
+          <div>${i + 1}2.${i}k${i + 3} gold badges${i + 20} silver badges${i + 40} bronze badges</div><div>${i + 2}+ Year Member</div></div></div>`,
+      )
+      .join('');
+    const out = extract(page(`<main>${posts}</main>`));
+    for (let i = 0; i < 3; i++) expect(out.text).toContain(`ans${i}wa0`);
+    expect(out.text).not.toContain('badges');
+    expect(out.text).not.toContain('Year Member');
+  });
+});
