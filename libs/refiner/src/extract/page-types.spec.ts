@@ -448,6 +448,21 @@ describe('extract: one group of sibling blocks', () => {
   });
 });
 
+describe('extract: a short block of a longer container', () => {
+  const intro = sentence('intro', 40);
+  const cards = ['### Plans', sentence('plans', 8), '### Support', sentence('support', 8)].join('\n\n');
+
+  it('takes the container when Readability kept under 80 words and under 0.8 of it', () => {
+    // 40 words of 60: 0.67 of the container, and only 20 words short of it.
+    expect(preferContainer(intro, `${intro}\n\n${cards}`, false)).toBe(true);
+  });
+
+  it('keeps Readability on a declared article, or when the container adds little', () => {
+    expect(preferContainer(intro, `${intro}\n\n${cards}`, true)).toBe(false);
+    expect(preferContainer(intro, `${intro}\n\n${sentence('credit', 6)}`, false)).toBe(false);
+  });
+});
+
 describe('extract: a listing of headlines with snippets', () => {
   const entry = (i: number) => `## Headline number ${i} of the blog\n\n${sentence(`snip${i}k`, 15)}`;
   // Readability's text is the first entry's full post: long running prose, which the article rule would keep.
