@@ -1025,11 +1025,15 @@ function removeAuthorBoxes(root: DomElement | null): void {
   const total = (root.textContent ?? '').length;
   for (const el of candidates) {
     if (el.localName === 'body' || el.localName === 'main' || el.localName === 'article') continue;
-    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.split(/\s+/);
-    if (!names.some((n) => AUTHOR_BOX_CLASS.test(n))) continue;
+    if (!classIdNames(el).some((n) => AUTHOR_BOX_CLASS.test(n))) continue;
     if ((el.textContent ?? '').length >= AUTHOR_BOX_MAX_SHARE * total) continue;
     el.remove();
   }
+}
+
+/** The element's class and id names, lower-cased. */
+function classIdNames(el: DomElement): string[] {
+  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
 }
 
 const MAX_DEPTH = 400;
@@ -1145,10 +1149,7 @@ function isWidget(el: DomElement, isProduct: boolean, overlays: boolean): boolea
     el.getAttribute('aria-modal') === 'true'
   )
     return true;
-  const words = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`
-    .toLowerCase()
-    .split(/\s+/)
-    .flatMap(nameWords);
+  const words = classIdNames(el).flatMap(nameWords);
   if (words.some((w) => CONSENT_WORDS.has(w) || (isProduct && PRODUCT_CHROME_WORDS.has(w)))) return true;
   return overlays && words.some((w) => OVERLAY_WORDS.has(w)) && !insideMain(el);
 }
@@ -1197,8 +1198,12 @@ function removeStyleHidden(root: DomElement | null): void {
   for (const el of Array.from(root.querySelectorAll('[style]'))) {
     if (el.localName === 'body' || el.localName === 'main' || !HIDDEN_STYLE.test(el.getAttribute('style') ?? ''))
       continue;
-    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.toLowerCase().split(/\s+/);
-    if (names.flatMap(nameWords).some((w) => DISCLOSURE_WORD.test(w))) continue;
+    if (
+      classIdNames(el)
+        .flatMap(nameWords)
+        .some((w) => DISCLOSURE_WORD.test(w))
+    )
+      continue;
     const text = el.textContent ?? '';
     if (text.length < CONTROL_PAGE_SHARE * total && countWords(text) <= HIDDEN_MAX_WORDS) el.remove();
   }
